@@ -1,0 +1,85 @@
+/** The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics". */
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface LatencyStats {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface Violation {
+  check: 'safety' | 'agreement' | 'conservation' | 'nonce_order' | 'liveness';
+  node: string;
+  table: number;
+  height: number;
+  time_us: number;
+  message: string;
+}
+
+export interface TableStats {
+  table: number;
+  height_committed: number;
+  blocks_light: number;
+  blocks_empty: number;
+  blocks_full: number;
+  views: number;
+  /** Longest gap between two commits, simulated seconds. */
+  stall_s_max: number;
+  /** Total time with no commit for longer than 5 s, simulated seconds. */
+  stall_s_total: number;
+  messages_per_block: number;
+}
+
+export interface NodeStats {
+  node: string;
+  role: string;
+  region: string;
+  bytes_in: number;
+  bytes_out: number;
+  cpu_busy_fraction: number;
+  crashed: boolean;
+}
+
+export interface WallStats {
+  wall_s: number;
+  events_per_wall_s: number;
+  sim_s_per_wall_s: number;
+  peak_rss_bytes: number;
+}
+
+export interface Summary {
+  schema_version: number;
+  simulator_version: string;
+  scenario: string;
+  seed: number;
+  crypto: string;
+  digest: string;
+  events: number;
+  sim_s: number;
+  warmup_s: number;
+  tx_submitted: number;
+  tx_dropped: number;
+  tx_final: number;
+  tps_final: number;
+  tps_slots: number;
+  latency_final_ms: Record<string, LatencyStats>;
+  tables: TableStats[];
+  nodes: NodeStats[];
+  messages: Record<string, number>;
+  violations: Violation[];
+  wall: WallStats;
+}
+
+/** One row per second of simulated time (timeseries.csv). */
+export interface TimeseriesRow {
+  t_s: number;
+  tx_submitted: number;
+  tx_final: number;
+  blocks_committed: number;
+  height_max: number;
+  view_max: number;
+  latency_final_ms_p50: number;
+  bytes_total: number;
+}
