@@ -1,0 +1,45 @@
+import { parseScenario, ScenarioError } from './sim/scenario/index.js';
+const cases: unknown[] = [
+  { name: 'x' },
+  {},
+  null,
+  { name: 'x', topology: { validators: 0 } },
+  { name: 'x', topology: { tables: 64 } },
+  { name: 'x', crypto: 'fast' },
+  { name: 'x', network: { jitter: 3 } },
+  { name: 'x', faults: [{ kind: 'crash', at: '10s', nodes: ['v0'] }, {kind:'crash', at: '1s', nodes: ['v1']}, { kind: 'crash', at: 'soon', nodes: ['v1'] }] },
+  { name: 'x', faults: [{ kind: 'crash', at: '10s', nodes: ['v0', 'v9'] }] },
+  { name: 'x', faults: [{ kind: 'crush', at: '10s' }] },
+  { name: 'x', faults: [3] },
+  { name: 'x', faults: [{ kind: 'crash', at: 30, nodes: ['v1'] }] },
+  { name: 'x', faults: [{ kind: 'crash', at: '30s', until: '10s', nodes: ['v1'] }] },
+  { name: 'x', network: { latency: { regions: ['Frankfurt', 'Paris'] } } },
+  { name: 'x', network: { latency: { dataset: 'uniform' } } },
+  { name: 'x', network: { latency: { dataset: 'uniform', one_way: '20ms' } } },
+  { name: 'x', network: { latency: { one_way: '20ms' } } },
+  { name: 'x', warmup: '60s' },
+  { name: 'x', workload: { stop: '70s' } },
+  { name: 'x', stake: { overrides: { v9: { deposit_top: 1 }, x: {}, a1: { credit: 2 } } } },
+  { name: 'x', protocol: { pack_thresholds: [{ until: '200ms', min_txs: 200 }, { until: '100ms', min_txs: 100 }] } },
+  { name: 'x', seed: -1 },
+  { name: 'x', seed: 2 ** 60 },
+  { name: 'x', seed: 1.5 },
+  { name: 'x', hardware: { validator: { upload: '100MB' } } },
+  { name: 'x', hardware: { validator: { upload: 100 } } },
+  { name: 'x', sabotage: { ledger_mint: 'yes' } },
+  { name: 'X Y' },
+  { name: 'x', schema_version: 2 },
+  { name: 'x', faults: [{ kind: 'partition', at: '1s', a: ['v0', 'v1'], b: ['validators'] }] },
+  { name: 'x', byzantine: [{ nodes: [], behavior: 'equivocate' }] },
+  { name: 'x', byzantine: [{ nodes: ['bob'], behavior: 'lie' }] },
+  { name: 'x', duration: '0s' },
+  { name: 'x', faults: {} },
+  { name: 'x', network: 'fast' },
+  { name: 'x', foo: 1, bar: 2 },
+  { name: 'x', costs: { verify_tx_us: -1 } },
+];
+for (const c of cases) {
+  try { const s = parseScenario(c); console.log('OK', JSON.stringify(c), c && (c as any).network ? JSON.stringify(s.network.latency) : ''); }
+  catch (e) { if (e instanceof ScenarioError) console.log(JSON.stringify(c), '\n   ', e.lines().join('\n    ')); else throw e; }
+}
+console.log(JSON.stringify(parseScenario({ name: 'x' }), null, 0).slice(0, 3000));

@@ -1,0 +1,164 @@
+/**
+ * Builds a runnable simulation from a normalized scenario: node ids and names, regions, groups,
+ * stakes, keys, faults, and the protocol programs. Everything decided here is a function of the
+ * scenario and its seed.
+ *
+ * Node ids: validators v0.. first, then auditors a0.., then edges e0.. (names in the scenario).
+ */
+import type { Scenario, NodeSelector } from '../scenario/types.js';
+import { Simulation, type NetParams } from './sim.js';
+import { Stream, streamSeed } from './random.js';
+import { NetTopology, type PartitionWindow } from '../net/topology.js';
+import { createSigner } from '../crypto/index.js';
+import { TxStore } from '../protocol/txstore.js';
+import { ChainContext, quorum, type Observer, type TableGroups, type CrashAsLeader } from '../protocol/context.js';
+import { ConsensusNode, EdgeNode } from '../protocol/node.js';
+import { genesisBlock } from '../protocol/xbft.js';
+import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake } from '../protocol/stake.js';
+import { Checkers } from '../checks/checkers.js';
+import { MetricsCollector } from '../metrics/collector.js';
+import type { StakeInput } from '../scenario/types.js';
+
+export interface NodeInfo {
+  name: string;
+  role: 'validator' | 'auditor' | 'edge';
+  region: string;
+}
+
+export interface BuiltRun {
+  sc: Scenario;
+  sim: Simulation;
+  ctx: ChainContext;
+  nodes: NodeInfo[];
+  honest: Uint8Array;
+  checks: Checkers;
+  metrics: MetricsCollector;
+  txs: TxStore;
+}
+
+export function resolveSelectors(sel: readonly NodeSelector[], nodes: readonly NodeInfo[]): number[] {
+  const out = new Set<number>();
+  for (const s of sel) {
+    if (s === 'all') nodes.forEach((_, i) => out.add(i));
+    else if (s === 'validators' || s === 'auditors' || s === 'edges') {
+      const role = s.slice(0, -1);
+      nodes.forEach((n, i) => { if (n.role === role) out.add(i); });
+    } else {
+      const i = nodes.findIndex((n) => n.name === s);
+      if (i < 0) throw new Error(`unknown node "${s}"`);
+      out.add(i);
+    }
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+export function buildRun(sc: Scenario): BuiltRun {
+  const topo = sc.topology;
+  const nodes: NodeInfo[] = [];
+  const regions = sc.network.latency.regions;
+  const place = new Stream(streamSeed(sc.seed, 'run', 0, 'placement'));
+  const regionIdx: number[] = [];
+  const addRole = (role: NodeInfo['role'], prefix: string, count: number) => {
+    for (let i = 0; i < count; i++) {
+      const r = sc.topology.placement === 'round_robin' ? i % regions.length : place.int(0, regions.length - 1);
+      regionIdx.push(r);
+      nodes.push({ name: `${prefix}${i}`, role, region: regions[r] });
+    }
+  };
+  addRole('validator', 'v', topo.validators);
+  addRole('auditor', 'a', topo.auditors);
+  addRole('edge', 'e', topo.edges);
+  const n = nodes.length;
+  const names = nodes.map((x) => x.name);
+
+  // Network facts.
+  const matrix = sc.network.latency.matrix_us.map((row) => Int32Array.from(row));
+  const partitions: PartitionWindow[] = [];
+  for (const f of sc.faults) {
+    if (f.kind !== 'partition') continue;
+    const inA = new Uint8Array(n);
+    const inB = new Uint8Array(n);
+    for (const i of resolveSelectors(f.a, nodes)) inA[i] = 1;
+    if (f.b.length === 0) for (let i = 0; i < n; i++) inB[i] = inA[i] ? 0 : 1;
+    else for (const i of resolveSelectors(f.b, nodes)) inB[i] = 1;
+    partitions.push({ at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b' });
+  }
+  const net = new NetTopology(Int32Array.from(regionIdx), matrix, partitions);
+  const params: NetParams = {
+    jitter_percent: sc.network.jitter_percent,
+    loss_percent: sc.network.loss_percent,
+    duplicate_percent: sc.network.duplicate_percent,
+    relay_fanout: sc.network.relay_fanout,
+    failure_detect_us: sc.network.failure_detect_us,
+    clock_interval_us: sc.protocol.clock_interval_us,
+    message_base_us: sc.costs.message_base_us,
+  };
+  const sim = new Simulation(sc.seed, net, params);
+
+  // Groups and stakes (one table in this version).
+  const V = Int32Array.from(nodes.map((x, i) => (x.role === 'validator' ? i : -1)).filter((i) => i >= 0));
+  const A = Int32Array.from(nodes.map((x, i) => (x.role === 'auditor' ? i : -1)).filter((i) => i >= 0));
+  const stakeOf = (i: number): StakeInput => {
+    const base = nodes[i].role === 'validator' ? sc.stake.validator : sc.stake.auditor;
+    return { ...base, ...(sc.stake.overrides[nodes[i].name] ?? {}) };
+  };
+  const weightsV = Array.from(V, (i) => validatorComprehensiveStake(stakeOf(i)) + 1);
+  const weightsA = auditorComprehensiveStakes(Array.from(A, (i) => auditorStake(stakeOf(i)))).map((w) => w + 1);
+  const byz = new Set<number>();
+  for (const b of sc.byzantine) for (const i of resolveSelectors(b.nodes, nodes)) byz.add(i);
+  const honest = new Uint8Array(n).fill(1);
+  for (const i of byz) honest[i] = 0;
+  const forks = (members: Int32Array): [Int32Array, Int32Array] => {
+    const f: [number[], number[]] = [[], []];
+    let k = 0;
+    for (const m of members) {
+      if (byz.has(m)) { f[0].push(m); f[1].push(m); } else f[k++ % 2].push(m);
+    }
+    return [Int32Array.from(f[0]), Int32Array.from(f[1])];
+  };
+  const shortfall = sc.sabotage.quorum_shortfall;
+  const groups: TableGroups[] = [{
+    validators: V, auditors: A, members: Int32Array.from([...V, ...A]),
+    weightsV, weightsA,
+    thresholdV: quorum(V.length, shortfall), thresholdA: quorum(A.length, shortfall),
+    forkV: forks(V), forkA: forks(A),
+  }];
+
+  const crashLeader: CrashAsLeader[] = [];
+  for (const f of sc.faults) {
+    if (f.kind === 'crash_leader') crashLeader.push({ table: f.table, view: f.view, until_us: f.until_us });
+  }
+
+  const txs = new TxStore(topo.edges);
+  const metrics = new MetricsCollector(txs, honest, topo.tables);
+  const checks = new Checkers(names, honest, sc.workload.accounts, sc.workload.genesis_balance, txs, topo.tables,
+    [genesisBlock(0).id]);
+  const observer: Observer = {
+    onCommit: (node, b, now, ledger) => {
+      metrics.onCommit(node, b, now);
+      checks.onCommit(node, b, now, ledger);
+    },
+    onView: (node, table, view) => metrics.onView(node, table, view),
+    onPoolReject: (_node, tx) => metrics.onPoolReject(tx),
+    onTxSubmit: () => metrics.onTxSubmit(),
+  };
+  const signer = createSigner(sc.crypto, `${sc.seed}`);
+  const ctx = new ChainContext(sc, names, groups, [...byz], crashLeader, signer, txs, observer);
+
+  let edgeIndex = 0;
+  nodes.forEach((x, i) => {
+    const hw = sc.hardware[x.role];
+    const spec = { name: x.name, cores: hw.cores, upload_bps: hw.upload_bps, download_bps: hw.download_bps };
+    if (x.role === 'edge') {
+      const stream = new Stream(streamSeed(sc.seed, 'node', i, 'workload'));
+      sim.addNode(spec, new EdgeNode(ctx, i, edgeIndex++, topo.edges, stream));
+    } else {
+      sim.addNode(spec, new ConsensusNode(ctx, i, [0]));
+    }
+  });
+  for (const f of sc.faults) {
+    if (f.kind !== 'crash') continue;
+    for (const i of resolveSelectors(f.nodes, nodes)) sim.scheduleCrash(i, f.at_us, f.until_us);
+  }
+  return { sc, sim, ctx, nodes, honest, checks, metrics, txs };
+}

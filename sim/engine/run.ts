@@ -1,0 +1,108 @@
+/**
+ * Runs a scenario to its simulated-time limit and assembles the summary.
+ *
+ * Wall-clock figures come from functions the caller injects (the CLI passes performance.now and
+ * process.memoryUsage); the engine itself never reads a clock, and wall figures never enter the
+ * digest or any simulated figure.
+ */
+import type { Scenario } from '../scenario/types.js';
+import { buildRun, type BuiltRun } from './build.js';
+import type { ProgressFn } from './sim.js';
+import { SIM_VERSION } from './version.js';
+import { MSG, MSG_NAMES } from '../protocol/messages.js';
+import { latencyStats, round3 } from '../metrics/collector.js';
+import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats } from '../report/types.js';
+
+export interface WallHooks {
+  now_ms: () => number;
+  rss_bytes: () => number;
+}
+
+export interface RunOptions {
+  progress?: ProgressFn;
+  wall?: WallHooks;
+}
+
+export interface RunResult {
+  summary: Summary;
+  timeseries: TimeseriesRow[];
+  built: BuiltRun;
+}
+
+export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
+  const wall = opts.wall;
+  const t0 = wall ? wall.now_ms() : 0;
+  let peak = wall ? wall.rss_bytes() : 0;
+  const built = buildRun(sc);
+  const { sim } = built;
+  sim.start();
+  const progress: ProgressFn = (now, events) => {
+    if (wall) peak = Math.max(peak, wall.rss_bytes());
+    opts.progress?.(now, events);
+  };
+  sim.run(sc.duration_us, progress);
+  sim.finish();
+  built.checks.finish(sim.now_us);
+  if (wall) peak = Math.max(peak, wall.rss_bytes());
+  const wall_s = wall ? (wall.now_ms() - t0) / 1000 : 0;
+  const summary = summarize(built, wall_s, peak);
+  const timeseries = built.metrics.timeseries(sc.duration_us, sim.bytesPerSecond);
+  return { summary, timeseries, built };
+}
+
+function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary {
+  const { sc, sim, metrics, txs } = b;
+  const end = sc.duration_us;
+  const from = sc.warmup_us;
+  const window_s = (end - from) / 1e6;
+  const lat = metrics.latencies(from, end);
+  const finalCount = lat.length;
+  // Legs committed in the window: with one table every transfer is one intra-table slot.
+  const slots = metrics.finalCount(from, end);
+  const messages: Record<string, number> = {};
+  for (const [k, v] of [...sim.msgCount.entries()].sort((x, y) => x[0] - y[0])) messages[MSG_NAMES[k] ?? `kind_${k}`] = v;
+  const consensusMsgs = (sim.msgCount.get(MSG.PROPOSAL) ?? 0) + (sim.msgCount.get(MSG.VOTE) ?? 0) + (sim.msgCount.get(MSG.COMMIT) ?? 0);
+  const nodes: NodeStats[] = b.nodes.map((info, i) => {
+    const c = sim.counters(i);
+    const cores = sc.hardware[info.role].cores;
+    return {
+      node: info.name,
+      role: info.role,
+      region: info.region,
+      bytes_in: c.bytes_in,
+      bytes_out: c.bytes_out,
+      cpu_busy_fraction: round3(c.cpu_busy_us / (cores * end)),
+      crashed: !sim.isAlive(i) || c.crashed_us > 0,
+    };
+  });
+  let finalTotal = 0;
+  for (let id = 0; id < txs.end; id++) if (txs.final_us[id] >= 0) finalTotal++;
+  const latency = latencyStats(lat);
+  return {
+    schema_version: SUMMARY_SCHEMA_VERSION,
+    simulator_version: SIM_VERSION,
+    scenario: sc.name,
+    seed: sc.seed,
+    crypto: sc.crypto,
+    digest: sim.digest(),
+    events: sim.events,
+    sim_s: round3(end / 1e6),
+    warmup_s: round3(from / 1e6),
+    tx_submitted: metrics.submitted,
+    tx_dropped: metrics.rejected,
+    tx_final: finalTotal,
+    tps_final: round3(window_s > 0 ? finalCount / window_s : 0),
+    tps_slots: round3(window_s > 0 ? slots / window_s : 0),
+    latency_final_ms: { all: latency, intra_table: latency },
+    tables: metrics.tableStats(end, consensusMsgs),
+    nodes,
+    messages,
+    violations: b.checks.violations,
+    wall: {
+      wall_s: round3(wall_s),
+      events_per_wall_s: wall_s > 0 ? Math.round(sim.events / wall_s) : 0,
+      sim_s_per_wall_s: wall_s > 0 ? round3(end / 1e6 / wall_s) : 0,
+      peak_rss_bytes: peak_rss_bytes,
+    },
+  };
+}

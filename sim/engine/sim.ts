@@ -1,0 +1,428 @@
+/**
+ * The simulation runtime: virtual time, the event loop, and the node model of DESIGN.md:
+ *
+ *   sender CPU (handler work) -> sender uplink FIFO -> propagation (region latency + seeded
+ *   jitter, loss, duplication, partitions) -> receiver downlink FIFO -> relay (network layer)
+ *   -> receiver CPU queue (`cores` servers) -> protocol handler.
+ *
+ * A handler runs when a core takes its work item; everything it sends leaves when its charged
+ * work completes, and its timers count from then too. The uplink is FIFO in handler start order.
+ */
+import { EventQueue } from './queue.js';
+import { Digest64, runDigest } from './digest.js';
+import { Stream, streamSeed } from './random.js';
+import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
+import { NetTopology, serializationUs, type RelayTree } from '../net/topology.js';
+
+/** Event kinds. Numbers are folded into digests, so they are part of the format. */
+export const EV = {
+  ARRIVE: 1, // a message reached the receiver's downlink
+  DELIVERED: 2, // the downlink finished receiving it
+  CPU_DONE: 3, // a core finished a work item
+  TIMER: 4,
+  CLOCK: 5, // a beacon clock tick reached the node
+  CRASH: 6,
+  RESTART: 7,
+  PEER_DOWN: 8, // the failure detector tells the node that a peer is down
+  PEER_UP: 9,
+} as const;
+
+const WORK_MSG = 0;
+const WORK_TIMER = 1;
+const WORK_CLOCK = 2;
+
+interface Work {
+  kind: number;
+  from: number;
+  data: unknown;
+}
+
+export interface NodeSpec {
+  name: string;
+  cores: number;
+  upload_bps: number;
+  download_bps: number;
+}
+
+export interface NetParams {
+  jitter_percent: number;
+  loss_percent: number;
+  duplicate_percent: number;
+  relay_fanout: number;
+  failure_detect_us: number;
+  clock_interval_us: number;
+  message_base_us: number;
+}
+
+/** Per-node counters the metrics layer reads after the run. */
+export class NodeCounters {
+  bytes_in = 0;
+  bytes_out = 0;
+  msgs_in = 0;
+  msgs_out = 0;
+  cpu_busy_us = 0;
+  dropped_loss = 0;
+  dropped_partition = 0;
+  crashed_us = 0;
+}
+
+class NodeRuntime implements Env {
+  readonly self: number;
+  now_us = 0;
+  alive = true;
+  epoch = 0;
+  seq = 0;
+  up_free_us = 0;
+  down_free_us = 0;
+  busy = 0;
+  crashed_at_us = 0;
+  broadcasts = 0;
+  readonly queue: Work[] = [];
+  queueHead = 0;
+  readonly digest = new Digest64();
+  readonly counters = new NodeCounters();
+  known_down: Uint8Array | null = null;
+  // Outputs of the running handler.
+  cost_us = 0;
+  readonly outSends: (number | Msg)[] = [];
+  readonly outBroadcasts: (Int32Array | Msg)[] = [];
+  readonly outTimers: (number | Timer)[] = [];
+  pendingCrash: number | null | undefined = undefined;
+
+  constructor(
+    readonly sim: Simulation,
+    id: number,
+    readonly spec: NodeSpec,
+    readonly net: Stream,
+    public logic: NodeLogic,
+  ) {
+    this.self = id;
+  }
+
+  send(to: number, msg: Msg): void {
+    this.outSends.push(to, msg);
+  }
+  broadcast(members: Int32Array, msg: Msg): void {
+    this.outBroadcasts.push(members, msg);
+  }
+  setTimer(after_us: number, timer: Timer): void {
+    this.outTimers.push(after_us, timer);
+  }
+  charge(cost_us: number): void {
+    this.cost_us += cost_us;
+  }
+  crashSelf(until_us: number | null): void {
+    this.pendingCrash = until_us;
+  }
+  knownDown(node: number): boolean {
+    return this.known_down !== null && this.known_down[node] === 1;
+  }
+}
+
+export type ProgressFn = (now_us: number, events: number) => void;
+
+export class Simulation {
+  readonly queue = new EventQueue(1 << 14);
+  readonly nodes: NodeRuntime[] = [];
+  now_us = 0;
+  events = 0;
+  /** Messages sent per kind (every copy, relays included). */
+  readonly msgCount = new Map<number, number>();
+  /** Bytes sent per simulated second. */
+  readonly bytesPerSecond: number[] = [];
+  readonly lookahead_us: number;
+
+  constructor(
+    readonly seed: number,
+    readonly topo: NetTopology,
+    readonly params: NetParams,
+  ) {
+    this.lookahead_us = topo.minLatency();
+    if (!(this.lookahead_us > 0)) {
+      throw new Error(`network: the minimum link latency must be > 0 µs (lookahead), got ${this.lookahead_us}`);
+    }
+  }
+
+  addNode(spec: NodeSpec, logic: NodeLogic): number {
+    const id = this.nodes.length;
+    const net = new Stream(streamSeed(this.seed, 'node', id, 'net'));
+    this.nodes.push(new NodeRuntime(this, id, spec, net, logic));
+    return id;
+  }
+
+  /** Schedules an event whose origin is node `origin` (its own counter orders it). */
+  private schedule(time_us: number, origin: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
+    const o = this.nodes[origin];
+    this.queue.push(time_us, origin, o.seq++, target, kind, a0, a1, data);
+  }
+
+  /** Pre-run scheduling of a crash (and optional restart) for a node. */
+  scheduleCrash(node: number, at_us: number, until_us: number | null): void {
+    this.schedule(at_us, node, node, EV.CRASH, until_us === null ? -1 : 0, 0, until_us);
+  }
+
+  start(): void {
+    for (const n of this.nodes) {
+      this.schedule(this.params.clock_interval_us, n.self, n.self, EV.CLOCK, 1, 0, null);
+      this.runHandler(n, (env) => n.logic.onStart(env));
+    }
+  }
+
+  /** Runs until the queue is empty or the next event is at or after `until_us`. */
+  run(until_us: number, progress?: ProgressFn, progressEvery = 200_000): void {
+    const q = this.queue;
+    let nextProgress = this.events + progressEvery;
+    while (q.size > 0 && q.peekTime() < until_us) {
+      q.pop();
+      this.now_us = q.top_time;
+      this.events++;
+      this.handle(q.top_kind, q.top_target, q.top_origin, q.top_seq, q.top_a0, q.top_a1, q.top_data);
+      if (progress && this.events >= nextProgress) {
+        nextProgress += progressEvery;
+        progress(this.now_us, this.events);
+      }
+    }
+    if (this.now_us < until_us) this.now_us = until_us;
+  }
+
+  digest(): string {
+    return runDigest(this.nodes.map((n) => n.digest));
+  }
+
+  nodeDigests(): string[] {
+    return this.nodes.map((n) => n.digest.hex());
+  }
+
+  counters(i: number): NodeCounters {
+    return this.nodes[i].counters;
+  }
+
+  isAlive(i: number): boolean {
+    return this.nodes[i].alive;
+  }
+
+  /** Finalizes per-node figures at the end of the run (downtime of nodes still crashed). */
+  finish(): void {
+    for (const n of this.nodes) if (!n.alive) n.counters.crashed_us += this.now_us - n.crashed_at_us;
+  }
+
+  private handle(kind: number, target: number, origin: number, seq: number, a0: number, a1: number, data: unknown): void {
+    const n = this.nodes[target];
+    const now = this.now_us;
+    switch (kind) {
+      case EV.ARRIVE: {
+        const msg = (a1 >= 0 ? (data as Relayed).msg : data) as Msg;
+        n.digest.event(now, kind, origin, seq, msg.dw);
+        if (!n.alive) return;
+        const bytes = msg.bytes;
+        const start = n.down_free_us > now ? n.down_free_us : now;
+        n.down_free_us = start + serializationUs(bytes, n.spec.download_bps);
+        n.counters.bytes_in += bytes;
+        n.counters.msgs_in++;
+        this.schedule(n.down_free_us, target, target, EV.DELIVERED, a0, a1, data);
+        return;
+      }
+      case EV.DELIVERED: {
+        const relayed = a1 >= 0 ? (data as Relayed) : null;
+        const msg = (relayed ? relayed.msg : data) as Msg;
+        n.digest.event(now, kind, origin, seq, msg.dw);
+        if (!n.alive) return;
+        if (relayed) this.relay(n, relayed, a1, now);
+        this.enqueueWork(n, WORK_MSG, a0, msg);
+        return;
+      }
+      case EV.CPU_DONE: {
+        n.digest.event(now, kind, origin, seq, 0);
+        if (a0 !== n.epoch) return; // the core's work was lost in a crash
+        n.busy--;
+        this.startWork(n);
+        return;
+      }
+      case EV.TIMER: {
+        const t = data as Timer;
+        n.digest.event(now, kind, origin, seq, t.dw);
+        if (!n.alive || a0 !== n.epoch) return;
+        this.enqueueWork(n, WORK_TIMER, target, t);
+        return;
+      }
+      case EV.CLOCK: {
+        n.digest.event(now, kind, origin, seq, a0);
+        if (!n.alive || a1 !== n.epoch) return;
+        this.schedule(now + this.params.clock_interval_us, target, target, EV.CLOCK, a0 + 1, n.epoch, null);
+        this.enqueueWork(n, WORK_CLOCK, target, a0);
+        return;
+      }
+      case EV.CRASH: {
+        n.digest.event(now, kind, origin, seq, 0);
+        this.crash(n, a0 < 0 ? null : (data as number));
+        return;
+      }
+      case EV.RESTART: {
+        n.digest.event(now, kind, origin, seq, 0);
+        if (n.alive) return;
+        n.alive = true;
+        n.counters.crashed_us += now - n.crashed_at_us;
+        n.epoch++;
+        n.up_free_us = now;
+        n.down_free_us = now;
+        // Clock ticks resume at the next tick boundary.
+        const ci = this.params.clock_interval_us;
+        const next = Math.floor(now / ci) + 1;
+        this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
+        this.notifyPeers(n, EV.PEER_UP, this.lookahead_us);
+        this.runHandler(n, (env) => n.logic.onRestart(env));
+        return;
+      }
+      case EV.PEER_DOWN:
+      case EV.PEER_UP: {
+        n.digest.event(now, kind, origin, seq, a0);
+        if (n.known_down === null) n.known_down = new Uint8Array(this.nodes.length);
+        n.known_down[a0] = kind === EV.PEER_DOWN ? 1 : 0;
+        return;
+      }
+      default:
+        throw new Error(`unknown event kind ${kind}`);
+    }
+  }
+
+  private crash(n: NodeRuntime, until_us: number | null): void {
+    if (!n.alive) return;
+    n.alive = false;
+    n.crashed_at_us = this.now_us;
+    n.epoch++;
+    n.busy = 0;
+    n.queue.length = 0;
+    n.queueHead = 0;
+    this.notifyPeers(n, EV.PEER_DOWN, this.params.failure_detect_us);
+    if (until_us !== null) this.schedule(Math.max(until_us, this.now_us + 1), n.self, n.self, EV.RESTART, 0, 0, null);
+  }
+
+  private notifyPeers(n: NodeRuntime, kind: number, delay_us: number): void {
+    const t = this.now_us + Math.max(delay_us, this.lookahead_us);
+    for (const p of this.nodes) if (p !== n) this.schedule(t, n.self, p.self, kind, n.self, 0, null);
+  }
+
+  private enqueueWork(n: NodeRuntime, kind: number, from: number, data: unknown): void {
+    n.queue.push({ kind, from, data });
+    if (n.busy < n.spec.cores) this.startWork(n);
+  }
+
+  /** Starts queued work while a core is free. */
+  private startWork(n: NodeRuntime): void {
+    while (n.busy < n.spec.cores && n.queueHead < n.queue.length && n.alive) {
+      const w = n.queue[n.queueHead++];
+      if (n.queueHead > 1024 && n.queueHead * 2 > n.queue.length) {
+        n.queue.splice(0, n.queueHead);
+        n.queueHead = 0;
+      }
+      const base = w.kind === WORK_MSG ? this.params.message_base_us : 0;
+      this.runHandler(n, (env) => {
+        env.charge(base);
+        if (w.kind === WORK_MSG) n.logic.onMessage(env, w.from, w.data as Msg);
+        else if (w.kind === WORK_TIMER) n.logic.onTimer(env, w.data as Timer);
+        else n.logic.onClock(env, w.data as number);
+      });
+    }
+  }
+
+  /** Runs one handler on a core: charges its work and releases its outputs at completion. */
+  private runHandler(n: NodeRuntime, fn: (env: Env) => void): void {
+    const now = this.now_us;
+    n.now_us = now;
+    n.cost_us = 0;
+    n.pendingCrash = undefined;
+    fn(n);
+    const cost = Math.max(0, Math.round(n.cost_us));
+    const done = now + cost;
+    n.counters.cpu_busy_us += cost;
+    const sends = n.outSends;
+    for (let i = 0; i < sends.length; i += 2) this.transmit(n, sends[i] as number, sends[i + 1] as Msg, done, -1, null);
+    sends.length = 0;
+    const bcs = n.outBroadcasts;
+    for (let i = 0; i < bcs.length; i += 2) this.startBroadcast(n, bcs[i] as Int32Array, bcs[i + 1] as Msg, done);
+    bcs.length = 0;
+    const timers = n.outTimers;
+    for (let i = 0; i < timers.length; i += 2) {
+      this.schedule(done + (timers[i] as number), n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
+    }
+    timers.length = 0;
+    if (n.pendingCrash !== undefined) {
+      this.crash(n, n.pendingCrash);
+      return;
+    }
+    if (cost > 0) {
+      n.busy++;
+      this.schedule(done, n.self, n.self, EV.CPU_DONE, n.epoch, 0, null);
+    }
+  }
+
+  private startBroadcast(n: NodeRuntime, members: Int32Array, msg: Msg, ready_us: number): void {
+    // Order: the sender (or an entry member) first, then the other live members rotated by the
+    // sender's broadcast counter, so relay duty moves around the group.
+    const len = members.length;
+    const others: number[] = [];
+    let selfIn = false;
+    for (let i = 0; i < len; i++) {
+      const m = members[i];
+      if (m === n.self) selfIn = true;
+      else if (!n.knownDown(m)) others.push(m);
+    }
+    if (others.length === 0) return;
+    const rot = n.broadcasts++ % others.length;
+    const order = new Int32Array(others.length + (selfIn ? 1 : 0));
+    let k = 0;
+    if (selfIn) order[k++] = n.self;
+    for (let i = 0; i < others.length; i++) order[k++] = others[(i + rot) % others.length];
+    const relayed: Relayed = { msg, tree: { order, fanout: this.params.relay_fanout } };
+    if (selfIn) this.relay(n, relayed, 0, ready_us);
+    else this.transmit(n, order[0], msg, ready_us, 0, relayed);
+  }
+
+  /** Forwards a relayed message to the children of position `pos` (network layer, no CPU). */
+  private relay(n: NodeRuntime, relayed: Relayed, pos: number, ready_us: number): void {
+    const tree = relayed.tree;
+    const first = pos * tree.fanout + 1;
+    const end = Math.min(first + tree.fanout, tree.order.length);
+    for (let c = first; c < end; c++) this.transmit(n, tree.order[c], relayed.msg, ready_us, c, relayed);
+  }
+
+  /** Sends one copy through the uplink and the link to `to`. */
+  private transmit(n: NodeRuntime, to: number, msg: Msg, ready_us: number, pos: number, relayed: Relayed | null): void {
+    if (to === n.self) throw new Error(`node ${n.spec.name} sent a message to itself`);
+    const p = this.params;
+    const bytes = msg.bytes;
+    const start = n.up_free_us > ready_us ? n.up_free_us : ready_us;
+    const depart = start + serializationUs(bytes, n.spec.upload_bps);
+    n.up_free_us = depart;
+    n.counters.bytes_out += bytes;
+    n.counters.msgs_out++;
+    const sec = Math.floor(depart / 1_000_000);
+    while (this.bytesPerSecond.length <= sec) this.bytesPerSecond.push(0);
+    this.bytesPerSecond[sec] += bytes;
+    this.msgCount.set(msg.kind, (this.msgCount.get(msg.kind) ?? 0) + 1);
+    if (this.topo.blocked(n.self, to, ready_us)) {
+      n.counters.dropped_partition++;
+      return;
+    }
+    const net = n.net;
+    if (p.loss_percent > 0 && net.chance(Math.round(p.loss_percent * 100), 10_000)) {
+      n.counters.dropped_loss++;
+      return;
+    }
+    const base = this.topo.baseLatency(n.self, to);
+    const jmax = Math.floor((base * p.jitter_percent) / 100);
+    const arrive = depart + base + (jmax > 0 ? net.int(0, jmax) : 0);
+    const data = relayed ?? msg;
+    this.schedule(arrive, n.self, to, EV.ARRIVE, n.self, pos, data);
+    if (p.duplicate_percent > 0 && net.chance(Math.round(p.duplicate_percent * 100), 10_000)) {
+      const again = arrive + (jmax > 0 ? net.int(0, jmax) : 0) + 1;
+      // A duplicate is delivered but not relayed again (the relay layer drops repeats).
+      this.schedule(again, n.self, to, EV.ARRIVE, n.self, -1, msg);
+    }
+  }
+}
+
+interface Relayed {
+  readonly msg: Msg;
+  readonly tree: RelayTree;
+}

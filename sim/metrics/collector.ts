@@ -1,0 +1,195 @@
+/**
+ * Metrics (DESIGN.md "Metrics"). A transaction is final when the block holding its final leg is
+ * first committed by any honest node; block statistics count each height once, at its first commit.
+ */
+import type { Block } from '../protocol/messages.js';
+import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/messages.js';
+import { TX_REJECTED, TX_EXISTS, type TxStore } from '../protocol/txstore.js';
+import type { LatencyStats, TableStats, TimeseriesRow } from '../report/types.js';
+
+/** Gaps between commits longer than this count as stall time. */
+export const STALL_THRESHOLD_US = 5_000_000;
+
+interface TableRecord {
+  commitTimes: number[]; // first-commit time by height (index 0 = genesis)
+  classes: number[];
+  views: number[];
+  viewMax: number;
+}
+
+export class MetricsCollector {
+  readonly tables: TableRecord[] = [];
+  submitted = 0;
+  rejected = 0;
+
+  constructor(
+    private readonly txs: TxStore,
+    private readonly honest: Uint8Array,
+    tables: number,
+  ) {
+    for (let t = 0; t < tables; t++) this.tables.push({ commitTimes: [0], classes: [BLOCK_FULL], views: [0], viewMax: 0 });
+  }
+
+  onTxSubmit(): void {
+    this.submitted++;
+  }
+
+  onPoolReject(tx: number): void {
+    if (!(this.txs.flags[tx] & TX_REJECTED)) {
+      this.txs.flags[tx] |= TX_REJECTED;
+      this.rejected++;
+    }
+  }
+
+  onView(node: number, table: number, view: number): void {
+    if (!this.honest[node]) return;
+    const r = this.tables[table];
+    if (view > r.viewMax) r.viewMax = view;
+  }
+
+  onCommit(node: number, b: Block, now_us: number): void {
+    if (!this.honest[node]) return;
+    const r = this.tables[b.table];
+    if (b.height < r.commitTimes.length && r.commitTimes[b.height] !== undefined) return;
+    r.commitTimes[b.height] = now_us;
+    r.classes[b.height] = b.cls;
+    r.views[b.height] = b.view;
+    const txs = this.txs;
+    for (let i = 0; i < b.txs.length; i++) {
+      const id = b.txs[i];
+      if (txs.final_us[id] < 0) txs.final_us[id] = now_us;
+    }
+  }
+
+  /** Latencies (ms) of txs that became final in [from_us, to_us). */
+  latencies(from_us: number, to_us: number): number[] {
+    const txs = this.txs;
+    const out: number[] = [];
+    for (let id = 0; id < txs.end; id++) {
+      const f = txs.final_us[id];
+      if (f >= from_us && f < to_us) out.push((f - txs.submit_us[id]) / 1000);
+    }
+    return out;
+  }
+
+  finalCount(from_us: number, to_us: number): number {
+    const txs = this.txs;
+    let n = 0;
+    for (let id = 0; id < txs.end; id++) {
+      const f = txs.final_us[id];
+      if (f >= from_us && f < to_us) n++;
+    }
+    return n;
+  }
+
+  tableStats(end_us: number, consensusMsgs: number): TableStats[] {
+    return this.tables.map((r, t) => {
+      let light = 0, empty = 0, full = 0, stallMax = 0, stallTotal = 0;
+      let prev = 0;
+      let height = 0;
+      for (let h = 1; h < r.commitTimes.length; h++) {
+        const ct = r.commitTimes[h];
+        if (ct === undefined) continue;
+        height = h;
+        const c = r.classes[h];
+        if (c === BLOCK_LIGHT) light++;
+        else if (c === BLOCK_EMPTY) empty++;
+        else full++;
+        const gap = ct - prev;
+        if (gap > stallMax) stallMax = gap;
+        if (gap > STALL_THRESHOLD_US) stallTotal += gap;
+        prev = ct;
+      }
+      const tail = end_us - prev;
+      if (tail > stallMax) stallMax = tail;
+      if (tail > STALL_THRESHOLD_US) stallTotal += tail;
+      const blocks = light + empty + full;
+      return {
+        table: t,
+        height_committed: height,
+        blocks_light: light,
+        blocks_empty: empty,
+        blocks_full: full,
+        views: r.viewMax,
+        stall_s_max: round3(stallMax / 1e6),
+        stall_s_total: round3(stallTotal / 1e6),
+        messages_per_block: blocks > 0 ? round3(consensusMsgs / blocks) : 0,
+      };
+    });
+  }
+
+  timeseries(end_us: number, bytesPerSecond: readonly number[]): TimeseriesRow[] {
+    const secs = Math.ceil(end_us / 1e6);
+    const rows: TimeseriesRow[] = [];
+    const sub = new Array<number>(secs).fill(0);
+    const fin = new Array<number>(secs).fill(0);
+    const lat: number[][] = Array.from({ length: secs }, () => []);
+    const txs = this.txs;
+    for (let id = 0; id < txs.end; id++) {
+      const s = Math.floor(txs.submit_us[id] / 1e6);
+      if (!(txs.flags[id] & TX_EXISTS)) continue;
+      if (s < secs) sub[s]++;
+      const f = txs.final_us[id];
+      if (f >= 0) {
+        const fs = Math.floor(f / 1e6);
+        if (fs < secs) {
+          fin[fs]++;
+          lat[fs].push((f - txs.submit_us[id]) / 1000);
+        }
+      }
+    }
+    const blocks = new Array<number>(secs).fill(0);
+    const height = new Array<number>(secs).fill(0);
+    const view = new Array<number>(secs).fill(0);
+    for (const r of this.tables) {
+      for (let h = 1; h < r.commitTimes.length; h++) {
+        const ct = r.commitTimes[h];
+        if (ct === undefined) continue;
+        const s = Math.floor(ct / 1e6);
+        if (s >= secs) continue;
+        blocks[s]++;
+        if (h > height[s]) height[s] = h;
+        if (r.views[h] > view[s]) view[s] = r.views[h];
+      }
+    }
+    for (let s = 0; s < secs; s++) {
+      if (s > 0) {
+        if (height[s] < height[s - 1]) height[s] = height[s - 1];
+        if (view[s] < view[s - 1]) view[s] = view[s - 1];
+      }
+      rows.push({
+        t_s: s,
+        tx_submitted: sub[s],
+        tx_final: fin[s],
+        blocks_committed: blocks[s],
+        height_max: height[s],
+        view_max: view[s],
+        latency_final_ms_p50: lat[s].length ? percentile(lat[s].sort((a, b) => a - b), 50) : 0,
+        bytes_total: bytesPerSecond[s] ?? 0,
+      });
+    }
+    return rows;
+  }
+}
+
+export function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Nearest-rank percentile of a sorted array. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+export function latencyStats(values: number[]): LatencyStats {
+  const s = values.slice().sort((a, b) => a - b);
+  return {
+    count: s.length,
+    p50: round3(percentile(s, 50)),
+    p90: round3(percentile(s, 90)),
+    p99: round3(percentile(s, 99)),
+    max: round3(s.length ? s[s.length - 1] : 0),
+  };
+}

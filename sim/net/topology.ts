@@ -1,0 +1,62 @@
+/**
+ * Static network facts: region of each node, one-way latency between regions, partitions.
+ * Everything here is fixed before the run (derived from the scenario and seed), so it is
+ * immutable shared data, never mutable state between nodes.
+ */
+export interface PartitionWindow {
+  at_us: number;
+  until_us: number; // Infinity when it never heals
+  inA: Uint8Array; // 1 when the node is on side a
+  inB: Uint8Array;
+  oneWay: boolean; // true: only a -> b is cut
+}
+
+export class NetTopology {
+  constructor(
+    readonly region: Int32Array,
+    /** One-way base latency, µs, [from region][to region]. */
+    readonly latency_us: Int32Array[],
+    readonly partitions: PartitionWindow[],
+  ) {}
+
+  baseLatency(from: number, to: number): number {
+    return this.latency_us[this.region[from]][this.region[to]];
+  }
+
+  /** The smallest one-way latency between any two regions in use: the lookahead. */
+  minLatency(): number {
+    let m = Infinity;
+    for (const row of this.latency_us) for (const v of row) if (v < m) m = v;
+    return m;
+  }
+
+  blocked(from: number, to: number, t_us: number): boolean {
+    for (const p of this.partitions) {
+      if (t_us < p.at_us || t_us >= p.until_us) continue;
+      if (p.inA[from] && p.inB[to]) return true;
+      if (!p.oneWay && p.inB[from] && p.inA[to]) return true;
+    }
+    return false;
+  }
+}
+
+/** Serialization time of `bytes` on a link of `bps`, integer µs, rounded up. */
+export function serializationUs(bytes: number, bps: number): number {
+  return Math.ceil((bytes * 8_000_000) / bps);
+}
+
+/**
+ * A relay tree over an ordered member list: position 0 is the root, the children of position p
+ * are p*fanout+1 .. p*fanout+fanout. Built once per broadcast and shared read-only by relays.
+ */
+export interface RelayTree {
+  readonly order: Int32Array;
+  readonly fanout: number;
+}
+
+export function childrenOf(tree: RelayTree, pos: number, out: number[]): void {
+  out.length = 0;
+  const first = pos * tree.fanout + 1;
+  const end = Math.min(first + tree.fanout, tree.order.length);
+  for (let c = first; c < end; c++) out.push(c);
+}

@@ -1,0 +1,48 @@
+/**
+ * What protocol code sees of the world (sans-I/O, DESIGN.md "Dependencies point one way").
+ * Protocol code never imports the engine; the engine hands each node an Env and calls its
+ * NodeLogic. The same protocol code can run in one process, a worker, a test harness or a page.
+ */
+
+/** Every message carries its size on the wire and a 32-bit digest word for the run digest. */
+export interface Msg {
+  readonly kind: number;
+  readonly bytes: number;
+  readonly dw: number;
+}
+
+export interface Timer {
+  readonly kind: number;
+  readonly dw: number;
+}
+
+export interface Env {
+  readonly self: number;
+  /** Virtual time in integer microseconds at the start of the current handler. */
+  readonly now_us: number;
+  /** Unicast; leaves the uplink when the handler's CPU work completes. */
+  send(to: number, msg: Msg): void;
+  /**
+   * Group broadcast over a relay tree (fan-out from the scenario). When the sender is a member it
+   * roots the tree; otherwise it sends one copy to an entry member, which roots it.
+   */
+  broadcast(members: Int32Array, msg: Msg): void;
+  /** A timer that fires `after_us` after the handler's work completes. */
+  setTimer(after_us: number, timer: Timer): void;
+  /** Charge CPU time (µs of one core) to this node. */
+  charge(cost_us: number): void;
+  /** Crash this node now (a fault triggered by protocol state, e.g. "the leader of view N"). */
+  crashSelf(until_us: number | null): void;
+  /** Whether this node currently believes `node` is down (after the failure-detection delay). */
+  knownDown(node: number): boolean;
+}
+
+export interface NodeLogic {
+  onStart(env: Env): void;
+  onMessage(env: Env, from: number, msg: Msg): void;
+  onTimer(env: Env, timer: Timer): void;
+  /** The beacon clock reached tick `clock` (one tick per clock interval). */
+  onClock(env: Env, clock: number): void;
+  /** Called when the node comes back after a crash, with its state kept. */
+  onRestart(env: Env): void;
+}

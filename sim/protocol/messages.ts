@@ -1,0 +1,118 @@
+/**
+ * Message and timer shapes. Kind numbers are folded into digests, so they are part of the format.
+ * Messages are immutable once sent: relays and receivers share them read-only.
+ */
+import type { Msg, Timer } from './env.js';
+
+export const MSG = {
+  TX_BATCH: 1,
+  PROPOSAL: 2,
+  VOTE: 3,
+  COMMIT: 4,
+  SYNC_REQ: 5,
+  SYNC_RESP: 6,
+} as const;
+
+export const MSG_NAMES: Record<number, string> = {
+  1: 'tx_batch',
+  2: 'proposal',
+  3: 'vote',
+  4: 'commit',
+  5: 'sync_request',
+  6: 'sync_response',
+};
+
+export const TIMER = {
+  PACK: 1,
+  SYNC: 2,
+  ARRIVAL: 3,
+  FLUSH: 4,
+  HOUSEKEEP: 5,
+} as const;
+
+export const BLOCK_LIGHT = 0;
+export const BLOCK_EMPTY = 1;
+export const BLOCK_FULL = 2;
+export const BLOCK_CLASS_NAMES = ['light', 'empty', 'full'] as const;
+
+export interface Block {
+  readonly id: string; // hex sha256 of the header
+  readonly idWord: number; // first 32 bits of the id
+  readonly table: number;
+  readonly height: number;
+  readonly view: number;
+  readonly clock: number;
+  readonly parent: string;
+  readonly leader: number;
+  readonly cls: number;
+  readonly txs: Int32Array;
+  readonly bytes: number;
+}
+
+/** A certificate: ⌊2n/3⌋+1 votes of each group (PROTOCOL.md §8.3 step 5). */
+export interface QC {
+  readonly blockId: string;
+  readonly blockWord: number;
+  readonly table: number;
+  readonly height: number;
+  readonly view: number;
+  readonly clock: number;
+  readonly leader: number;
+  /** Signers, validators then auditors; signatures aligned with them. */
+  readonly signers: Int32Array;
+  readonly sigs: readonly Uint8Array[];
+}
+
+export interface TxBatchMsg extends Msg {
+  readonly table: number;
+  readonly batch: number;
+  readonly txs: Int32Array;
+  /** 0: edge -> auditor group; 1: auditor -> validator group. */
+  readonly hop: number;
+}
+
+export interface ProposalMsg extends Msg {
+  readonly block: Block;
+  readonly justify: QC;
+  /** The leader's signature over the block id. */
+  readonly sig: Uint8Array;
+}
+
+export interface VoteMsg extends Msg {
+  readonly table: number;
+  readonly blockId: string;
+  readonly view: number;
+  readonly voter: number;
+  readonly sig: Uint8Array;
+}
+
+export interface CommitMsg extends Msg {
+  readonly qc: QC;
+  /** Set only between colluding byzantine nodes: which fork this certificate extends. */
+  readonly fork: number;
+}
+
+export interface SyncReqMsg extends Msg {
+  readonly table: number;
+  readonly blockId: string;
+}
+
+export interface SyncRespMsg extends Msg {
+  readonly block: Block;
+  readonly qc: QC | null;
+}
+
+export interface PackTimer extends Timer {
+  readonly table: number;
+  readonly view: number;
+}
+
+export interface SyncTimer extends Timer {
+  readonly table: number;
+  readonly blockId: string;
+  readonly attempt: number;
+}
+
+export function wordOfHex(hex: string): number {
+  return parseInt(hex.slice(0, 8), 16) >>> 0;
+}

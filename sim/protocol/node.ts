@@ -1,0 +1,178 @@
+/**
+ * Node programs: a consensus member (validator or auditor) runs a TableReplica per table it
+ * serves; an edge node runs the clients attached to it and forwards their transactions to the
+ * auditor group of the sender's table (PROTOCOL.md §9.1).
+ */
+import type { Env, Msg, NodeLogic, Timer } from './env.js';
+import {
+  MSG, TIMER, type CommitMsg, type PackTimer, type ProposalMsg, type SyncReqMsg, type SyncRespMsg,
+  type SyncTimer, type TxBatchMsg, type VoteMsg,
+} from './messages.js';
+import { TableReplica } from './xbft.js';
+import type { ChainContext } from './context.js';
+import { Stream } from '../engine/random.js';
+
+export class ConsensusNode implements NodeLogic {
+  readonly replicas: TableReplica[] = [];
+
+  constructor(readonly ctx: ChainContext, readonly id: number, tables: readonly number[]) {
+    for (const t of tables) this.replicas[t] = new TableReplica(ctx, id, t);
+  }
+
+  onStart(env: Env): void {
+    for (const r of this.replicas) if (r) r.start(env);
+  }
+
+  onClock(env: Env, clock: number): void {
+    for (const r of this.replicas) if (r) r.onClock(env, clock);
+  }
+
+  onRestart(env: Env): void {
+    for (const r of this.replicas) if (r) r.onRestart(env);
+  }
+
+  onTimer(env: Env, t: Timer): void {
+    const tt = t as PackTimer | SyncTimer;
+    this.replicas[tt.table]?.onTimer(env, tt);
+  }
+
+  onMessage(env: Env, from: number, msg: Msg): void {
+    switch (msg.kind) {
+      case MSG.TX_BATCH: {
+        const m = msg as TxBatchMsg;
+        this.replicas[m.table]?.onTxBatch(env, m);
+        return;
+      }
+      case MSG.PROPOSAL: {
+        const m = msg as ProposalMsg;
+        this.replicas[m.block.table]?.onProposal(env, from, m);
+        return;
+      }
+      case MSG.VOTE: {
+        const m = msg as VoteMsg;
+        this.replicas[m.table]?.onVote(env, m);
+        return;
+      }
+      case MSG.COMMIT: {
+        const m = msg as CommitMsg;
+        this.replicas[m.qc.table]?.onCommitMsg(env, m);
+        return;
+      }
+      case MSG.SYNC_REQ: {
+        const m = msg as SyncReqMsg;
+        this.replicas[m.table]?.onSyncRequest(env, from, m);
+        return;
+      }
+      case MSG.SYNC_RESP: {
+        const m = msg as SyncRespMsg;
+        this.replicas[m.block.table]?.onSyncResponse(env, from, m);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+}
+
+/**
+ * An edge node with its clients. Accounts are owned by edges (account a by edge a mod E), so each
+ * account's nonces are assigned in one place. Arrivals are constant or Poisson at
+ * rate_tps / edges per edge, from the edge's own workload stream.
+ */
+export class EdgeNode implements NodeLogic {
+  private readonly stream: Stream;
+  private readonly nextNonce: Uint32Array;
+  private readonly ownAccounts: number;
+  private k = 0;
+  private pending: number[] = [];
+  private flushArmed = false;
+  private readonly mean_us: number;
+
+  constructor(
+    readonly ctx: ChainContext,
+    readonly id: number,
+    /** Index of this edge among edges (= its client number). */
+    readonly edgeIndex: number,
+    readonly edges: number,
+    stream: Stream,
+  ) {
+    this.stream = stream;
+    const accounts = ctx.sc.workload.accounts;
+    this.ownAccounts = Math.floor((accounts - 1 - edgeIndex) / edges) + 1;
+    this.nextNonce = new Uint32Array(this.ownAccounts);
+    const rate = ctx.sc.workload.rate_tps;
+    this.mean_us = rate > 0 ? (1_000_000 * edges) / rate : Infinity;
+  }
+
+  onStart(env: Env): void {
+    const w = this.ctx.sc.workload;
+    if (!Number.isFinite(this.mean_us) || w.start_us >= w.stop_us) return;
+    env.setTimer(w.start_us + this.gap(), { kind: TIMER.ARRIVAL, dw: 0 });
+  }
+
+  private gap(): number {
+    const w = this.ctx.sc.workload;
+    return w.arrival === 'poisson' ? Math.max(1, this.stream.expInt(this.mean_us)) : Math.max(1, Math.round(this.mean_us));
+  }
+
+  onTimer(env: Env, t: Timer): void {
+    if (t.kind === TIMER.ARRIVAL) {
+      this.submit(env);
+      const next = this.gap();
+      if (env.now_us + next < this.ctx.sc.workload.stop_us) env.setTimer(next, { kind: TIMER.ARRIVAL, dw: this.k });
+    } else if (t.kind === TIMER.FLUSH) {
+      this.flush(env);
+    }
+  }
+
+  private submit(env: Env): void {
+    const ctx = this.ctx;
+    const sc = ctx.sc;
+    const accounts = sc.workload.accounts;
+    const local = this.stream.int(0, this.ownAccounts - 1);
+    const sender = local * this.edges + this.edgeIndex;
+    let receiver = this.stream.int(0, accounts - 2);
+    if (receiver >= sender) receiver++;
+    const amount = this.stream.int(1, sc.workload.amount_max);
+    let nonce = this.nextNonce[local];
+    const replay = sc.sabotage.replay_nonce_percent;
+    if (replay > 0 && nonce > 0 && this.stream.chance(Math.round(replay * 100), 10_000)) nonce = nonce - 1;
+    else this.nextNonce[local] = nonce + 1;
+    const id = ctx.txs.idFor(this.edgeIndex, this.k++);
+    ctx.txs.create(id, sender, receiver, amount, nonce, env.now_us);
+    // The client signs; the edge checks the signature before forwarding.
+    ctx.txs.setSig(id, ctx.signer.sign(ctx.accountKey(sender), ctx.txs.hash(id)));
+    env.charge(sc.costs.verify_tx_us);
+    ctx.observer.onTxSubmit(id, env.now_us);
+    this.pending.push(id);
+    if (this.pending.length >= 256) this.flush(env);
+    else if (!this.flushArmed) {
+      this.flushArmed = true;
+      env.setTimer(sc.protocol.edge_flush_us, { kind: TIMER.FLUSH, dw: this.k });
+    }
+  }
+
+  private flush(env: Env): void {
+    this.flushArmed = false;
+    if (this.pending.length === 0) return;
+    const ctx = this.ctx;
+    const txs = Int32Array.from(this.pending);
+    this.pending = [];
+    // One table in this version: the sender's table is table 0.
+    const table = 0;
+    const batch: TxBatchMsg = {
+      kind: MSG.TX_BATCH, bytes: 64 + txs.length * ctx.sc.sizes.tx_bytes, dw: ctx.txs.hashWord(txs[0]),
+      table, batch: txs[0], txs, hop: 0,
+    };
+    env.broadcast(ctx.auditors(table), batch);
+  }
+
+  onMessage(): void {}
+  onClock(): void {}
+  onRestart(env: Env): void {
+    this.flushArmed = false;
+    if (Number.isFinite(this.mean_us) && env.now_us < this.ctx.sc.workload.stop_us) {
+      env.setTimer(this.gap(), { kind: TIMER.ARRIVAL, dw: this.k });
+    }
+  }
+}

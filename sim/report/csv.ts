@@ -1,0 +1,158 @@
+/**
+ * Text serialisations of a run: timeseries.csv and summary.json.
+ *
+ * Both are byte-for-byte deterministic for a given run: columns and keys come in a fixed order
+ * (the order of the types in ./types.ts), never in whatever order a producer filled an object.
+ */
+import type {
+  LatencyStats,
+  NodeStats,
+  Summary,
+  TableStats,
+  TimeseriesRow,
+  Violation,
+  WallStats,
+} from './types.js';
+import { compareStrings, latencyClasses } from './table.js';
+
+/** timeseries.csv columns, exactly the TimeseriesRow field names, in the type's order. */
+export const TIMESERIES_COLUMNS = [
+  't_s',
+  'tx_submitted',
+  'tx_final',
+  'blocks_committed',
+  'height_max',
+  'view_max',
+  'latency_final_ms_p50',
+  'bytes_total',
+] as const satisfies readonly (keyof TimeseriesRow)[];
+
+/**
+ * `true` only when `K` lists every field of `T`. Used below as a compile-time check: when a
+ * field is added to a type in ./types.ts and not to its key list here, the build fails.
+ */
+type ListsAllKeys<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[number]>] extends [never]
+  ? true
+  : never;
+
+/** A CSV cell for a number: shortest round-trip form; NaN/±Infinity as an empty cell. */
+function csvNumber(x: number): string {
+  return typeof x === 'number' && Number.isFinite(x) ? String(x) : '';
+}
+
+/** timeseries.csv: a header line with the field names, one line per row, trailing newline. */
+export function timeseriesCsv(rows: readonly TimeseriesRow[]): string {
+  const lines: string[] = [TIMESERIES_COLUMNS.join(',')];
+  for (const row of rows) {
+    lines.push(TIMESERIES_COLUMNS.map((c) => csvNumber(row[c])).join(','));
+  }
+  return lines.join('\n') + '\n';
+}
+
+// Key orders of the nested records, as declared in ./types.ts.
+const SUMMARY_KEYS = [
+  'schema_version',
+  'simulator_version',
+  'scenario',
+  'seed',
+  'crypto',
+  'digest',
+  'events',
+  'sim_s',
+  'warmup_s',
+  'tx_submitted',
+  'tx_dropped',
+  'tx_final',
+  'tps_final',
+  'tps_slots',
+  'latency_final_ms',
+  'tables',
+  'nodes',
+  'messages',
+  'violations',
+  'wall',
+] as const satisfies readonly (keyof Summary)[];
+const LATENCY_KEYS = ['count', 'p50', 'p90', 'p99', 'max'] as const satisfies readonly (keyof LatencyStats)[];
+const TABLE_KEYS = [
+  'table',
+  'height_committed',
+  'blocks_light',
+  'blocks_empty',
+  'blocks_full',
+  'views',
+  'stall_s_max',
+  'stall_s_total',
+  'messages_per_block',
+] as const satisfies readonly (keyof TableStats)[];
+const NODE_KEYS = [
+  'node',
+  'role',
+  'region',
+  'bytes_in',
+  'bytes_out',
+  'cpu_busy_fraction',
+  'crashed',
+] as const satisfies readonly (keyof NodeStats)[];
+const VIOLATION_KEYS = [
+  'check',
+  'node',
+  'table',
+  'height',
+  'time_us',
+  'message',
+] as const satisfies readonly (keyof Violation)[];
+const WALL_KEYS = [
+  'wall_s',
+  'events_per_wall_s',
+  'sim_s_per_wall_s',
+  'peak_rss_bytes',
+] as const satisfies readonly (keyof WallStats)[];
+
+const _keyListsComplete: [
+  ListsAllKeys<TimeseriesRow, typeof TIMESERIES_COLUMNS>,
+  ListsAllKeys<Summary, typeof SUMMARY_KEYS>,
+  ListsAllKeys<LatencyStats, typeof LATENCY_KEYS>,
+  ListsAllKeys<TableStats, typeof TABLE_KEYS>,
+  ListsAllKeys<NodeStats, typeof NODE_KEYS>,
+  ListsAllKeys<Violation, typeof VIOLATION_KEYS>,
+  ListsAllKeys<WallStats, typeof WALL_KEYS>,
+] = [true, true, true, true, true, true, true];
+void _keyListsComplete;
+
+/**
+ * A copy of `obj` with `keys` first in the given order, then any other own keys (optional
+ * fields added later) sorted by name, so nothing is dropped and the order is still fixed.
+ */
+function ordered<T extends object>(obj: T, keys: readonly (keyof T & string)[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const src = obj as Record<string, unknown>;
+  for (const k of keys) {
+    if (Object.prototype.hasOwnProperty.call(src, k)) out[k] = src[k];
+  }
+  const known: readonly string[] = keys;
+  const extra = Object.keys(src)
+    .filter((k) => !known.includes(k))
+    .sort(compareStrings);
+  for (const k of extra) out[k] = src[k];
+  return out;
+}
+
+function sortedRecord<V>(rec: Record<string, V>, order: string[], map: (v: V) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of order) out[k] = map(rec[k] as V);
+  return out;
+}
+
+/** summary.json: pretty JSON with keys in the type's order, records sorted, trailing newline. */
+export function summaryJson(s: Summary): string {
+  const top = ordered(s, SUMMARY_KEYS);
+  top['latency_final_ms'] = sortedRecord(s.latency_final_ms, latencyClasses(s.latency_final_ms), (l) =>
+    ordered(l, LATENCY_KEYS),
+  );
+  top['tables'] = s.tables.map((t) => ordered(t, TABLE_KEYS));
+  top['nodes'] = s.nodes.map((n) => ordered(n, NODE_KEYS));
+  top['messages'] = sortedRecord(s.messages, Object.keys(s.messages).sort(compareStrings), (n) => n);
+  top['violations'] = s.violations.map((v) => ordered(v, VIOLATION_KEYS));
+  top['wall'] = ordered(s.wall, WALL_KEYS);
+  return JSON.stringify(top, null, 2) + '\n';
+}

@@ -1,0 +1,459 @@
+/**
+ * report.html: one self-contained file (inline CSS, charts as inline SVG, no scripts, no
+ * network). Charts are computed in Node with d3-scale and d3-shape and written out as SVG
+ * markup by hand: d3-selection needs a DOM, and `sim/` must not depend on one.
+ *
+ * Every string that comes from the run (scenario name, node ids, violation messages, message
+ * kinds) goes through `escapeHtml`. The output is deterministic: no dates, no random ids.
+ */
+import { line, max as d3max, min as d3min, scaleLinear, type ScaleLinear } from 'd3';
+import {
+  compactCount,
+  fixed,
+  formatTimeUs,
+  grouped,
+  latencyClasses,
+  megabytes,
+  messageKinds,
+  percent,
+  roleSummaries,
+} from './table.js';
+import type { Summary, TimeseriesRow } from './types.js';
+
+/** Node rows in the HTML table; the rest are in summary.json. */
+export const HTML_NODES_MAX = 200;
+/** Violation rows in the HTML table; the rest are in summary.json. */
+export const HTML_VIOLATIONS_MAX = 1000;
+
+const CHART_WIDTH = 760;
+const CHART_HEIGHT = 240;
+const MARGIN = { top: 28, right: 20, bottom: 40, left: 64 };
+
+/** Escapes text for HTML element content and double- or single-quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+const esc = escapeHtml;
+
+// ---------------------------------------------------------------------------------------------
+// Charts
+
+interface Series {
+  label: string;
+  color: string;
+  value: (r: TimeseriesRow) => number;
+  /** Rows where the series has no value (drawn as a gap). Non-finite values are always gaps. */
+  missing?: (r: TimeseriesRow) => boolean;
+}
+
+interface ChartSpec {
+  title: string;
+  y_label: string;
+  series: Series[];
+  /** Shade [first t, warmup_s] so readers do not read the warm-up ramp as a result. */
+  warmup_s: number;
+}
+
+function tickLabel(scale: ScaleLinear<number, number>, count: number): (v: number) => string {
+  const f = scale.tickFormat(count);
+  return (v) => f(v);
+}
+
+/** One line chart as an SVG string. Rows are in time order (one per simulated second). */
+export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): string {
+  const w = CHART_WIDTH;
+  const h = CHART_HEIGHT;
+  const x0 = MARGIN.left;
+  const x1 = w - MARGIN.right;
+  const y0 = h - MARGIN.bottom;
+  const y1 = MARGIN.top;
+  const parts: string[] = [];
+  parts.push(
+    `<svg class="chart" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(spec.title)}">`,
+  );
+  parts.push(`<title>${esc(spec.title)}</title>`);
+  parts.push(`<text class="ctitle" x="${x0}" y="16">${esc(spec.title)}</text>`);
+
+  const isPresent = (s: Series, r: TimeseriesRow): boolean =>
+    Number.isFinite(s.value(r)) && !(s.missing?.(r) ?? false);
+  const values: number[] = [];
+  for (const s of spec.series) for (const r of rows) if (isPresent(s, r)) values.push(s.value(r));
+
+  if (rows.length === 0 || values.length === 0) {
+    parts.push(`<text class="empty" x="${(x0 + x1) / 2}" y="${(y0 + y1) / 2}" text-anchor="middle">no data</text>`);
+    parts.push('</svg>');
+    return parts.join('');
+  }
+
+  const tMin = d3min(rows, (r) => r.t_s) ?? 0;
+  let tMax = d3max(rows, (r) => r.t_s) ?? 1;
+  if (tMax <= tMin) tMax = tMin + 1;
+  const x = scaleLinear().domain([tMin, tMax]).range([x0, x1]);
+  let vMax = d3max(values) ?? 1;
+  const vMin = Math.min(0, d3min(values) ?? 0);
+  if (vMax <= vMin) vMax = vMin + 1;
+  const y = scaleLinear().domain([vMin, vMax]).nice(5).range([y0, y1]);
+  const r1 = (v: number): string => fixed(v, 1);
+
+  // Warm-up band.
+  if (spec.warmup_s > tMin) {
+    const wx = x(Math.min(spec.warmup_s, tMax));
+    parts.push(
+      `<rect class="warmup" x="${r1(x0)}" y="${r1(y1)}" width="${r1(wx - x0)}" height="${r1(y0 - y1)}"><title>warm-up (excluded from tps and latency)</title></rect>`,
+    );
+    parts.push(`<text class="wlabel" x="${r1(x0 + 4)}" y="${r1(y0 - 6)}">warm-up</text>`);
+  }
+
+  // Axes: ticks from scale.ticks(), written as plain SVG.
+  const yLabel = tickLabel(y, 5);
+  for (const v of y.ticks(5)) {
+    const py = r1(y(v));
+    parts.push(`<line class="grid" x1="${x0}" x2="${x1}" y1="${py}" y2="${py}"/>`);
+    parts.push(`<text class="tick" x="${x0 - 6}" y="${py}" dy="0.32em" text-anchor="end">${esc(yLabel(v))}</text>`);
+  }
+  const xLabel = tickLabel(x, 8);
+  for (const v of x.ticks(8)) {
+    const px = r1(x(v));
+    parts.push(`<line class="axis" x1="${px}" x2="${px}" y1="${y0}" y2="${y0 + 5}"/>`);
+    parts.push(`<text class="tick" x="${px}" y="${y0 + 18}" text-anchor="middle">${esc(xLabel(v))}</text>`);
+  }
+  parts.push(`<line class="axis" x1="${x0}" x2="${x1}" y1="${y0}" y2="${y0}"/>`);
+  parts.push(`<line class="axis" x1="${x0}" x2="${x0}" y1="${y1}" y2="${y0}"/>`);
+  parts.push(`<text class="alabel" x="${(x0 + x1) / 2}" y="${h - 4}" text-anchor="middle">simulated time (s)</text>`);
+  parts.push(
+    `<text class="alabel" transform="translate(14 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${esc(spec.y_label)}</text>`,
+  );
+
+  // Series.
+  let legendX = x1;
+  const legend: string[] = [];
+  for (const s of [...spec.series].reverse()) {
+    const width = 24 + s.label.length * 7;
+    legendX -= width;
+    legend.push(
+      `<rect x="${r1(legendX)}" y="8" width="12" height="3" fill="${esc(s.color)}"/>` +
+        `<text class="legend" x="${r1(legendX + 16)}" y="14">${esc(s.label)}</text>`,
+    );
+  }
+  for (const s of spec.series) {
+    const path = line<TimeseriesRow>()
+      .defined((r) => isPresent(s, r))
+      .x((r) => x(r.t_s))
+      .y((r) => y(s.value(r)))
+      .digits(1)(rows as TimeseriesRow[]);
+    if (path) {
+      parts.push(`<path class="series" d="${esc(path)}" stroke="${esc(s.color)}"><title>${esc(s.label)}</title></path>`);
+    }
+    // A lone point (no neighbour to draw a segment to) would be invisible as a path.
+    rows.forEach((r, i) => {
+      if (!isPresent(s, r)) return;
+      const prev = rows[i - 1];
+      const next = rows[i + 1];
+      const alone = !(prev && isPresent(s, prev)) && !(next && isPresent(s, next));
+      if (alone) {
+        parts.push(`<circle cx="${r1(x(r.t_s))}" cy="${r1(y(s.value(r)))}" r="2.5" fill="${esc(s.color)}"/>`);
+      }
+    });
+  }
+  if (spec.series.length > 1) parts.push(...legend);
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+type Cell = { text: string; num?: boolean };
+
+function num(text: string): Cell {
+  return { text, num: true };
+}
+
+function htmlTable(head: Cell[], rows: Cell[][], caption?: string): string {
+  const th = head.map((c) => `<th${c.num ? ' class="n"' : ''}>${esc(c.text)}</th>`).join('');
+  const body = rows
+    .map((r) => '<tr>' + r.map((c) => `<td${c.num ? ' class="n"' : ''}>${esc(c.text)}</td>`).join('') + '</tr>')
+    .join('\n');
+  return (
+    '<table>' +
+    (caption ? `<caption>${esc(caption)}</caption>` : '') +
+    `<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`
+  );
+}
+
+function metricGrid(items: [string, string][]): string {
+  return (
+    '<dl class="metrics">' +
+    items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('') +
+    '</dl>'
+  );
+}
+
+const CSS = `
+:root{color-scheme:light;font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1f24;background:#fff}
+body{max-width:1100px;margin:24px auto;padding:0 16px;line-height:1.4}
+h1{font-size:1.4rem;margin:0 0 4px}
+h2{font-size:1.1rem;margin:28px 0 8px;border-bottom:1px solid #d8dee4;padding-bottom:4px}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
+.sub{color:#57606a;margin:0}
+.digest{word-break:break-all}
+dl.metrics{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:8px;margin:0}
+dl.metrics div{border:1px solid #d8dee4;border-radius:6px;padding:6px 10px}
+dt{color:#57606a;font-size:.8rem}
+dd{margin:0;font-size:1.1rem;font-variant-numeric:tabular-nums}
+table{border-collapse:collapse;font-size:.9rem;margin:4px 0}
+caption{text-align:left;color:#57606a;font-size:.85rem;padding-bottom:4px}
+th,td{padding:3px 10px;border-bottom:1px solid #eaeef2;text-align:left}
+th{background:#f6f8fa}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.ok{color:#1a7f37}
+.bad{color:#cf222e;font-weight:600}
+.note{color:#57606a;font-size:.85rem}
+svg.chart{display:block;max-width:100%;height:auto;margin:8px 0 16px}
+svg .grid{stroke:#eaeef2}
+svg .axis{stroke:#57606a}
+svg .tick,svg .legend,svg .wlabel{font-size:11px;fill:#57606a}
+svg .alabel{font-size:12px;fill:#1b1f24}
+svg .ctitle{font-size:13px;font-weight:600;fill:#1b1f24}
+svg .empty{font-size:13px;fill:#57606a}
+svg .series{fill:none;stroke-width:1.6}
+svg .warmup{fill:#f6f8fa}
+`;
+
+/** The whole report page. */
+export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
+  const sortedRows = [...rows].sort((a, b) => a.t_s - b.t_s);
+  const out: string[] = [];
+  out.push('<!doctype html>');
+  out.push('<html lang="en"><head><meta charset="utf-8">');
+  out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
+  out.push(`<title>topsim: ${esc(s.scenario)} seed ${esc(String(s.seed))}</title>`);
+  out.push(`<style>${CSS}</style></head><body>`);
+
+  // Header.
+  out.push(`<h1>${esc(s.scenario)} <span class="sub">seed ${esc(String(s.seed))}</span></h1>`);
+  out.push(
+    `<p class="sub">topsim ${esc(s.simulator_version)} · summary schema ${esc(String(s.schema_version))} · crypto ${esc(s.crypto)}</p>`,
+  );
+  out.push(`<p class="sub">digest <code class="digest">${esc(s.digest)}</code></p>`);
+
+  // Key metrics (simulated, exact).
+  out.push('<h2>Key metrics (sim)</h2>');
+  const all = s.latency_final_ms['all'];
+  out.push(
+    metricGrid([
+      ['tps_final', fixed(s.tps_final, 1)],
+      ['tps_slots', fixed(s.tps_slots, 1)],
+      ['latency_final_ms p50 (all)', all ? fixed(all.p50, 1) : '-'],
+      ['latency_final_ms p99 (all)', all ? fixed(all.p99, 1) : '-'],
+      ['tx submitted', grouped(s.tx_submitted)],
+      ['tx final', grouped(s.tx_final)],
+      ['tx dropped', grouped(s.tx_dropped)],
+      ['events', grouped(s.events)],
+      ['sim_s', fixed(s.sim_s, 1)],
+      ['warmup_s', fixed(s.warmup_s, 1)],
+      ['nodes', grouped(s.nodes.length)],
+      ['violations', grouped(s.violations.length)],
+    ]),
+  );
+
+  // Charts.
+  out.push('<h2>Over time</h2>');
+  out.push(
+    lineChartSvg(sortedRows, {
+      title: 'Transactions per simulated second',
+      y_label: 'tx/s',
+      warmup_s: s.warmup_s,
+      series: [
+        { label: 'submitted', color: '#8c959f', value: (r) => r.tx_submitted },
+        { label: 'finalized', color: '#0969da', value: (r) => r.tx_final },
+      ],
+    }),
+  );
+  out.push(
+    lineChartSvg(sortedRows, {
+      title: 'Committed height (highest table)',
+      y_label: 'height',
+      warmup_s: s.warmup_s,
+      series: [{ label: 'height_max', color: '#1a7f37', value: (r) => r.height_max }],
+    }),
+  );
+  out.push(
+    lineChartSvg(sortedRows, {
+      title: 'Finality latency p50 per second',
+      y_label: 'ms',
+      warmup_s: s.warmup_s,
+      series: [
+        {
+          label: 'latency_final_ms_p50',
+          color: '#bf3989',
+          value: (r) => r.latency_final_ms_p50,
+          // A second in which nothing finalized has no latency; a 0 there is "no sample".
+          missing: (r) => r.tx_final === 0 && r.latency_final_ms_p50 === 0,
+        },
+      ],
+    }),
+  );
+
+  // Latency.
+  out.push('<h2>Finality latency (ms, submit to final commit)</h2>');
+  const classes = latencyClasses(s.latency_final_ms);
+  if (classes.length === 0) {
+    out.push('<p class="note">No transaction finalized in the measurement window.</p>');
+  } else {
+    out.push(
+      htmlTable(
+        [{ text: 'class' }, num('count'), num('p50'), num('p90'), num('p99'), num('max')],
+        classes.map((c) => {
+          const l = s.latency_final_ms[c];
+          return l
+            ? [{ text: c }, num(grouped(l.count)), num(fixed(l.p50, 1)), num(fixed(l.p90, 1)), num(fixed(l.p99, 1)), num(fixed(l.max, 1))]
+            : [{ text: c }];
+        }),
+      ),
+    );
+  }
+
+  // Tables.
+  out.push('<h2>Tables</h2>');
+  if (s.tables.length === 0) {
+    out.push('<p class="note">No tables.</p>');
+  } else {
+    out.push(
+      htmlTable(
+        [
+          num('table'),
+          num('height_committed'),
+          num('blocks_light'),
+          num('blocks_empty'),
+          num('blocks_full'),
+          num('views'),
+          num('stall_s_max'),
+          num('stall_s_total'),
+          num('messages_per_block'),
+        ],
+        [...s.tables]
+          .sort((a, b) => a.table - b.table)
+          .map((t) => [
+            num(String(t.table)),
+            num(grouped(t.height_committed)),
+            num(grouped(t.blocks_light)),
+            num(grouped(t.blocks_empty)),
+            num(grouped(t.blocks_full)),
+            num(grouped(t.views)),
+            num(fixed(t.stall_s_max, 1)),
+            num(fixed(t.stall_s_total, 1)),
+            num(fixed(t.messages_per_block, 1)),
+          ]),
+      ),
+    );
+  }
+
+  // Nodes: per role, then per node (capped).
+  out.push('<h2>Nodes</h2>');
+  const roles = roleSummaries(s.nodes);
+  if (roles.length > 0) {
+    out.push(
+      htmlTable(
+        [
+          { text: 'role' },
+          num('count'),
+          num('cpu busy % mean'),
+          num('cpu busy % max'),
+          num('MB in mean'),
+          num('MB out mean'),
+          num('crashed'),
+        ],
+        roles.map((r) => [
+          { text: r.role },
+          num(String(r.count)),
+          num(percent(r.cpu_busy_fraction_mean)),
+          num(percent(r.cpu_busy_fraction_max)),
+          num(megabytes(r.bytes_in_mean)),
+          num(megabytes(r.bytes_out_mean)),
+          num(String(r.crashed)),
+        ]),
+        'By role',
+      ),
+    );
+    const shown = s.nodes.slice(0, HTML_NODES_MAX);
+    out.push(
+      htmlTable(
+        [{ text: 'node' }, { text: 'role' }, { text: 'region' }, num('MB in'), num('MB out'), num('cpu busy %'), { text: 'crashed' }],
+        shown.map((n) => [
+          { text: n.node },
+          { text: n.role },
+          { text: n.region },
+          num(megabytes(n.bytes_in)),
+          num(megabytes(n.bytes_out)),
+          num(percent(n.cpu_busy_fraction)),
+          { text: n.crashed ? 'yes' : '' },
+        ]),
+        'By node',
+      ),
+    );
+    if (s.nodes.length > shown.length) {
+      out.push(
+        `<p class="note">Showing the first ${shown.length} of ${s.nodes.length} nodes; every node is in summary.json.</p>`,
+      );
+    }
+  } else {
+    out.push('<p class="note">No nodes.</p>');
+  }
+
+  // Messages.
+  out.push('<h2>Messages by kind</h2>');
+  const kinds = messageKinds(s.messages);
+  if (kinds.length === 0) {
+    out.push('<p class="note">No messages.</p>');
+  } else {
+    out.push(htmlTable([{ text: 'kind' }, num('count')], kinds.map(([k, n]) => [{ text: k }, num(grouped(n))])));
+  }
+
+  // Violations.
+  out.push('<h2>Invariant violations</h2>');
+  if (s.violations.length === 0) {
+    out.push('<p class="ok">None.</p>');
+  } else {
+    const shown = s.violations.slice(0, HTML_VIOLATIONS_MAX);
+    out.push(`<p class="bad">${esc(String(s.violations.length))} violation(s).</p>`);
+    out.push(
+      htmlTable(
+        [{ text: 'check' }, { text: 'node' }, num('table'), num('height'), num('time (s)'), { text: 'message' }],
+        shown.map((v) => [
+          { text: v.check },
+          { text: v.node },
+          num(String(v.table)),
+          num(String(v.height)),
+          num(formatTimeUs(v.time_us)),
+          { text: v.message },
+        ]),
+      ),
+    );
+    if (s.violations.length > shown.length) {
+      out.push(
+        `<p class="note">Showing the first ${shown.length} of ${s.violations.length}; all are in summary.json.</p>`,
+      );
+    }
+  }
+
+  // Wall-clock figures: noisy, machine-dependent, never part of the digest.
+  out.push('<h2>Run cost (wall)</h2>');
+  out.push(
+    metricGrid([
+      ['wall_s (wall)', fixed(s.wall.wall_s, 2)],
+      ['events_per_wall_s (wall)', compactCount(s.wall.events_per_wall_s)],
+      ['sim_s_per_wall_s (wall)', fixed(s.wall.sim_s_per_wall_s, 2)],
+      ['peak RSS MB (wall)', megabytes(s.wall.peak_rss_bytes)],
+    ]),
+  );
+  out.push('<p class="note">Wall-clock figures vary between machines and runs; every other figure is exact for the scenario and seed.</p>');
+  out.push('</body></html>');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,726 @@
+/**
+ * The scenario file format (YAML or JSON) as one zod schema, whose parsed output is the
+ * normalized `Scenario` of ./types.ts.
+ *
+ * - Keys are snake_case; every object is strict (an unknown key is an error, with the list of
+ *   keys that would have been accepted).
+ * - Every section except `name` is optional and filled with defaults. Defaults are written in the
+ *   file's own units (`prefault("60s")`), so the generated JSON Schema shows them as a user would
+ *   write them.
+ * - Durations are strings with units ("50ms") and become integer µs (`*_us`); bandwidths
+ *   ("100Mbps") become integer bits/s (`*_bps`).
+ * - Each section validates and normalizes itself; checks that span sections (warmup < duration,
+ *   node names against the topology, ...) run once on the root, and only when every section parsed
+ *   cleanly, so they never see half-valid values.
+ *
+ * Use `parseScenario` (./load.ts) rather than this schema directly: it supplies the error wording.
+ */
+import { z } from 'zod';
+import { DEFAULT_COSTS, type CostTable } from '../crypto/costs.js';
+import {
+  DATASETS,
+  DATASET_NAMES,
+  UNIFORM_DATASET,
+  buildLatencyMatrix,
+  uniformDataset,
+  type LatencyDataset,
+} from '../net/datasets.js';
+import { expectedGot } from './errors.js';
+import type {
+  ByzantineSpec,
+  FaultSpec,
+  Hardware,
+  LatencyConfig,
+  NetworkConfig,
+  ProtocolConfig,
+  Scenario,
+  SizeTable,
+  StakeInput,
+  WorkloadConfig,
+} from './types.js';
+import {
+  BANDWIDTH_EXPECTED,
+  BANDWIDTH_PATTERN,
+  DURATION_EXPECTED,
+  DURATION_PATTERN,
+  formatBandwidth,
+  formatDuration,
+  parseBandwidth,
+  parseDuration,
+} from './units.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** Limits on topology sizes: beyond these a single-machine run is not meaningful yet. */
+export const NODES_PER_ROLE_MAX = 512;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks. Each carries its own "expected ..." wording, used for both a wrong type and a
+// value out of range, so the message for `validators: 0` and `validators: "7"` reads the same.
+
+const DEFAULT_DATASET = 'wittgenstein-aws-rtt-2019';
+
+/** zod `error` option: "expected <what>, got <input>". */
+function expecting(what: string): { error: (iss: { input?: unknown }) => string } {
+  return { error: (iss) => expectedGot(what, iss.input) };
+}
+
+function intWords(min: number, max: number | undefined): string {
+  if (max !== undefined) return `an integer from ${min} to ${max}`;
+  if (min === 0) return 'a non-negative integer';
+  if (min === 1) return 'a positive integer';
+  return `an integer of at least ${min}`;
+}
+
+/** A safe integer in [min, max]. */
+function int(min: number, max?: number) {
+  const e = expecting(intWords(min, max));
+  const base = z.number(e).int(e).min(min, e);
+  return max === undefined ? base : base.max(max, e);
+}
+
+/** A finite number in [min, max]. */
+function num(min: number, max?: number) {
+  const e = expecting(max === undefined ? (min === 0 ? 'a non-negative number' : `a number of at least ${min}`) : `a number from ${min} to ${max}`);
+  const base = z.number(e).min(min, e);
+  return max === undefined ? base : base.max(max, e);
+}
+
+const percent = () => num(0, 100);
+
+/**
+ * A duration string ("30s") → integer µs. `positive` rejects zero. A bare `0` is accepted where
+ * zero is allowed, since YAML reads it as a number and it needs no unit.
+ */
+function duration(opts: { positive: boolean }) {
+  const what = opts.positive ? `${DURATION_EXPECTED} (greater than 0)` : DURATION_EXPECTED;
+  const e = expecting(what);
+  const str = z.string(e).regex(new RegExp(DURATION_PATTERN), e);
+  const input = opts.positive ? str : z.union([str, z.literal(0)], e);
+  return input.transform((s, ctx) => {
+    const us = safeParse(parseDuration, s);
+    if (us === undefined || (opts.positive && us <= 0)) {
+      ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
+      return z.NEVER;
+    }
+    return us;
+  });
+}
+
+/** A bandwidth string ("100Mbps") → integer bits/s, at least 1. */
+function bandwidth() {
+  const what = `${BANDWIDTH_EXPECTED} (at least 1bps)`;
+  const e = expecting(what);
+  return z
+    .string(e)
+    .regex(new RegExp(BANDWIDTH_PATTERN), e)
+    .transform((s, ctx) => {
+      const bps = safeParse(parseBandwidth, s);
+      if (bps === undefined || bps < 1) {
+        ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
+        return z.NEVER;
+      }
+      return bps;
+    });
+}
+
+function safeParse<T>(parse: (s: string) => number, s: T): number | undefined {
+  try {
+    return parse(s as string);
+  } catch {
+    return undefined;
+  }
+}
+
+const ROLE_WORDS = ['validators', 'auditors', 'edges', 'all'] as const;
+const NODE_SELECTOR_PATTERN = `^(?:[vae](?:0|[1-9][0-9]*)|${ROLE_WORDS.join('|')})$`;
+const NODE_NAME_RE = /^([vae])(0|[1-9][0-9]*)$/;
+
+const nodeSelector = () => {
+  const e = expecting(`a node name like "v3", "a0", "e1" or one of ${ROLE_WORDS.join(', ')}`);
+  return z.string(e).regex(new RegExp(NODE_SELECTOR_PATTERN), e);
+};
+
+const nodeList = (what: string) =>
+  z.array(nodeSelector(), expecting(`a list of ${what}`)).min(1, expecting(`a non-empty list of ${what}`));
+
+// ---------------------------------------------------------------------------------------------
+// Sections.
+
+const latencySchema = z
+  .strictObject({
+    dataset: z
+      .enum(DATASET_NAMES as [string, ...string[]])
+      .default(DEFAULT_DATASET)
+      .describe('Measured latency dataset (see sim/net/data/README.md), or "uniform" for one latency everywhere.'),
+    regions: z
+      .array(z.string(expecting('a region label')), expecting('a list of region labels'))
+      .min(1, expecting('a non-empty list of region labels'))
+      .optional()
+      .describe("Region labels to place nodes in, a subset of the dataset's (default: all of them)."),
+    one_way: duration({ positive: true })
+      .optional()
+      .describe('One-way latency between any two nodes; only (and required) with dataset "uniform".'),
+  })
+  .superRefine(
+    (l, ctx) => {
+      if (l.dataset === UNIFORM_DATASET) {
+        if (l.one_way === undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['one_way'],
+            message: `required key is missing (expected ${DURATION_EXPECTED} when dataset is "uniform")`,
+          });
+        }
+      } else if (l.one_way !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['one_way'],
+          message: `only allowed with dataset "uniform" (dataset is "${l.dataset}", whose latencies come from measurements)`,
+        });
+      }
+      const labels = datasetFor(l.dataset, l.one_way ?? 1).regions;
+      const seen = new Set<string>();
+      (l.regions ?? []).forEach((r, i) => {
+        if (!labels.includes(r)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['regions', i],
+            message: `unknown region ${JSON.stringify(r)} for dataset ${l.dataset} (expected one of ${labels.join(', ')})`,
+          });
+        } else if (seen.has(r)) {
+          ctx.addIssue({ code: 'custom', path: ['regions', i], message: `region ${JSON.stringify(r)} is listed twice` });
+        }
+        seen.add(r);
+      });
+    },
+    { when: (p) => p.issues.length === 0 },
+  );
+
+function datasetFor(name: string, one_way_us: number): LatencyDataset {
+  if (name === UNIFORM_DATASET) return uniformDataset(one_way_us);
+  const ds = DATASETS[name];
+  if (ds === undefined) throw new Error(`unknown dataset ${name}`); // the enum above rules this out
+  return ds;
+}
+
+const networkSchema = z
+  .strictObject({
+    latency: latencySchema.prefault({}),
+    intra_region: duration({ positive: true })
+      .prefault('1ms')
+      .describe('One-way latency inside one region, where the dataset has no figure (its diagonal).'),
+    jitter_percent: percent()
+      .default(5)
+      .describe('Each message gets a seeded uniform extra delay in [0, jitter_percent% of its one-way latency].'),
+    loss_percent: percent().default(0).describe('Share of messages dropped per link.'),
+    duplicate_percent: percent().default(0).describe('Share of messages delivered twice per link.'),
+    relay_fanout: int(1, 64).default(4).describe('Children per hop in the group relay (broadcast) tree.'),
+    failure_detect: duration({ positive: true })
+      .prefault('5s')
+      .describe('Time after a crash until peers route around the crashed node.'),
+  })
+  .transform((n): NetworkConfig => {
+    const ds = datasetFor(n.latency.dataset, n.latency.one_way ?? 1);
+    const regions = n.latency.regions ?? [...ds.regions];
+    const latency: LatencyConfig = {
+      dataset: n.latency.dataset,
+      regions,
+      matrix_us: buildLatencyMatrix(ds, regions, n.intra_region),
+      source: ds.source,
+    };
+    return {
+      latency,
+      intra_region_us: n.intra_region,
+      jitter_percent: n.jitter_percent,
+      loss_percent: n.loss_percent,
+      duplicate_percent: n.duplicate_percent,
+      relay_fanout: n.relay_fanout,
+      failure_detect_us: n.failure_detect,
+    };
+  });
+
+const roleCount = (role: string, dflt: number) =>
+  int(1, NODES_PER_ROLE_MAX).default(dflt).describe(`Number of ${role} (named ${role[0]}0, ${role[0]}1, ...).`);
+
+const topologySchema = z.strictObject({
+  tables: z
+    .literal(1, expecting('1 (multi-table runs are not supported yet)'))
+    .default(1)
+    .describe('Number of tables (shards). Only 1 is supported in this version.'),
+  validators: roleCount('validators', 7),
+  auditors: roleCount('auditors', 7),
+  edges: roleCount('edges', 1),
+  placement: z
+    .enum(['round_robin', 'seeded'])
+    .default('round_robin')
+    .describe('How nodes are spread over regions: in turn, or drawn from the seed.'),
+});
+
+function hardwareSchema(d: { cores: number; bandwidth: string }) {
+  return z
+    .strictObject({
+      cores: int(1, 256).default(d.cores).describe('CPU cores: parallel servers for message handling.'),
+      upload: bandwidth().prefault(d.bandwidth).describe('Uplink bandwidth.'),
+      download: bandwidth().prefault(d.bandwidth).describe('Downlink bandwidth.'),
+    })
+    .transform((h): Hardware => ({ cores: h.cores, upload_bps: h.upload, download_bps: h.download }));
+}
+
+// PROTOCOL.md §5: validator 2 cores / 100 Mb/s, advance (auditor) 4 cores / 200 Mb/s.
+const hardwareSectionSchema = z.strictObject({
+  validator: hardwareSchema({ cores: 2, bandwidth: '100Mbps' }).prefault({}),
+  auditor: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
+  edge: hardwareSchema({ cores: 2, bandwidth: '100Mbps' }).prefault({}),
+});
+
+const depositSchema = () => int(0).describe('Deposit in TOP.');
+const votesSchema = () => int(0).describe('Votes received.');
+const creditSchema = () => num(0.1, 1).describe('Credit score in [0.1, 1].');
+
+function stakeSchema(deposit_top: number) {
+  return z.strictObject({
+    deposit_top: depositSchema().default(deposit_top),
+    votes: votesSchema().default(0),
+    credit: creditSchema().default(0.33),
+  });
+}
+
+const stakeOverrideSchema = z.strictObject({
+  deposit_top: depositSchema().optional(),
+  votes: votesSchema().optional(),
+  credit: creditSchema().optional(),
+});
+
+const stakeSectionSchema = z.strictObject({
+  validator: stakeSchema(500_000).prefault({}),
+  auditor: stakeSchema(1_000_000).prefault({}),
+  overrides: z
+    .record(z.string(), stakeOverrideSchema, expecting('a mapping from node names (v0, a3, ...) to stake fields'))
+    .default({})
+    .describe('Per-node stake, keyed by node name (v<i> or a<i>).'),
+});
+
+const packThresholdSchema = z
+  .strictObject({
+    until: duration({ positive: true }).describe('Applies while the time since view start is below this.'),
+    min_txs: int(0).describe('Minimum pool size to pack.'),
+  })
+  .transform((t) => ({ until_us: t.until, min_txs: t.min_txs }));
+
+const protocolSchema = z
+  .strictObject({
+    block_txs_max: int(1).default(288).describe('Transactions per table block at most.'),
+    pack_immediate_txs: int(1).default(200).describe('Pool size at which the leader packs at once.'),
+    pack_retry: duration({ positive: true }).prefault('50ms').describe('Leader re-checks the pool at this period.'),
+    pack_thresholds: z
+      .array(packThresholdSchema, expecting('a list of {until, min_txs}'))
+      .prefault([
+        { until: '200ms', min_txs: 200 },
+        { until: '500ms', min_txs: 100 },
+        { until: '1000ms', min_txs: 50 },
+      ])
+      .describe('Minimum pool size to pack, by time since view start; after the last `until` it is 0.'),
+    full_block_interval: int(1).default(128).describe('Every this many blocks is a full block.'),
+    clock_interval: duration({ positive: true }).prefault('10s').describe('Global clock tick period.'),
+    view_clock_ticks: int(1).default(3).describe('Without progress, the view advances every this many clock ticks.'),
+    proposal_expiry: duration({ positive: true }).prefault('15s').describe('A proposal not certified by then is dropped.'),
+    pool_txs_max: int(1).default(1024).describe('Transaction pool capacity per table.'),
+    account_pending_max: int(1).default(16).describe('Pending transactions per account at most.'),
+    edge_flush: duration({ positive: true }).prefault('20ms').describe('Edges batch transactions per table and flush at this period.'),
+    sync_retry: duration({ positive: true }).prefault('1s').describe('Retry period for fetching a missing block.'),
+  })
+  .superRefine(
+    (p, ctx) => {
+      for (let i = 1; i < p.pack_thresholds.length; i++) {
+        const prev = p.pack_thresholds[i - 1]!.until_us;
+        const cur = p.pack_thresholds[i]!.until_us;
+        if (cur <= prev) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pack_thresholds', i, 'until'],
+            message: `expected a duration greater than the previous entry's ${formatDuration(prev)}, got ${JSON.stringify(formatDuration(cur))}`,
+          });
+        }
+      }
+    },
+    { when: (p) => p.issues.length === 0 },
+  )
+  .transform(
+    (p): ProtocolConfig => ({
+      block_txs_max: p.block_txs_max,
+      pack_immediate_txs: p.pack_immediate_txs,
+      pack_retry_us: p.pack_retry,
+      pack_thresholds: p.pack_thresholds,
+      full_block_interval: p.full_block_interval,
+      clock_interval_us: p.clock_interval,
+      view_clock_ticks: p.view_clock_ticks,
+      proposal_expiry_us: p.proposal_expiry,
+      pool_txs_max: p.pool_txs_max,
+      account_pending_max: p.account_pending_max,
+      edge_flush_us: p.edge_flush,
+      sync_retry_us: p.sync_retry,
+    }),
+  );
+
+const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof CostTable)[];
+const costsSchema = z.strictObject(
+  Object.fromEntries(COST_KEYS.map((k) => [k, num(0).default(DEFAULT_COSTS[k])])) as Record<
+    keyof CostTable,
+    z.ZodDefault<z.ZodNumber>
+  >,
+);
+
+const byteSize = (dflt: number, what: string) => int(1).default(dflt).describe(`${what}, bytes.`);
+const sizesSchema = z.strictObject({
+  tx_bytes: byteSize(350, 'A plain transfer transaction'),
+  vote_bytes: byteSize(250, 'A consensus vote'),
+  qc_bytes: byteSize(400, 'A quorum certificate'),
+  proposal_header_bytes: byteSize(600, 'A proposal header'),
+  unit_per_account_bytes: byteSize(150, 'Unit bookkeeping per touched account'),
+  receipt_bytes: byteSize(1200, 'A receive transaction with its receipt'),
+  sync_request_bytes: byteSize(100, 'A block sync request'),
+}) satisfies z.ZodType<SizeTable>;
+
+const workloadSchema = z.strictObject({
+  accounts: int(2).default(1000).describe('User accounts.'),
+  rate_tps: num(0).default(50).describe('Transactions submitted per simulated second, over all clients.'),
+  arrival: z.enum(['constant', 'poisson']).default('poisson').describe('Spacing of submissions.'),
+  start: duration({ positive: false }).prefault('0s').describe('Submissions start at this time.'),
+  stop: duration({ positive: false }).optional().describe("Submissions stop at this time (default: the run's duration)."),
+  amount_max: int(1).default(100).describe('Transfer amounts are drawn from 1..amount_max.'),
+  genesis_balance: int(1).default(1_000_000_000).describe('Balance of every account at genesis.'),
+});
+
+const crashSchema = z
+  .strictObject({
+    kind: z.literal('crash'),
+    at: duration({ positive: false }).describe('Crash time.'),
+    until: duration({ positive: true }).optional().describe('Restart time (default: never).'),
+    nodes: nodeList('node names or roles'),
+  })
+  .transform((f) => ({ kind: f.kind, at_us: f.at, until_us: f.until ?? null, nodes: f.nodes }));
+
+const crashLeaderSchema = z
+  .strictObject({
+    kind: z.literal('crash_leader'),
+    view: int(0).describe('Crash the leader of this view as it enters the view.'),
+    table: int(0).default(0).describe('Table whose view is meant.'),
+    until: duration({ positive: true }).optional().describe('Restart time (default: never).'),
+  })
+  .transform((f) => ({ kind: f.kind, view: f.view, table: f.table, until_us: f.until ?? null }));
+
+const partitionSchema = z
+  .strictObject({
+    kind: z.literal('partition'),
+    at: duration({ positive: false }).describe('Partition start.'),
+    until: duration({ positive: true }).optional().describe('Partition end (default: never heals).'),
+    a: nodeList('node names or roles'),
+    b: z
+      .array(nodeSelector(), expecting('a list of node names or roles'))
+      .default([])
+      .describe('The other side (default: every node not in a).'),
+    direction: z.enum(['both', 'a_to_b']).default('both').describe('Cut both directions, or only messages from a to b.'),
+  })
+  .transform((f) => ({
+    kind: f.kind,
+    at_us: f.at,
+    until_us: f.until ?? null,
+    a: f.a,
+    b: f.b,
+    direction: f.direction,
+  }));
+
+const faultSchema = z.discriminatedUnion('kind', [crashSchema, crashLeaderSchema, partitionSchema]);
+
+const byzantineSchema = z.strictObject({
+  nodes: nodeList('node names or roles'),
+  behavior: z.enum(['equivocate']).describe('What the nodes do wrong.'),
+}) satisfies z.ZodType<ByzantineSpec>;
+
+const sabotageSchema = z.strictObject({
+  quorum_shortfall: int(0).default(0).describe('Certificates need this many fewer votes per group than floor(2n/3)+1.'),
+  ledger_mint: z.boolean().default(false).describe('The ledger credits receivers without debiting senders.'),
+  skip_nonce_check: z.boolean().default(false).describe('The ledger accepts any nonce.'),
+  replay_nonce_percent: percent().default(0).describe('Share of nonces that clients replay.'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The root.
+
+const rootObject = z.strictObject({
+  $schema: z.string().optional().describe('Path or URL of this JSON Schema, for editors. Ignored by the simulator.'),
+  schema_version: z.literal(SCHEMA_VERSION).default(SCHEMA_VERSION).describe('Scenario format version.'),
+  name: z
+    .string(expecting('a name like "default" (lowercase letters, digits, ".", "_", "-")'))
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, expecting('a name like "default" (lowercase letters, digits, ".", "_", "-")'))
+    .max(100, expecting('a name of at most 100 characters'))
+    .describe('Scenario name; reports go to reports/<name>/<seed>/.'),
+  description: z.string().default('').describe('Free text for humans.'),
+  seed: int(0).default(1).describe('Seed of every random stream in the run.'),
+  duration: duration({ positive: true }).prefault('60s').describe('Simulated time to run.'),
+  warmup: duration({ positive: false }).prefault('5s').describe('Measurements start after this; must be < duration.'),
+  crypto: z.enum(['real', 'modeled']).default('modeled').describe('Real signatures, or keyed-hash stand-ins (same CPU costs).'),
+  network: networkSchema.prefault({}),
+  topology: topologySchema.prefault({}),
+  hardware: hardwareSectionSchema.prefault({}),
+  stake: stakeSectionSchema.prefault({}),
+  protocol: protocolSchema.prefault({}),
+  costs: costsSchema.prefault({}).describe("CPU cost per operation, µs of one core's time."),
+  sizes: sizesSchema.prefault({}).describe('Message sizes in bytes.'),
+  workload: workloadSchema.prefault({}),
+  faults: z.array(faultSchema, expecting('a list of faults')).default([]),
+  byzantine: z.array(byzantineSchema, expecting('a list of {nodes, behavior}')).default([]),
+  sabotage: sabotageSchema.prefault({}).describe('Deliberately broken runs that prove the checkers can fire. Never for experiments.'),
+});
+
+type Parsed = z.output<typeof rootObject>;
+
+/** Counts per role, to check node names against. */
+interface Counts {
+  v: number;
+  a: number;
+  e: number;
+}
+
+function nameRange(prefix: keyof Counts, counts: Counts): string {
+  const n = counts[prefix];
+  return n === 1 ? `${prefix}0` : `${prefix}0..${prefix}${n - 1}`;
+}
+
+/** Why `name` is not a node of this topology, or null if it is. Role words always exist. */
+function unknownNode(name: string, counts: Counts, allowed: readonly (keyof Counts)[]): string | null {
+  if ((ROLE_WORDS as readonly string[]).includes(name)) return null;
+  const m = NODE_NAME_RE.exec(name);
+  const prefix = m?.[1] as keyof Counts | undefined;
+  const ranges = allowed.map((p) => nameRange(p, counts)).join(', ');
+  if (m === null || prefix === undefined || !allowed.includes(prefix)) {
+    return `expected a node name (${ranges}), got ${JSON.stringify(name)}`;
+  }
+  if (Number(m[2]) >= counts[prefix]) return `unknown node ${JSON.stringify(name)} (topology has ${ranges})`;
+  return null;
+}
+
+/** The node names a selector stands for. */
+function expand(sel: string, counts: Counts): string[] {
+  const names = (p: keyof Counts) => Array.from({ length: counts[p] }, (_, i) => `${p}${i}`);
+  switch (sel) {
+    case 'validators':
+      return names('v');
+    case 'auditors':
+      return names('a');
+    case 'edges':
+      return names('e');
+    case 'all':
+      return [...names('v'), ...names('a'), ...names('e')];
+    default:
+      return [sel];
+  }
+}
+
+/** Checks that span sections. Runs only when every section parsed cleanly. */
+function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
+  const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (f.warmup >= f.duration) {
+    issue(['warmup'], `expected less than duration (${formatDuration(f.duration)}), got ${JSON.stringify(formatDuration(f.warmup))}`);
+  }
+  const w = f.workload;
+  if (w.stop !== undefined && w.stop > f.duration) {
+    issue(['workload', 'stop'], `expected at most duration (${formatDuration(f.duration)}), got ${JSON.stringify(formatDuration(w.stop))}`);
+  }
+  const stop = w.stop ?? f.duration;
+  if (w.start > stop) {
+    issue(['workload', 'start'], `expected at most workload.stop (${formatDuration(stop)}), got ${JSON.stringify(formatDuration(w.start))}`);
+  }
+
+  const counts: Counts = { v: f.topology.validators, a: f.topology.auditors, e: f.topology.edges };
+  const all: (keyof Counts)[] = ['v', 'a', 'e'];
+  const checkNodes = (path: PropertyKey[], nodes: readonly string[]) => {
+    nodes.forEach((n, i) => {
+      const why = unknownNode(n, counts, all);
+      if (why !== null) issue([...path, i], why);
+    });
+  };
+
+  for (const name of Object.keys(f.stake.overrides)) {
+    const why = unknownNode(name, counts, ['v', 'a']);
+    if (why !== null || (ROLE_WORDS as readonly string[]).includes(name)) {
+      issue(['stake', 'overrides', name], why ?? `expected a node name (${nameRange('v', counts)}, ${nameRange('a', counts)}), got ${JSON.stringify(name)}`);
+    }
+  }
+
+  f.faults.forEach((fault, i) => {
+    const path = ['faults', i];
+    if (fault.kind !== 'crash_leader' && fault.until_us !== null && fault.until_us <= fault.at_us) {
+      issue([...path, 'until'], `expected a time after at (${formatDuration(fault.at_us)}), got ${JSON.stringify(formatDuration(fault.until_us))}`);
+    }
+    switch (fault.kind) {
+      case 'crash':
+        checkNodes([...path, 'nodes'], fault.nodes);
+        break;
+      case 'crash_leader':
+        if (fault.table >= f.topology.tables) {
+          issue([...path, 'table'], `expected a table from 0 to ${f.topology.tables - 1}, got ${fault.table}`);
+        }
+        break;
+      case 'partition': {
+        checkNodes([...path, 'a'], fault.a);
+        checkNodes([...path, 'b'], fault.b);
+        const inA = new Set(fault.a.flatMap((s) => expand(s, counts)));
+        fault.b.forEach((s, j) => {
+          const both = expand(s, counts).find((n) => inA.has(n));
+          if (both !== undefined && unknownNode(s, counts, all) === null) {
+            issue([...path, 'b', j], `node "${both}" is on both sides of the partition (it is also in a)`);
+          }
+        });
+        break;
+      }
+    }
+  });
+  f.byzantine.forEach((b, i) => checkNodes(['byzantine', i, 'nodes'], b.nodes));
+}
+
+function toScenario(f: Parsed): Scenario {
+  const w = f.workload;
+  const workload: WorkloadConfig = {
+    accounts: w.accounts,
+    rate_tps: w.rate_tps,
+    arrival: w.arrival,
+    start_us: w.start,
+    stop_us: w.stop ?? f.duration,
+    amount_max: w.amount_max,
+    genesis_balance: w.genesis_balance,
+  };
+  const faults: FaultSpec[] = f.faults;
+  return {
+    schema_version: f.schema_version,
+    name: f.name,
+    description: f.description,
+    seed: f.seed,
+    duration_us: f.duration,
+    warmup_us: f.warmup,
+    crypto: f.crypto,
+    network: f.network,
+    topology: f.topology,
+    hardware: f.hardware,
+    stake: f.stake,
+    protocol: f.protocol,
+    costs: f.costs,
+    sizes: f.sizes,
+    workload,
+    faults,
+    byzantine: f.byzantine,
+    sabotage: f.sabotage,
+  };
+}
+
+/**
+ * The scenario file schema: input is the file format, output the normalized `Scenario`.
+ * Parse it through `parseScenario` (./load.ts) for the error wording and `ScenarioError`.
+ */
+export const scenarioFileSchema = rootObject
+  .superRefine(crossCheck, { when: (p) => p.issues.length === 0 })
+  .transform(toScenario);
+
+/** What a scenario file may contain (before defaults), as a TypeScript type. */
+export type ScenarioFile = z.input<typeof scenarioFileSchema>;
+
+// Compile-time checks: the schema's output is exactly the contract, and vice versa.
+type Exact<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const SCHEMA_OUTPUT_IS_SCENARIO: Exact<z.output<typeof scenarioFileSchema>, Scenario> = true;
+
+// ---------------------------------------------------------------------------------------------
+// The way back: a normalized scenario as a file object that parses to the same scenario.
+
+function stakeToFile(s: Partial<StakeInput>): Partial<StakeInput> {
+  const out: Partial<StakeInput> = {};
+  if (s.deposit_top !== undefined) out.deposit_top = s.deposit_top;
+  if (s.votes !== undefined) out.votes = s.votes;
+  if (s.credit !== undefined) out.credit = s.credit;
+  return out;
+}
+
+function hardwareToFile(h: Hardware) {
+  return { cores: h.cores, upload: formatBandwidth(h.upload_bps), download: formatBandwidth(h.download_bps) };
+}
+
+/**
+ * A normalized scenario written back in the file format, every field explicit. Parsing the result
+ * gives the same scenario (the latency matrix is rebuilt from the dataset, not stored). Used to
+ * record the effective scenario beside a report.
+ */
+export function scenarioToFile(s: Scenario): ScenarioFile {
+  const lat = s.network.latency;
+  const p = s.protocol;
+  const w = s.workload;
+  return {
+    schema_version: s.schema_version,
+    name: s.name,
+    description: s.description,
+    seed: s.seed,
+    duration: formatDuration(s.duration_us),
+    warmup: formatDuration(s.warmup_us),
+    crypto: s.crypto,
+    network: {
+      latency:
+        lat.dataset === UNIFORM_DATASET
+          ? { dataset: lat.dataset, regions: [...lat.regions], one_way: formatDuration(lat.matrix_us[0]?.[0] ?? 0) }
+          : { dataset: lat.dataset, regions: [...lat.regions] },
+      intra_region: formatDuration(s.network.intra_region_us),
+      jitter_percent: s.network.jitter_percent,
+      loss_percent: s.network.loss_percent,
+      duplicate_percent: s.network.duplicate_percent,
+      relay_fanout: s.network.relay_fanout,
+      failure_detect: formatDuration(s.network.failure_detect_us),
+    },
+    topology: { ...s.topology, tables: s.topology.tables as 1 },
+    hardware: {
+      validator: hardwareToFile(s.hardware.validator),
+      auditor: hardwareToFile(s.hardware.auditor),
+      edge: hardwareToFile(s.hardware.edge),
+    },
+    stake: {
+      validator: { ...s.stake.validator },
+      auditor: { ...s.stake.auditor },
+      overrides: Object.fromEntries(Object.entries(s.stake.overrides).map(([k, v]) => [k, stakeToFile(v)])),
+    },
+    protocol: {
+      block_txs_max: p.block_txs_max,
+      pack_immediate_txs: p.pack_immediate_txs,
+      pack_retry: formatDuration(p.pack_retry_us),
+      pack_thresholds: p.pack_thresholds.map((t) => ({ until: formatDuration(t.until_us), min_txs: t.min_txs })),
+      full_block_interval: p.full_block_interval,
+      clock_interval: formatDuration(p.clock_interval_us),
+      view_clock_ticks: p.view_clock_ticks,
+      proposal_expiry: formatDuration(p.proposal_expiry_us),
+      pool_txs_max: p.pool_txs_max,
+      account_pending_max: p.account_pending_max,
+      edge_flush: formatDuration(p.edge_flush_us),
+      sync_retry: formatDuration(p.sync_retry_us),
+    },
+    costs: { ...s.costs },
+    sizes: { ...s.sizes },
+    workload: {
+      accounts: w.accounts,
+      rate_tps: w.rate_tps,
+      arrival: w.arrival,
+      start: formatDuration(w.start_us),
+      stop: formatDuration(w.stop_us),
+      amount_max: w.amount_max,
+      genesis_balance: w.genesis_balance,
+    },
+    faults: s.faults.map((f) => {
+      const until = f.until_us === null ? {} : { until: formatDuration(f.until_us) };
+      switch (f.kind) {
+        case 'crash':
+          return { kind: f.kind, at: formatDuration(f.at_us), ...until, nodes: [...f.nodes] };
+        case 'crash_leader':
+          return { kind: f.kind, view: f.view, table: f.table, ...until };
+        case 'partition':
+          return { kind: f.kind, at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction };
+      }
+    }),
+    byzantine: s.byzantine.map((b) => ({ nodes: [...b.nodes], behavior: b.behavior })),
+    sabotage: { ...s.sabotage },
+  };
+}
