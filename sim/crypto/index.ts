@@ -16,5 +16,5 @@ export {
 export type { MerkleStep } from './hash.js';
 export { ACCOUNT_KEY_BASE, VERIFY_MEMO_MAX, bip340, createSigner } from './signer.js';
 export type { CryptoMode, Signer, SignerOptions, SignerStats } from './signer.js';
-export { DEFAULT_COSTS } from './costs.js';
+export { DEFAULT_COSTS, MC8_COSTS } from './costs.js';
 export type { CostTable } from './costs.js';

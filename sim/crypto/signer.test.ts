@@ -316,4 +316,17 @@ describe('modeled signer', () => {
       createHmac('sha256', secret).update('abc').digest('hex'),
     );
   });
+
+  it('tags stay correct across more keys than the keyed-HMAC cache holds (eviction)', () => {
+    const s = createSigner('modeled', 'many');
+    const msg = enc.encode('digest');
+    const first = s.sign(0, msg);
+    for (let k = 1; k <= 5000; k++) s.sign(ACCOUNT_KEY_BASE + k, msg);
+    expect(hex(s.sign(0, msg))).toBe(hex(first));
+    expect(s.verify(0, msg, first)).toBe(true);
+    const secret = createHash('sha256').update(`many/key/${ACCOUNT_KEY_BASE + 77}`).digest();
+    expect(hex(s.sign(ACCOUNT_KEY_BASE + 77, msg))).toBe(
+      createHmac('sha256', secret).update(msg).digest('hex'),
+    );
+  });
 });

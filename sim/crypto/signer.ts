@@ -194,11 +194,23 @@ class RealSigner implements Signer {
   }
 }
 
+/** Bound on cached keyed HMAC states in modeled mode; at the bound the oldest is dropped (FIFO). */
+const HMAC_STATE_CACHE_MAX = 4096;
+
+type KeyedHmac = ReturnType<typeof hmac.create>;
+
 class ModeledSigner implements Signer {
   readonly mode = 'modeled' as const;
   readonly signatureBytes = 32;
   readonly stats: SignerStats = { signs: 0, verifies: 0, memo_hits: 0 };
   private readonly keys: KeyStore;
+  /**
+   * HMAC states already keyed (inner and outer pads absorbed), per key id. Cloning one halves the
+   * cost of a tag over a 32-byte digest (measured: ~4.7 µs vs ~9.7 µs). Bounded, because there may
+   * be 10^6 account keys; node keys, which sign and verify most, stay hot. A cache of a pure
+   * function cannot change any tag.
+   */
+  private readonly keyed = new Map<number, KeyedHmac>();
 
   constructor(seed: string) {
     this.keys = new KeyStore((k, out) => {
@@ -212,16 +224,29 @@ class ModeledSigner implements Signer {
     return this.keys.publicKey(k).slice();
   }
 
+  private tag(k: number, msg: Uint8Array): Uint8Array {
+    let h = this.keyed.get(k);
+    if (h === undefined) {
+      h = hmac.create(sha256, this.keys.secret(k));
+      if (this.keyed.size >= HMAC_STATE_CACHE_MAX) {
+        const oldest = this.keyed.keys().next();
+        if (!oldest.done) this.keyed.delete(oldest.value);
+      }
+      this.keyed.set(k, h);
+    }
+    return h.clone().update(msg).digest();
+  }
+
   sign(k: number, msg: Uint8Array): Uint8Array {
     this.stats.signs++;
-    return hmac(sha256, this.keys.secret(k), msg);
+    return this.tag(k, msg);
   }
 
   verify(k: number, msg: Uint8Array, sig: Uint8Array): boolean {
     checkKeyId(k);
     this.stats.verifies++;
     if (sig.length !== 32) return false;
-    const expected = hmac(sha256, this.keys.secret(k), msg);
+    const expected = this.tag(k, msg);
     // Compare every byte regardless of where the first difference is (the same work for any
     // forgery), as a real tag check would.
     let diff = 0;

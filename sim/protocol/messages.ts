@@ -45,6 +45,8 @@ export interface Block {
   readonly parent: string;
   readonly leader: number;
   readonly cls: number;
+  /** Free header field hashed into the id; honest leaders leave 0 (an equivocator varies it). */
+  readonly salt: number;
   readonly txs: Int32Array;
   readonly bytes: number;
 }

@@ -35,7 +35,7 @@ export function genesisBlock(table: number): Block {
   const id = hex(sha256(new TextEncoder().encode(`topsim/genesis/table/${table}`)));
   return {
     id, idWord: wordOfHex(id), table, height: 0, view: 0, clock: 0, parent: '', leader: -1,
-    cls: BLOCK_FULL, txs: new Int32Array(0), bytes: 0,
+    cls: BLOCK_FULL, salt: 0, txs: new Int32Array(0), bytes: 0,
   };
 }
 
@@ -270,12 +270,13 @@ export class TableReplica {
     const leaves: Uint8Array[] = [];
     for (const id of txIds) leaves.push(txs.hash(id));
     const root = merkleRoot(leaves);
+    const salt = fork < 0 ? 0 : fork + 1;
     enc.u32(this.table).u53(parent.height + 1).u53(this.view).u53(this.clock)
-      .str(parent.id).u32(this.self).u8(cls).raw(root);
+      .str(parent.id).u32(this.self).u8(cls).u32(salt).raw(root);
     const id = hex(enc.finishSha256());
     const block: Block = {
       id, idWord: wordOfHex(id), table: this.table, height: parent.height + 1, view: this.view,
-      clock: this.clock, parent: parent.id, leader: this.self, cls, txs: ids, bytes,
+      clock: this.clock, parent: parent.id, leader: this.self, cls, salt, txs: ids, bytes,
     };
     // Execution was done while selecting; hash the block and sign it.
     env.charge(ids.length * sc.costs.execute_tx_us + (bytes / 1024) * sc.costs.hash_per_kib_us + sc.costs.sign_us);
@@ -307,6 +308,12 @@ export class TableReplica {
    */
   private packEquivocating(env: Env): void {
     const p = this.ctx.sc.protocol;
+    // Wait (up to the pacing second) until both forks' certificates of the previous view are in.
+    const behind = this.forkTips[0].view !== this.view - 1 || this.forkTips[1].view !== this.view - 1;
+    if (behind && env.now_us - this.viewStart_us < 1_000_000) {
+      this.retryPack(env);
+      return;
+    }
     const made: string[] = [];
     for (const fork of [0, 1]) {
       const tip = this.forkTips[fork];
@@ -346,6 +353,12 @@ export class TableReplica {
     if (b.parent !== m.justify.blockId || b.height !== m.justify.height + 1) return;
     if (b.clock < m.justify.clock) return;
     if (b.view !== this.viewFor(m.justify, b.clock)) return;
+    if (this.byzantine) {
+      // An equivocating member votes for any well-formed proposal, stale or not.
+      this.blocks.set(b.id, b);
+      this.vote(env, b);
+      return;
+    }
     // The block binds a clock certificate; a node whose clock lags learns the tick from it.
     if (b.clock > this.clock + 1) return;
     if (b.clock > this.clock) {
@@ -360,31 +373,36 @@ export class TableReplica {
       this.requestBlock(env, b.parent, from, 0);
       return;
     }
-    if (!this.byzantine) {
-      if (b.view <= this.lastVotedView) return;
-      if (!this.safeToVote(b, m.justify)) return;
-    }
+    if (b.view <= this.lastVotedView) return;
+    if (!this.safeToVote(b, m.justify)) return;
     // Re-execute: every member builds the block's result from the same inputs (§8.3 step 3).
-    const state = this.stateAt(parent);
-    if (!state) return;
-    const txs = ctx.txs;
-    let unseen = 0;
-    for (let i = 0; i < b.txs.length; i++) {
-      const id = b.txs[i];
-      if (!this.pool.has(id)) {
-        unseen++;
-        if (!ctx.signer.verify(ctx.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id))) return;
+    {
+      const state = this.stateAt(parent);
+      if (!state) return;
+      const txs = ctx.txs;
+      let unseen = 0;
+      for (let i = 0; i < b.txs.length; i++) {
+        const id = b.txs[i];
+        if (!this.pool.has(id)) {
+          unseen++;
+          if (!ctx.signer.verify(ctx.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id))) return;
+        }
+      }
+      env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us);
+      for (let i = 0; i < b.txs.length; i++) {
+        const id = b.txs[i];
+        if (checkTx(state, txs, id, ctx.rules) !== TX_OK) return;
+        applyTx(state, txs, id, ctx.rules);
       }
     }
-    env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us);
-    for (let i = 0; i < b.txs.length; i++) {
-      const id = b.txs[i];
-      if (checkTx(state, txs, id, ctx.rules) !== TX_OK) return;
-      applyTx(state, txs, id, ctx.rules);
-    }
     this.blocks.set(b.id, b);
-    if (!this.byzantine) this.lastVotedView = b.view;
-    env.charge(costs.sign_us);
+    this.lastVotedView = b.view;
+    this.vote(env, b);
+  }
+
+  private vote(env: Env, b: Block): void {
+    const ctx = this.ctx;
+    env.charge(ctx.sc.costs.sign_us);
     const vote: VoteMsg = {
       kind: MSG.VOTE, bytes: ctx.sc.sizes.vote_bytes, dw: (b.idWord ^ Math.imul(this.self + 1, 0x9e3779b1)) >>> 0,
       table: this.table, blockId: b.id, view: b.view, voter: this.self,

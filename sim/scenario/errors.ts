@@ -113,6 +113,9 @@ export const scenarioErrorMap: z.core.$ZodErrorMap = (iss) => {
     }
     case 'invalid_format':
       return expectedGot(`a string matching ${iss.pattern ?? iss.format}`, iss.input);
+    case 'invalid_key':
+      // A record key that failed its own schema: that schema's message says what was expected.
+      return iss.issues[0]?.message ?? 'invalid key';
     case 'not_multiple_of':
       return expectedGot(`a multiple of ${iss.divisor}`, iss.input);
     default:

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -114,6 +114,21 @@ describe('loadScenario', () => {
   // YAML reads `start: 0` as a number; a zero duration needs no unit and is accepted.
   test('bare zero duration in YAML', () => {
     expect(parseScenarioText('name: x\nwarmup: 0\nworkload:\n  start: 0\n', 'z.yaml').warmup_us).toBe(0);
+  });
+});
+
+describe('scenarios/README.md', () => {
+  // The README's complete example is a valid scenario, so the documentation cannot drift from the schema.
+  test('the example parses', () => {
+    const readme = readFileSync(new URL('../../scenarios/README.md', import.meta.url), 'utf8');
+    const example = readme.slice(readme.indexOf('## Example'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(example)![1]!;
+    const s = parseScenarioText(yaml, 'README.md.yaml');
+    expect(s.name).toBe('europe-crash');
+    expect(s.faults).toHaveLength(1);
+    // The faults snippet in the README parses too.
+    const faults = /```yaml\n(faults:[\s\S]*?)```/.exec(readme)![1]!;
+    expect(parseScenarioText(`name: x\n${faults}`, 'faults.yaml').faults.map((f) => f.kind)).toEqual(['crash', 'crash_leader', 'partition']);
   });
 });
 

@@ -22,15 +22,17 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line, col: offset - before.lastIndexOf('\n') };
 }
 
-/** The first YAML syntax error of `text`, located, or null if it parses. */
-function yamlSyntaxError(text: string): { line: number; col: number; message: string } | null {
+/** YAML text → data, or a ScenarioError naming the file, line and column of the first syntax error. */
+function parseYaml(text: string, filename: string): unknown {
   // Duplicate keys are errors too (the yaml package's default), so a key is never silently lost.
   const doc = parseDocument(text, { prettyErrors: false });
   const err = doc.errors[0];
-  if (err === undefined) return null;
-  const { line, col } = lineCol(text, err.pos[0]);
-  const message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-  return { line, col, message };
+  if (err !== undefined) {
+    const { line, col } = lineCol(text, err.pos[0]);
+    const message = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new ScenarioError([{ path: `${filename}:${line}:${col}`, message: `invalid YAML: ${message}` }], filename);
+  }
+  return doc.toJS({ maxAliasCount: 100 }) as unknown;
 }
 
 /**
@@ -135,11 +137,7 @@ function parseText(text: string, filename: string): unknown {
       throw new ScenarioError([{ path, message: `invalid JSON: ${err?.message ?? 'syntax error'}` }], filename);
     }
   }
-  const err = yamlSyntaxError(text);
-  if (err !== null) {
-    throw new ScenarioError([{ path: `${filename}:${err.line}:${err.col}`, message: `invalid YAML: ${err.message}` }], filename);
-  }
-  return parseDocument(text).toJS({ maxAliasCount: 100 }) as unknown;
+  return parseYaml(text, filename);
 }
 
 /**

@@ -98,7 +98,7 @@ function duration(opts: { positive: boolean }) {
   const str = z.string(e).regex(new RegExp(DURATION_PATTERN), e);
   const input = opts.positive ? str : z.union([str, z.literal(0)], e);
   return input.transform((s, ctx) => {
-    const us = safeParse(parseDuration, s);
+    const us = attempt(() => parseDuration(s));
     if (us === undefined || (opts.positive && us <= 0)) {
       ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
       return z.NEVER;
@@ -115,7 +115,7 @@ function bandwidth() {
     .string(e)
     .regex(new RegExp(BANDWIDTH_PATTERN), e)
     .transform((s, ctx) => {
-      const bps = safeParse(parseBandwidth, s);
+      const bps = attempt(() => parseBandwidth(s));
       if (bps === undefined || bps < 1) {
         ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
         return z.NEVER;
@@ -124,9 +124,10 @@ function bandwidth() {
     });
 }
 
-function safeParse<T>(parse: (s: string) => number, s: T): number | undefined {
+/** The parser's result, or undefined if it throws (the caller words the error). */
+function attempt(parse: () => number): number | undefined {
   try {
-    return parse(s as string);
+    return parse();
   } catch {
     return undefined;
   }
@@ -296,7 +297,12 @@ const stakeSectionSchema = z.strictObject({
   validator: stakeSchema(500_000).prefault({}),
   auditor: stakeSchema(1_000_000).prefault({}),
   overrides: z
-    .record(z.string(), stakeOverrideSchema, expecting('a mapping from node names (v0, a3, ...) to stake fields'))
+    .record(
+      z.string().regex(/^[va](?:0|[1-9][0-9]*)$/, expecting('a validator or auditor name like "v3" or "a0"')),
+      stakeOverrideSchema,
+      // Only the type error is worded here; a bad key falls through to the key's own message.
+      { error: (iss) => (iss.code === 'invalid_type' ? expectedGot('a mapping from node names (v0, a3, ...) to stake fields', iss.input) : undefined) },
+    )
     .default({})
     .describe('Per-node stake, keyed by node name (v<i> or a<i>).'),
 });
@@ -399,6 +405,7 @@ const crashSchema = z
     until: duration({ positive: true }).optional().describe('Restart time (default: never).'),
     nodes: nodeList('node names or roles'),
   })
+  .describe('Crash nodes at `at`; they restart at `until` (or never).')
   .transform((f) => ({ kind: f.kind, at_us: f.at, until_us: f.until ?? null, nodes: f.nodes }));
 
 const crashLeaderSchema = z
@@ -408,6 +415,7 @@ const crashLeaderSchema = z
     table: int(0).default(0).describe('Table whose view is meant.'),
     until: duration({ positive: true }).optional().describe('Restart time (default: never).'),
   })
+  .describe('Crash whichever node leads `view` of `table`, as it enters that view; it restarts at `until` (or never).')
   .transform((f) => ({ kind: f.kind, view: f.view, table: f.table, until_us: f.until ?? null }));
 
 const partitionSchema = z
@@ -422,6 +430,7 @@ const partitionSchema = z
       .describe('The other side (default: every node not in a).'),
     direction: z.enum(['both', 'a_to_b']).default('both').describe('Cut both directions, or only messages from a to b.'),
   })
+  .describe('Cut the links between node sets a and b from `at` until `until` (or forever).')
   .transform((f) => ({
     kind: f.kind,
     at_us: f.at,
@@ -469,8 +478,14 @@ const rootObject = z.strictObject({
   costs: costsSchema.prefault({}).describe("CPU cost per operation, µs of one core's time."),
   sizes: sizesSchema.prefault({}).describe('Message sizes in bytes.'),
   workload: workloadSchema.prefault({}),
-  faults: z.array(faultSchema, expecting('a list of faults')).default([]),
-  byzantine: z.array(byzantineSchema, expecting('a list of {nodes, behavior}')).default([]),
+  faults: z
+    .array(faultSchema, expecting('a list of faults'))
+    .default([])
+    .describe('Fault schedule; `kind` is crash, crash_leader or partition. Times are from the start of the run.'),
+  byzantine: z
+    .array(byzantineSchema, expecting('a list of {nodes, behavior}'))
+    .default([])
+    .describe('Nodes that misbehave for the whole run.'),
   sabotage: sabotageSchema.prefault({}).describe('Deliberately broken runs that prove the checkers can fire. Never for experiments.'),
 });
 
@@ -544,9 +559,7 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
 
   for (const name of Object.keys(f.stake.overrides)) {
     const why = unknownNode(name, counts, ['v', 'a']);
-    if (why !== null || (ROLE_WORDS as readonly string[]).includes(name)) {
-      issue(['stake', 'overrides', name], why ?? `expected a node name (${nameRange('v', counts)}, ${nameRange('a', counts)}), got ${JSON.stringify(name)}`);
-    }
+    if (why !== null) issue(['stake', 'overrides', name], why);
   }
 
   f.faults.forEach((fault, i) => {
@@ -567,6 +580,9 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
         checkNodes([...path, 'a'], fault.a);
         checkNodes([...path, 'b'], fault.b);
         const inA = new Set(fault.a.flatMap((s) => expand(s, counts)));
+        if (fault.b.length === 0 && inA.size >= counts.v + counts.a + counts.e) {
+          issue([...path, 'a'], 'covers every node, and b is empty (everyone else), so the partition would cut nothing');
+        }
         fault.b.forEach((s, j) => {
           const both = expand(s, counts).find((n) => inA.has(n));
           if (both !== undefined && unknownNode(s, counts, all) === null) {

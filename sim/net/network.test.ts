@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { NetTopology, serializationUs } from './topology.js';
+import { Simulation, type NetParams } from '../engine/sim.js';
+import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
+
+const params: NetParams = {
+  jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 4,
+  failure_detect_us: 5_000_000, clock_interval_us: 10_000_000_000, message_base_us: 0,
+};
+
+/** A scripted node: sends what `script` says at start, records what it receives and when. */
+class Probe implements NodeLogic {
+  readonly got: { from: number; t: number; dw: number }[] = [];
+  constructor(private readonly script: (env: Env) => void = () => {}, private readonly cost_us = 0) {}
+  onStart(env: Env): void { this.script(env); }
+  onMessage(env: Env, from: number, msg: Msg): void {
+    env.charge(this.cost_us);
+    this.got.push({ from, t: env.now_us, dw: msg.dw });
+  }
+  onTimer(_env: Env, _t: Timer): void {}
+  onClock(): void {}
+  onRestart(): void {}
+}
+
+function twoRegions(latency_us: number, nodes: number): NetTopology {
+  return new NetTopology(new Int32Array(nodes), [Int32Array.of(latency_us)], []);
+}
+
+const spec = (bps: number, cores = 1) => ({ name: 'n', cores, upload_bps: bps, download_bps: bps });
+
+describe('serialization and queueing arithmetic', () => {
+  it('serialization delay is bytes * 8 / bps, rounded up to whole µs', () => {
+    // Proves the link arithmetic: 1,250 bytes at 100 Mb/s is exactly 100 µs; partial µs round up.
+    expect(serializationUs(1250, 100_000_000)).toBe(100);
+    expect(serializationUs(1, 100_000_000)).toBe(1); // 0.08 µs
+    expect(serializationUs(125_000, 1_000_000_000)).toBe(1000);
+    expect(serializationUs(350, 100_000_000)).toBe(28);
+  });
+
+  it('back-to-back sends queue FIFO on the uplink, then on the downlink', () => {
+    // Proves the FIFO queues: three 12,500-byte messages at 100 Mb/s (1 ms each) leave at 1, 2 and
+    // 3 ms, cross a 10 ms link, and the receiver's equally fast downlink finishes each 1 ms later.
+    const recv = new Probe();
+    const sim = new Simulation(1, twoRegions(10_000, 2), params);
+    sim.addNode(spec(100_000_000), new Probe((env) => {
+      for (let i = 0; i < 3; i++) env.send(1, { kind: 1, bytes: 12_500, dw: i });
+    }));
+    sim.addNode(spec(100_000_000), recv);
+    sim.start();
+    sim.run(1_000_000);
+    // depart = 1000·(i+1); arrive = depart + 10,000; downlink: start max(arrive, free) + 1000.
+    expect(recv.got.map((g) => g.t)).toEqual([12_000, 13_000, 14_000]);
+  });
+
+  it('a slow downlink delays delivery and its queue builds up', () => {
+    // Proves the receiver side: 10 Mb/s downlink, 12,500 bytes take 10 ms each.
+    const recv = new Probe();
+    const sim = new Simulation(1, twoRegions(10_000, 2), params);
+    sim.addNode(spec(100_000_000), new Probe((env) => {
+      for (let i = 0; i < 2; i++) env.send(1, { kind: 1, bytes: 12_500, dw: i });
+    }));
+    sim.addNode({ name: 'r', cores: 1, upload_bps: 10_000_000, download_bps: 10_000_000 }, recv);
+    sim.start();
+    sim.run(1_000_000);
+    // arrivals 11,000 and 12,000; downlink done 21,000 and 31,000.
+    expect(recv.got.map((g) => g.t)).toEqual([21_000, 31_000]);
+  });
+
+  it('work waits when all cores are busy', () => {
+    // Proves the CPU model: one core, 5 ms per message; messages delivered together start 5 ms apart.
+    const recv = new Probe(() => {}, 5_000);
+    const sim = new Simulation(1, twoRegions(10_000, 2), params);
+    sim.addNode(spec(1e12), new Probe((env) => {
+      for (let i = 0; i < 3; i++) env.send(1, { kind: 1, bytes: 1, dw: i });
+    }));
+    sim.addNode(spec(1e12, 1), recv);
+    sim.start();
+    sim.run(1_000_000);
+    const t0 = recv.got[0].t;
+    expect(recv.got.map((g) => g.t - t0)).toEqual([0, 5_000, 10_000]);
+    // With two cores, the second message starts as soon as it is delivered (1 µs later: a
+    // 1-byte message takes 1 µs on each link after rounding up).
+    const recv2 = new Probe(() => {}, 5_000);
+    const sim2 = new Simulation(1, twoRegions(10_000, 2), params);
+    sim2.addNode(spec(1e12), new Probe((env) => {
+      for (let i = 0; i < 3; i++) env.send(1, { kind: 1, bytes: 1, dw: i });
+    }));
+    sim2.addNode(spec(1e12, 2), recv2);
+    sim2.start();
+    sim2.run(1_000_000);
+    const u0 = recv2.got[0].t;
+    expect(recv2.got.map((g) => g.t - u0)).toEqual([0, 1, 5_000]);
+  });
+
+  it('partitions drop messages in their direction and window only', () => {
+    // Proves symmetric and asymmetric partitions: a->b is cut, b->a still flows.
+    const inA = Uint8Array.of(1, 0), inB = Uint8Array.of(0, 1);
+    const topo = new NetTopology(new Int32Array(2), [Int32Array.of(1000)],
+      [{ at_us: 0, until_us: 500_000, inA, inB, oneWay: true }]);
+    const a = new Probe((env) => env.send(1, { kind: 1, bytes: 10, dw: 1 }));
+    const b = new Probe((env) => env.send(0, { kind: 1, bytes: 10, dw: 2 }));
+    const sim = new Simulation(1, topo, params);
+    sim.addNode(spec(1e9), a);
+    sim.addNode(spec(1e9), b);
+    sim.start();
+    sim.run(1_000_000);
+    expect(b.got).toHaveLength(0);
+    expect(a.got).toHaveLength(1);
+    expect(sim.counters(0).dropped_partition).toBe(1);
+  });
+
+  it('loss and duplication follow their rates, from the sender\'s seeded stream', () => {
+    // Proves per-link loss and duplication: 20% loss drops about 200 of 1000; 10% duplication adds ~80.
+    const recv = new Probe();
+    const sim = new Simulation(9, twoRegions(1000, 2), { ...params, loss_percent: 20, duplicate_percent: 10 });
+    sim.addNode(spec(1e12), new Probe((env) => {
+      for (let i = 0; i < 1000; i++) env.send(1, { kind: 1, bytes: 1, dw: i });
+    }));
+    sim.addNode(spec(1e12, 8), recv);
+    sim.start();
+    sim.run(10_000_000);
+    const lost = sim.counters(0).dropped_loss;
+    expect(lost).toBeGreaterThan(150);
+    expect(lost).toBeLessThan(250);
+    const dups = recv.got.length - (1000 - lost);
+    expect(dups).toBeGreaterThan(50);
+    expect(dups).toBeLessThan(115);
+  });
+
+  it('a group broadcast reaches every member once over a fan-out-4 relay tree', () => {
+    // Proves the relay tree: 20 members, the root sends 4 copies, every other member gets one.
+    const n = 20;
+    const probes = Array.from({ length: n }, () => new Probe());
+    const members = Int32Array.from({ length: n }, (_, i) => i);
+    probes[0] = new Probe((env) => env.broadcast(members, { kind: 1, bytes: 100, dw: 7 }));
+    const sim = new Simulation(1, twoRegions(1000, n), params);
+    for (const p of probes) sim.addNode(spec(1e9), p);
+    sim.start();
+    sim.run(1_000_000);
+    for (let i = 1; i < n; i++) expect(probes[i].got).toHaveLength(1);
+    expect(sim.counters(0).msgs_out).toBe(4);
+    let total = 0;
+    for (let i = 0; i < n; i++) total += sim.counters(i).msgs_out;
+    expect(total).toBe(n - 1);
+  });
+
+  it('rejects a network whose minimum latency is not positive (no lookahead)', () => {
+    expect(() => new Simulation(1, twoRegions(0, 2), params)).toThrow(/lookahead/);
+  });
+});

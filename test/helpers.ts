@@ -1,0 +1,28 @@
+/** Small builders for scenario tests: a scenario is data, composed from a base and overrides. */
+import { parseScenario, loadScenario, applyOverrides, type Scenario } from '../sim/scenario/index.js';
+import { runScenario, type RunResult } from '../sim/engine/run.js';
+
+export function scenario(file: Record<string, unknown>): Scenario {
+  return parseScenario({ name: 'test', ...file });
+}
+
+export function scenarioFile(path: string, o: { seed?: number; duration_us?: number } = {}): Scenario {
+  return applyOverrides(loadScenario(path), o);
+}
+
+export function run(sc: Scenario): RunResult {
+  return runScenario(sc);
+}
+
+/** First-commit times (µs) of table 0 by height, without the genesis. */
+export function commitTimes(r: RunResult): number[] {
+  return r.built.metrics.tables[0].commitTimes.slice(1).filter((t) => t !== undefined);
+}
+
+export function gaps(times: readonly number[]): number[] {
+  return times.slice(1).map((t, i) => t - times[i]);
+}
+
+export const SMALL_NET = {
+  latency: { dataset: 'wittgenstein-aws-rtt-2019', regions: ['Frankfurt', 'Ireland', 'London'] },
+};
