@@ -8,20 +8,25 @@
  * - origin_seq (the count of events the origin scheduled before this one) orders the events of
  *   one origin, so two events never compare equal and ties never fall to heap internals.
  *
- * Slots hold each event's fields in columns; the heap orders slot numbers. Popping copies the
- * top event into the `top_*` fields and frees its slot at once, so a handler may push freely.
- * No object is allocated per event except the optional `data` reference.
+ * The keys live at heap positions (time, origin, seq, slot side by side per position), so sifting
+ * reads neighbouring memory; an event's other fields live in slot columns that are touched only
+ * on push and pop. Popping copies the top event into the `top_*` fields and frees its slot at
+ * once, so a handler may push freely. No object is allocated per event except `data`.
  */
 export class EventQueue {
-  private time: Float64Array;
-  private origin: Int32Array;
-  private seq: Float64Array;
+  /**
+   * Keys by heap position, interleaved: [2i] = time_us, [2i+1] = origin * 2^32 + seq (exact:
+   * origins < 2^21, seq < 2^32), so one comparison of two doubles settles each tie level and a
+   * position's key sits in one cache line.
+   */
+  private hKey: Float64Array;
+  private hSlot: Int32Array;
+  // Payload, by slot.
   private target: Int32Array;
   private kind: Uint8Array;
   private a0: Int32Array;
   private a1: Int32Array;
   private data: unknown[];
-  private heap: Int32Array;
   private free: Int32Array;
   private freeCount = 0;
   private slotsUsed = 0;
@@ -38,15 +43,13 @@ export class EventQueue {
 
   constructor(capacity = 1024) {
     const c = Math.max(16, capacity);
-    this.time = new Float64Array(c);
-    this.origin = new Int32Array(c);
-    this.seq = new Float64Array(c);
+    this.hKey = new Float64Array(2 * c);
+    this.hSlot = new Int32Array(c);
     this.target = new Int32Array(c);
     this.kind = new Uint8Array(c);
     this.a0 = new Int32Array(c);
     this.a1 = new Int32Array(c);
-    this.data = new Array(c);
-    this.heap = new Int32Array(c);
+    this.data = new Array(c).fill(undefined);
     this.free = new Int32Array(c);
   }
 
@@ -56,46 +59,47 @@ export class EventQueue {
 
   /** Time of the earliest event, or Infinity when empty. */
   peekTime(): number {
-    return this.n === 0 ? Infinity : this.time[this.heap[0]];
+    return this.n === 0 ? Infinity : this.hKey[0];
   }
 
   push(time_us: number, origin: number, seq: number, target: number, kind: number,
        a0: number, a1: number, data: unknown): void {
+    if (origin >= ORIGIN_LIMIT || seq >= SEQ_LIMIT) {
+      throw new RangeError(`EventQueue: origin ${origin} or seq ${seq} beyond the key's range`);
+    }
     let slot: number;
     if (this.freeCount > 0) slot = this.free[--this.freeCount];
     else {
-      if (this.slotsUsed === this.time.length) this.grow();
+      if (this.slotsUsed === this.target.length) this.grow();
       slot = this.slotsUsed++;
     }
-    this.time[slot] = time_us;
-    this.origin[slot] = origin;
-    this.seq[slot] = seq;
     this.target[slot] = target;
     this.kind[slot] = kind;
     this.a0[slot] = a0;
     this.a1[slot] = a1;
     this.data[slot] = data;
-    // Sift up.
-    const heap = this.heap;
+    const hk = this.hKey, hl = this.hSlot;
+    const tie = origin * SEQ_LIMIT + seq;
     let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const ps = heap[p];
-      if (!this.less(slot, ps)) break;
-      heap[i] = ps;
+      const pt = hk[2 * p];
+      if (pt < time_us || (pt === time_us && hk[2 * p + 1] < tie)) break;
+      hk[2 * i] = pt; hk[2 * i + 1] = hk[2 * p + 1]; hl[i] = hl[p];
       i = p;
     }
-    heap[i] = slot;
+    hk[2 * i] = time_us; hk[2 * i + 1] = tie; hl[i] = slot;
   }
 
   /** Removes the earliest event into the top_* fields; returns false when empty. */
   pop(): boolean {
     if (this.n === 0) return false;
-    const heap = this.heap;
-    const slot = heap[0];
-    this.top_time = this.time[slot];
-    this.top_origin = this.origin[slot];
-    this.top_seq = this.seq[slot];
+    const hk = this.hKey, hl = this.hSlot;
+    const slot = hl[0];
+    this.top_time = hk[0];
+    const tie0 = hk[1];
+    this.top_origin = Math.floor(tie0 / SEQ_LIMIT);
+    this.top_seq = tie0 - this.top_origin * SEQ_LIMIT;
     this.top_target = this.target[slot];
     this.top_kind = this.kind[slot];
     this.top_a0 = this.a0[slot];
@@ -103,51 +107,44 @@ export class EventQueue {
     this.top_data = this.data[slot];
     this.data[slot] = undefined;
     this.free[this.freeCount++] = slot;
-    const last = heap[--this.n];
-    if (this.n > 0) {
-      // Sift down.
-      let i = 0;
-      const n = this.n;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        let cs = heap[l];
-        if (r < n) {
-          const rs = heap[r];
-          if (this.less(rs, cs)) { c = r; cs = rs; }
-        }
-        if (!this.less(cs, last)) break;
-        heap[i] = cs;
-        i = c;
+    const n = --this.n;
+    if (n === 0) return true;
+    // Sift the last element down from the root.
+    const lt = hk[2 * n], lk = hk[2 * n + 1], ll = hl[n];
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let ct = hk[2 * c];
+      const r = c + 1;
+      if (r < n) {
+        const rt = hk[2 * r];
+        if (rt < ct || (rt === ct && hk[2 * r + 1] < hk[2 * c + 1])) { c = r; ct = rt; }
       }
-      heap[i] = last;
+      if (lt < ct || (lt === ct && lk < hk[2 * c + 1])) break;
+      hk[2 * i] = ct; hk[2 * i + 1] = hk[2 * c + 1]; hl[i] = hl[c];
+      i = c;
     }
+    hk[2 * i] = lt; hk[2 * i + 1] = lk; hl[i] = ll;
     return true;
   }
 
-  private less(a: number, b: number): boolean {
-    const ta = this.time[a], tb = this.time[b];
-    if (ta !== tb) return ta < tb;
-    const oa = this.origin[a], ob = this.origin[b];
-    if (oa !== ob) return oa < ob;
-    return this.seq[a] < this.seq[b];
-  }
-
   private grow(): void {
-    const c = this.time.length * 2;
-    const f64 = (a: Float64Array) => { const b = new Float64Array(c); b.set(a); return b; };
+    const c = this.target.length * 2;
     const i32 = (a: Int32Array) => { const b = new Int32Array(c); b.set(a); return b; };
-    this.time = f64(this.time);
-    this.seq = f64(this.seq);
-    this.origin = i32(this.origin);
+    const k = new Float64Array(2 * c); k.set(this.hKey); this.hKey = k;
+    this.hSlot = i32(this.hSlot);
     this.target = i32(this.target);
     this.a0 = i32(this.a0);
     this.a1 = i32(this.a1);
-    this.heap = i32(this.heap);
     this.free = i32(this.free);
-    const k = new Uint8Array(c); k.set(this.kind); this.kind = k;
-    this.data.length = c;
+    const kd = new Uint8Array(c); kd.set(this.kind); this.kind = kd;
+    const d = new Array(c).fill(undefined);
+    for (let i = 0; i < this.slotsUsed; i++) d[i] = this.data[i];
+    this.data = d;
   }
 }
+
+/** origin * 2^32 + seq stays an exact integer double below 2^53. */
+const SEQ_LIMIT = 0x1_0000_0000;
+const ORIGIN_LIMIT = 1 << 21;

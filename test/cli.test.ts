@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { main } from '../sim/cli/main.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
+}
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'topsim-cli-'));
+}
+
+const SMALL = `name: cli-small
+duration: 8s
+warmup: 1s
+network: { latency: { dataset: wittgenstein-aws-rtt-2019, regions: [Frankfurt, London] } }
+topology: { validators: 4, auditors: 4, edges: 1 }
+workload: { accounts: 50, rate_tps: 20 }
+`;
+
+describe('CLI', () => {
+  it('run --json prints only the summary JSON and writes the report atomically', () => {
+    // Proves the run command's contract: JSON on stdout, summary.json + timeseries.csv + report.html.
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, SMALL);
+    const c = capture();
+    const code = main(['run', file, '--json', '--out', join(dir, 'out'), '--seed', '5'], c.io);
+    expect(code).toBe(0);
+    const s = JSON.parse(c.out());
+    for (const k of ['schema_version', 'scenario', 'seed', 'digest', 'events', 'sim_s', 'tps_final', 'tps_slots',
+      'latency_final_ms', 'violations', 'wall']) expect(s).toHaveProperty(k);
+    for (const k of ['p50', 'p90', 'p99', 'max']) expect(s.latency_final_ms.all).toHaveProperty(k);
+    for (const k of ['wall_s', 'events_per_wall_s', 'sim_s_per_wall_s', 'peak_rss_bytes']) expect(s.wall).toHaveProperty(k);
+    expect(s.seed).toBe(5);
+    expect(s.digest).toMatch(/^[0-9a-f]{64}$/);
+    const out = join(dir, 'out', 'cli-small', '5');
+    expect(readdirSync(out).sort()).toEqual(['report.html', 'summary.json', 'timeseries.csv']);
+    expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).digest).toBe(s.digest);
+    expect(readdirSync(join(dir, 'out', 'cli-small')).filter((f) => f.includes('tmp'))).toEqual([]);
+    // --duration overrides the file.
+    const c2 = capture();
+    expect(main(['run', file, '--json', '--out', join(dir, 'out'), '--duration', '4s'], c2.io)).toBe(0);
+    expect(JSON.parse(c2.out()).sim_s).toBe(4);
+  });
+
+  it('run prints a summary table without --json', () => {
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, SMALL);
+    const c = capture();
+    expect(main(['run', file, '--out', join(dir, 'out')], c.io)).toBe(0);
+    expect(c.out()).toMatch(/digest\s+[0-9a-f]{64}/);
+    expect(c.out()).toMatch(/report: /);
+    expect(c.err()).toBe(''); // no progress bar when stderr is not a terminal
+  });
+
+  it('exits 1 when an invariant is violated', () => {
+    const dir = tmp();
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, SMALL + 'sabotage: { ledger_mint: true }\n');
+    const c = capture();
+    expect(main(['run', file, '--json', '--out', join(dir, 'out')], c.io)).toBe(1);
+    expect(JSON.parse(c.out()).violations[0].check).toBe('conservation');
+  });
+
+  it('bad input and usage exit 2 with one line naming the problem, and write nothing', () => {
+    const dir = tmp();
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'name: x\ntopology: { validators: 0 }\nfaults: [{ kind: crash, at: soon, nodes: [v1] }]\n');
+    const cases: [string[], RegExp][] = [
+      [['validate', bad], /^error: (topology\.validators|faults\[0\]\.at): expected/],
+      [['run', bad, '--out', join(dir, 'out')], /^error: (topology\.validators|faults\[0\]\.at): expected/],
+      [['validate', join(dir, 'missing.yaml')], /file not found/],
+      [['run', bad, '--bogus'], /^error: unknown option --bogus/],
+      [['run'], /^error: missing scenario file/],
+      [['frobnicate'], /^error: unknown command "frobnicate"/],
+      [['run', join(ROOT, 'scenarios', 'default.yaml'), '--seed', '-3'], /^error: --seed: expected an integer/],
+      [['run', join(ROOT, 'scenarios', 'default.yaml'), '--duration', 'soon'], /^error: --duration: expected a duration like "30s", got "soon"/],
+      [['run', join(ROOT, 'scenarios', 'default.yaml'), '--crypto', 'fast'], /^error: --crypto: expected real or modeled/],
+    ];
+    for (const [argv, re] of cases) {
+      const c = capture();
+      expect(main(argv, c.io), argv.join(' ')).toBe(2);
+      expect(c.err(), argv.join(' ')).toMatch(re);
+      expect(c.err()).not.toMatch(/\n\s+at /); // no stack trace
+      expect(c.out()).toBe('');
+    }
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('validate accepts every shipped scenario', () => {
+    for (const f of readdirSync(join(ROOT, 'scenarios')).filter((x) => x.endsWith('.yaml'))) {
+      const c = capture();
+      expect(main(['validate', join(ROOT, 'scenarios', f)], c.io), f).toBe(0);
+      expect(c.out()).toMatch(/^ok: /);
+    }
+  });
+
+  it('as a process: `npm run sim -- validate` on a malformed file exits 2 with a path-naming line', () => {
+    // Proves the real entry point (tsx + main) maps errors to exit codes, not stack traces.
+    const dir = tmp();
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ name: 'x', network: { jitter_percent: 150 } }));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'sim', 'cli', 'main.ts'), 'validate', bad], {
+      cwd: ROOT, encoding: 'utf8',
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^error: network\.jitter_percent: /);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});
