@@ -3,7 +3,7 @@
  *
  * - `real`: BIP-340 Schnorr signatures over secp256k1 (@noble/curves). TOP Chain's consensus
  *   multisignature is Schnorr on secp256k1 (the same curve as its Ethereum-style account keys), so
- *   this is the closest faithful choice that a pure-JS library offers; it is slow in JS (~1 ms per
+ *   this is the closest faithful choice that a pure-JS library offers; it is slow in JS (~1.7 ms per
  *   verify), so it is meant for tests and small scenarios.
  * - `modeled`: a signature is HMAC-SHA256(secret_k, msg), a 32-byte tag that only the holder of key
  *   k can produce inside the simulation (nothing else in the simulator ever reads secret_k).

@@ -61,6 +61,7 @@ export class TxPool {
   select(view: StateView, max: number, rules: LedgerRules, maxScan = 4096): number[] {
     this.compact();
     const out: number[] = [];
+    const taken = new Set<number>();
     const order = this.order;
     let progressed = true;
     // A second pass picks txs that became valid after an earlier one of the same account.
@@ -71,11 +72,12 @@ export class TxPool {
         const id = order[i];
         if (!this.members.has(id)) continue;
         scanned++;
-        if (out.includes(id)) continue;
+        if (taken.has(id)) continue;
         const st = checkTx(view, this.txs, id, rules);
         if (st === TX_OK) {
           applyTx(view, this.txs, id, rules);
           out.push(id);
+          taken.add(id);
           progressed = true;
         } else if (st === TX_STALE) {
           // Already in an uncommitted ancestor: skip; removed when that block commits.

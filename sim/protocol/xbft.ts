@@ -152,7 +152,9 @@ export class TableReplica {
         env.broadcast(ctx.validators(this.table), fwd);
       }
     }
-    if (this.isLeader(this.view) && this.proposedView !== this.view) this.tryPack(env);
+    // Below the immediate threshold the leader's 50 ms retry timer decides when to pack.
+    if (this.pool.size >= ctx.sc.protocol.pack_immediate_txs && this.isLeader(this.view) &&
+        this.proposedView !== this.view) this.tryPack(env);
   }
 
   onTimer(env: Env, t: PackTimer | SyncTimer): void {
