@@ -108,6 +108,7 @@ function cmdRun(p: Parsed, io: Io): number {
     progress: (now_us, events) => bar.update(now_us / 1e6, events),
     wall: { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss },
   });
+  bar.update(sc.duration_us / 1e6, result.summary.events);
   bar.done();
   const dir = reportDir(outRoot, sc.name, sc.seed);
   writeRunOutputs(dir, result.summary, result.timeseries);

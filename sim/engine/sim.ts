@@ -169,7 +169,7 @@ export class Simulation {
   }
 
   /** Runs until the queue is empty or the next event is at or after `until_us`. */
-  run(until_us: number, progress?: ProgressFn, progressEvery = 200_000): void {
+  run(until_us: number, progress?: ProgressFn, progressEvery = 16_384): void {
     const q = this.queue;
     let nextProgress = this.events + progressEvery;
     while (q.size > 0 && q.peekTime() < until_us) {

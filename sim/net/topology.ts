@@ -53,10 +53,3 @@ export interface RelayTree {
   readonly order: Int32Array;
   readonly fanout: number;
 }
-
-export function childrenOf(tree: RelayTree, pos: number, out: number[]): void {
-  out.length = 0;
-  const first = pos * tree.fanout + 1;
-  const end = Math.min(first + tree.fanout, tree.order.length);
-  for (let c = first; c < end; c++) out.push(c);
-}
