@@ -33,7 +33,7 @@ function fmt(x: number, d = 0): string {
 
 const rows: [string, string, string][] = [];
 const qrate = Math.max(benchQueue(1_000_000, 3_000_000), benchQueue(1_000_000, 3_000_000));
-rows.push(['queue push+pop, 1e6 pending', `${fmt(qrate / 1e6, 2)} M ops/s`, 'wall']);
+rows.push(['queue push+pop pairs, 1e6 pending', `${fmt(qrate / 1e6, 2)} M pairs/s`, 'wall']);
 
 const file = join(import.meta.dirname, '..', '..', 'scenarios', 'default.yaml');
 const wall = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
