@@ -1,8 +1,8 @@
 /**
  * Runs a scenario to its simulated-time limit and assembles the summary.
  *
- * Wall-clock figures come from functions the caller injects (the CLI passes performance.now and
- * process.memoryUsage); the engine itself never reads a clock, and wall figures never enter the
+ * Wall-clock figures come from functions the caller injects (the CLI passes its wall clock and
+ * memory readings); the engine itself never reads a clock, and wall figures never enter the
  * digest or any simulated figure.
  */
 import type { Scenario } from '../scenario/types.js';
