@@ -11,7 +11,9 @@ import { Stream, streamSeed } from './random.js';
 import { NetTopology, type PartitionWindow } from '../net/topology.js';
 import { createSigner } from '../crypto/index.js';
 import { TxStore } from '../protocol/txstore.js';
-import { ChainContext, quorum, type Observer, type TableGroups, type CrashAsLeader } from '../protocol/context.js';
+import { ChainContext, quorum, type Observer, type TableGroups, type CrashAsLeader, type ReceiptDrop } from '../protocol/context.js';
+import type { AccountMap } from '../protocol/ledger.js';
+import { wordOfString } from './digest.js';
 import { ConsensusNode, EdgeNode } from '../protocol/node.js';
 import { genesisBlock } from '../protocol/xbft.js';
 import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake } from '../protocol/stake.js';
@@ -65,8 +67,8 @@ export function buildRun(sc: Scenario): BuiltRun {
       nodes.push({ name: `${prefix}${i}`, role, region: regions[r] });
     }
   };
-  addRole('validator', 'v', topo.validators);
-  addRole('auditor', 'a', topo.auditors);
+  addRole('validator', 'v', topo.validators * topo.auditor_groups * topo.validator_groups_per_auditor);
+  addRole('auditor', 'a', topo.auditors * topo.auditor_groups);
   addRole('edge', 'e', topo.edges);
   const n = nodes.length;
   const names = nodes.map((x) => x.name);
@@ -95,15 +97,20 @@ export function buildRun(sc: Scenario): BuiltRun {
   };
   const sim = new Simulation(sc.seed, net, params);
 
-  // Groups and stakes (one table in this version).
-  const V = Int32Array.from(nodes.map((x, i) => (x.role === 'validator' ? i : -1)).filter((i) => i >= 0));
-  const A = Int32Array.from(nodes.map((x, i) => (x.role === 'auditor' ? i : -1)).filter((i) => i >= 0));
+  // Groups (PROTOCOL.md §3.3): auditor group a has validator groups a*VPA .. a*VPA+VPA-1; each
+  // validator group owns an equal contiguous range of tables, its auditor group the union.
+  const AG = topo.auditor_groups;
+  const VG = AG * topo.validator_groups_per_auditor;
+  const nV = topo.validators;
+  const nA = topo.auditors;
   const stakeOf = (i: number): StakeInput => {
     const base = nodes[i].role === 'validator' ? sc.stake.validator : sc.stake.auditor;
     return { ...base, ...(sc.stake.overrides[nodes[i].name] ?? {}) };
   };
-  const weightsV = Array.from(V, (i) => validatorComprehensiveStake(stakeOf(i)) + 1);
-  const weightsA = auditorComprehensiveStakes(Array.from(A, (i) => auditorStake(stakeOf(i)))).map((w) => w + 1);
+  const allAuditors = nodes.map((x, i) => (x.role === 'auditor' ? i : -1)).filter((i) => i >= 0);
+  const auditorWeight = new Map<number, number>();
+  auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
+    .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
   const byz = new Set<number>();
   for (const b of sc.byzantine) for (const i of resolveSelectors(b.nodes, nodes)) byz.add(i);
   const honest = new Uint8Array(n).fill(1);
@@ -117,22 +124,48 @@ export function buildRun(sc: Scenario): BuiltRun {
     return [Int32Array.from(f[0]), Int32Array.from(f[1])];
   };
   const shortfall = sc.sabotage.quorum_shortfall;
-  const groups: TableGroups[] = [{
-    validators: V, auditors: A, members: Int32Array.from([...V, ...A]),
-    weightsV, weightsA,
-    thresholdV: quorum(V.length, shortfall), thresholdA: quorum(A.length, shortfall),
-    forkV: forks(V), forkA: forks(A),
-  }];
+  const range = (from: number, count: number) => Int32Array.from({ length: count }, (_, k) => from + k);
+  const vGroups = Array.from({ length: VG }, (_, g) => range(g * nV, nV));
+  const aGroups = Array.from({ length: AG }, (_, g) => range(VG * nV + g * nA, nA));
+  const groupsByV: TableGroups[] = vGroups.map((V, g) => {
+    const A = aGroups[Math.floor(g / topo.validator_groups_per_auditor)];
+    return {
+      validators: V, auditors: A, members: Int32Array.from([...V, ...A]),
+      weightsV: Array.from(V, (i) => validatorComprehensiveStake(stakeOf(i)) + 1),
+      weightsA: Array.from(A, (i) => auditorWeight.get(i)!),
+      thresholdV: quorum(V.length, shortfall), thresholdA: quorum(A.length, shortfall),
+      forkV: forks(V), forkA: forks(A),
+    };
+  });
+  const T = topo.tables;
+  const groups: TableGroups[] = Array.from({ length: T }, (_, t) => groupsByV[Math.floor((t * VG) / T)]);
+
+  // Accounts to tables: a 32-bit hash of the account's address, mod the table count (§4.1).
+  const A_N = sc.workload.accounts;
+  const tableOf = new Uint16Array(A_N);
+  const localIndex = new Int32Array(A_N);
+  const perTable: number[][] = Array.from({ length: T }, () => []);
+  for (let a = 0; a < A_N; a++) {
+    const t = wordOfString(`T80000${a}`) % T;
+    tableOf[a] = t;
+    localIndex[a] = perTable[t].length;
+    perTable[t].push(a);
+  }
+  const map: AccountMap = { tables: T, tableOf, localIndex, tableAccounts: perTable.map((l) => Int32Array.from(l)) };
 
   const crashLeader: CrashAsLeader[] = [];
+  const drops: ReceiptDrop[] = [];
   for (const f of sc.faults) {
     if (f.kind === 'crash_leader') crashLeader.push({ table: f.table, view: f.view, until_us: f.until_us });
+    if (f.kind === 'drop_receipts') {
+      drops.push({ from_table: f.from_table, to_table: f.to_table, at_us: f.at_us, until_us: f.until_us ?? Infinity });
+    }
   }
 
   const txs = new TxStore(topo.edges);
-  const metrics = new MetricsCollector(txs, honest, topo.tables);
-  const checks = new Checkers(names, honest, sc.workload.accounts, sc.workload.genesis_balance, txs, topo.tables,
-    [genesisBlock(0).id]);
+  const metrics = new MetricsCollector(txs, honest, map);
+  const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
+    Array.from({ length: T }, (_, t) => genesisBlock(t).id));
   const observer: Observer = {
     onCommit: (node, b, now, ledger) => {
       metrics.onCommit(node, b, now);
@@ -143,7 +176,7 @@ export function buildRun(sc: Scenario): BuiltRun {
     onTxSubmit: () => metrics.onTxSubmit(),
   };
   const signer = createSigner(sc.crypto, `${sc.seed}`);
-  const ctx = new ChainContext(sc, names, groups, [...byz], crashLeader, signer, txs, observer);
+  const ctx = new ChainContext(sc, names, groups, map, [...byz], crashLeader, drops, signer, txs, observer);
 
   let edgeIndex = 0;
   nodes.forEach((x, i) => {
@@ -153,7 +186,7 @@ export function buildRun(sc: Scenario): BuiltRun {
       const stream = new Stream(streamSeed(sc.seed, 'node', i, 'workload'));
       sim.addNode(spec, new EdgeNode(ctx, i, edgeIndex++, topo.edges, stream));
     } else {
-      sim.addNode(spec, new ConsensusNode(ctx, i, [0]));
+      sim.addNode(spec, new ConsensusNode(ctx, i, ctx.tablesOf[i]));
     }
   });
   for (const f of sc.faults) {

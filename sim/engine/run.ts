@@ -57,11 +57,11 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
   const window_s = (end - from) / 1e6;
   const lat = metrics.latencies(from, end);
   const finalCount = lat.length;
-  // Legs committed in the window: with one table every transfer is one intra-table slot.
-  const slots = metrics.finalCount(from, end);
+  const slots = metrics.slots(from, end);
   const messages: Record<string, number> = {};
   for (const [k, v] of [...sim.msgCount.entries()].sort((x, y) => x[0] - y[0])) messages[MSG_NAMES[k] ?? `kind_${k}`] = v;
-  const consensusMsgs = (sim.msgCount.get(MSG.PROPOSAL) ?? 0) + (sim.msgCount.get(MSG.VOTE) ?? 0) + (sim.msgCount.get(MSG.COMMIT) ?? 0);
+  const consensusMsgs = (t: number) => [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT]
+    .reduce((n, k) => n + (sim.msgTableCount.get(k * 65536 + t) ?? 0), 0);
   const nodes: NodeStats[] = b.nodes.map((info, i) => {
     const c = sim.counters(i);
     const cores = sc.hardware[info.role].cores;
@@ -77,7 +77,11 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
   });
   let finalTotal = 0;
   for (let id = 0; id < txs.end; id++) if (txs.final_us[id] >= 0) finalTotal++;
-  const latency = latencyStats(lat);
+  const latency_final_ms: Summary['latency_final_ms'] = {
+    all: latencyStats(lat),
+    intra_table: latencyStats(metrics.latencies(from, end, 'intra_table')),
+    cross_table: latencyStats(metrics.latencies(from, end, 'cross_table')),
+  };
   return {
     schema_version: SUMMARY_SCHEMA_VERSION,
     simulator_version: SIM_VERSION,
@@ -93,7 +97,7 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
     tx_final: finalTotal,
     tps_final: round3(window_s > 0 ? finalCount / window_s : 0),
     tps_slots: round3(window_s > 0 ? slots / window_s : 0),
-    latency_final_ms: { all: latency, intra_table: latency },
+    latency_final_ms,
     tables: metrics.tableStats(end, consensusMsgs),
     nodes,
     messages,

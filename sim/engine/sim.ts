@@ -128,6 +128,8 @@ export class Simulation {
   events = 0;
   /** Messages sent per kind (every copy, relays included). */
   readonly msgCount = new Map<number, number>();
+  /** Messages sent per (kind, table) for messages that name a table: key kind * 65536 + table. */
+  readonly msgTableCount = new Map<number, number>();
   /** Bytes sent per simulated second. */
   readonly bytesPerSecond: number[] = [];
   readonly lookahead_us: number;
@@ -400,6 +402,10 @@ export class Simulation {
     while (this.bytesPerSecond.length <= sec) this.bytesPerSecond.push(0);
     this.bytesPerSecond[sec] += bytes;
     this.msgCount.set(msg.kind, (this.msgCount.get(msg.kind) ?? 0) + 1);
+    if (msg.table !== undefined) {
+      const key = msg.kind * 65536 + msg.table;
+      this.msgTableCount.set(key, (this.msgTableCount.get(key) ?? 0) + 1);
+    }
     if (this.topo.blocked(n.self, to, ready_us)) {
       n.counters.dropped_partition++;
       return;

@@ -4,7 +4,8 @@
  */
 import type { Block } from '../protocol/messages.js';
 import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/messages.js';
-import { TX_REJECTED, TX_EXISTS, type TxStore } from '../protocol/txstore.js';
+import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../protocol/txstore.js';
+import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
 import type { LatencyStats, TableStats, TimeseriesRow } from '../report/types.js';
 
 /** Gaps between commits longer than this count as stall time. */
@@ -21,13 +22,21 @@ export class MetricsCollector {
   readonly tables: TableRecord[] = [];
   submitted = 0;
   rejected = 0;
+  /** First-commit time and leg count of every block, for tps_slots. */
+  private readonly slotTimes: number[] = [];
+  private readonly slotCounts: number[] = [];
 
   constructor(
     private readonly txs: TxStore,
     private readonly honest: Uint8Array,
-    tables: number,
+    private readonly map: AccountMap,
   ) {
-    for (let t = 0; t < tables; t++) this.tables.push({ commitTimes: [0], classes: [BLOCK_FULL], views: [0], viewMax: 0 });
+    for (let t = 0; t < map.tables; t++) this.tables.push({ commitTimes: [0], classes: [BLOCK_FULL], views: [0], viewMax: 0 });
+  }
+
+  /** Whether a transfer stays inside one table (its class for latency). */
+  isIntra(id: number): boolean {
+    return this.map.tableOf[this.txs.sender[id]] === this.map.tableOf[this.txs.receiver[id]];
   }
 
   onTxSubmit(): void {
@@ -55,19 +64,38 @@ export class MetricsCollector {
     r.classes[b.height] = b.cls;
     r.views[b.height] = b.view;
     const txs = this.txs;
+    if (b.txs.length > 0) {
+      this.slotTimes.push(now_us);
+      this.slotCounts.push(b.txs.length);
+    }
+    // A transfer is final when its last leg commits: INNER; RECV, unless a CONFIRM follows; CONFIRM.
     for (let i = 0; i < b.txs.length; i++) {
       const id = b.txs[i];
-      if (txs.final_us[id] < 0) txs.final_us[id] = now_us;
+      const leg = b.legs[i];
+      const final = leg === LEG_INNER || leg === LEG_CONFIRM || (leg === LEG_RECV && !(txs.flags[id] & TX_NEEDS_CONFIRM));
+      if (final && txs.final_us[id] < 0) txs.final_us[id] = now_us;
     }
   }
 
-  /** Latencies (ms) of txs that became final in [from_us, to_us). */
-  latencies(from_us: number, to_us: number): number[] {
+  /** Legs committed (first commit of their block) in [from_us, to_us). */
+  slots(from_us: number, to_us: number): number {
+    let n = 0;
+    for (let i = 0; i < this.slotTimes.length; i++) {
+      const t = this.slotTimes[i];
+      if (t >= from_us && t < to_us) n += this.slotCounts[i];
+    }
+    return n;
+  }
+
+  /** Latencies (ms) of txs that became final in [from_us, to_us), by class. */
+  latencies(from_us: number, to_us: number, cls: 'all' | 'intra_table' | 'cross_table' = 'all'): number[] {
     const txs = this.txs;
     const out: number[] = [];
     for (let id = 0; id < txs.end; id++) {
       const f = txs.final_us[id];
-      if (f >= from_us && f < to_us) out.push((f - txs.submit_us[id]) / 1000);
+      if (f < from_us || f >= to_us) continue;
+      if (cls !== 'all' && this.isIntra(id) !== (cls === 'intra_table')) continue;
+      out.push((f - txs.submit_us[id]) / 1000);
     }
     return out;
   }
@@ -82,7 +110,7 @@ export class MetricsCollector {
     return n;
   }
 
-  tableStats(end_us: number, consensusMsgs: number): TableStats[] {
+  tableStats(end_us: number, consensusMsgs: (table: number) => number): TableStats[] {
     return this.tables.map((r, t) => {
       let light = 0, empty = 0, full = 0, stallMax = 0, stallTotal = 0;
       let prev = 0;
@@ -113,7 +141,7 @@ export class MetricsCollector {
         views: r.viewMax,
         stall_s_max: round3(stallMax / 1e6),
         stall_s_total: round3(stallTotal / 1e6),
-        messages_per_block: blocks > 0 ? round3(consensusMsgs / blocks) : 0,
+        messages_per_block: blocks > 0 ? round3(consensusMsgs(t) / blocks) : 0,
       };
     });
   }

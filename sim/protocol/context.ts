@@ -7,7 +7,8 @@ import type { Scenario } from '../scenario/types.js';
 import type { Signer } from '../crypto/index.js';
 import { ACCOUNT_KEY_BASE } from '../crypto/index.js';
 import type { TxStore } from './txstore.js';
-import type { LedgerRules, TableLedger } from './ledger.js';
+import type { LedgerRules, TableLedger, AccountMap } from './ledger.js';
+import type { Env } from './env.js';
 import type { Block } from './messages.js';
 import { draw64, ftsPickOne } from './stake.js';
 
@@ -31,6 +32,14 @@ export interface TableGroups {
   readonly forkA: [Int32Array, Int32Array];
 }
 
+/** A window in which the first copy of receipts from one table to another is lost. */
+export interface ReceiptDrop {
+  from_table: number;
+  to_table: number;
+  at_us: number;
+  until_us: number;
+}
+
 export interface CrashAsLeader {
   table: number;
   view: number;
@@ -47,14 +56,21 @@ export class ChainContext {
   readonly isAuditor: Uint8Array;
   readonly byzantine: Uint8Array;
   readonly rules: LedgerRules;
+  /** Every distinct group (validator and auditor groups), for broadcasts to all tables. */
+  readonly allGroups: Int32Array[];
+  /** Tables each node serves, ascending. */
+  readonly tablesOf: number[][];
+  private readonly serving: Set<number>[];
   private readonly leaderMemo = new Map<number, number>();
 
   constructor(
     readonly sc: Scenario,
     readonly names: readonly string[],
     readonly groups: readonly TableGroups[],
+    readonly map: AccountMap,
     byzantineNodes: readonly number[],
     readonly crashLeaderFaults: readonly CrashAsLeader[],
+    readonly receiptDrops: readonly ReceiptDrop[],
     readonly signer: Signer,
     readonly txs: TxStore,
     readonly observer: Observer,
@@ -66,6 +82,22 @@ export class ChainContext {
       for (const v of g.validators) this.isValidator[v] = 1;
       for (const a of g.auditors) this.isAuditor[a] = 1;
     }
+    const seen = new Set<Int32Array>();
+    this.allGroups = [];
+    this.tablesOf = Array.from({ length: n }, () => []);
+    this.serving = Array.from({ length: n }, () => new Set<number>());
+    groups.forEach((g, t) => {
+      for (const grp of [g.validators, g.auditors]) {
+        if (!seen.has(grp)) {
+          seen.add(grp);
+          this.allGroups.push(grp);
+        }
+      }
+      for (const m of g.members) {
+        this.tablesOf[m].push(t);
+        this.serving[m].add(t);
+      }
+    });
     this.byzantine = new Uint8Array(n);
     for (const b of byzantineNodes) this.byzantine[b] = 1;
     this.rules = { mint: sc.sabotage.ledger_mint, skipNonceCheck: sc.sabotage.skip_nonce_check };
@@ -89,6 +121,32 @@ export class ChainContext {
   }
   thresholdA(table: number): number {
     return this.groups[table].thresholdA;
+  }
+
+  serves(node: number, table: number): boolean {
+    return this.serving[node].has(table);
+  }
+
+  /**
+   * The member of `table`'s groups on duty for `round` (receipt-id state, resends, pulls): a
+   * rotation over the members, skipping those this node believes down. -1 when none is up.
+   */
+  designated(table: number, round: number, env: Env): number {
+    const m = this.groups[table].members;
+    const start = (round + table) % m.length;
+    for (let k = 0; k < m.length; k++) {
+      const c = m[(start + k) % m.length];
+      if (c === env.self || !env.knownDown(c)) return c;
+    }
+    return -1;
+  }
+
+  /** Whether the first copy of receipts from `from` to `to` is lost at `now_us` (a fault). */
+  receiptDropped(from: number, to: number, now_us: number): boolean {
+    for (const d of this.receiptDrops) {
+      if (d.from_table === from && d.to_table === to && now_us >= d.at_us && now_us < d.until_us) return true;
+    }
+    return false;
   }
 
   accountKey(account: number): number {

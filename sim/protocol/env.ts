@@ -9,6 +9,8 @@ export interface Msg {
   readonly kind: number;
   readonly bytes: number;
   readonly dw: number;
+  /** The table a message belongs to, when it belongs to one (for per-table message counts). */
+  readonly table?: number;
 }
 
 export interface Timer {

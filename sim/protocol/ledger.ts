@@ -1,18 +1,61 @@
 /**
- * Table state: balances and next nonces of the table's accounts, as columns.
+ * Table state (PROTOCOL.md §4): balances and next nonces of the table's own accounts, by local
+ * index, and the receipt-id counters toward every peer table (§4.6): the last receipt id this
+ * table assigned to sends toward each peer, and the last one it applied from each peer (recv)
+ * and for each peer (confirm).
+ *
+ * A transfer is one or more legs (§4.2, §9):
+ * - INNER: sender and receiver share the table; both sides in one block, no receipt;
+ * - SEND: in the sender's table: debit and nonce; assigns the next receipt id toward the receiver;
+ * - RECV: in the receiver's table: credit; applies strictly in receipt-id order per source table;
+ * - CONFIRM: back in the sender's table (all cross-table transfers with variant `design`, only
+ *   system-contract calls with `impl`, MC-5): sender-side bookkeeping, in receipt-id order.
  *
  * A node keeps the committed state; a `StateView` layers the effects of certified but not yet
  * committed blocks (at most a few, by the 3-chain rule) over it without copying it.
  */
 import type { TxStore } from './txstore.js';
 
+export const LEG_INNER = 0;
+export const LEG_SEND = 1;
+export const LEG_RECV = 2;
+export const LEG_CONFIRM = 3;
+export const LEG_NAMES = ['inner', 'send', 'recv', 'confirm'] as const;
+
+/** How accounts map to tables; shared read-only by every node. */
+export interface AccountMap {
+  readonly tables: number;
+  /** Table of each account. */
+  readonly tableOf: Uint16Array;
+  /** Index of each account inside its table. */
+  readonly localIndex: Int32Array;
+  /** The accounts of each table, in local-index order. */
+  readonly tableAccounts: readonly Int32Array[];
+}
+
 export class TableLedger {
   readonly balance: Float64Array;
   readonly nonce: Uint32Array;
+  readonly sendId: Uint32Array;
+  readonly recvId: Uint32Array;
+  readonly confirmId: Uint32Array;
+  /** Confirm receipts this table issued toward each peer (the confirm legs' own id sequence). */
+  readonly rspId: Uint32Array;
 
-  constructor(accounts: number, genesis_balance: number) {
+  constructor(accounts: number, tables: number, genesis_balance: number) {
     this.balance = new Float64Array(accounts).fill(genesis_balance);
     this.nonce = new Uint32Array(accounts);
+    this.sendId = new Uint32Array(tables);
+    this.recvId = new Uint32Array(tables);
+    this.confirmId = new Uint32Array(tables);
+    this.rspId = new Uint32Array(tables);
+  }
+
+  sum(): number {
+    let s = 0;
+    const b = this.balance;
+    for (let i = 0; i < b.length; i++) s += b[i];
+    return s;
   }
 }
 
@@ -23,11 +66,17 @@ export interface LedgerRules {
   skipNonceCheck: boolean;
 }
 
+const C_SEND = 0;
+const C_RECV = 1;
+const C_CONFIRM = 2;
+
+/** Committed state plus overlaid changes; reads fall through to the committed state. */
 export class StateView {
   private readonly bal = new Map<number, number>();
   private readonly non = new Map<number, number>();
+  private readonly cnt = new Map<number, number>();
 
-  constructor(private readonly base: TableLedger) {}
+  constructor(readonly base: TableLedger) {}
 
   balance(a: number): number {
     const v = this.bal.get(a);
@@ -43,40 +92,102 @@ export class StateView {
   setNonce(a: number, v: number): void {
     this.non.set(a, v);
   }
+  private counter(kind: number, peer: number, base: Uint32Array): number {
+    const v = this.cnt.get(kind * 65536 + peer);
+    return v === undefined ? base[peer] : v;
+  }
+  sendId(peer: number): number {
+    return this.counter(C_SEND, peer, this.base.sendId);
+  }
+  recvId(peer: number): number {
+    return this.counter(C_RECV, peer, this.base.recvId);
+  }
+  confirmId(peer: number): number {
+    return this.counter(C_CONFIRM, peer, this.base.confirmId);
+  }
+  setSendId(peer: number, v: number): void {
+    this.cnt.set(C_SEND * 65536 + peer, v);
+  }
+  setRecvId(peer: number, v: number): void {
+    this.cnt.set(C_RECV * 65536 + peer, v);
+  }
+  setConfirmId(peer: number, v: number): void {
+    this.cnt.set(C_CONFIRM * 65536 + peer, v);
+  }
+
+  /** Writes the overlay into the committed state (when the block it describes commits). */
+  flush(): void {
+    const b = this.base;
+    for (const [k, x] of this.bal) b.balance[k] = x;
+    for (const [k, x] of this.non) b.nonce[k] = x;
+    for (const [k, x] of this.cnt) {
+      const kind = Math.floor(k / 65536);
+      const peer = k % 65536;
+      (kind === C_SEND ? b.sendId : kind === C_RECV ? b.recvId : b.confirmId)[peer] = x;
+    }
+    this.bal.clear();
+    this.non.clear();
+    this.cnt.clear();
+  }
 }
 
-/** Where a transaction stands against a state. */
+/** Outcome of checking a leg against a state. */
 export const TX_OK = 0;
 export const TX_NONCE_AHEAD = 1; // a nonce gap: wait for earlier ones
-export const TX_STALE = 2; // nonce already used
+export const TX_STALE = 2; // nonce already used / receipt already applied
 export const TX_FUNDS = 3; // insufficient balance
+export const TX_ORDER = 4; // a receipt whose predecessors have not been applied
 
-export function checkTx(view: StateView | TableLedger, txs: TxStore, id: number, rules: LedgerRules): number {
-  const s = txs.sender[id];
-  const expected = view instanceof StateView ? view.nonce(s) : view.nonce[s];
-  const n = txs.nonce[id];
-  if (!rules.skipNonceCheck) {
-    if (n > expected) return TX_NONCE_AHEAD;
-    if (n < expected) return TX_STALE;
+/**
+ * Checks one leg on `view`. `rid` is the leg's receipt id for RECV and CONFIRM (ignored otherwise).
+ */
+export function checkLeg(view: StateView, txs: TxStore, map: AccountMap, id: number, leg: number, rid: number,
+  rules: LedgerRules): number {
+  if (leg === LEG_INNER || leg === LEG_SEND) {
+    const s = map.localIndex[txs.sender[id]];
+    const expected = view.nonce(s);
+    const n = txs.nonce[id];
+    if (!rules.skipNonceCheck) {
+      if (n > expected) return TX_NONCE_AHEAD;
+      if (n < expected) return TX_STALE;
+    }
+    if (view.balance(s) < txs.amount[id]) return TX_FUNDS;
+    return TX_OK;
   }
-  const bal = view instanceof StateView ? view.balance(s) : view.balance[s];
-  if (bal < txs.amount[id]) return TX_FUNDS;
+  const peer = leg === LEG_RECV ? map.tableOf[txs.sender[id]] : map.tableOf[txs.receiver[id]];
+  const last = leg === LEG_RECV ? view.recvId(peer) : view.confirmId(peer);
+  if (rid <= last) return TX_STALE;
+  if (rid !== last + 1) return TX_ORDER;
   return TX_OK;
 }
 
-/** Applies a checked transaction: debit, credit, nonce + 1 (both legs: one table here). */
-export function applyTx(view: StateView | TableLedger, txs: TxStore, id: number, rules: LedgerRules): void {
-  const s = txs.sender[id];
-  const r = txs.receiver[id];
+/**
+ * Applies a checked leg; returns the receipt id it carries: for SEND the newly assigned one,
+ * for RECV/CONFIRM the one applied, for INNER -1.
+ */
+export function applyLeg(view: StateView, txs: TxStore, map: AccountMap, id: number, leg: number, rid: number,
+  rules: LedgerRules): number {
   const a = txs.amount[id];
-  const n = txs.nonce[id];
-  if (view instanceof StateView) {
+  if (leg === LEG_INNER || leg === LEG_SEND) {
+    const s = map.localIndex[txs.sender[id]];
     if (!rules.mint) view.setBalance(s, view.balance(s) - a);
-    view.setBalance(r, view.balance(r) + a);
-    view.setNonce(s, Math.max(view.nonce(s), n + 1));
-  } else {
-    if (!rules.mint) view.balance[s] -= a;
-    view.balance[r] += a;
-    if (n + 1 > view.nonce[s]) view.nonce[s] = n + 1;
+    view.setNonce(s, Math.max(view.nonce(s), txs.nonce[id] + 1));
+    if (leg === LEG_INNER) {
+      const r = map.localIndex[txs.receiver[id]];
+      view.setBalance(r, view.balance(r) + a);
+      return -1;
+    }
+    const peer = map.tableOf[txs.receiver[id]];
+    const next = view.sendId(peer) + 1;
+    view.setSendId(peer, next);
+    return next;
   }
+  if (leg === LEG_RECV) {
+    const r = map.localIndex[txs.receiver[id]];
+    view.setBalance(r, view.balance(r) + a);
+    view.setRecvId(map.tableOf[txs.sender[id]], rid);
+    return rid;
+  }
+  view.setConfirmId(map.tableOf[txs.receiver[id]], rid);
+  return rid;
 }

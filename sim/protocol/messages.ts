@@ -11,6 +11,9 @@ export const MSG = {
   COMMIT: 4,
   SYNC_REQ: 5,
   SYNC_RESP: 6,
+  RECEIPT: 7,
+  RECEIPT_STATE: 8,
+  RECEIPT_PULL: 9,
 } as const;
 
 export const MSG_NAMES: Record<number, string> = {
@@ -20,6 +23,9 @@ export const MSG_NAMES: Record<number, string> = {
   4: 'commit',
   5: 'sync_request',
   6: 'sync_response',
+  7: 'receipt',
+  8: 'receipt_state',
+  9: 'receipt_pull',
 };
 
 export const TIMER = {
@@ -27,7 +33,7 @@ export const TIMER = {
   SYNC: 2,
   ARRIVAL: 3,
   FLUSH: 4,
-  HOUSEKEEP: 5,
+  RECEIPT_DUTY: 5,
 } as const;
 
 export const BLOCK_LIGHT = 0;
@@ -47,7 +53,10 @@ export interface Block {
   readonly cls: number;
   /** Free header field hashed into the id; honest leaders leave 0 (an equivocator varies it). */
   readonly salt: number;
+  /** The legs: tx ids, leg kinds (LEG_*), and receipt ids (-1 for INNER). */
   readonly txs: Int32Array;
+  readonly legs: Uint8Array;
+  readonly rids: Int32Array;
   readonly bytes: number;
 }
 
@@ -74,6 +83,7 @@ export interface TxBatchMsg extends Msg {
 }
 
 export interface ProposalMsg extends Msg {
+  readonly table: number;
   readonly block: Block;
   readonly justify: QC;
   /** The leader's signature over the block id. */
@@ -89,6 +99,7 @@ export interface VoteMsg extends Msg {
 }
 
 export interface CommitMsg extends Msg {
+  readonly table: number;
   readonly qc: QC;
   /** Set only between colluding byzantine nodes: which fork this certificate extends. */
   readonly fork: number;
@@ -102,6 +113,43 @@ export interface SyncReqMsg extends Msg {
 export interface SyncRespMsg extends Msg {
   readonly block: Block;
   readonly qc: QC | null;
+}
+
+/**
+ * Receipts of one committed block toward one peer table (PROTOCOL.md §9.4), proven by the
+ * certificate of the block two heights above (`cert`). Receipts from one block to one table
+ * travel as one message; its size is the sum of the receipts' sizes.
+ */
+export interface ReceiptMsg extends Msg {
+  readonly src: number;
+  readonly dst: number;
+  /** LEG_RECV (a send's receipt) or LEG_CONFIRM (a recv's receipt back to the sender's table). */
+  readonly leg: number;
+  readonly txs: Int32Array;
+  readonly rids: Int32Array;
+  /** Id of the certified block whose certificate proves these receipts. */
+  readonly cert: string;
+  readonly resend: boolean;
+}
+
+/** A table's receipt-id counters toward every peer, broadcast periodically (§4.6, §9.4). */
+export interface ReceiptStateMsg extends Msg {
+  readonly table: number;
+  readonly sendId: Uint32Array;
+  readonly recvId: Uint32Array;
+}
+
+/** A receiver table asks the sender table for missing receipt ids (§9.4 pull). */
+export interface ReceiptPullMsg extends Msg {
+  readonly src: number;
+  readonly dst: number;
+  readonly leg: number;
+  readonly from: number;
+  readonly count: number;
+}
+
+export interface DutyTimer extends Timer {
+  readonly duty: number; // 0 state, 1 resend, 2 pull
 }
 
 export interface PackTimer extends Timer {

@@ -6,32 +6,66 @@
 import type { Env, Msg, NodeLogic, Timer } from './env.js';
 import {
   MSG, TIMER, type CommitMsg, type PackTimer, type ProposalMsg, type SyncReqMsg, type SyncRespMsg,
-  type SyncTimer, type TxBatchMsg, type VoteMsg,
+  type SyncTimer, type TxBatchMsg, type VoteMsg, type ReceiptMsg, type ReceiptStateMsg,
+  type ReceiptPullMsg, type DutyTimer,
 } from './messages.js';
-import { TableReplica } from './xbft.js';
+import { TableReplica, type LocalDelivery } from './xbft.js';
+import { TX_NEEDS_CONFIRM } from './txstore.js';
 import type { ChainContext } from './context.js';
 import { Stream } from '../engine/random.js';
 
 export class ConsensusNode implements NodeLogic {
   readonly replicas: TableReplica[] = [];
+  private readonly served: TableReplica[] = [];
+  private env: Env | null = null;
 
   constructor(readonly ctx: ChainContext, readonly id: number, tables: readonly number[]) {
-    for (const t of tables) this.replicas[t] = new TableReplica(ctx, id, t);
+    // Receipts and receipt-id state between this node's own tables are handed over directly.
+    const local: LocalDelivery = {
+      receipt: (m) => { if (this.env) this.replicas[m.dst]?.onReceipt(this.env, m); },
+      state: (m) => { for (const r of this.served) if (r.table !== m.table) r.onReceiptState(m); },
+    };
+    for (const t of tables) {
+      const r = new TableReplica(ctx, id, t, local);
+      this.replicas[t] = r;
+      this.served.push(r);
+    }
+  }
+
+  private armDuties(env: Env): void {
+    const p = this.ctx.sc.protocol;
+    const periods = [p.receipt_state_us, p.receipt_resend_us, p.receipt_pull_us];
+    periods.forEach((period, duty) => {
+      const next = (Math.floor(env.now_us / period) + 1) * period;
+      const t: DutyTimer = { kind: TIMER.RECEIPT_DUTY, dw: duty, duty };
+      env.setTimer(Math.max(1, next - env.now_us), t);
+    });
   }
 
   onStart(env: Env): void {
-    for (const r of this.replicas) if (r) r.start(env);
+    this.env = env;
+    for (const r of this.served) r.start(env);
+    if (this.ctx.map.tables > 1) this.armDuties(env);
   }
 
   onClock(env: Env, clock: number): void {
-    for (const r of this.replicas) if (r) r.onClock(env, clock);
+    for (const r of this.served) r.onClock(env, clock);
   }
 
   onRestart(env: Env): void {
-    for (const r of this.replicas) if (r) r.onRestart(env);
+    for (const r of this.served) r.onRestart(env);
+    if (this.ctx.map.tables > 1) this.armDuties(env);
   }
 
   onTimer(env: Env, t: Timer): void {
+    if (t.kind === TIMER.RECEIPT_DUTY) {
+      const d = t as DutyTimer;
+      for (const r of this.served) r.receiptDuty(env, d.duty);
+      const p = this.ctx.sc.protocol;
+      const period = [p.receipt_state_us, p.receipt_resend_us, p.receipt_pull_us][d.duty];
+      env.setTimer(period, d);
+      return;
+    }
     const tt = t as PackTimer | SyncTimer;
     this.replicas[tt.table]?.onTimer(env, tt);
   }
@@ -68,6 +102,21 @@ export class ConsensusNode implements NodeLogic {
         this.replicas[m.block.table]?.onSyncResponse(env, from, m);
         return;
       }
+      case MSG.RECEIPT: {
+        const m = msg as ReceiptMsg;
+        this.replicas[m.dst]?.onReceipt(env, m);
+        return;
+      }
+      case MSG.RECEIPT_STATE: {
+        const m = msg as ReceiptStateMsg;
+        for (const r of this.served) if (r.table !== m.table) r.onReceiptState(m);
+        return;
+      }
+      case MSG.RECEIPT_PULL: {
+        const m = msg as ReceiptPullMsg;
+        this.replicas[m.src]?.onReceiptPull(env, m);
+        return;
+      }
       default:
         return;
     }
@@ -84,7 +133,8 @@ export class EdgeNode implements NodeLogic {
   private readonly nextNonce: Uint32Array;
   private readonly ownAccounts: number;
   private k = 0;
-  private pending: number[] = [];
+  /** Transfers waiting for the next flush, per sender table. */
+  private pending = new Map<number, number[]>();
   private flushArmed = false;
   private readonly mean_us: number;
 
@@ -139,13 +189,22 @@ export class EdgeNode implements NodeLogic {
     if (replay > 0 && nonce > 0 && this.stream.chance(Math.round(replay * 100), 10_000)) nonce = nonce - 1;
     else this.nextNonce[local] = nonce + 1;
     const id = ctx.txs.idFor(this.edgeIndex, this.k++);
-    ctx.txs.create(id, sender, receiver, amount, nonce, env.now_us);
+    const map = ctx.map;
+    const table = map.tableOf[sender];
+    const cross = map.tableOf[receiver] !== table;
+    const flags = cross && sc.variant === 'design' ? TX_NEEDS_CONFIRM : 0;
+    ctx.txs.create(id, sender, receiver, amount, nonce, env.now_us, flags);
     // The client signs; the edge checks the signature before forwarding.
     ctx.txs.setSig(id, ctx.signer.sign(ctx.accountKey(sender), ctx.txs.hash(id)));
     env.charge(sc.costs.verify_tx_us);
     ctx.observer.onTxSubmit(id, env.now_us);
-    this.pending.push(id);
-    if (this.pending.length >= 256) this.flush(env);
+    let list = this.pending.get(table);
+    if (!list) {
+      list = [];
+      this.pending.set(table, list);
+    }
+    list.push(id);
+    if (list.length >= 256) this.flushTable(env, table);
     else if (!this.flushArmed) {
       this.flushArmed = true;
       env.setTimer(sc.protocol.edge_flush_us, { kind: TIMER.FLUSH, dw: this.k });
@@ -154,12 +213,16 @@ export class EdgeNode implements NodeLogic {
 
   private flush(env: Env): void {
     this.flushArmed = false;
-    if (this.pending.length === 0) return;
+    for (const table of [...this.pending.keys()].sort((a, b) => a - b)) this.flushTable(env, table);
+  }
+
+  /** Sends one table's waiting transfers to that table's auditor group (§9.1). */
+  private flushTable(env: Env, table: number): void {
+    const list = this.pending.get(table);
+    if (!list || list.length === 0) return;
+    this.pending.delete(table);
     const ctx = this.ctx;
-    const txs = Int32Array.from(this.pending);
-    this.pending = [];
-    // One table in this version: the sender's table is table 0.
-    const table = 0;
+    const txs = Int32Array.from(list);
     const batch: TxBatchMsg = {
       kind: MSG.TX_BATCH, bytes: 64 + txs.length * ctx.sc.sizes.tx_bytes, dw: ctx.txs.hashWord(txs[0]),
       table, batch: txs[0], txs, hop: 0,

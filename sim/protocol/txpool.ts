@@ -1,16 +1,29 @@
 /**
- * A node's transaction pool for one table (PROTOCOL.md §9.2): arrival order, per-account nonce
- * order when packing, a capacity (`pool_txs_max`, new txs refused when full) and a per-account
- * pending limit (`account_pending_max`, refused beyond it). Expired txs are dropped.
+ * A node's queues for one table (PROTOCOL.md §9.2):
+ * - TxPool: transfers whose sender lives in the table (their INNER or SEND leg), in arrival order,
+ *   packed in per-account nonce order; a capacity (`pool_txs_max`, new txs refused when full) and
+ *   a per-account pending limit (`account_pending_max`, refused beyond it). Expired txs are dropped.
+ * - ReceiptQueue: receipts waiting for their RECV (or CONFIRM) leg, per peer table by receipt id;
+ *   packed strictly in receipt-id order, so one missing id holds back every later one (§9.4).
  */
 import type { TxStore } from './txstore.js';
-import { checkTx, applyTx, TX_OK, TX_STALE, type StateView, type LedgerRules, type TableLedger } from './ledger.js';
+import {
+  checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND,
+  type StateView, type LedgerRules, type TableLedger, type AccountMap,
+} from './ledger.js';
 
 export const POOL_OK = 0;
 export const POOL_DUP = 1;
 export const POOL_FULL = 2;
 export const POOL_ACCOUNT_LIMIT = 3;
 export const POOL_STALE = 4;
+
+/** What packing collects: parallel lists of tx ids, legs and receipt ids. */
+export interface Picks {
+  txs: number[];
+  legs: number[];
+  rids: number[];
+}
 
 export class TxPool {
   private order: number[] = [];
@@ -20,6 +33,8 @@ export class TxPool {
 
   constructor(
     private readonly txs: TxStore,
+    private readonly map: AccountMap,
+    private readonly table: number,
     private readonly capacity: number,
     private readonly accountMax: number,
   ) {}
@@ -35,7 +50,7 @@ export class TxPool {
   add(id: number, committed: TableLedger, rules: LedgerRules): number {
     if (this.members.has(id)) return POOL_DUP;
     const s = this.txs.sender[id];
-    if (!rules.skipNonceCheck && this.txs.nonce[id] < committed.nonce[s]) return POOL_STALE;
+    if (!rules.skipNonceCheck && this.txs.nonce[id] < committed.nonce[this.map.localIndex[s]]) return POOL_STALE;
     if (this.members.size >= this.capacity) return POOL_FULL;
     const c = this.perAccount.get(s) ?? 0;
     if (c >= this.accountMax) return POOL_ACCOUNT_LIMIT;
@@ -54,37 +69,38 @@ export class TxPool {
   }
 
   /**
-   * Picks up to `max` txs that apply in order on `view` (which it advances as it picks).
-   * Txs of one account are taken in nonce order; a gap leaves the account's later txs waiting.
-   * Arrival order decides between accounts.
+   * Adds to `out` up to `max` legs that apply in order on `view` (advancing it). Txs of one
+   * account go in nonce order; a gap leaves the account's later txs waiting; arrival order
+   * decides between accounts. `sendAllowed(peer)` is the flow-control gate for SEND legs.
    */
-  select(view: StateView, max: number, rules: LedgerRules, maxScan = 4096): number[] {
+  select(view: StateView, max: number, rules: LedgerRules, out: Picks, sendAllowed: (peer: number) => boolean,
+    maxScan = 4096): void {
     this.compact();
-    const out: number[] = [];
+    const start = out.txs.length;
     const taken = new Set<number>();
     const order = this.order;
+    const map = this.map;
     let progressed = true;
-    // A second pass picks txs that became valid after an earlier one of the same account.
-    for (let pass = 0; pass < 4 && progressed && out.length < max; pass++) {
+    // Later passes pick txs that became valid after an earlier one of the same account.
+    for (let pass = 0; pass < 4 && progressed && out.txs.length - start < max; pass++) {
       progressed = false;
       let scanned = 0;
-      for (let i = this.head; i < order.length && out.length < max && scanned < maxScan; i++) {
+      for (let i = this.head; i < order.length && out.txs.length - start < max && scanned < maxScan; i++) {
         const id = order[i];
-        if (!this.members.has(id)) continue;
+        if (!this.members.has(id) || taken.has(id)) continue;
         scanned++;
-        if (taken.has(id)) continue;
-        const st = checkTx(view, this.txs, id, rules);
-        if (st === TX_OK) {
-          applyTx(view, this.txs, id, rules);
-          out.push(id);
-          taken.add(id);
-          progressed = true;
-        } else if (st === TX_STALE) {
-          // Already in an uncommitted ancestor: skip; removed when that block commits.
-        }
+        const peer = map.tableOf[this.txs.receiver[id]];
+        const leg = peer === this.table ? LEG_INNER : LEG_SEND;
+        if (leg === LEG_SEND && !sendAllowed(peer)) continue;
+        if (checkLeg(view, this.txs, map, id, leg, -1, rules) !== TX_OK) continue;
+        const rid = applyLeg(view, this.txs, map, id, leg, -1, rules);
+        out.txs.push(id);
+        out.legs.push(leg);
+        out.rids.push(rid);
+        taken.add(id);
+        progressed = true;
       }
     }
-    return out;
   }
 
   /** Drops txs submitted before `cutoff_us`. Returns how many. */
@@ -107,6 +123,92 @@ export class TxPool {
     if (this.head > 4096 && this.head * 2 > order.length) {
       this.order = order.slice(this.head);
       this.head = 0;
+    }
+  }
+}
+
+export class ReceiptQueue {
+  /** peer table -> receipt id -> tx id. */
+  private readonly byPeer = new Map<number, Map<number, number>>();
+  private count = 0;
+
+  constructor(
+    private readonly leg: number,
+    private readonly capacity: number,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds a receipt unless already applied (`appliedUpTo`) or queued. Returns false when refused. */
+  add(peer: number, rid: number, tx: number, appliedUpTo: number): boolean {
+    if (rid <= appliedUpTo) return false;
+    let m = this.byPeer.get(peer);
+    if (!m) {
+      m = new Map();
+      this.byPeer.set(peer, m);
+    }
+    if (m.has(rid)) return false;
+    if (this.count >= this.capacity) return false;
+    m.set(rid, tx);
+    this.count++;
+    return true;
+  }
+
+  has(peer: number, rid: number): boolean {
+    return this.byPeer.get(peer)?.has(rid) ?? false;
+  }
+
+  /** Drops receipts of `peer` up to `rid` (they were applied). */
+  prune(peer: number, rid: number): void {
+    const m = this.byPeer.get(peer);
+    if (!m) return;
+    for (const k of [...m.keys()]) {
+      if (k <= rid) {
+        m.delete(k);
+        this.count--;
+      }
+    }
+  }
+
+  /** Peers with queued receipts, ascending. */
+  peers(): number[] {
+    return [...this.byPeer.keys()].filter((p) => (this.byPeer.get(p)?.size ?? 0) > 0).sort((a, b) => a - b);
+  }
+
+  /** The lowest queued receipt id above `after` for `peer`, or -1 (for pulls: is there a gap?). */
+  lowestAbove(peer: number, after: number): number {
+    const m = this.byPeer.get(peer);
+    if (!m) return -1;
+    let best = -1;
+    for (const k of m.keys()) if (k > after && (best < 0 || k < best)) best = k;
+    return best;
+  }
+
+  /**
+   * Adds to `out` up to `max` legs, per peer in ascending table order, each peer's receipts
+   * strictly consecutive from the view's last applied id.
+   */
+  select(view: StateView, max: number, out: Picks, txs: TxStore, map: AccountMap, rules: LedgerRules,
+    rotate: number): void {
+    const peers = this.peers();
+    let taken = 0;
+    for (let k = 0; k < peers.length && taken < max; k++) {
+      const peer = peers[(k + rotate) % peers.length];
+      const m = this.byPeer.get(peer)!;
+      for (;;) {
+        if (taken >= max) break;
+        const last = this.leg === 2 ? view.recvId(peer) : view.confirmId(peer);
+        const id = m.get(last + 1);
+        if (id === undefined) break;
+        if (checkLeg(view, txs, map, id, this.leg, last + 1, rules) !== TX_OK) break;
+        applyLeg(view, txs, map, id, this.leg, last + 1, rules);
+        out.txs.push(id);
+        out.legs.push(this.leg);
+        out.rids.push(last + 1);
+        taken++;
+      }
     }
   }
 }

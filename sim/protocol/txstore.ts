@@ -11,6 +11,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 
 export const TX_REJECTED = 1;
 export const TX_EXISTS = 2;
+/** The transfer's final leg is a CONFIRM back in the sender's table (MC-5). */
+export const TX_NEEDS_CONFIRM = 4;
+/** A call into a system contract (its confirm leg exists in `impl` too). */
+export const TX_SYSTEM = 8;
 
 export class TxStore {
   capacity = 0;
@@ -59,7 +63,7 @@ export class TxStore {
     return k * this.clients + client;
   }
 
-  create(id: number, sender: number, receiver: number, amount: number, nonce: number, submit_us: number): void {
+  create(id: number, sender: number, receiver: number, amount: number, nonce: number, submit_us: number, flags = 0): void {
     this.ensure(id);
     this.sender[id] = sender;
     this.receiver[id] = receiver;
@@ -67,7 +71,7 @@ export class TxStore {
     this.nonce[id] = nonce;
     this.submit_us[id] = submit_us;
     this.final_us[id] = -1;
-    this.flags[id] = TX_EXISTS;
+    this.flags[id] = TX_EXISTS | flags;
     const enc = new DataView(new ArrayBuffer(28));
     enc.setUint32(0, id);
     enc.setUint32(4, sender);

@@ -17,10 +17,14 @@ import type { Env } from './env.js';
 import {
   MSG, TIMER, BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL, wordOfHex,
   type Block, type QC, type ProposalMsg, type VoteMsg, type CommitMsg, type SyncReqMsg,
-  type SyncRespMsg, type TxBatchMsg, type PackTimer, type SyncTimer,
+  type SyncRespMsg, type TxBatchMsg, type PackTimer, type SyncTimer, type ReceiptMsg,
+  type ReceiptStateMsg, type ReceiptPullMsg,
 } from './messages.js';
-import { TableLedger, StateView, checkTx, applyTx, TX_OK } from './ledger.js';
-import { TxPool, POOL_OK, POOL_DUP } from './txpool.js';
+import {
+  TableLedger, StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM,
+} from './ledger.js';
+import { TxPool, ReceiptQueue, POOL_OK, POOL_DUP, type Picks } from './txpool.js';
+import { TX_NEEDS_CONFIRM } from './txstore.js';
 import type { ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
 
@@ -28,6 +32,24 @@ import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
 export const TX_EXPIRE_US = 100_000_000;
 /** Committed blocks kept for serving sync requests. */
 const BLOCKS_KEPT = 512;
+/** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
+const CERT_CACHE_MAX = 2000;
+/** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
+const RESEND_MAX = 512;
+const PULL_MAX = 5;
+
+/** How a replica reaches its node's other replicas (messages a node does not send to itself). */
+export interface LocalDelivery {
+  receipt(m: ReceiptMsg): void;
+  state(m: ReceiptStateMsg): void;
+}
+
+/** A committed receipt kept until the peer table is known to have applied it. */
+interface OutboxEntry {
+  tx: number;
+  committed_us: number;
+  cert: string;
+}
 
 const enc = new Encoder(512);
 
@@ -35,7 +57,7 @@ export function genesisBlock(table: number): Block {
   const id = hex(sha256(new TextEncoder().encode(`topsim/genesis/table/${table}`)));
   return {
     id, idWord: wordOfHex(id), table, height: 0, view: 0, clock: 0, parent: '', leader: -1,
-    cls: BLOCK_FULL, salt: 0, txs: new Int32Array(0), bytes: 0,
+    cls: BLOCK_FULL, salt: 0, txs: new Int32Array(0), legs: new Uint8Array(0), rids: new Int32Array(0), bytes: 0,
   };
 }
 
@@ -60,6 +82,16 @@ interface LeaderRound {
 export class TableReplica {
   readonly ledger: TableLedger;
   readonly pool: TxPool;
+  readonly recvQ: ReceiptQueue;
+  readonly confirmQ: ReceiptQueue;
+  /** Per peer table: the highest receipt id it is known to have applied from us (flow control). */
+  readonly peerRecv: Uint32Array;
+  /** Per peer table: the highest receipt id it is known to have sent us (pulls). */
+  readonly peerSend: Uint32Array;
+  /** Receipts toward each peer not yet known applied: recv receipts and confirm receipts. */
+  private readonly outRecv = new Map<number, Map<number, OutboxEntry>>();
+  private readonly outConfirm = new Map<number, Map<number, OutboxEntry>>();
+  private readonly certs = new Set<string>();
   private readonly blocks = new Map<string, Block>();
   private readonly qcs = new Map<string, QC>();
   private readonly committedIds: string[] = [];
@@ -88,10 +120,17 @@ export class TableReplica {
     private readonly ctx: ChainContext,
     readonly self: number,
     readonly table: number,
+    /** Hands receipts and receipt-id state to this node's replicas of other tables. */
+    private readonly local: LocalDelivery,
   ) {
     const sc = ctx.sc;
-    this.ledger = new TableLedger(sc.workload.accounts, sc.workload.genesis_balance);
-    this.pool = new TxPool(ctx.txs, sc.protocol.pool_txs_max, sc.protocol.account_pending_max);
+    const T = ctx.map.tables;
+    this.ledger = new TableLedger(ctx.map.tableAccounts[table].length, T, sc.workload.genesis_balance);
+    this.pool = new TxPool(ctx.txs, ctx.map, table, sc.protocol.pool_txs_max, sc.protocol.account_pending_max);
+    this.recvQ = new ReceiptQueue(LEG_RECV, Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max));
+    this.confirmQ = new ReceiptQueue(LEG_CONFIRM, Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max));
+    this.peerRecv = new Uint32Array(T);
+    this.peerSend = new Uint32Array(T);
     const g = genesisBlock(table);
     this.blocks.set(g.id, g);
     const gq = genesisQC(g);
@@ -230,25 +269,46 @@ export class TableReplica {
     }
     const height = parent.height + 1;
     if (height % p.full_block_interval === 0) {
-      this.propose(env, this.highQC, parent, BLOCK_FULL, [], -1);
+      this.propose(env, this.highQC, parent, BLOCK_FULL, emptyPicks(), -1);
       return;
     }
     const min = this.packThreshold(env.now_us - this.viewStart_us);
-    if (this.pool.size > 0 && this.pool.size >= Math.max(min, 1)) {
+    const waiting = this.pool.size + this.recvQ.size + this.confirmQ.size;
+    if (waiting > 0 && waiting >= Math.max(min, 1)) {
       const view = this.stateAt(parent);
       if (view) {
-        const picked = this.pool.select(view, p.block_txs_max, this.ctx.rules);
-        if (picked.length > 0 && picked.length >= Math.min(min, p.block_txs_max)) {
+        const picked = this.select(view);
+        if (picked.txs.length > 0 && picked.txs.length >= Math.min(min, p.block_txs_max)) {
           this.propose(env, this.highQC, parent, BLOCK_LIGHT, picked, -1);
           return;
         }
       }
     }
     if (min === 0 && this.needEmpty()) {
-      this.propose(env, this.highQC, parent, BLOCK_EMPTY, [], -1);
+      this.propose(env, this.highQC, parent, BLOCK_EMPTY, emptyPicks(), -1);
       return;
     }
     this.retryPack(env);
+  }
+
+  /**
+   * The block's legs (§4.3 caps): receipts first (confirm ≤ 160, recv + confirm ≤ 220), then
+   * the pool's inner and send legs up to 288 in all; sends toward a peer stop at the flow-control
+   * window of unconfirmed receipts.
+   */
+  private select(view: StateView): Picks {
+    const ctx = this.ctx;
+    const p = ctx.sc.protocol;
+    const out = emptyPicks();
+    const rotate = this.view;
+    this.confirmQ.select(view, Math.min(p.confirm_per_block_max, p.recv_per_block_max, p.block_txs_max), out,
+      ctx.txs, ctx.map, ctx.rules, rotate);
+    this.recvQ.select(view, Math.min(p.recv_per_block_max, p.block_txs_max) - out.txs.length, out,
+      ctx.txs, ctx.map, ctx.rules, rotate);
+    const windowMax = p.receipts_unconfirmed_max;
+    this.pool.select(view, p.block_txs_max - out.txs.length, ctx.rules, out,
+      (peer) => view.sendId(peer) - this.peerRecv[peer] < windowMax);
+    return out;
   }
 
   private retryPack(env: Env): void {
@@ -256,29 +316,24 @@ export class TableReplica {
     env.setTimer(this.ctx.sc.protocol.pack_retry_us, t);
   }
 
-  private propose(env: Env, justify: QC, parent: Block, cls: number, txIds: number[], fork: number): Block {
+  private propose(env: Env, justify: QC, parent: Block, cls: number, picks: Picks, fork: number): Block {
     const ctx = this.ctx;
     const sc = ctx.sc;
     const txs = ctx.txs;
-    const ids = Int32Array.from(txIds);
-    const accounts = new Set<number>();
-    for (const id of txIds) {
-      accounts.add(txs.sender[id]);
-      accounts.add(txs.receiver[id]);
-    }
-    const sizes = sc.sizes;
-    const bytes = sizes.proposal_header_bytes + sizes.qc_bytes + ids.length * sizes.tx_bytes +
-      accounts.size * sizes.unit_per_account_bytes;
+    const ids = Int32Array.from(picks.txs);
+    const legs = Uint8Array.from(picks.legs);
+    const rids = Int32Array.from(picks.rids);
+    const bytes = blockBytes(ctx, ids, legs);
     const leaves: Uint8Array[] = [];
-    for (const id of txIds) leaves.push(txs.hash(id));
+    for (let i = 0; i < ids.length; i++) leaves.push(txs.hash(ids[i]));
     const root = merkleRoot(leaves);
     const salt = fork < 0 ? 0 : fork + 1;
     enc.u32(this.table).u53(parent.height + 1).u53(this.view).u53(this.clock)
-      .str(parent.id).u32(this.self).u8(cls).u32(salt).raw(root);
+      .str(parent.id).u32(this.self).u8(cls).u32(salt).raw(root).raw(legs).bytes(new Uint8Array(rids.buffer));
     const id = hex(enc.finishSha256());
     const block: Block = {
       id, idWord: wordOfHex(id), table: this.table, height: parent.height + 1, view: this.view,
-      clock: this.clock, parent: parent.id, leader: this.self, cls, salt, txs: ids, bytes,
+      clock: this.clock, parent: parent.id, leader: this.self, cls, salt, txs: ids, legs, rids, bytes,
     };
     // Execution was done while selecting; hash the block and sign it.
     env.charge(ids.length * sc.costs.execute_tx_us + (bytes / 1024) * sc.costs.hash_per_kib_us + sc.costs.sign_us);
@@ -290,7 +345,7 @@ export class TableReplica {
     };
     this.rounds.push(round);
     if (this.rounds.length > 2) this.rounds.shift();
-    const msg: ProposalMsg = { kind: MSG.PROPOSAL, bytes, dw: block.idWord, block, justify, sig };
+    const msg: ProposalMsg = { kind: MSG.PROPOSAL, bytes, dw: block.idWord, table: this.table, block, justify, sig };
     if (fork < 0) {
       env.broadcast(ctx.validators(this.table), msg);
       env.broadcast(ctx.auditors(this.table), msg);
@@ -309,7 +364,6 @@ export class TableReplica {
    * the honest members (and to every byzantine member), each collecting its own votes.
    */
   private packEquivocating(env: Env): void {
-    const p = this.ctx.sc.protocol;
     // Wait (up to the pacing second) until both forks' certificates of the previous view are in.
     const behind = this.forkTips[0].view !== this.view - 1 || this.forkTips[1].view !== this.view - 1;
     if (behind && env.now_us - this.viewStart_us < 1_000_000) {
@@ -326,10 +380,10 @@ export class TableReplica {
         return;
       }
       const view = this.stateAt(parent);
-      let picked = view ? this.pool.select(view, p.block_txs_max, this.ctx.rules) : [];
+      let picked = view ? this.select(view) : emptyPicks();
       // Make the two proposals differ even on one parent: the second fork takes no txs.
-      if (fork === 1 && made.length > 0 && this.forkTips[0].blockId === tip.blockId) picked = [];
-      const cls = picked.length > 0 ? BLOCK_LIGHT : BLOCK_EMPTY;
+      if (fork === 1 && made.length > 0 && this.forkTips[0].blockId === tip.blockId) picked = emptyPicks();
+      const cls = picked.txs.length > 0 ? BLOCK_LIGHT : BLOCK_EMPTY;
       const b = this.propose(env, tip, parent, cls, picked, fork);
       made.push(b.id);
     }
@@ -382,19 +436,42 @@ export class TableReplica {
       const state = this.stateAt(parent);
       if (!state) return;
       const txs = ctx.txs;
+      const map = ctx.map;
       let unseen = 0;
+      let proofs = 0;
+      let proofCerts = 0;
+      const peersSeen = new Set<number>();
       for (let i = 0; i < b.txs.length; i++) {
         const id = b.txs[i];
-        if (!this.pool.has(id)) {
-          unseen++;
-          if (!ctx.signer.verify(ctx.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id))) return;
+        const leg = b.legs[i];
+        if (leg === LEG_INNER || leg === LEG_SEND) {
+          if (map.tableOf[txs.sender[id]] !== this.table) return;
+          if ((leg === LEG_INNER) !== (map.tableOf[txs.receiver[id]] === this.table)) return;
+          if (!this.pool.has(id)) {
+            unseen++;
+            if (!ctx.signer.verify(ctx.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id))) return;
+          }
+        } else {
+          // The proposal carries each receipt with its proof (§4.3): a receipt this node has not
+          // seen yet costs a Merkle path check, plus the source certificate once per peer table.
+          const q = leg === LEG_RECV ? this.recvQ : this.confirmQ;
+          const peer = leg === LEG_RECV ? map.tableOf[txs.sender[id]] : map.tableOf[txs.receiver[id]];
+          if (!q.has(peer, b.rids[i])) {
+            proofs++;
+            if (!peersSeen.has(peer)) {
+              peersSeen.add(peer);
+              proofCerts++;
+            }
+          }
         }
       }
-      env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us);
+      env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us +
+        proofs * costs.merkle_path_us + proofCerts * 2 * costs.verify_aggregate_us);
       for (let i = 0; i < b.txs.length; i++) {
         const id = b.txs[i];
-        if (checkTx(state, txs, id, ctx.rules) !== TX_OK) return;
-        applyTx(state, txs, id, ctx.rules);
+        const leg = b.legs[i];
+        if (checkLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== TX_OK) return;
+        if (applyLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== b.rids[i]) return;
       }
     }
     this.blocks.set(b.id, b);
@@ -462,7 +539,8 @@ export class TableReplica {
     // Merging each group's shares into one multisig.
     env.charge(2 * ctx.sc.costs.verify_aggregate_us);
     const msg: CommitMsg = {
-      kind: MSG.COMMIT, bytes: ctx.sc.sizes.qc_bytes, dw: (b.idWord ^ qc.signers.length) >>> 0, qc, fork: round.fork,
+      kind: MSG.COMMIT, bytes: ctx.sc.sizes.qc_bytes, dw: (b.idWord ^ qc.signers.length) >>> 0, table: this.table, qc,
+      fork: round.fork,
     };
     if (round.fork < 0) {
       env.broadcast(ctx.validators(this.table), msg);
@@ -473,7 +551,7 @@ export class TableReplica {
       this.forkTips[round.fork] = qc;
     }
     this.qcs.set(qc.blockId, qc);
-    this.onCertified(env, qc);
+    this.onCertified(env, qc, true);
   }
 
   // ---- certificates, locks, commits ----------------------------------------------------------
@@ -507,17 +585,17 @@ export class TableReplica {
     return true;
   }
 
-  private onCertified(env: Env, qc: QC): void {
+  private onCertified(env: Env, qc: QC, formed = false): void {
     if (qc.view > this.highQC.view) {
       this.highQC = qc;
       if (qc.clock > this.clock) this.clock = qc.clock;
     }
-    this.advanceChain(env, qc);
+    this.advanceChain(env, qc, formed);
     this.recomputeView(env);
   }
 
   /** Applies the 3-chain rule for a newly certified block: lock its parent, commit its grandparent. */
-  private advanceChain(env: Env, qc: QC): void {
+  private advanceChain(env: Env, qc: QC, formed = false): void {
     const b = this.blocks.get(qc.blockId);
     if (!b) {
       this.requestBlock(env, qc.blockId, qc.leader, 0);
@@ -551,17 +629,40 @@ export class TableReplica {
       this.requestBlock(env, missing, qc.leader, 0);
       return;
     }
-    for (let i = chain.length - 1; i >= 0; i--) this.commit(env, chain[i]);
+    for (let i = chain.length - 1; i >= 0; i--) this.commit(env, chain[i], formed && i === 0);
   }
 
-  private commit(env: Env, b: Block): void {
+  private commit(env: Env, b: Block, sendReceipts: boolean): void {
     const ctx = this.ctx;
     const txs = ctx.txs;
+    const map = ctx.map;
+    const view = new StateView(this.ledger);
+    const outR = new Map<number, number[]>(); // dst table -> [tx, rid, ...] recv receipts
+    const outC = new Map<number, number[]>(); // dst table -> [tx, rid, ...] confirm receipts
     for (let i = 0; i < b.txs.length; i++) {
       const id = b.txs[i];
-      applyTx(this.ledger, txs, id, ctx.rules);
-      this.pool.remove(id);
+      const leg = b.legs[i];
+      const rid = b.rids[i];
+      applyLeg(view, txs, map, id, leg, rid, ctx.rules);
+      if (leg === LEG_INNER) this.pool.remove(id);
+      else if (leg === LEG_SEND) {
+        this.pool.remove(id);
+        const dst = map.tableOf[txs.receiver[id]];
+        this.outbox(this.outRecv, dst).set(rid, { tx: id, committed_us: env.now_us, cert: '' });
+        push(outR, dst, id, rid);
+      } else if (leg === LEG_RECV) {
+        const src = map.tableOf[txs.sender[id]];
+        this.recvQ.prune(src, rid);
+        if (txs.flags[id] & TX_NEEDS_CONFIRM) {
+          const cid = ++this.ledger.rspId[src];
+          this.outbox(this.outConfirm, src).set(cid, { tx: id, committed_us: env.now_us, cert: '' });
+          push(outC, src, id, cid);
+        }
+      } else {
+        this.confirmQ.prune(map.tableOf[txs.receiver[id]], rid);
+      }
     }
+    view.flush();
     this.committedHeight = b.height;
     this.committedId = b.id;
     this.committedIds.push(b.id);
@@ -571,6 +672,154 @@ export class TableReplica {
       this.qcs.delete(old);
     }
     ctx.observer.onCommit(this.self, b, env.now_us, this.ledger);
+    // The leader whose certificate committed this block sends its receipts (§9.4).
+    if (sendReceipts && b.txs.length > 0) {
+      const cert = this.highQC.blockId;
+      for (const [dst, items] of outR) {
+        for (let k = 0; k < items.length; k += 2) this.outRecv.get(dst)!.get(items[k + 1])!.cert = cert;
+        if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
+        this.sendReceipts(env, dst, LEG_RECV, items, cert, false);
+      }
+      for (const [dst, items] of outC) {
+        for (let k = 0; k < items.length; k += 2) this.outConfirm.get(dst)!.get(items[k + 1])!.cert = cert;
+        if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
+        this.sendReceipts(env, dst, LEG_CONFIRM, items, cert, false);
+      }
+    }
+  }
+
+  private outbox(which: Map<number, Map<number, OutboxEntry>>, peer: number): Map<number, OutboxEntry> {
+    let m = which.get(peer);
+    if (!m) {
+      m = new Map();
+      which.set(peer, m);
+    }
+    return m;
+  }
+
+  /** Broadcasts receipts toward table `dst`'s auditor and validator groups. */
+  private sendReceipts(env: Env, dst: number, leg: number, items: number[], cert: string, resend: boolean): void {
+    const ctx = this.ctx;
+    const n = items.length / 2;
+    const ids = new Int32Array(n);
+    const rids = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      ids[k] = items[2 * k];
+      rids[k] = items[2 * k + 1];
+    }
+    const msg: ReceiptMsg = {
+      kind: MSG.RECEIPT, bytes: 64 + n * ctx.sc.sizes.receipt_bytes,
+      dw: (wordOfHex(cert || '0') ^ Math.imul(dst + 1, 0x9e3779b1) ^ rids[0]) >>> 0,
+      src: this.table, dst, leg, txs: ids, rids, cert, resend,
+    };
+    env.broadcast(ctx.auditors(dst), msg);
+    env.broadcast(ctx.validators(dst), msg);
+    if (ctx.serves(this.self, dst)) this.local.receipt(msg);
+  }
+
+  /** Receipts arriving for this (receiver) table: verify the proof once, queue by receipt id. */
+  onReceipt(env: Env, m: ReceiptMsg): void {
+    const ctx = this.ctx;
+    const costs = ctx.sc.costs;
+    if (!this.certs.has(m.cert)) {
+      // The certificate of the source block h+2: one aggregate verification per group.
+      env.charge(2 * costs.verify_aggregate_us);
+      this.certs.add(m.cert);
+      if (this.certs.size > CERT_CACHE_MAX) this.certs.delete(this.certs.values().next().value!);
+    }
+    env.charge(m.txs.length * costs.merkle_path_us);
+    const q = m.leg === LEG_RECV ? this.recvQ : this.confirmQ;
+    const applied = m.leg === LEG_RECV ? this.ledger.recvId[m.src] : this.ledger.confirmId[m.src];
+    for (let k = 0; k < m.txs.length; k++) q.add(m.src, m.rids[k], m.txs[k], applied);
+    if (m.rids.length > 0) {
+      const top = m.rids[m.rids.length - 1];
+      if (m.leg === LEG_RECV && top > this.peerSend[m.src]) this.peerSend[m.src] = top;
+    }
+  }
+
+  /** A peer table's receipt-id counters: prune what it applied, learn what it sent. */
+  onReceiptState(m: ReceiptStateMsg): void {
+    const peer = m.table;
+    const applied = m.recvId[this.table];
+    if (applied > this.peerRecv[peer]) {
+      this.peerRecv[peer] = applied;
+      const out = this.outRecv.get(peer);
+      if (out) for (const rid of [...out.keys()]) if (rid <= applied) out.delete(rid);
+    }
+    const sent = m.sendId[this.table];
+    if (sent > this.peerSend[peer]) this.peerSend[peer] = sent;
+  }
+
+  /** Periodic receipt duties of the designated node of this table (§9.4). */
+  receiptDuty(env: Env, duty: number): void {
+    const ctx = this.ctx;
+    const p = ctx.sc.protocol;
+    const period = duty === 0 ? p.receipt_state_us : duty === 1 ? p.receipt_resend_us : p.receipt_pull_us;
+    if (ctx.designated(this.table, Math.floor(env.now_us / period) + duty, env) !== this.self) return;
+    if (duty === 0) {
+      const T = ctx.map.tables;
+      const msg: ReceiptStateMsg = {
+        kind: MSG.RECEIPT_STATE, bytes: 64 + 8 * T, dw: (this.table * 7919 + this.committedHeight) >>> 0,
+        table: this.table, sendId: this.ledger.sendId.slice(), recvId: this.ledger.recvId.slice(),
+      };
+      for (const g of ctx.allGroups) env.broadcast(g, msg);
+      this.local.state(msg);
+    } else if (duty === 1) {
+      this.resend(env, this.outRecv, LEG_RECV);
+      this.resend(env, this.outConfirm, LEG_CONFIRM);
+    } else {
+      this.pull(env);
+    }
+  }
+
+  private resend(env: Env, which: Map<number, Map<number, OutboxEntry>>, leg: number): void {
+    const minAge = this.ctx.sc.protocol.receipt_min_age_us;
+    for (const dst of [...which.keys()].sort((a, b) => a - b)) {
+      const out = which.get(dst)!;
+      const items: number[] = [];
+      let cert = '';
+      for (const rid of [...out.keys()].sort((a, b) => a - b)) {
+        const e = out.get(rid)!;
+        if (leg === LEG_RECV && rid <= this.peerRecv[dst]) continue;
+        if (env.now_us - e.committed_us < minAge) continue;
+        items.push(e.tx, rid);
+        cert = e.cert || cert;
+        if (items.length >= 2 * RESEND_MAX) break;
+      }
+      if (items.length > 0) this.sendReceipts(env, dst, leg, items, cert, true);
+    }
+  }
+
+  /** Asks each sender table for the first receipt id missing here (≤ 5 ids per pull). */
+  private pull(env: Env): void {
+    const ctx = this.ctx;
+    for (let src = 0; src < ctx.map.tables; src++) {
+      const applied = this.ledger.recvId[src];
+      if (this.peerSend[src] <= applied || src === this.table) continue;
+      if (this.recvQ.has(src, applied + 1)) continue;
+      const target = ctx.designated(src, Math.floor(env.now_us / ctx.sc.protocol.receipt_pull_us), env);
+      if (target < 0 || target === this.self) continue;
+      const msg: ReceiptPullMsg = {
+        kind: MSG.RECEIPT_PULL, bytes: ctx.sc.sizes.sync_request_bytes, dw: (src * 65536 + applied) >>> 0,
+        src, dst: this.table, leg: LEG_RECV, from: applied + 1, count: PULL_MAX,
+      };
+      env.send(target, msg);
+    }
+  }
+
+  /** A receiver table asked for receipts: send those still held (to its groups). */
+  onReceiptPull(env: Env, m: ReceiptPullMsg): void {
+    const out = (m.leg === LEG_RECV ? this.outRecv : this.outConfirm).get(m.dst);
+    if (!out) return;
+    const items: number[] = [];
+    let cert = '';
+    for (let rid = m.from; rid < m.from + m.count; rid++) {
+      const e = out.get(rid);
+      if (!e) continue;
+      items.push(e.tx, rid);
+      cert = e.cert || cert;
+    }
+    if (items.length > 0) this.sendReceipts(env, m.dst, m.leg, items, cert, true);
   }
 
   /** State after `parent`: committed state plus the uncommitted ancestors' effects. */
@@ -583,10 +832,10 @@ export class TableReplica {
     }
     if (!cur || cur.id !== this.committedId) return null; // not on our committed chain
     const view = new StateView(this.ledger);
-    const txs = this.ctx.txs;
+    const ctx = this.ctx;
     for (let i = chain.length - 1; i >= 0; i--) {
-      const ids = chain[i].txs;
-      for (let k = 0; k < ids.length; k++) applyTx(view, txs, ids[k], this.ctx.rules);
+      const b = chain[i];
+      for (let k = 0; k < b.txs.length; k++) applyLeg(view, ctx.txs, ctx.map, b.txs[k], b.legs[k], b.rids[k], ctx.rules);
     }
     return view;
   }
@@ -639,4 +888,32 @@ export class TableReplica {
     this.advanceChain(env, this.highQC);
     if (this.isLeader(this.view)) this.tryPack(env);
   }
+}
+
+function emptyPicks(): Picks {
+  return { txs: [], legs: [], rids: [] };
+}
+
+function push(m: Map<number, number[]>, key: number, a: number, b: number): void {
+  let l = m.get(key);
+  if (!l) {
+    l = [];
+    m.set(key, l);
+  }
+  l.push(a, b);
+}
+
+/** Proposal size (MC-7): header + certificate + txs (a recv carries its receipt) + one unit per account. */
+function blockBytes(ctx: ChainContext, ids: Int32Array, legs: Uint8Array): number {
+  const sizes = ctx.sc.sizes;
+  const txs = ctx.txs;
+  const accounts = new Set<number>();
+  let body = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const leg = legs[i];
+    body += leg === LEG_INNER || leg === LEG_SEND ? sizes.tx_bytes : sizes.receipt_bytes;
+    if (leg !== LEG_RECV) accounts.add(txs.sender[ids[i]]);
+    if (leg === LEG_INNER || leg === LEG_RECV) accounts.add(txs.receiver[ids[i]]);
+  }
+  return sizes.proposal_header_bytes + sizes.qc_bytes + body + accounts.size * sizes.unit_per_account_bytes;
 }

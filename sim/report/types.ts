@@ -10,7 +10,7 @@ export interface LatencyStats {
 }
 
 export interface Violation {
-  check: 'safety' | 'agreement' | 'conservation' | 'nonce_order' | 'liveness';
+  check: 'safety' | 'agreement' | 'conservation' | 'nonce_order' | 'exactly_once' | 'liveness';
   node: string;
   table: number;
   height: number;

@@ -244,19 +244,34 @@ const networkSchema = z
 const roleCount = (role: string, dflt: number) =>
   int(1, NODES_PER_ROLE_MAX).default(dflt).describe(`Number of ${role} (named ${role[0]}0, ${role[0]}1, ...).`);
 
-const topologySchema = z.strictObject({
-  tables: z
-    .literal(1, expecting('1 (multi-table runs are not supported yet)'))
-    .default(1)
-    .describe('Number of tables (shards). Only 1 is supported in this version.'),
-  validators: roleCount('validators', 7),
-  auditors: roleCount('auditors', 7),
-  edges: roleCount('edges', 1),
-  placement: z
-    .enum(['round_robin', 'seeded'])
-    .default('round_robin')
-    .describe('How nodes are spread over regions: in turn, or drawn from the seed.'),
-});
+const topologySchema = z
+  .strictObject({
+    tables: int(1, 1024)
+      .default(1)
+      .describe('Number of tables (shards): 64 as TOP runs; 256 and 1024 as earlier designs (PROTOCOL.md §3.3, MC-1).'),
+    auditor_groups: int(1, 64).default(1).describe('Auditor groups (clusters). Mainnet: 2.'),
+    validator_groups_per_auditor: int(1, 16).default(1).describe('Validator groups under each auditor group. Mainnet: 2.'),
+    validators: int(1, NODES_PER_ROLE_MAX).default(7).describe('Members per validator group (v0, v1, ... numbered across groups). Mainnet: up to 128.'),
+    auditors: int(1, NODES_PER_ROLE_MAX).default(7).describe('Members per auditor group (a0, a1, ... numbered across groups). Mainnet: up to 64.'),
+    edges: roleCount('edges', 1),
+    placement: z
+      .enum(['round_robin', 'seeded'])
+      .default('round_robin')
+      .describe('How nodes are spread over regions: in turn, or drawn from the seed.'),
+  })
+  .superRefine(
+    (t, ctx) => {
+      const groups = t.auditor_groups * t.validator_groups_per_auditor;
+      if (t.tables % groups !== 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tables'],
+          message: `expected a multiple of the ${groups} validator groups (each owns an equal range of tables), got ${t.tables}`,
+        });
+      }
+    },
+    { when: (p) => p.issues.length === 0 },
+  );
 
 function hardwareSchema(d: { cores: number; bandwidth: string }) {
   return z
@@ -335,6 +350,13 @@ const protocolSchema = z
     account_pending_max: int(1).default(16).describe('Pending transactions per account at most.'),
     edge_flush: duration({ positive: true }).prefault('20ms').describe('Edges batch transactions per table and flush at this period.'),
     sync_retry: duration({ positive: true }).prefault('1s').describe('Retry period for fetching a missing block.'),
+    recv_per_block_max: int(0).default(220).describe('Receipt legs (recv + confirm) per block at most.'),
+    confirm_per_block_max: int(0).default(160).describe('Confirm legs per block at most.'),
+    receipt_resend: duration({ positive: true }).prefault('64s').describe('A rotating node re-sends unconfirmed receipts at this period.'),
+    receipt_pull: duration({ positive: true }).prefault('64s').describe('Receivers pull missing receipt ids at this period.'),
+    receipt_state: duration({ positive: true }).prefault('64s').describe("Each table broadcasts its receipt-id state at this period."),
+    receipt_min_age: duration({ positive: true }).prefault('60s').describe('Receipts younger than this are not re-sent.'),
+    receipts_unconfirmed_max: int(1).default(2048).describe('No new sends to a peer table with this many receipts unconfirmed.'),
   })
   .superRefine(
     (p, ctx) => {
@@ -366,6 +388,13 @@ const protocolSchema = z
       account_pending_max: p.account_pending_max,
       edge_flush_us: p.edge_flush,
       sync_retry_us: p.sync_retry,
+      recv_per_block_max: p.recv_per_block_max,
+      confirm_per_block_max: p.confirm_per_block_max,
+      receipt_resend_us: p.receipt_resend,
+      receipt_pull_us: p.receipt_pull,
+      receipt_state_us: p.receipt_state,
+      receipt_min_age_us: p.receipt_min_age,
+      receipts_unconfirmed_max: p.receipts_unconfirmed_max,
     }),
   );
 
@@ -440,7 +469,20 @@ const partitionSchema = z
     direction: f.direction,
   }));
 
-const faultSchema = z.discriminatedUnion('kind', [crashSchema, crashLeaderSchema, partitionSchema]);
+const dropReceiptsSchema = z
+  .strictObject({
+    kind: z.literal('drop_receipts'),
+    at: duration({ positive: false }).describe('Start of the loss.'),
+    until: duration({ positive: true }).optional().describe('End of the loss (default: never).'),
+    from_table: int(0).describe('Source table of the receipts.'),
+    to_table: int(0).describe('Destination table of the receipts.'),
+  })
+  .describe("Lose the first copy of every receipt from one table to another (the resend and pull timers still deliver them).")
+  .transform((f) => ({
+    kind: f.kind, at_us: f.at, until_us: f.until ?? null, from_table: f.from_table, to_table: f.to_table,
+  }));
+
+const faultSchema = z.discriminatedUnion('kind', [crashSchema, crashLeaderSchema, partitionSchema, dropReceiptsSchema]);
 
 const byzantineSchema = z.strictObject({
   nodes: nodeList('node names or roles'),
@@ -470,6 +512,10 @@ const rootObject = z.strictObject({
   duration: duration({ positive: true }).prefault('60s').describe('Simulated time to run.'),
   warmup: duration({ positive: false }).prefault('5s').describe('Measurements start after this; must be < duration.'),
   crypto: z.enum(['real', 'modeled']).default('modeled').describe('Real signatures, or keyed-hash stand-ins (same CPU costs).'),
+  variant: z
+    .enum(['impl', 'design'])
+    .default('impl')
+    .describe("Where TOP's code and design disagree: impl follows the code; design adds the confirm leg to every cross-table transfer (MC-5)."),
   network: networkSchema.prefault({}),
   topology: topologySchema.prefault({}),
   hardware: hardwareSectionSchema.prefault({}),
@@ -481,7 +527,7 @@ const rootObject = z.strictObject({
   faults: z
     .array(faultSchema, expecting('a list of faults'))
     .default([])
-    .describe('Fault schedule; `kind` is crash, crash_leader or partition. Times are from the start of the run.'),
+    .describe('Fault schedule; `kind` is crash, crash_leader, partition or drop_receipts. Times are from the start of the run.'),
   byzantine: z
     .array(byzantineSchema, expecting('a list of {nodes, behavior}'))
     .default([])
@@ -548,7 +594,8 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
     issue(['workload', 'start'], `expected at most workload.stop (${formatDuration(stop)}), got ${JSON.stringify(formatDuration(w.start))}`);
   }
 
-  const counts: Counts = { v: f.topology.validators, a: f.topology.auditors, e: f.topology.edges };
+  const vGroups = f.topology.auditor_groups * f.topology.validator_groups_per_auditor;
+  const counts: Counts = { v: f.topology.validators * vGroups, a: f.topology.auditors * f.topology.auditor_groups, e: f.topology.edges };
   const all: (keyof Counts)[] = ['v', 'a', 'e'];
   const checkNodes = (path: PropertyKey[], nodes: readonly string[]) => {
     nodes.forEach((n, i) => {
@@ -574,6 +621,16 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
       case 'crash_leader':
         if (fault.table >= f.topology.tables) {
           issue([...path, 'table'], `expected a table from 0 to ${f.topology.tables - 1}, got ${fault.table}`);
+        }
+        break;
+      case 'drop_receipts':
+        for (const key of ['from_table', 'to_table'] as const) {
+          if (fault[key] >= f.topology.tables) {
+            issue([...path, key], `expected a table from 0 to ${f.topology.tables - 1}, got ${fault[key]}`);
+          }
+        }
+        if (fault.from_table === fault.to_table) {
+          issue([...path, 'to_table'], `expected a table other than from_table (${fault.from_table}): a table sends itself no receipts`);
         }
         break;
       case 'partition': {
@@ -616,6 +673,7 @@ function toScenario(f: Parsed): Scenario {
     duration_us: f.duration,
     warmup_us: f.warmup,
     crypto: f.crypto,
+    variant: f.variant,
     network: f.network,
     topology: f.topology,
     hardware: f.hardware,
@@ -677,6 +735,7 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
     duration: formatDuration(s.duration_us),
     warmup: formatDuration(s.warmup_us),
     crypto: s.crypto,
+    variant: s.variant,
     network: {
       latency:
         lat.dataset === UNIFORM_DATASET
@@ -689,7 +748,7 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       relay_fanout: s.network.relay_fanout,
       failure_detect: formatDuration(s.network.failure_detect_us),
     },
-    topology: { ...s.topology, tables: s.topology.tables as 1 },
+    topology: { ...s.topology },
     hardware: {
       validator: hardwareToFile(s.hardware.validator),
       auditor: hardwareToFile(s.hardware.auditor),
@@ -713,6 +772,13 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       account_pending_max: p.account_pending_max,
       edge_flush: formatDuration(p.edge_flush_us),
       sync_retry: formatDuration(p.sync_retry_us),
+      recv_per_block_max: p.recv_per_block_max,
+      confirm_per_block_max: p.confirm_per_block_max,
+      receipt_resend: formatDuration(p.receipt_resend_us),
+      receipt_pull: formatDuration(p.receipt_pull_us),
+      receipt_state: formatDuration(p.receipt_state_us),
+      receipt_min_age: formatDuration(p.receipt_min_age_us),
+      receipts_unconfirmed_max: p.receipts_unconfirmed_max,
     },
     costs: { ...s.costs },
     sizes: { ...s.sizes },
@@ -734,6 +800,8 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
           return { kind: f.kind, view: f.view, table: f.table, ...until };
         case 'partition':
           return { kind: f.kind, at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction };
+        case 'drop_receipts':
+          return { kind: f.kind, at: formatDuration(f.at_us), ...until, from_table: f.from_table, to_table: f.to_table };
       }
     }),
     byzantine: s.byzantine.map((b) => ({ nodes: [...b.nodes], behavior: b.behavior })),

@@ -48,8 +48,13 @@ export interface NetworkConfig {
 }
 
 export interface TopologyConfig {
+  /** Tables (shards); each validator group owns a contiguous range of them (PROTOCOL.md §3.3). */
   tables: number;
+  auditor_groups: number;
+  validator_groups_per_auditor: number;
+  /** Members per validator group. */
   validators: number;
+  /** Members per auditor group. */
   auditors: number;
   edges: number;
   /** How nodes are spread over regions. */
@@ -72,6 +77,16 @@ export interface ProtocolConfig {
   edge_flush_us: number;
   /** Retry period for fetching a missing block from a peer. */
   sync_retry_us: number;
+  /** Per block: receipt legs (recv + confirm) at most, and confirm legs at most (§4.3). */
+  recv_per_block_max: number;
+  confirm_per_block_max: number;
+  /** Receipt reliability timers (§9.4): resend, pull, receipt-id state broadcast, minimum resend age. */
+  receipt_resend_us: number;
+  receipt_pull_us: number;
+  receipt_state_us: number;
+  receipt_min_age_us: number;
+  /** Flow control: no new sends to a peer table with this many receipts unconfirmed (§9.2). */
+  receipts_unconfirmed_max: number;
 }
 
 export interface SizeTable {
@@ -108,6 +123,14 @@ export type FaultSpec =
       /** Empty means "every node not in a". */
       b: NodeSelector[];
       direction: 'both' | 'a_to_b';
+    }
+  | {
+      /** The first copy of receipts from one table to another is lost (resend and pull still work). */
+      kind: 'drop_receipts';
+      at_us: number;
+      until_us: number | null;
+      from_table: number;
+      to_table: number;
     };
 
 export interface ByzantineSpec {
@@ -126,6 +149,9 @@ export interface SabotageConfig {
   replay_nonce_percent: number;
 }
 
+/** Where TOP's code and design disagree: `impl` follows the code, `design` the 2020 documents. */
+export type Variant = 'impl' | 'design';
+
 export interface Scenario {
   schema_version: 1;
   name: string;
@@ -134,6 +160,8 @@ export interface Scenario {
   duration_us: number;
   warmup_us: number;
   crypto: CryptoMode;
+  /** MC-5: `design` adds the confirm leg to every cross-table transfer. */
+  variant: Variant;
   network: NetworkConfig;
   topology: TopologyConfig;
   hardware: Record<RoleName, Hardware>;
