@@ -18,7 +18,7 @@ import { NetTopology, serializationUs, type RelayTree } from '../net/topology.js
 export const EV = {
   ARRIVE: 1, // a message reached the receiver's downlink
   DELIVERED: 2, // the downlink finished receiving it
-  CPU_DONE: 3, // a core finished a work item
+  WAKE: 3, // a core frees up while work is queued
   TIMER: 4,
   CLOCK: 5, // a beacon clock tick reached the node
   CRASH: 6,
@@ -74,7 +74,10 @@ class NodeRuntime implements Env {
   seq = 0;
   up_free_us = 0;
   down_free_us = 0;
-  busy = 0;
+  /** Per core: the time it finishes its current work (free when <= now). */
+  readonly coreFree: Float64Array;
+  /** Time of the pending WAKE event, -1 when none. */
+  wakeAt = -1;
   crashed_at_us = 0;
   broadcasts = 0;
   readonly queue: Work[] = [];
@@ -97,6 +100,7 @@ class NodeRuntime implements Env {
     public logic: NodeLogic,
   ) {
     this.self = id;
+    this.coreFree = new Float64Array(spec.cores);
   }
 
   send(to: number, msg: Msg): void {
@@ -166,7 +170,7 @@ export class Simulation {
   start(): void {
     for (const n of this.nodes) {
       this.schedule(this.params.clock_interval_us, n.self, n.self, EV.CLOCK, 1, 0, null);
-      this.runHandler(n, (env) => n.logic.onStart(env));
+      this.runHandler(n, -1, (env) => n.logic.onStart(env));
     }
   }
 
@@ -233,10 +237,10 @@ export class Simulation {
         this.enqueueWork(n, WORK_MSG, a0, msg);
         return;
       }
-      case EV.CPU_DONE: {
+      case EV.WAKE: {
         n.digest.event(now, kind, origin, seq, 0);
-        if (a0 !== n.epoch) return; // the core's work was lost in a crash
-        n.busy--;
+        if (a0 !== n.epoch) return; // queued work was lost in a crash
+        if (n.wakeAt === now) n.wakeAt = -1;
         this.startWork(n);
         return;
       }
@@ -272,7 +276,7 @@ export class Simulation {
         const next = Math.floor(now / ci) + 1;
         this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
         this.notifyPeers(n, EV.PEER_UP, this.lookahead_us);
-        this.runHandler(n, (env) => n.logic.onRestart(env));
+        this.runHandler(n, -1, (env) => n.logic.onRestart(env));
         return;
       }
       case EV.PEER_DOWN:
@@ -292,7 +296,8 @@ export class Simulation {
     n.alive = false;
     n.crashed_at_us = this.now_us;
     n.epoch++;
-    n.busy = 0;
+    n.coreFree.fill(this.now_us);
+    n.wakeAt = -1;
     n.queue.length = 0;
     n.queueHead = 0;
     this.notifyPeers(n, EV.PEER_DOWN, this.params.failure_detect_us);
@@ -306,19 +311,33 @@ export class Simulation {
 
   private enqueueWork(n: NodeRuntime, kind: number, from: number, data: unknown): void {
     n.queue.push({ kind, from, data });
-    if (n.busy < n.spec.cores) this.startWork(n);
+    this.startWork(n);
   }
 
-  /** Starts queued work while a core is free. */
+  /**
+   * Starts queued work, in order, on cores that are free now; when work must wait, schedules one
+   * WAKE at the time the earliest core frees up. An idle node handles a message with no extra event.
+   */
   private startWork(n: NodeRuntime): void {
-    while (n.busy < n.spec.cores && n.queueHead < n.queue.length && n.alive) {
+    const now = this.now_us;
+    const cf = n.coreFree;
+    while (n.queueHead < n.queue.length && n.alive) {
+      let c = 0;
+      for (let k = 1; k < cf.length; k++) if (cf[k] < cf[c]) c = k;
+      if (cf[c] > now) {
+        if (n.wakeAt !== cf[c]) {
+          n.wakeAt = cf[c];
+          this.schedule(cf[c], n.self, n.self, EV.WAKE, n.epoch, 0, null);
+        }
+        return;
+      }
       const w = n.queue[n.queueHead++];
       if (n.queueHead > 1024 && n.queueHead * 2 > n.queue.length) {
         n.queue.splice(0, n.queueHead);
         n.queueHead = 0;
       }
       const base = w.kind === WORK_MSG ? this.params.message_base_us : 0;
-      this.runHandler(n, (env) => {
+      this.runHandler(n, c, (env) => {
         env.charge(base);
         if (w.kind === WORK_MSG) n.logic.onMessage(env, w.from, w.data as Msg);
         else if (w.kind === WORK_TIMER) n.logic.onTimer(env, w.data as Timer);
@@ -327,8 +346,11 @@ export class Simulation {
     }
   }
 
-  /** Runs one handler on a core: charges its work and releases its outputs at completion. */
-  private runHandler(n: NodeRuntime, fn: (env: Env) => void): void {
+  /**
+   * Runs one handler on core `core` (-1: outside the CPU model, e.g. start-up): charges its work
+   * and releases its outputs at completion.
+   */
+  private runHandler(n: NodeRuntime, core: number, fn: (env: Env) => void): void {
     const now = this.now_us;
     n.now_us = now;
     n.cost_us = 0;
@@ -352,10 +374,7 @@ export class Simulation {
       this.crash(n, n.pendingCrash);
       return;
     }
-    if (cost > 0) {
-      n.busy++;
-      this.schedule(done, n.self, n.self, EV.CPU_DONE, n.epoch, 0, null);
-    }
+    if (core >= 0) n.coreFree[core] = done;
   }
 
   private startBroadcast(n: NodeRuntime, members: Int32Array, msg: Msg, ready_us: number): void {

@@ -62,6 +62,14 @@ export class ChainContext {
   readonly tablesOf: number[][];
   private readonly serving: Set<number>[];
   private readonly leaderMemo = new Map<number, number>();
+  /**
+   * Verification outcomes of immutable objects (a transaction's signature, a certificate's
+   * shares, a proposal's signature), computed once per run. Verification is a pure function of
+   * the object, so the memo changes no outcome; each node is still charged the CPU cost of every
+   * verification it performs. Without it every member of two groups re-hashes the same bytes.
+   */
+  private txSig = new Uint8Array(1024);
+  private readonly objectSig = new WeakMap<object, boolean>();
 
   constructor(
     readonly sc: Scenario,
@@ -147,6 +155,32 @@ export class ChainContext {
       if (d.from_table === from && d.to_table === to && now_us >= d.at_us && now_us < d.until_us) return true;
     }
     return false;
+  }
+
+  /** Whether transaction `id`'s signature verifies (memoized per transaction). */
+  txSignatureOk(id: number): boolean {
+    if (id >= this.txSig.length) {
+      let c = this.txSig.length;
+      while (c <= id) c *= 2;
+      const g = new Uint8Array(c);
+      g.set(this.txSig);
+      this.txSig = g;
+    }
+    const v = this.txSig[id];
+    if (v !== 0) return v === 1;
+    const txs = this.txs;
+    const ok = this.signer.verify(this.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id));
+    this.txSig[id] = ok ? 1 : 2;
+    return ok;
+  }
+
+  /** Whether `check()` holds for the immutable object `o` (memoized per object). */
+  verifiedOnce(o: object, check: () => boolean): boolean {
+    const v = this.objectSig.get(o);
+    if (v !== undefined) return v;
+    const ok = check();
+    this.objectSig.set(o, ok);
+    return ok;
   }
 
   accountKey(account: number): number {

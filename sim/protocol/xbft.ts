@@ -172,13 +172,11 @@ export class TableReplica {
     this.seenBatches.add(m.batch);
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
-    const signer = ctx.signer;
-    const txs = ctx.txs;
     for (let i = 0; i < m.txs.length; i++) {
       const id = m.txs[i];
       if (this.pool.has(id)) continue;
       env.charge(costs.verify_tx_us);
-      if (!signer.verify(ctx.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id))) continue;
+      if (!ctx.txSignatureOk(id)) continue;
       const r = this.pool.add(id, this.ledger, ctx.rules);
       if (r !== POOL_OK && r !== POOL_DUP) ctx.observer.onPoolReject(this.self, id, r);
     }
@@ -404,7 +402,7 @@ export class TableReplica {
     // The leader must be the one of that view, and must have signed the block.
     if (ctx.leaderOf(this.table, b.view) !== b.leader) return;
     env.charge(costs.verify_share_us);
-    if (!ctx.signer.verify(b.leader, fromHex(b.id), m.sig)) return;
+    if (!ctx.verifiedOnce(m, () => ctx.signer.verify(b.leader, fromHex(b.id), m.sig))) return;
     if (!this.acceptQC(env, m.justify)) return;
     if (b.parent !== m.justify.blockId || b.height !== m.justify.height + 1) return;
     if (b.clock < m.justify.clock) return;
@@ -449,7 +447,7 @@ export class TableReplica {
           if ((leg === LEG_INNER) !== (map.tableOf[txs.receiver[id]] === this.table)) return;
           if (!this.pool.has(id)) {
             unseen++;
-            if (!ctx.signer.verify(ctx.accountKey(txs.sender[id]), txs.hash(id), txs.sig(id))) return;
+            if (!ctx.txSignatureOk(id)) return;
           }
         } else {
           // The proposal carries each receipt with its proof (§4.3): a receipt this node has not
@@ -576,10 +574,12 @@ export class TableReplica {
     }
     env.charge(2 * costs.verify_aggregate_us + qc.signers.length * costs.verify_aggregate_per_signer_us);
     if (nV < ctx.thresholdV(this.table) || nA < ctx.thresholdA(this.table)) return false;
-    const msg = fromHex(qc.blockId);
-    for (let i = 0; i < qc.signers.length; i++) {
-      if (!ctx.signer.verify(qc.signers[i], msg, qc.sigs[i])) return false;
-    }
+    const sharesOk = ctx.verifiedOnce(qc, () => {
+      const msg = fromHex(qc.blockId);
+      for (let i = 0; i < qc.signers.length; i++) if (!ctx.signer.verify(qc.signers[i], msg, qc.sigs[i])) return false;
+      return true;
+    });
+    if (!sharesOk) return false;
     this.qcs.set(qc.blockId, qc);
     this.onCertified(env, qc);
     return true;
