@@ -10,7 +10,9 @@
  *   received) equal the genesis total, and every honest node's table state sums to what the first
  *   node to commit that height had;
  * - nonce_order: on the canonical chain, each account's transactions carry nonces 0, 1, 2, ...
- * - exactly_once: every receipt leg (recv, confirm) is applied once, and only after its send.
+ * - exactly_once: every receipt leg (recv, confirm) is applied once, and only after its send;
+ * - liveness: after the last fault starts or heals, a table with work waiting (a transfer from one
+ *   of its accounts, or a receipt committed toward it) commits within the bound.
  */
 import type { Violation } from '../report/types.js';
 import type { Block } from '../protocol/messages.js';
@@ -35,6 +37,9 @@ export class Checkers {
   private readonly tableSum: number[] = [];
   private inflight = 0;
   private seen = new Uint8Array(1024);
+  /** Per table: when work arrived for it, and its first-commit times (both ascending). */
+  private readonly demand: number[][] = [];
+  private readonly commits: number[][] = [];
 
   constructor(
     private readonly names: readonly string[],
@@ -43,6 +48,9 @@ export class Checkers {
     genesis_balance: number,
     private readonly txs: TxStore,
     genesisIds: readonly string[],
+    /** Liveness is judged from this time on (the last fault change) with this bound. */
+    private readonly liveFrom_us: number,
+    private readonly liveBound_us: number,
   ) {
     this.expectedNonce = new Uint32Array(map.tableOf.length);
     this.total = map.tableOf.length * genesis_balance;
@@ -52,7 +60,17 @@ export class Checkers {
       const s = map.tableAccounts[t].length * genesis_balance;
       this.sums.push([s]);
       this.tableSum.push(s);
+      this.demand.push([]);
+      this.commits.push([]);
     }
+    this.map = map;
+  }
+
+  private readonly map: AccountMap;
+
+  /** A transfer was submitted: work for its sender's table. */
+  onSubmit(tx: number, now_us: number): void {
+    this.demand[this.map.tableOf[this.txs.sender[tx]]].push(now_us);
   }
 
   private once(key: string, v: Violation): void {
@@ -160,6 +178,10 @@ export class Checkers {
         if (leg === LEG_RECV) this.inflight -= txs.amount[id];
       }
     }
+    this.commits[t].push(now_us);
+    for (let i = 0; i < b.txs.length; i++) {
+      if (b.legs[i] === LEG_SEND) this.demand[this.map.tableOf[txs.receiver[b.txs[i]]]].push(now_us);
+    }
     const sum = ledger.sum();
     this.sums[t][b.height] = sum;
     this.tableSum[t] = sum;
@@ -173,8 +195,44 @@ export class Checkers {
     }
   }
 
+  /**
+   * Liveness at the end of the run: within [liveFrom, end], every stretch without a commit that
+   * is longer than the bound must not start with work already waiting for the table.
+   */
+  private checkLiveness(end_us: number): void {
+    const from = this.liveFrom_us;
+    const bound = this.liveBound_us;
+    for (let t = 0; t < this.commits.length; t++) {
+      const c = this.commits[t];
+      const d = this.demand[t];
+      // Stretches: (last commit before `from`, or `from`) .. next commit .. ... .. end.
+      let prev = from;
+      for (const x of c) if (x <= from) prev = from;
+      const stops = c.filter((x) => x > from);
+      stops.push(end_us);
+      for (const next of stops) {
+        if (next - prev > bound) {
+          // Work waiting at some point in [prev, next - bound]: the table sat on it too long.
+          const waiting = firstAtOrAfter(d, prev - bound);
+          const w = waiting >= 0 && d[waiting] <= next - bound ? d[waiting] : -1;
+          if (w >= 0) {
+            const since = Math.max(prev, w);
+            this.report({
+              check: 'liveness', node: '-', table: t, height: this.canonical[t].length - 1, time_us: next,
+              message: `table ${t} made no commit for ${((next - since) / 1e6).toFixed(1)} s with work waiting ` +
+                `(bound ${(bound / 1e6).toFixed(0)} s, judged from ${(from / 1e6).toFixed(1)} s)`,
+            });
+            break;
+          }
+        }
+        prev = next;
+      }
+    }
+  }
+
   /** End of run: honest nodes' committed chains must be prefixes of the canonical chain. */
   finish(now_us: number): void {
+    this.checkLiveness(now_us);
     this.last.forEach((perNode, t) => {
       perNode.forEach((l, node) => {
         if (!l) return;
@@ -187,4 +245,15 @@ export class Checkers {
       });
     });
   }
+}
+
+/** Index of the first element >= x in an ascending array, or -1. */
+function firstAtOrAfter(a: readonly number[], x: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < a.length ? lo : -1;
 }

@@ -164,8 +164,14 @@ export function buildRun(sc: Scenario): BuiltRun {
 
   const txs = new TxStore(topo.edges);
   const metrics = new MetricsCollector(txs, honest, map);
+  // Liveness is judged from the last fault change (a start, or a heal).
+  let liveFrom = 0;
+  for (const f of sc.faults) {
+    if (f.kind === 'crash_leader') continue;
+    liveFrom = Math.max(liveFrom, f.at_us, f.until_us ?? 0);
+  }
   const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
-    Array.from({ length: T }, (_, t) => genesisBlock(t).id));
+    Array.from({ length: T }, (_, t) => genesisBlock(t).id), liveFrom, sc.checks.liveness_bound_us);
   const observer: Observer = {
     onCommit: (node, b, now, ledger) => {
       metrics.onCommit(node, b, now);
@@ -173,7 +179,10 @@ export function buildRun(sc: Scenario): BuiltRun {
     },
     onView: (node, table, view) => metrics.onView(node, table, view),
     onPoolReject: (_node, tx) => metrics.onPoolReject(tx),
-    onTxSubmit: () => metrics.onTxSubmit(),
+    onTxSubmit: (tx, now) => {
+      metrics.onTxSubmit();
+      checks.onSubmit(tx, now);
+    },
   };
   const signer = createSigner(sc.crypto, `${sc.seed}`);
   const ctx = new ChainContext(sc, names, groups, map, [...byz], crashLeader, drops, signer, txs, observer);

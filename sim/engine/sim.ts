@@ -378,25 +378,22 @@ export class Simulation {
   }
 
   private startBroadcast(n: NodeRuntime, members: Int32Array, msg: Msg, ready_us: number): void {
-    // Order: the sender (or an entry member) first, then the other live members rotated by the
-    // sender's broadcast counter, so relay duty moves around the group.
+    // The sender roots the tree (position 0) whether or not it is a member, so no single entry
+    // member can cut a whole group off; the other live members follow, rotated by the sender's
+    // broadcast counter so relay duty moves around the group. Each member gets one copy.
     const len = members.length;
     const others: number[] = [];
-    let selfIn = false;
     for (let i = 0; i < len; i++) {
       const m = members[i];
-      if (m === n.self) selfIn = true;
-      else if (!n.knownDown(m)) others.push(m);
+      if (m !== n.self && !n.knownDown(m)) others.push(m);
     }
     if (others.length === 0) return;
     const rot = n.broadcasts++ % others.length;
-    const order = new Int32Array(others.length + (selfIn ? 1 : 0));
-    let k = 0;
-    if (selfIn) order[k++] = n.self;
-    for (let i = 0; i < others.length; i++) order[k++] = others[(i + rot) % others.length];
+    const order = new Int32Array(others.length + 1);
+    order[0] = n.self;
+    for (let i = 0; i < others.length; i++) order[i + 1] = others[(i + rot) % others.length];
     const relayed: Relayed = { msg, tree: { order, fanout: this.params.relay_fanout } };
-    if (selfIn) this.relay(n, relayed, 0, ready_us);
-    else this.transmit(n, order[0], msg, ready_us, 0, relayed);
+    this.relay(n, relayed, 0, ready_us);
   }
 
   /** Forwards a relayed message to the children of position `pos` (network layer, no CPU). */

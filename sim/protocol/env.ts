@@ -25,8 +25,8 @@ export interface Env {
   /** Unicast; leaves the uplink when the handler's CPU work completes. */
   send(to: number, msg: Msg): void;
   /**
-   * Group broadcast over a relay tree (fan-out from the scenario). When the sender is a member it
-   * roots the tree; otherwise it sends one copy to an entry member, which roots it.
+   * Group broadcast over a relay tree (fan-out from the scenario) rooted at the sender, member or
+   * not; every other live member gets one copy.
    */
   broadcast(members: Int32Array, msg: Msg): void;
   /** A timer that fires `after_us` after the handler's work completes. */

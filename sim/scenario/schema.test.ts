@@ -97,6 +97,7 @@ describe('defaults', () => {
       faults: [],
       byzantine: [],
       sabotage: { quorum_shortfall: 0, ledger_mint: false, skip_nonce_check: false, replay_nonce_percent: 0 },
+      checks: { liveness_bound_us: 90_000_000 },
     };
     const { latency, ...network } = s.network;
     expect({ ...s, network }).toEqual(expected);

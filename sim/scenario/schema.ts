@@ -496,6 +496,14 @@ const sabotageSchema = z.strictObject({
   replay_nonce_percent: percent().default(0).describe('Share of nonces that clients replay.'),
 });
 
+const checksSchema = z
+  .strictObject({
+    liveness_bound: duration({ positive: true })
+      .prefault('90s')
+      .describe('After the last fault change, a table with work waiting must commit within this (default: 3 clock-driven view changes).'),
+  })
+  .transform((c) => ({ liveness_bound_us: c.liveness_bound }));
+
 // ---------------------------------------------------------------------------------------------
 // The root.
 
@@ -533,6 +541,7 @@ const rootObject = z.strictObject({
     .default([])
     .describe('Nodes that misbehave for the whole run.'),
   sabotage: sabotageSchema.prefault({}).describe('Deliberately broken runs that prove the checkers can fire. Never for experiments.'),
+  checks: checksSchema.prefault({}).describe('Invariant checker settings.'),
 });
 
 type Parsed = z.output<typeof rootObject>;
@@ -685,6 +694,7 @@ function toScenario(f: Parsed): Scenario {
     faults,
     byzantine: f.byzantine,
     sabotage: f.sabotage,
+    checks: f.checks,
   };
 }
 
@@ -806,5 +816,6 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
     }),
     byzantine: s.byzantine.map((b) => ({ nodes: [...b.nodes], behavior: b.behavior })),
     sabotage: { ...s.sabotage },
+    checks: { liveness_bound: formatDuration(s.checks.liveness_bound_us) },
   };
 }

@@ -152,6 +152,14 @@ export interface SabotageConfig {
 /** Where TOP's code and design disagree: `impl` follows the code, `design` the 2020 documents. */
 export type Variant = 'impl' | 'design';
 
+export interface ChecksConfig {
+  /**
+   * Liveness: after the last fault starts or heals, a table with work waiting (a transfer from one
+   * of its accounts, or a receipt committed toward it) must commit within this bound.
+   */
+  liveness_bound_us: number;
+}
+
 export interface Scenario {
   schema_version: 1;
   name: string;
@@ -173,4 +181,5 @@ export interface Scenario {
   faults: FaultSpec[];
   byzantine: ByzantineSpec[];
   sabotage: SabotageConfig;
+  checks: ChecksConfig;
 }
