@@ -11,6 +11,7 @@ import type { LedgerRules, TableLedger, AccountMap } from './ledger.js';
 import type { Env } from './env.js';
 import type { Block } from './messages.js';
 import { draw64, ftsPickOne } from './stake.js';
+import { ReceiverSpace } from './workload.js';
 
 export interface Observer {
   onCommit(node: number, block: Block, now_us: number, ledger: TableLedger): void;
@@ -61,6 +62,8 @@ export class ChainContext {
   /** Tables each node serves, ascending. */
   readonly tablesOf: number[][];
   private readonly serving: Set<number>[];
+  /** Receivers by table with the workload's popularity, shared by all clients. */
+  readonly receivers: ReceiverSpace;
   private readonly leaderMemo = new Map<number, number>();
   /**
    * Verification outcomes of immutable objects (a transaction's signature, a certificate's
@@ -106,6 +109,7 @@ export class ChainContext {
         this.serving[m].add(t);
       }
     });
+    this.receivers = new ReceiverSpace(map.tableAccounts, sc.workload.popularity);
     this.byzantine = new Uint8Array(n);
     for (const b of byzantineNodes) this.byzantine[b] = 1;
     this.rules = { mint: sc.sabotage.ledger_mint, skipNonceCheck: sc.sabotage.skip_nonce_check };

@@ -10,7 +10,8 @@ import {
   type ReceiptPullMsg, type DutyTimer,
 } from './messages.js';
 import { TableReplica, type LocalDelivery } from './xbft.js';
-import { TX_NEEDS_CONFIRM } from './txstore.js';
+import { TX_NEEDS_CONFIRM, TX_SYSTEM } from './txstore.js';
+import { AccountPicker, isSystemCall, nextArrival, pickReceiver } from './workload.js';
 import type { ChainContext } from './context.js';
 import { Stream } from '../engine/random.js';
 
@@ -125,18 +126,19 @@ export class ConsensusNode implements NodeLogic {
 
 /**
  * An edge node with its clients. Accounts are owned by edges (account a by edge a mod E), so each
- * account's nonces are assigned in one place. Arrivals are constant or Poisson at
- * rate_tps / edges per edge, from the edge's own workload stream.
+ * account's nonces are assigned in one place. Arrivals follow the workload's rate schedule (this
+ * edge's share is 1/E), evenly spaced or Poisson; senders are drawn from the edge's accounts and
+ * receivers from all accounts by the workload's popularity, with the intra-table share knob;
+ * a share of transfers are system-contract calls. All draws come from the edge's own stream.
  */
 export class EdgeNode implements NodeLogic {
   private readonly stream: Stream;
   private readonly nextNonce: Uint32Array;
-  private readonly ownAccounts: number;
+  private readonly senders: AccountPicker;
   private k = 0;
   /** Transfers waiting for the next flush, per sender table. */
   private pending = new Map<number, number[]>();
   private flushArmed = false;
-  private readonly mean_us: number;
 
   constructor(
     readonly ctx: ChainContext,
@@ -148,28 +150,28 @@ export class EdgeNode implements NodeLogic {
   ) {
     this.stream = stream;
     const accounts = ctx.sc.workload.accounts;
-    this.ownAccounts = Math.floor((accounts - 1 - edgeIndex) / edges) + 1;
-    this.nextNonce = new Uint32Array(this.ownAccounts);
-    const rate = ctx.sc.workload.rate_tps;
-    this.mean_us = rate > 0 ? (1_000_000 * edges) / rate : Infinity;
+    const own: number[] = [];
+    for (let a = edgeIndex; a < accounts; a += edges) own.push(a);
+    this.nextNonce = new Uint32Array(own.length);
+    this.senders = new AccountPicker(own, ctx.sc.workload.popularity);
   }
 
   onStart(env: Env): void {
-    const w = this.ctx.sc.workload;
-    if (!Number.isFinite(this.mean_us) || w.start_us >= w.stop_us) return;
-    env.setTimer(w.start_us + this.gap(), { kind: TIMER.ARRIVAL, dw: 0 });
+    this.scheduleNext(env, Math.max(0, this.ctx.sc.workload.start_us - 1));
   }
 
-  private gap(): number {
+  /** Arms the timer for the first arrival after `after_us`, if it falls before the stop time. */
+  private scheduleNext(env: Env, after_us: number): void {
     const w = this.ctx.sc.workload;
-    return w.arrival === 'poisson' ? Math.max(1, this.stream.expInt(this.mean_us)) : Math.max(1, Math.round(this.mean_us));
+    const next = nextArrival(w.schedule, after_us, this.stream, w.arrival, 1 / this.edges);
+    if (next === null || next >= w.stop_us) return;
+    env.setTimer(Math.max(1, next - env.now_us), { kind: TIMER.ARRIVAL, dw: this.k });
   }
 
   onTimer(env: Env, t: Timer): void {
     if (t.kind === TIMER.ARRIVAL) {
       this.submit(env);
-      const next = this.gap();
-      if (env.now_us + next < this.ctx.sc.workload.stop_us) env.setTimer(next, { kind: TIMER.ARRIVAL, dw: this.k });
+      this.scheduleNext(env, env.now_us);
     } else if (t.kind === TIMER.FLUSH) {
       this.flush(env);
     }
@@ -178,21 +180,24 @@ export class EdgeNode implements NodeLogic {
   private submit(env: Env): void {
     const ctx = this.ctx;
     const sc = ctx.sc;
-    const accounts = sc.workload.accounts;
-    const local = this.stream.int(0, this.ownAccounts - 1);
-    const sender = local * this.edges + this.edgeIndex;
-    let receiver = this.stream.int(0, accounts - 2);
-    if (receiver >= sender) receiver++;
-    const amount = this.stream.int(1, sc.workload.amount_max);
+    const w = sc.workload;
+    const stream = this.stream;
+    const sender = this.senders.pick(stream);
+    const receiver = pickReceiver(stream, ctx.receivers, sender, w.intra_share_percent);
+    const system = isSystemCall(stream, w.system_call_percent);
+    const amount = stream.int(1, w.amount_max);
+    const local = Math.floor(sender / this.edges);
     let nonce = this.nextNonce[local];
     const replay = sc.sabotage.replay_nonce_percent;
-    if (replay > 0 && nonce > 0 && this.stream.chance(Math.round(replay * 100), 10_000)) nonce = nonce - 1;
+    if (replay > 0 && nonce > 0 && stream.chance(Math.round(replay * 100), 10_000)) nonce = nonce - 1;
     else this.nextNonce[local] = nonce + 1;
     const id = ctx.txs.idFor(this.edgeIndex, this.k++);
     const map = ctx.map;
     const table = map.tableOf[sender];
     const cross = map.tableOf[receiver] !== table;
-    const flags = cross && sc.variant === 'design' ? TX_NEEDS_CONFIRM : 0;
+    // MC-5: a confirm leg for every cross-table transfer with `design`, for system calls always.
+    const confirm = cross && (sc.variant === 'design' || system);
+    const flags = (confirm ? TX_NEEDS_CONFIRM : 0) | (system ? TX_SYSTEM : 0);
     ctx.txs.create(id, sender, receiver, amount, nonce, env.now_us, flags);
     // The client signs; the edge checks the signature before forwarding.
     ctx.txs.setSig(id, ctx.signer.sign(ctx.accountKey(sender), ctx.txs.hash(id)));
@@ -234,8 +239,6 @@ export class EdgeNode implements NodeLogic {
   onClock(): void {}
   onRestart(env: Env): void {
     this.flushArmed = false;
-    if (Number.isFinite(this.mean_us) && env.now_us < this.ctx.sc.workload.stop_us) {
-      env.setTimer(this.gap(), { kind: TIMER.ARRIVAL, dw: this.k });
-    }
+    this.scheduleNext(env, env.now_us);
   }
 }

@@ -26,13 +26,16 @@ import {
   type LatencyDataset,
 } from '../net/datasets.js';
 import { expectedGot } from './errors.js';
+import { checkSchedule } from '../protocol/workload.js';
 import type {
   ByzantineSpec,
   FaultSpec,
   Hardware,
   LatencyConfig,
   NetworkConfig,
+  Popularity,
   ProtocolConfig,
+  RateSchedule,
   Scenario,
   SizeTable,
   StakeInput,
@@ -417,14 +420,50 @@ const sizesSchema = z.strictObject({
   sync_request_bytes: byteSize(100, 'A block sync request'),
 }) satisfies z.ZodType<SizeTable>;
 
+const tps = () => num(0).describe('Transactions per simulated second, over all clients.');
+
+const scheduleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('constant'), rate_tps: tps() })
+    .transform((s): RateSchedule => ({ kind: 'constant', rate_tps: s.rate_tps })),
+  z.strictObject({
+    kind: z.literal('ramp'),
+    from_tps: tps(),
+    to_tps: tps(),
+    start: duration({ positive: false }).describe('The ramp starts here (rate from_tps before).'),
+    end: duration({ positive: true }).describe('The ramp ends here (rate to_tps after).'),
+  }).transform((s): RateSchedule => ({ kind: 'ramp', from_tps: s.from_tps, to_tps: s.to_tps, start_us: s.start, end_us: s.end })),
+  z.strictObject({
+    kind: z.literal('steps'),
+    steps: z
+      .array(z.strictObject({ at: duration({ positive: false }), rate_tps: tps() }), expecting('a list of {at, rate_tps}'))
+      .min(1, expecting('at least one step'))
+      .describe('Rate 0 before the first step; each step holds until the next.'),
+  }).transform((s): RateSchedule => ({ kind: 'steps', steps: s.steps.map((x) => ({ at_us: x.at, rate_tps: x.rate_tps })) })),
+]);
+
+const popularitySchema = z.union([
+  z.literal('uniform').transform((): Popularity => ({ kind: 'uniform' })),
+  z.strictObject({ kind: z.literal('uniform') }).transform((): Popularity => ({ kind: 'uniform' })),
+  z.strictObject({
+    kind: z.literal('zipf'),
+    s: num(0, 10).describe('Zipf exponent: rank r is picked with weight 1/r^s.'),
+    scope: z.enum(['global', 'table']).default('global').describe('Rank accounts over all tables, or within each table.'),
+  }).transform((p): Popularity => ({ kind: 'zipf', s: p.s, scope: p.scope })),
+], expecting('"uniform" or {kind: zipf, s, scope}'));
+
 const workloadSchema = z.strictObject({
   accounts: int(2).default(1000).describe('User accounts.'),
-  rate_tps: num(0).default(50).describe('Transactions submitted per simulated second, over all clients.'),
+  rate_tps: tps().optional().describe('Constant rate (default 50); use `schedule` for ramps and steps.'),
+  schedule: scheduleSchema.optional().describe('Rate over time: constant, ramp or steps (instead of rate_tps).'),
   arrival: z.enum(['constant', 'poisson']).default('poisson').describe('Spacing of submissions.'),
   start: duration({ positive: false }).prefault('0s').describe('Submissions start at this time.'),
   stop: duration({ positive: false }).optional().describe("Submissions stop at this time (default: the run's duration)."),
   amount_max: int(1).default(100).describe('Transfer amounts are drawn from 1..amount_max.'),
   genesis_balance: int(1).default(1_000_000_000).describe('Balance of every account at genesis.'),
+  popularity: popularitySchema.prefault('uniform').describe('Which accounts send and receive.'),
+  intra_share_percent: percent().nullable().default(null)
+    .describe("Share of transfers that stay in the sender's table; null: as accounts fall (about 1/tables)."),
+  system_call_percent: percent().default(0).describe('Share of transfers that call a system contract (they get a confirm leg).'),
 });
 
 const crashSchema = z
@@ -595,6 +634,13 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
     issue(['warmup'], `expected less than duration (${formatDuration(f.duration)}), got ${JSON.stringify(formatDuration(f.warmup))}`);
   }
   const w = f.workload;
+  if (w.schedule !== undefined && w.rate_tps !== undefined) {
+    issue(['workload', 'schedule'], 'expected either rate_tps or schedule, not both');
+  }
+  if (w.schedule !== undefined) {
+    const why = checkSchedule(w.schedule);
+    if (why !== null) issue(['workload', 'schedule'], why.replace(/_us\b/g, '').replace(/^steps\[/, 'steps['));
+  }
   if (w.stop !== undefined && w.stop > f.duration) {
     issue(['workload', 'stop'], `expected at most duration (${formatDuration(f.duration)}), got ${JSON.stringify(formatDuration(w.stop))}`);
   }
@@ -662,16 +708,36 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
   f.byzantine.forEach((b, i) => checkNodes(['byzantine', i, 'nodes'], b.nodes));
 }
 
+function scheduleStartRate(s: RateSchedule): number {
+  return s.kind === 'constant' ? s.rate_tps : s.kind === 'ramp' ? s.from_tps : s.steps[0]!.rate_tps;
+}
+
+function scheduleToFile(s: RateSchedule) {
+  switch (s.kind) {
+    case 'constant':
+      return { kind: s.kind, rate_tps: s.rate_tps };
+    case 'ramp':
+      return { kind: s.kind, from_tps: s.from_tps, to_tps: s.to_tps, start: formatDuration(s.start_us), end: formatDuration(s.end_us) };
+    case 'steps':
+      return { kind: s.kind, steps: s.steps.map((x) => ({ at: formatDuration(x.at_us), rate_tps: x.rate_tps })) };
+  }
+}
+
 function toScenario(f: Parsed): Scenario {
   const w = f.workload;
+  const schedule: RateSchedule = w.schedule ?? { kind: 'constant', rate_tps: w.rate_tps ?? 50 };
   const workload: WorkloadConfig = {
     accounts: w.accounts,
-    rate_tps: w.rate_tps,
+    rate_tps: scheduleStartRate(schedule),
+    schedule,
     arrival: w.arrival,
     start_us: w.start,
     stop_us: w.stop ?? f.duration,
     amount_max: w.amount_max,
     genesis_balance: w.genesis_balance,
+    popularity: w.popularity,
+    intra_share_percent: w.intra_share_percent,
+    system_call_percent: w.system_call_percent,
   };
   const faults: FaultSpec[] = f.faults;
   return {
@@ -794,12 +860,15 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
     sizes: { ...s.sizes },
     workload: {
       accounts: w.accounts,
-      rate_tps: w.rate_tps,
+      schedule: scheduleToFile(w.schedule),
       arrival: w.arrival,
       start: formatDuration(w.start_us),
       stop: formatDuration(w.stop_us),
       amount_max: w.amount_max,
       genesis_balance: w.genesis_balance,
+      popularity: w.popularity.kind === 'uniform' ? 'uniform' : { ...w.popularity },
+      intra_share_percent: w.intra_share_percent,
+      system_call_percent: w.system_call_percent,
     },
     faults: s.faults.map((f) => {
       const until = f.until_us === null ? {} : { until: formatDuration(f.until_us) };

@@ -99,15 +99,31 @@ export interface SizeTable {
   sync_request_bytes: number;
 }
 
+/** How many transfers per second, over time (all clients together). */
+export type RateSchedule =
+  | { kind: 'constant'; rate_tps: number }
+  | { kind: 'ramp'; from_tps: number; to_tps: number; start_us: number; end_us: number }
+  | { kind: 'steps'; steps: { at_us: number; rate_tps: number }[] };
+
+/** Which accounts send and receive: uniform, or Zipf over accounts (global or within each table). */
+export type Popularity = { kind: 'uniform' } | { kind: 'zipf'; s: number; scope: 'global' | 'table' };
+
 export interface WorkloadConfig {
   accounts: number;
+  /** The schedule's rate at its start (a constant schedule's rate), for display. */
   rate_tps: number;
+  schedule: RateSchedule;
   arrival: 'constant' | 'poisson';
   start_us: number;
   /** Submissions stop at this time (default: the run's duration). */
   stop_us: number;
   amount_max: number;
   genesis_balance: number;
+  popularity: Popularity;
+  /** Share of transfers whose receiver is in the sender's table; null: as the accounts fall (≈ 1/tables). */
+  intra_share_percent: number | null;
+  /** Share of transfers that call a system contract (their confirm leg exists with variant impl too). */
+  system_call_percent: number;
 }
 
 export type NodeSelector = string; // a node name ("v3", "a0", "e1") or a role ("validators", "auditors", "edges", "all")
