@@ -45,6 +45,13 @@ describe('two-layer sharding and cross-table transfers (PROTOCOL.md §3.3, §9)'
     // Each cross-table transfer takes two slots (send + recv).
     expect(s.tps_slots).toBeGreaterThan(1.7 * s.tps_final);
     expect(s.messages.receipt).toBeGreaterThan(0);
+    // The lattice's lower layer: each touched account's unit chain grows by one per table block
+    // that touches it, never beyond the table's height.
+    const v0 = (r.built.sim as unknown as { nodes: { logic: { replicas: { ledger: { unitHeight: Uint32Array } }[] } }[] })
+      .nodes[0].logic.replicas[0];
+    const units = Array.from(v0.ledger.unitHeight);
+    expect(units.filter((u) => u > 0).length).toBeGreaterThan(100);
+    expect(Math.max(...units)).toBeLessThanOrEqual(s.tables[0].height_committed);
   });
 
   it('at low load, finality comes from the pacing rules: ~2.5-3 s intra, ~5-7 s cross', () => {

@@ -41,6 +41,12 @@ export class TableLedger {
   readonly confirmId: Uint32Array;
   /** Confirm receipts this table issued toward each peer (the confirm legs' own id sequence). */
   readonly rspId: Uint32Array;
+  /**
+   * The two-layer lattice's lower layer (§3.4, §4.4): each account's unit chain, as bookkeeping.
+   * A committed table block adds one unit to every account it touches; every 21st unit is a full
+   * unit (`fullunit_contain_of_unit_num`).
+   */
+  readonly unitHeight: Uint32Array;
 
   constructor(accounts: number, tables: number, genesis_balance: number) {
     this.balance = new Float64Array(accounts).fill(genesis_balance);
@@ -49,6 +55,7 @@ export class TableLedger {
     this.recvId = new Uint32Array(tables);
     this.confirmId = new Uint32Array(tables);
     this.rspId = new Uint32Array(tables);
+    this.unitHeight = new Uint32Array(accounts);
   }
 
   sum(): number {

@@ -663,6 +663,15 @@ export class TableReplica {
       }
     }
     view.flush();
+    // One unit per touched account of this table (the per-account unit chains).
+    const touched = new Set<number>();
+    for (let i = 0; i < b.txs.length; i++) {
+      const id = b.txs[i];
+      const leg = b.legs[i];
+      if (leg !== LEG_RECV) touched.add(map.localIndex[txs.sender[id]]);
+      if (leg === LEG_INNER || leg === LEG_RECV) touched.add(map.localIndex[txs.receiver[id]]);
+    }
+    for (const a of touched) this.ledger.unitHeight[a]++;
     this.committedHeight = b.height;
     this.committedId = b.id;
     this.committedIds.push(b.id);

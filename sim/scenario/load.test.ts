@@ -128,7 +128,13 @@ describe('scenarios/README.md', () => {
     expect(s.faults).toHaveLength(1);
     // The faults snippet in the README parses too.
     const faults = /```yaml\n(faults:[\s\S]*?)```/.exec(readme)![1]!;
-    expect(parseScenarioText(`name: x\n${faults}`, 'faults.yaml').faults.map((f) => f.kind)).toEqual(['crash', 'crash_leader', 'partition']);
+    expect(parseScenarioText(`name: x\ntopology: { tables: 8 }\n${faults}`, 'faults.yaml').faults.map((f) => f.kind))
+      .toEqual(['crash', 'crash_leader', 'partition', 'drop_receipts']);
+    // And the workload snippet.
+    const workload = /```yaml\n(workload:[\s\S]*?)```/.exec(readme)![1]!;
+    const w = parseScenarioText(`name: x\ntopology: { tables: 8 }\n${workload}`, 'workload.yaml').workload;
+    expect(w.schedule.kind).toBe('ramp');
+    expect(w.popularity).toEqual({ kind: 'zipf', s: 1.1, scope: 'global' });
   });
 });
 
