@@ -32,6 +32,8 @@ import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
 export const TX_EXPIRE_US = 100_000_000;
 /** Committed blocks kept for serving sync requests. */
 const BLOCKS_KEPT = 512;
+/** Batch ids remembered per replica to drop repeated copies (a FIFO: Sets iterate in insertion order). */
+const SEEN_BATCHES_MAX = 4096;
 /** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
 const CERT_CACHE_MAX = 2000;
 /** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
@@ -170,6 +172,8 @@ export class TableReplica {
   onTxBatch(env: Env, m: TxBatchMsg): void {
     if (this.seenBatches.has(m.batch)) return;
     this.seenBatches.add(m.batch);
+    // Remember the most recent batches only; an older copy finds its txs in the pool or stale.
+    if (this.seenBatches.size > SEEN_BATCHES_MAX) this.seenBatches.delete(this.seenBatches.values().next().value!);
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
     for (let i = 0; i < m.txs.length; i++) {
