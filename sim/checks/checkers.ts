@@ -44,7 +44,7 @@ export class Checkers {
   constructor(
     private readonly names: readonly string[],
     private readonly honest: Uint8Array,
-    map: AccountMap,
+    private readonly map: AccountMap,
     genesis_balance: number,
     private readonly txs: TxStore,
     genesisIds: readonly string[],
@@ -63,10 +63,7 @@ export class Checkers {
       this.demand.push([]);
       this.commits.push([]);
     }
-    this.map = map;
   }
-
-  private readonly map: AccountMap;
 
   /** A transfer was submitted: work for its sender's table. */
   onSubmit(tx: number, now_us: number): void {
@@ -205,9 +202,8 @@ export class Checkers {
     for (let t = 0; t < this.commits.length; t++) {
       const c = this.commits[t];
       const d = this.demand[t];
-      // Stretches: (last commit before `from`, or `from`) .. next commit .. ... .. end.
+      // Stretches: `from` .. next commit .. ... .. end.
       let prev = from;
-      for (const x of c) if (x <= from) prev = from;
       const stops = c.filter((x) => x > from);
       stops.push(end_us);
       for (const next of stops) {

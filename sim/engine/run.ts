@@ -59,7 +59,7 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
   const finalCount = lat.length;
   const slots = metrics.slots(from, end);
   const messages: Record<string, number> = {};
-  for (const [k, v] of [...sim.msgCount.entries()].sort((x, y) => x[0] - y[0])) messages[MSG_NAMES[k] ?? `kind_${k}`] = v;
+  sim.msgCount.forEach((v, k) => { messages[MSG_NAMES[k] ?? `kind_${k}`] = v; });
   const consensusMsgs = (t: number) => [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT]
     .reduce((n, k) => n + (sim.msgTableCount.get(k * 65536 + t) ?? 0), 0);
   const nodes: NodeStats[] = b.nodes.map((info, i) => {

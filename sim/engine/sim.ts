@@ -130,8 +130,8 @@ export class Simulation {
   readonly nodes: NodeRuntime[] = [];
   now_us = 0;
   events = 0;
-  /** Messages sent per kind (every copy, relays included). */
-  readonly msgCount = new Map<number, number>();
+  /** Messages sent per kind (every copy, relays included), indexed by kind. */
+  readonly msgCount: number[] = [];
   /** Messages sent per (kind, table) for messages that name a table: key kind * 65536 + table. */
   readonly msgTableCount = new Map<number, number>();
   /** Bytes sent per simulated second. */
@@ -417,7 +417,7 @@ export class Simulation {
     const sec = Math.floor(depart / 1_000_000);
     while (this.bytesPerSecond.length <= sec) this.bytesPerSecond.push(0);
     this.bytesPerSecond[sec] += bytes;
-    this.msgCount.set(msg.kind, (this.msgCount.get(msg.kind) ?? 0) + 1);
+    this.msgCount[msg.kind] = (this.msgCount[msg.kind] ?? 0) + 1;
     if (msg.table !== undefined) {
       const key = msg.kind * 65536 + msg.table;
       this.msgTableCount.set(key, (this.msgTableCount.get(key) ?? 0) + 1);

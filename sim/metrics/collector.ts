@@ -100,16 +100,6 @@ export class MetricsCollector {
     return out;
   }
 
-  finalCount(from_us: number, to_us: number): number {
-    const txs = this.txs;
-    let n = 0;
-    for (let id = 0; id < txs.end; id++) {
-      const f = txs.final_us[id];
-      if (f >= from_us && f < to_us) n++;
-    }
-    return n;
-  }
-
   tableStats(end_us: number, consensusMsgs: (table: number) => number): TableStats[] {
     return this.tables.map((r, t) => {
       let light = 0, empty = 0, full = 0, stallMax = 0, stallTotal = 0;

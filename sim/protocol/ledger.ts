@@ -20,7 +20,6 @@ export const LEG_INNER = 0;
 export const LEG_SEND = 1;
 export const LEG_RECV = 2;
 export const LEG_CONFIRM = 3;
-export const LEG_NAMES = ['inner', 'send', 'recv', 'confirm'] as const;
 
 /** How accounts map to tables; shared read-only by every node. */
 export interface AccountMap {

@@ -39,7 +39,6 @@ export const TIMER = {
 export const BLOCK_LIGHT = 0;
 export const BLOCK_EMPTY = 1;
 export const BLOCK_FULL = 2;
-export const BLOCK_CLASS_NAMES = ['light', 'empty', 'full'] as const;
 
 export interface Block {
   readonly id: string; // hex sha256 of the header

@@ -160,16 +160,12 @@ export class ReceiptQueue {
     return this.byPeer.get(peer)?.has(rid) ?? false;
   }
 
-  /** Drops receipts of `peer` up to `rid` (they were applied). */
-  prune(peer: number, rid: number): void {
-    const m = this.byPeer.get(peer);
-    if (!m) return;
-    for (const k of [...m.keys()]) {
-      if (k <= rid) {
-        m.delete(k);
-        this.count--;
-      }
-    }
+  /**
+   * Drops receipt `rid` of `peer` once its leg commits. Receipts apply in id order and `add`
+   * refuses ids already committed, so every lower id left the queue at its own commit.
+   */
+  remove(peer: number, rid: number): void {
+    if (this.byPeer.get(peer)?.delete(rid)) this.count--;
   }
 
   /** Peers with queued receipts, ascending. */

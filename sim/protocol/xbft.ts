@@ -79,6 +79,8 @@ interface LeaderRound {
   done: boolean;
   /** Byzantine equivocation: which fork this proposal extends (0 or 1), -1 when honest. */
   readonly fork: number;
+  /** When the leader proposed it; votes after `proposal_expiry` are ignored (§8.3 step 9). */
+  readonly proposed_us: number;
 }
 
 export class TableReplica {
@@ -165,7 +167,8 @@ export class TableReplica {
     this.rounds = [];
     this.syncing.clear();
     this.recomputeView(env);
-    // Catch up: ask a peer for the block after our highest certificate (sync resumes from there).
+    // If it leads the current view it packs; otherwise it catches up when the next certificate
+    // arrives and names blocks it lacks (sync).
     this.tryPack(env);
   }
 
@@ -344,6 +347,7 @@ export class TableReplica {
     this.proposedView = this.view;
     const round: LeaderRound = {
       block, votedV: new Set(), votedA: new Set(), signers: [], sigs: [], done: false, fork,
+      proposed_us: env.now_us,
     };
     this.rounds.push(round);
     if (this.rounds.length > 2) this.rounds.shift();
@@ -503,6 +507,8 @@ export class TableReplica {
   onVote(env: Env, m: VoteMsg): void {
     const round = this.rounds.find((r) => r.block.id === m.blockId);
     if (!round || round.done) return;
+    // The leader's proposal expires: a late quorum no longer forms a certificate.
+    if (env.now_us - round.proposed_us > this.ctx.sc.protocol.proposal_expiry_us) return;
     env.charge(this.ctx.sc.costs.verify_share_us);
     if (!this.ctx.signer.verify(m.voter, fromHex(m.blockId), m.sig)) return;
     this.countVote(env, round, m.voter, m.sig);
@@ -656,14 +662,14 @@ export class TableReplica {
         push(outR, dst, id, rid);
       } else if (leg === LEG_RECV) {
         const src = map.tableOf[txs.sender[id]];
-        this.recvQ.prune(src, rid);
+        this.recvQ.remove(src, rid);
         if (txs.flags[id] & TX_NEEDS_CONFIRM) {
           const cid = ++this.ledger.rspId[src];
           this.outbox(this.outConfirm, src).set(cid, { tx: id, committed_us: env.now_us, cert: '' });
           push(outC, src, id, cid);
         }
       } else {
-        this.confirmQ.prune(map.tableOf[txs.receiver[id]], rid);
+        this.confirmQ.remove(map.tableOf[txs.receiver[id]], rid);
       }
     }
     view.flush();
