@@ -127,6 +127,22 @@ export class Checkers {
     }
   }
 
+  /**
+   * A new member installed a table's state as of `committed`: its commits continue from there.
+   * The block must be the canonical one at that height (agreement).
+   */
+  onStateSync(node: number, table: number, committed: Block, now_us: number): void {
+    if (!this.honest[node]) return;
+    const canon = this.canonical[table];
+    if (committed.height < canon.length && canon[committed.height] !== '' && canon[committed.height] !== committed.id) {
+      this.report({
+        check: 'agreement', node: this.names[node], table, height: committed.height, time_us: now_us,
+        message: `synced state at ${committed.id.slice(0, 12)}, not the committed ${canon[committed.height].slice(0, 12)}`,
+      });
+    }
+    this.last[table][node] = { height: committed.height, id: committed.id };
+  }
+
   /** The first commit of a height: nonces, receipts exactly once, conservation across tables. */
   private onCanonical(name: string, b: Block, now_us: number, ledger: TableLedger): void {
     const txs = this.txs;

@@ -11,10 +11,15 @@ import { Stream, streamSeed } from './random.js';
 import { NetTopology, type PartitionWindow } from '../net/topology.js';
 import { createSigner } from '../crypto/index.js';
 import { TxStore } from '../protocol/txstore.js';
-import { ChainContext, quorum, type Observer, type TableGroups, type CrashAsLeader, type ReceiptDrop } from '../protocol/context.js';
+import {
+  ChainContext, quorum, SEAT_A, SEAT_V, type Observer, type Epoch, type CrashAsLeader, type ReceiptDrop,
+} from '../protocol/context.js';
+import { electionSchedule, type ClusterRound } from '../protocol/beacon.js';
+import { leaderPool } from '../protocol/election.js';
 import type { AccountMap } from '../protocol/ledger.js';
 import { wordOfString } from './digest.js';
 import { ConsensusNode, EdgeNode } from '../protocol/node.js';
+import { BeaconNode } from '../protocol/clock.js';
 import { genesisBlock } from '../protocol/xbft.js';
 import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake } from '../protocol/stake.js';
 import { Checkers } from '../checks/checkers.js';
@@ -23,7 +28,7 @@ import type { StakeInput } from '../scenario/types.js';
 
 export interface NodeInfo {
   name: string;
-  role: 'validator' | 'auditor' | 'edge';
+  role: 'validator' | 'auditor' | 'edge' | 'beacon';
   region: string;
 }
 
@@ -36,13 +41,15 @@ export interface BuiltRun {
   checks: Checkers;
   metrics: MetricsCollector;
   txs: TxStore;
+  /** Each cluster's election rounds, genesis first (PROTOCOL.md §7). */
+  rounds: ClusterRound[][];
 }
 
 export function resolveSelectors(sel: readonly NodeSelector[], nodes: readonly NodeInfo[]): number[] {
   const out = new Set<number>();
   for (const s of sel) {
     if (s === 'all') nodes.forEach((_, i) => out.add(i));
-    else if (s === 'validators' || s === 'auditors' || s === 'edges') {
+    else if (s === 'validators' || s === 'auditors' || s === 'edges' || s === 'beacons') {
       const role = s.slice(0, -1);
       nodes.forEach((n, i) => { if (n.role === role) out.add(i); });
     } else {
@@ -67,9 +74,10 @@ export function buildRun(sc: Scenario): BuiltRun {
       nodes.push({ name: `${prefix}${i}`, role, region: regions[r] });
     }
   };
-  addRole('validator', 'v', topo.validators * topo.auditor_groups * topo.validator_groups_per_auditor);
-  addRole('auditor', 'a', topo.auditors * topo.auditor_groups);
+  addRole('validator', 'v', topo.validators * topo.auditor_groups * topo.validator_groups_per_auditor + topo.standby_validators);
+  addRole('auditor', 'a', topo.auditors * topo.auditor_groups + topo.standby_auditors);
   addRole('edge', 'e', topo.edges);
+  addRole('beacon', 'r', topo.beacons);
   const n = nodes.length;
   const names = nodes.map((x) => x.name);
 
@@ -125,20 +133,61 @@ export function buildRun(sc: Scenario): BuiltRun {
   };
   const shortfall = sc.sabotage.quorum_shortfall;
   const range = (from: number, count: number) => Int32Array.from({ length: count }, (_, k) => from + k);
+  const nVAll = VG * nV + topo.standby_validators;
   const vGroups = Array.from({ length: VG }, (_, g) => range(g * nV, nV));
-  const aGroups = Array.from({ length: AG }, (_, g) => range(VG * nV + g * nA, nA));
-  const groupsByV: TableGroups[] = vGroups.map((V, g) => {
-    const A = aGroups[Math.floor(g / topo.validator_groups_per_auditor)];
-    return {
-      validators: V, auditors: A, members: Int32Array.from([...V, ...A]),
-      weightsV: Array.from(V, (i) => validatorComprehensiveStake(stakeOf(i)) + 1),
-      weightsA: Array.from(A, (i) => auditorWeight.get(i)!),
-      thresholdV: quorum(V.length, shortfall), thresholdA: quorum(A.length, shortfall),
-      forkV: forks(V), forkA: forks(A),
-    };
+  const aGroups = Array.from({ length: AG }, (_, g) => range(nVAll + g * nA, nA));
+  const validatorPool = Array.from(range(0, nVAll));
+  const weightV = (i: number) => validatorComprehensiveStake(stakeOf(i)) + 1;
+  const weightA = (i: number) => auditorWeight.get(i)!;
+
+  // Elections over the run (PROTOCOL.md §7): each cluster's rounds, computed from the seed.
+  const lastClock = Math.floor(sc.duration_us / sc.protocol.clock_interval_us);
+  const rounds = electionSchedule({
+    sc, vGroups, aGroups, validatorPool, auditorPool: allAuditors, lastClock,
+    weight: (i) => (nodes[i].role === 'validator' ? weightV(i) - 1 : weightA(i) - 1) || 1,
+  });
+  const el = sc.elections;
+  const leaders = (ids: Int32Array, weight: (i: number) => number, joined: ReadonlyMap<number, number>, round: number) => {
+    const pool = leaderPool(Array.from(ids, (id) => ({
+      id, joinedRound: joined.get(id)!, credit: stakeOf(id).credit, genesis: joined.get(id) === 0,
+    })), round, el.leader_election_rounds, el.leader_min_credit);
+    const ids2 = Int32Array.from(pool.high.length > 0 ? pool.high : pool.low);
+    return { ids: ids2, weights: Array.from(ids2, weight) };
+  };
+  const union = (a: Int32Array, b: Int32Array) => Int32Array.from(new Set([...a, ...b])).sort();
+  const epochs: Epoch[][] = Array.from({ length: VG }, (_, g) => {
+    const c = Math.floor(g / topo.validator_groups_per_auditor);
+    const k = g % topo.validator_groups_per_auditor;
+    const list: Epoch[] = [];
+    for (const r of rounds[c]) {
+      const V = r.validators[k];
+      const A = r.auditors;
+      const lv = leaders(V, weightV, r.joined, r.round);
+      const la = leaders(A, weightA, r.joined, r.round);
+      const seat = new Map<number, number>();
+      for (const id of V) seat.set(id, SEAT_V);
+      for (const id of A) seat.set(id, SEAT_A);
+      list.push({
+        vgroup: g, round: r.round, elected_clock: r.elected_clock, start_clock: r.start_clock,
+        validators: V, auditors: A, members: Int32Array.from([...V, ...A]),
+        weightsV: Array.from(V, weightV), weightsA: Array.from(A, weightA),
+        thresholdV: quorum(V.length, shortfall), thresholdA: quorum(A.length, shortfall),
+        forkV: forks(V), forkA: forks(A),
+        leadersV: lv.ids, leaderWeightsV: lv.weights, leadersA: la.ids, leaderWeightsA: la.weights,
+        seat, hearV: null, hearA: null, next: null, leaderMemo: new Map(),
+      });
+    }
+    for (let i = 0; i + 1 < list.length; i++) {
+      const cur = list[i] as { -readonly [K in keyof Epoch]: Epoch[K] };
+      const nxt = list[i + 1];
+      cur.next = nxt;
+      cur.hearV = union(cur.validators, nxt.validators);
+      cur.hearA = union(cur.auditors, nxt.auditors);
+    }
+    return list;
   });
   const T = topo.tables;
-  const groups: TableGroups[] = Array.from({ length: T }, (_, t) => groupsByV[Math.floor((t * VG) / T)]);
+  const vgroupOf = Int32Array.from({ length: T }, (_, t) => Math.floor((t * VG) / T));
 
   // Accounts to tables: a 32-bit hash of the account's address, mod the table count (§4.1).
   const A_N = sc.workload.accounts;
@@ -183,15 +232,28 @@ export function buildRun(sc: Scenario): BuiltRun {
       metrics.onTxSubmit();
       checks.onSubmit(tx, now);
     },
+    onStateSync: (node, table, committed, now, bytes) => {
+      metrics.onStateSync(node, table, now, bytes);
+      checks.onStateSync(node, table, committed, now);
+    },
   };
   const signer = createSigner(sc.crypto, `${sc.seed}`);
-  const ctx = new ChainContext(sc, names, groups, map, [...byz], crashLeader, drops, signer, txs, observer);
+  const ctx = new ChainContext(sc, names, epochs, vgroupOf, map, [...byz], crashLeader, drops, signer, txs, observer,
+    validatorPool, allAuditors);
 
   let edgeIndex = 0;
+  const rec = Int32Array.from(nodes.map((x, i) => (x.role === 'beacon' ? i : -1)).filter((i) => i >= 0));
+  const audience = Int32Array.from(nodes.map((x, i) => (x.role === 'beacon' ? -1 : i)).filter((i) => i >= 0));
   nodes.forEach((x, i) => {
     const hw = sc.hardware[x.role];
-    const spec = { name: x.name, cores: hw.cores, upload_bps: hw.upload_bps, download_bps: hw.download_bps };
-    if (x.role === 'edge') {
+    const spec = {
+      name: x.name, cores: hw.cores, upload_bps: hw.upload_bps, download_bps: hw.download_bps,
+      // With REC nodes, only they read the slot boundary; everyone else follows their certificates.
+      ticks: rec.length === 0 || x.role === 'beacon',
+    };
+    if (x.role === 'beacon') {
+      sim.addNode(spec, new BeaconNode(ctx, i, rec, audience));
+    } else if (x.role === 'edge') {
       const stream = new Stream(streamSeed(sc.seed, 'node', i, 'workload'));
       sim.addNode(spec, new EdgeNode(ctx, i, edgeIndex++, topo.edges, stream));
     } else {
@@ -202,5 +264,5 @@ export function buildRun(sc: Scenario): BuiltRun {
     if (f.kind !== 'crash') continue;
     for (const i of resolveSelectors(f.nodes, nodes)) sim.scheduleCrash(i, f.at_us, f.until_us);
   }
-  return { sc, sim, ctx, nodes, honest, checks, metrics, txs };
+  return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds };
 }

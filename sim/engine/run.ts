@@ -11,7 +11,7 @@ import type { ProgressFn } from './sim.js';
 import { SIM_VERSION } from './version.js';
 import { MSG, MSG_NAMES } from '../protocol/messages.js';
 import { latencyStats, round3 } from '../metrics/collector.js';
-import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats } from '../report/types.js';
+import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats } from '../report/types.js';
 
 export interface WallHooks {
   now_ms: () => number;
@@ -21,6 +21,8 @@ export interface WallHooks {
 export interface RunOptions {
   progress?: ProgressFn;
   wall?: WallHooks;
+  /** Called once the run is built, before it starts (tests and viewers attach observers here). */
+  attach?: (built: BuiltRun) => void;
 }
 
 export interface RunResult {
@@ -34,6 +36,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const t0 = wall ? wall.now_ms() : 0;
   let peak = wall ? wall.rss_bytes() : 0;
   const built = buildRun(sc);
+  opts.attach?.(built);
   const { sim } = built;
   sim.start();
   const progress: ProgressFn = (now, events) => {
@@ -102,11 +105,42 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
     nodes,
     messages,
     violations: b.checks.violations,
+    elections: electionStats(b),
     wall: {
       wall_s: round3(wall_s),
       events_per_wall_s: wall_s > 0 ? Math.round(sim.events / wall_s) : 0,
       sim_s_per_wall_s: wall_s > 0 ? round3(end / 1e6 / wall_s) : 0,
       peak_rss_bytes: peak_rss_bytes,
     },
+  };
+}
+
+function electionStats(b: BuiltRun): ElectionStats {
+  const ci = b.sc.protocol.clock_interval_us;
+  const rounds: ElectionStats['rounds'] = [];
+  const name = (i: number) => b.nodes[i].name;
+  for (const list of b.rounds) {
+    for (let r = 1; r < list.length; r++) {
+      const prev = new Set([...list[r - 1].auditors, ...list[r - 1].validators.flatMap((v) => [...v])]);
+      const cur = new Set([...list[r].auditors, ...list[r].validators.flatMap((v) => [...v])]);
+      rounds.push({
+        cluster: list[r].cluster, round: r,
+        elected_s: round3((list[r].elected_clock * ci) / 1e6), start_s: round3((list[r].start_clock * ci) / 1e6),
+        joined: [...cur].filter((i) => !prev.has(i)).sort((x, y) => x - y).map(name),
+        left: [...prev].filter((i) => !cur.has(i)).sort((x, y) => x - y).map(name),
+      });
+    }
+  }
+  const syncs = b.metrics.stateSyncs;
+  let waitMax = 0;
+  for (const s of syncs) {
+    const d = b.ctx.duties[s.node].filter((x) => x.join && x.table === s.table && x.clock * ci <= s.at_us);
+    if (d.length > 0) waitMax = Math.max(waitMax, s.at_us - d[d.length - 1].clock * ci);
+  }
+  return {
+    rounds,
+    state_syncs: syncs.length,
+    state_sync_bytes: syncs.reduce((n, s) => n + s.bytes, 0),
+    state_sync_s_max: round3(waitMax / 1e6),
   };
 }

@@ -42,6 +42,11 @@ export interface NodeSpec {
   cores: number;
   upload_bps: number;
   download_bps: number;
+  /**
+   * Whether the node reads the beacon clock locally at each slot boundary (every node with an
+   * ideal clock; only the REC nodes when REC nodes certify the clock). Default true.
+   */
+  ticks?: boolean;
 }
 
 export interface NetParams {
@@ -169,7 +174,7 @@ export class Simulation {
 
   start(): void {
     for (const n of this.nodes) {
-      this.schedule(this.params.clock_interval_us, n.self, n.self, EV.CLOCK, 1, 0, null);
+      if (n.spec.ticks !== false) this.schedule(this.params.clock_interval_us, n.self, n.self, EV.CLOCK, 1, 0, null);
       this.runHandler(n, -1, (env) => n.logic.onStart(env));
     }
   }
@@ -201,6 +206,11 @@ export class Simulation {
 
   counters(i: number): NodeCounters {
     return this.nodes[i].counters;
+  }
+
+  /** Node `i`'s program (read-only inspection: tests, the visualizer's node inspector). */
+  logicOf(i: number): NodeLogic {
+    return this.nodes[i].logic;
   }
 
   isAlive(i: number): boolean {
@@ -274,7 +284,7 @@ export class Simulation {
         // Clock ticks resume at the next tick boundary.
         const ci = this.params.clock_interval_us;
         const next = Math.floor(now / ci) + 1;
-        this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
+        if (n.spec.ticks !== false) this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
         this.notifyPeers(n, EV.PEER_UP, this.lookahead_us);
         this.runHandler(n, -1, (env) => n.logic.onRestart(env));
         return;

@@ -39,6 +39,13 @@ export class MetricsCollector {
     return this.map.tableOf[this.txs.sender[id]] === this.map.tableOf[this.txs.receiver[id]];
   }
 
+  /** State syncs of newly elected members: node, table, when installed, bytes. */
+  readonly stateSyncs: { node: number; table: number; at_us: number; bytes: number }[] = [];
+
+  onStateSync(node: number, table: number, at_us: number, bytes: number): void {
+    this.stateSyncs.push({ node, table, at_us, bytes });
+  }
+
   onTxSubmit(): void {
     this.submitted++;
   }

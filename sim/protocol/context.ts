@@ -18,6 +18,8 @@ export interface Observer {
   onView(node: number, table: number, view: number, now_us: number): void;
   onPoolReject(node: number, tx: number, reason: number): void;
   onTxSubmit(tx: number, now_us: number): void;
+  /** A new member installed a table's state as of `committed` (its commits continue from there). */
+  onStateSync(node: number, table: number, committed: Block, now_us: number, bytes: number): void;
 }
 
 export interface TableGroups {
@@ -31,6 +33,45 @@ export interface TableGroups {
   /** Byzantine equivocation: per fork (0, 1), the byzantine members plus half of the honest ones. */
   readonly forkV: [Int32Array, Int32Array];
   readonly forkA: [Int32Array, Int32Array];
+}
+
+/** Seat of a node in an epoch: none, validator group, auditor group. */
+export const SEAT_NONE = 0;
+export const SEAT_V = 1;
+export const SEAT_A = 2;
+
+/**
+ * One round of a validator group and its auditor group, as the tables of that validator group see
+ * it (PROTOCOL.md §7.4): active from `start_clock` until the next round's start.
+ */
+export interface Epoch extends TableGroups {
+  readonly vgroup: number;
+  readonly round: number;
+  readonly elected_clock: number;
+  readonly start_clock: number;
+  /** Who may lead (§8.2): the high-priority pool, or the low one when it is empty; with weights. */
+  readonly leadersV: Int32Array;
+  readonly leaderWeightsV: readonly number[];
+  readonly leadersA: Int32Array;
+  readonly leaderWeightsA: readonly number[];
+  /** Seat of each member (SEAT_V or SEAT_A). */
+  readonly seat: ReadonlyMap<number, number>;
+  /**
+   * Who hears the tables' traffic once the next round is elected: this round's members plus the
+   * incoming ones, so new members follow the chain while they sync. Null without a next round.
+   */
+  readonly hearV: Int32Array | null;
+  readonly hearA: Int32Array | null;
+  readonly next: Epoch | null;
+  /** Leaders by view, memoized. */
+  readonly leaderMemo: Map<number, number>;
+}
+
+/** A change of a node's duties at a beacon clock: start syncing a table, or leave it. */
+export interface DutyChange {
+  readonly clock: number;
+  readonly table: number;
+  readonly join: boolean;
 }
 
 /** A window in which the first copy of receipts from one table to another is lost. */
@@ -57,14 +98,12 @@ export class ChainContext {
   readonly isAuditor: Uint8Array;
   readonly byzantine: Uint8Array;
   readonly rules: LedgerRules;
-  /** Every distinct group (validator and auditor groups), for broadcasts to all tables. */
-  readonly allGroups: Int32Array[];
-  /** Tables each node serves, ascending. */
+  /** Tables each node serves at genesis, ascending. */
   readonly tablesOf: number[][];
-  private readonly serving: Set<number>[];
+  /** Per node: when it starts syncing a table (elected) and when it leaves one, by clock. */
+  readonly duties: DutyChange[][];
   /** Receivers by table with the workload's popularity, shared by all clients. */
   readonly receivers: ReceiverSpace;
-  private readonly leaderMemo = new Map<number, number>();
   /**
    * Verification outcomes of immutable objects (a transaction's signature, a certificate's
    * shares, a proposal's signature), computed once per run. Verification is a pure function of
@@ -73,11 +112,16 @@ export class ChainContext {
    */
   private txSig = new Uint8Array(1024);
   private readonly objectSig = new WeakMap<object, boolean>();
+  /** Distinct auditor groups' epoch lists (by the first validator group under each). */
+  private readonly auditorEpochs: Epoch[][];
 
   constructor(
     readonly sc: Scenario,
     readonly names: readonly string[],
-    readonly groups: readonly TableGroups[],
+    /** Each validator group's rounds, genesis first. */
+    readonly epochs: readonly Epoch[][],
+    /** The validator group owning each table. */
+    readonly vgroupOf: Int32Array,
     readonly map: AccountMap,
     byzantineNodes: readonly number[],
     readonly crashLeaderFaults: readonly CrashAsLeader[],
@@ -85,66 +129,87 @@ export class ChainContext {
     readonly signer: Signer,
     readonly txs: TxStore,
     readonly observer: Observer,
+    /** Registered validators and auditors (seated or standby). */
+    validatorPool: readonly number[],
+    auditorPool: readonly number[],
   ) {
     const n = names.length;
     this.isValidator = new Uint8Array(n);
     this.isAuditor = new Uint8Array(n);
-    for (const g of groups) {
-      for (const v of g.validators) this.isValidator[v] = 1;
-      for (const a of g.auditors) this.isAuditor[a] = 1;
-    }
-    const seen = new Set<Int32Array>();
-    this.allGroups = [];
+    for (const v of validatorPool) this.isValidator[v] = 1;
+    for (const a of auditorPool) this.isAuditor[a] = 1;
     this.tablesOf = Array.from({ length: n }, () => []);
-    this.serving = Array.from({ length: n }, () => new Set<number>());
-    groups.forEach((g, t) => {
-      for (const grp of [g.validators, g.auditors]) {
-        if (!seen.has(grp)) {
-          seen.add(grp);
-          this.allGroups.push(grp);
-        }
+    this.duties = Array.from({ length: n }, () => []);
+    const T = map.tables;
+    for (let t = 0; t < T; t++) {
+      const list = epochs[vgroupOf[t]];
+      for (const m of list[0].members) this.tablesOf[m].push(t);
+      for (let r = 1; r < list.length; r++) {
+        const prev = list[r - 1];
+        const cur = list[r];
+        // Incoming members start syncing when elected; outgoing ones leave one clock after the
+        // new round starts (the faded round finishes what it had in flight).
+        for (const m of cur.members) if (!prev.seat.has(m)) this.duties[m].push({ clock: cur.elected_clock, table: t, join: true });
+        for (const m of prev.members) if (!cur.seat.has(m)) this.duties[m].push({ clock: cur.start_clock + 1, table: t, join: false });
       }
-      for (const m of g.members) {
-        this.tablesOf[m].push(t);
-        this.serving[m].add(t);
-      }
-    });
+    }
+    for (const d of this.duties) d.sort((x, y) => x.clock - y.clock || x.table - y.table || Number(x.join) - Number(y.join));
+    const VPA = sc.topology.validator_groups_per_auditor;
+    this.auditorEpochs = [];
+    for (let g = 0; g < epochs.length; g += VPA) this.auditorEpochs.push(epochs[g]);
     this.receivers = new ReceiverSpace(map.tableAccounts, sc.workload.popularity);
     this.byzantine = new Uint8Array(n);
     for (const b of byzantineNodes) this.byzantine[b] = 1;
     this.rules = { mint: sc.sabotage.ledger_mint, skipNonceCheck: sc.sabotage.skip_nonce_check };
   }
 
-  validators(table: number): Int32Array {
-    return this.groups[table].validators;
-  }
-  auditors(table: number): Int32Array {
-    return this.groups[table].auditors;
-  }
-  members(table: number): Int32Array {
-    return this.groups[table].members;
-  }
-  forkMembers(table: number, fork: number, group: 'V' | 'A'): Int32Array {
-    const g = this.groups[table];
-    return group === 'V' ? g.forkV[fork] : g.forkA[fork];
-  }
-  thresholdV(table: number): number {
-    return this.groups[table].thresholdV;
-  }
-  thresholdA(table: number): number {
-    return this.groups[table].thresholdA;
+  /** Whether `node` holds a seat for `table` at `clock`, or is elected to one in the next round. */
+  involved(node: number, table: number, clock: number): boolean {
+    const e = this.epoch(table, clock);
+    return e.seat.has(node) || (e.next !== null && e.next.elected_clock <= clock && e.next.seat.has(node));
   }
 
-  serves(node: number, table: number): boolean {
-    return this.serving[node].has(table);
+  /** The round of `table`'s groups active at beacon clock `clock`. */
+  epoch(table: number, clock: number): Epoch {
+    const list = this.epochs[this.vgroupOf[table]];
+    let i = list.length - 1;
+    while (i > 0 && list[i].start_clock > clock) i--;
+    return list[i];
+  }
+
+  /** Who hears `table`'s proposals, certificates and receipts at `clock`: validators. */
+  hearV(table: number, clock: number): Int32Array {
+    const e = this.epoch(table, clock);
+    return e.hearV !== null && e.next!.elected_clock <= clock ? e.hearV : e.validators;
+  }
+
+  /** Who hears `table`'s proposals, certificates and receipts at `clock`: auditors. */
+  hearA(table: number, clock: number): Int32Array {
+    const e = this.epoch(table, clock);
+    return e.hearA !== null && e.next!.elected_clock <= clock ? e.hearA : e.auditors;
+  }
+
+  /** Every group that hears anything at `clock` (each validator group and each auditor group once). */
+  allGroups(clock: number): Int32Array[] {
+    const out: Int32Array[] = [];
+    const pick = (list: readonly Epoch[], v: boolean) => {
+      let i = list.length - 1;
+      while (i > 0 && list[i].start_clock > clock) i--;
+      const e = list[i];
+      const incoming = e.next !== null && e.next.elected_clock <= clock;
+      out.push(v ? (incoming ? e.hearV! : e.validators) : (incoming ? e.hearA! : e.auditors));
+    };
+    for (const list of this.epochs) pick(list, true);
+    for (const list of this.auditorEpochs) pick(list, false);
+    return out;
   }
 
   /**
    * The member of `table`'s groups on duty for `round` (receipt-id state, resends, pulls): a
    * rotation over the members, skipping those this node believes down. -1 when none is up.
    */
-  designated(table: number, round: number, env: Env): number {
-    const m = this.groups[table].members;
+  designated(table: number, round: number, clock: number, env: Env): number {
+    const m = this.epoch(table, clock).members;
     const start = (round + table) % m.length;
     for (let k = 0; k < m.length; k++) {
       const c = m[(start + k) % m.length];
@@ -192,21 +257,22 @@ export class ChainContext {
   }
 
   /**
-   * The leader of `view` (PROTOCOL.md §8.2): odd views from the auditor group, even views from
-   * the validator group; FTS weighted by comprehensive stake + 1, seeded by view and table.
+   * The leader of `view` for a block bound to beacon clock `clock` (PROTOCOL.md §8.2): odd views
+   * from the auditor group, even views from the validator group, of the round active at `clock`;
+   * FTS weighted by comprehensive stake + 1 over the high-priority pool, seeded by view and table.
    * A pure function of its arguments; the memo only saves recomputing it at every node.
    */
-  leaderOf(table: number, view: number): number {
+  leaderOf(table: number, view: number, clock: number): number {
+    const e = this.epoch(table, clock);
     const key = view * 4096 + table;
-    const hit = this.leaderMemo.get(key);
+    const hit = e.leaderMemo.get(key);
     if (hit !== undefined) return hit;
-    const g = this.groups[table];
     const odd = view % 2 === 1;
-    const cands = odd ? g.auditors : g.validators;
-    const weights = odd ? g.weightsA : g.weightsV;
+    const cands = odd ? e.leadersA : e.leadersV;
+    const weights = odd ? e.leaderWeightsA : e.leaderWeightsV;
     const pick = cands[ftsPickOne(weights, draw64(`${this.sc.seed}/leader/${table}/${view}`))];
-    if (this.leaderMemo.size > 100_000) this.leaderMemo.clear();
-    this.leaderMemo.set(key, pick);
+    if (e.leaderMemo.size > 100_000) e.leaderMemo.clear();
+    e.leaderMemo.set(key, pick);
     return pick;
   }
 

@@ -14,6 +14,10 @@ export const MSG = {
   RECEIPT: 7,
   RECEIPT_STATE: 8,
   RECEIPT_PULL: 9,
+  STATE_REQ: 10,
+  STATE_RESP: 11,
+  CLOCK_SHARE: 12,
+  CLOCK_CERT: 13,
 } as const;
 
 export const MSG_NAMES: Record<number, string> = {
@@ -26,6 +30,10 @@ export const MSG_NAMES: Record<number, string> = {
   7: 'receipt',
   8: 'receipt_state',
   9: 'receipt_pull',
+  10: 'state_request',
+  11: 'state_response',
+  12: 'clock_share',
+  13: 'clock_cert',
 };
 
 export const TIMER = {
@@ -34,6 +42,7 @@ export const TIMER = {
   ARRIVAL: 3,
   FLUSH: 4,
   RECEIPT_DUTY: 5,
+  STATE: 6,
 } as const;
 
 export const BLOCK_LIGHT = 0;
@@ -145,6 +154,67 @@ export interface ReceiptPullMsg extends Msg {
   readonly leg: number;
   readonly from: number;
   readonly count: number;
+}
+
+/** A newly elected member asks a current one for a table's state (PROTOCOL.md §7.4). */
+export interface StateReqMsg extends Msg {
+  readonly table: number;
+}
+
+/**
+ * A table's state as of a committed block, for a new member: the ledger, the committed block and
+ * its certificate, the certified blocks above it, and the receipt and transaction queues. Copies,
+ * immutable once sent.
+ */
+export interface TableSnapshot {
+  readonly table: number;
+  readonly balance: Float64Array;
+  readonly nonce: Uint32Array;
+  readonly sendId: Uint32Array;
+  readonly recvId: Uint32Array;
+  readonly confirmId: Uint32Array;
+  readonly rspId: Uint32Array;
+  readonly unitHeight: Uint32Array;
+  readonly committed: Block;
+  /** Blocks above the committed one up to the highest certified, oldest first, with their certificates. */
+  readonly above: readonly Block[];
+  readonly qcs: readonly QC[];
+  readonly highQC: QC;
+  readonly lockedView: number;
+  readonly lockedHeight: number;
+  readonly lockedId: string;
+  /** Queued receipts: [peer, rid, tx] triples, for recv and confirm legs. */
+  readonly recvQ: Int32Array;
+  readonly confirmQ: Int32Array;
+  /** Receipts not yet known applied by their peer: [peer, rid, tx, committed_us, cert]. */
+  readonly outRecv: readonly (readonly [number, number, number, number, string])[];
+  readonly outConfirm: readonly (readonly [number, number, number, number, string])[];
+  readonly peerRecv: Uint32Array;
+  readonly peerSend: Uint32Array;
+  readonly pool: Int32Array;
+}
+
+export interface StateRespMsg extends Msg {
+  readonly table: number;
+  readonly snap: TableSnapshot;
+}
+
+export interface StateTimer extends Timer {
+  readonly table: number;
+  readonly attempt: number;
+}
+
+/** A REC node's signature on the clock block of one 10 s slot (PROTOCOL.md §4.5). */
+export interface ClockShareMsg extends Msg {
+  readonly clock: number;
+  readonly signer: number;
+  readonly sig: Uint8Array;
+}
+
+/** The clock certificate: ≥ 2/3 of the REC group's signatures on one slot's clock block. */
+export interface ClockCertMsg extends Msg {
+  readonly clock: number;
+  readonly signers: Int32Array;
 }
 
 export interface DutyTimer extends Timer {

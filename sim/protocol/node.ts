@@ -7,7 +7,7 @@ import type { Env, Msg, NodeLogic, Timer } from './env.js';
 import {
   MSG, TIMER, type CommitMsg, type PackTimer, type ProposalMsg, type SyncReqMsg, type SyncRespMsg,
   type SyncTimer, type TxBatchMsg, type VoteMsg, type ReceiptMsg, type ReceiptStateMsg,
-  type ReceiptPullMsg, type DutyTimer,
+  type ReceiptPullMsg, type DutyTimer, type StateReqMsg, type StateRespMsg, type StateTimer, type ClockCertMsg,
 } from './messages.js';
 import { TableReplica, type LocalDelivery } from './xbft.js';
 import { TX_NEEDS_CONFIRM, TX_SYSTEM } from './txstore.js';
@@ -16,21 +16,52 @@ import type { ChainContext } from './context.js';
 import { Stream } from '../engine/random.js';
 
 export class ConsensusNode implements NodeLogic {
-  readonly replicas: TableReplica[] = [];
-  private readonly served: TableReplica[] = [];
+  readonly replicas: (TableReplica | undefined)[] = [];
+  private served: TableReplica[] = [];
   private env: Env | null = null;
+  private readonly local: LocalDelivery;
+  /** Next entry of this node's duty changes (elections) to apply. */
+  private dutyNext = 0;
+  /** The latest clock certificate received from the REC group. */
+  private certClock = 0;
 
   constructor(readonly ctx: ChainContext, readonly id: number, tables: readonly number[]) {
     // Receipts and receipt-id state between this node's own tables are handed over directly.
-    const local: LocalDelivery = {
-      receipt: (m) => { if (this.env) this.replicas[m.dst]?.onReceipt(this.env, m); },
+    this.local = {
+      receipt: (m) => { if (this.env && m.src !== m.dst) this.replicas[m.dst]?.onReceipt(this.env, m); },
       state: (m) => { for (const r of this.served) if (r.table !== m.table) r.onReceiptState(m); },
     };
     for (const t of tables) {
-      const r = new TableReplica(ctx, id, t, local);
+      const r = new TableReplica(ctx, id, t, this.local);
       this.replicas[t] = r;
       this.served.push(r);
     }
+  }
+
+  /**
+   * Elections (PROTOCOL.md §7.4): when elected to a cluster this node starts a replica of each of
+   * its tables and syncs their state from a current member; one clock after the round that no
+   * longer has it starts, it drops the replica.
+   */
+  private applyDuties(env: Env, clock: number): void {
+    const list = this.ctx.duties[this.id];
+    let changed = false;
+    while (this.dutyNext < list.length && list[this.dutyNext].clock <= clock) {
+      const d = list[this.dutyNext++];
+      const have = this.replicas[d.table];
+      if (d.join) {
+        if (have) continue;
+        const r = new TableReplica(this.ctx, this.id, d.table, this.local, false);
+        r.clock = clock;
+        this.replicas[d.table] = r;
+        r.requestState(env, 0);
+        changed = true;
+      } else if (have && !this.ctx.involved(this.id, d.table, clock)) {
+        this.replicas[d.table] = undefined;
+        changed = true;
+      }
+    }
+    if (changed) this.served = this.replicas.filter((r): r is TableReplica => r !== undefined);
   }
 
   private armDuties(env: Env): void {
@@ -50,6 +81,7 @@ export class ConsensusNode implements NodeLogic {
   }
 
   onClock(env: Env, clock: number): void {
+    this.applyDuties(env, clock);
     for (const r of this.served) r.onClock(env, clock);
   }
 
@@ -67,7 +99,7 @@ export class ConsensusNode implements NodeLogic {
       env.setTimer(period, d);
       return;
     }
-    const tt = t as PackTimer | SyncTimer;
+    const tt = t as PackTimer | SyncTimer | StateTimer;
     this.replicas[tt.table]?.onTimer(env, tt);
   }
 
@@ -118,6 +150,23 @@ export class ConsensusNode implements NodeLogic {
         this.replicas[m.src]?.onReceiptPull(env, m);
         return;
       }
+      case MSG.CLOCK_CERT: {
+        const m = msg as ClockCertMsg;
+        if (m.clock <= this.certClock) return;
+        this.certClock = m.clock;
+        this.onClock(env, m.clock);
+        return;
+      }
+      case MSG.STATE_REQ: {
+        const m = msg as StateReqMsg;
+        this.replicas[m.table]?.onStateRequest(env, from);
+        return;
+      }
+      case MSG.STATE_RESP: {
+        const m = msg as StateRespMsg;
+        this.replicas[m.table]?.onStateResponse(env, m);
+        return;
+      }
       default:
         return;
     }
@@ -139,6 +188,8 @@ export class EdgeNode implements NodeLogic {
   /** Transfers waiting for the next flush, per sender table. */
   private pending = new Map<number, number[]>();
   private flushArmed = false;
+  /** The beacon clock as this edge last heard it (it picks the auditor round to send to). */
+  private clock = 0;
 
   constructor(
     readonly ctx: ChainContext,
@@ -232,11 +283,20 @@ export class EdgeNode implements NodeLogic {
       kind: MSG.TX_BATCH, bytes: 64 + txs.length * ctx.sc.sizes.tx_bytes, dw: ctx.txs.hashWord(txs[0]),
       table, batch: txs[0], txs, hop: 0,
     };
-    env.broadcast(ctx.auditors(table), batch);
+    env.broadcast(ctx.epoch(table, this.clock).auditors, batch);
   }
 
-  onMessage(): void {}
-  onClock(): void {}
+  onMessage(env: Env, _from: number, msg: Msg): void {
+    if (msg.kind !== MSG.CLOCK_CERT) return;
+    const m = msg as ClockCertMsg;
+    if (m.clock <= this.clock) return;
+    env.charge(this.ctx.sc.costs.verify_aggregate_us);
+    this.clock = m.clock;
+  }
+
+  onClock(_env: Env, clock: number): void {
+    this.clock = clock;
+  }
   onRestart(env: Env): void {
     this.flushArmed = false;
     this.scheduleNext(env, env.now_us);

@@ -103,6 +103,13 @@ export class TxPool {
     }
   }
 
+  /** The pooled tx ids in arrival order (for a state snapshot). */
+  ids(): Int32Array {
+    const out: number[] = [];
+    for (let i = this.head; i < this.order.length; i++) if (this.members.has(this.order[i])) out.push(this.order[i]);
+    return Int32Array.from(out);
+  }
+
   /** Drops txs submitted before `cutoff_us`. Returns how many. */
   expire(cutoff_us: number): number {
     let n = 0;
@@ -166,6 +173,24 @@ export class ReceiptQueue {
    */
   remove(peer: number, rid: number): void {
     if (this.byPeer.get(peer)?.delete(rid)) this.count--;
+  }
+
+  /** Every queued receipt as [peer, rid, tx] triples, by peer then id (for a state snapshot). */
+  entries(): Int32Array {
+    const out: number[] = [];
+    for (const peer of [...this.byPeer.keys()].sort((a, b) => a - b)) {
+      const m = this.byPeer.get(peer)!;
+      for (const rid of [...m.keys()].sort((a, b) => a - b)) out.push(peer, rid, m.get(rid)!);
+    }
+    return Int32Array.from(out);
+  }
+
+  /** Drops every queued receipt at or below what has been applied from each peer. */
+  pruneApplied(applied: (peer: number) => number): void {
+    for (const [peer, m] of this.byPeer) {
+      const upTo = applied(peer);
+      for (const rid of [...m.keys()]) if (rid <= upTo) { m.delete(rid); this.count--; }
+    }
   }
 
   /** Peers with queued receipts, ascending. */

@@ -18,14 +18,15 @@ import {
   MSG, TIMER, BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL, wordOfHex,
   type Block, type QC, type ProposalMsg, type VoteMsg, type CommitMsg, type SyncReqMsg,
   type SyncRespMsg, type TxBatchMsg, type PackTimer, type SyncTimer, type ReceiptMsg,
-  type ReceiptStateMsg, type ReceiptPullMsg,
+  type ReceiptStateMsg, type ReceiptPullMsg, type StateReqMsg, type StateRespMsg, type StateTimer,
+  type TableSnapshot,
 } from './messages.js';
 import {
   TableLedger, StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM,
 } from './ledger.js';
 import { TxPool, ReceiptQueue, POOL_OK, POOL_DUP, type Picks } from './txpool.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
-import type { ChainContext } from './context.js';
+import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
 
 /** Transactions expire from pools after 100 s (PROTOCOL.md §9.2, D TransactionProtocol.md). */
@@ -119,6 +120,12 @@ export class TableReplica {
   private readonly byzantine: boolean;
   /** Byzantine: the tip certificate of each fork. */
   private forkTips: [QC, QC];
+  /**
+   * False for a newly elected member until it has the table's state (PROTOCOL.md §7.4): it then
+   * ignores the table's traffic except receipts, and neither leads nor votes.
+   */
+  synced: boolean;
+  private stateAttempt = -1;
 
   constructor(
     private readonly ctx: ChainContext,
@@ -126,7 +133,10 @@ export class TableReplica {
     readonly table: number,
     /** Hands receipts and receipt-id state to this node's replicas of other tables. */
     private readonly local: LocalDelivery,
+    /** Genesis members start with the genesis state; elected members sync it first. */
+    synced = true,
   ) {
+    this.synced = synced;
     const sc = ctx.sc;
     const T = ctx.map.tables;
     this.ledger = new TableLedger(ctx.map.tableAccounts[table].length, T, sc.workload.genesis_balance);
@@ -157,9 +167,12 @@ export class TableReplica {
   onClock(env: Env, clock: number): void {
     // Verifying the clock block's certificate.
     env.charge(this.ctx.sc.costs.verify_aggregate_us);
+    const before = this.ctx.epoch(this.table, this.clock);
     if (clock > this.clock) this.clock = clock;
     this.pool.expire(env.now_us - TX_EXPIRE_US);
     this.recomputeView(env);
+    // A new round took over in the middle of a view: that view's leader is now from the new round.
+    if (this.ctx.epoch(this.table, this.clock) !== before) this.tryPack(env);
   }
 
   onRestart(env: Env): void {
@@ -173,7 +186,7 @@ export class TableReplica {
   }
 
   onTxBatch(env: Env, m: TxBatchMsg): void {
-    if (this.seenBatches.has(m.batch)) return;
+    if (!this.synced || this.seenBatches.has(m.batch)) return;
     this.seenBatches.add(m.batch);
     // Remember the most recent batches only; an older copy finds its txs in the pool or stale.
     if (this.seenBatches.size > SEEN_BATCHES_MAX) this.seenBatches.delete(this.seenBatches.values().next().value!);
@@ -189,11 +202,11 @@ export class TableReplica {
     }
     // Two auditors, chosen by the batch hash, forward it to the validator group (§9.1).
     if (m.hop === 0 && this.memberA) {
-      const A = ctx.auditors(this.table);
+      const A = ctx.epoch(this.table, this.clock).auditors;
       const k = m.dw % A.length;
       if (A[k] === this.self || A[(k + 1) % A.length] === this.self) {
         const fwd: TxBatchMsg = { ...m, hop: 1 };
-        env.broadcast(ctx.validators(this.table), fwd);
+        env.broadcast(ctx.hearV(this.table, this.clock), fwd);
       }
     }
     // Below the immediate threshold the leader's 50 ms retry timer decides when to pack.
@@ -201,8 +214,11 @@ export class TableReplica {
         this.proposedView !== this.view) this.tryPack(env);
   }
 
-  onTimer(env: Env, t: PackTimer | SyncTimer): void {
-    if (t.kind === TIMER.PACK) {
+  onTimer(env: Env, t: PackTimer | SyncTimer | StateTimer): void {
+    if (t.kind === TIMER.STATE) {
+      const st = t as StateTimer;
+      if (!this.synced && st.attempt === this.stateAttempt) this.requestState(env, st.attempt + 1);
+    } else if (t.kind === TIMER.PACK) {
       if ((t as PackTimer).view === this.view) this.tryPack(env);
     } else if (t.kind === TIMER.SYNC) {
       const st = t as SyncTimer;
@@ -212,10 +228,130 @@ export class TableReplica {
     }
   }
 
+  // ---- state sync for new members (PROTOCOL.md §7.4) -----------------------------------------
+
+  /** Asks a member of the active round for the table's state; retried with the next member. */
+  requestState(env: Env, attempt: number): void {
+    this.stateAttempt = attempt;
+    const members = this.ctx.epoch(this.table, this.clock).members;
+    let peer = -1;
+    for (let k = 0; peer < 0 && k < members.length; k++) {
+      const c = members[(this.self + attempt + k) % members.length];
+      if (c !== this.self && !env.knownDown(c)) peer = c;
+    }
+    if (peer >= 0) {
+      const req: StateReqMsg = {
+        kind: MSG.STATE_REQ, bytes: this.ctx.sc.sizes.sync_request_bytes, dw: (this.table * 131 + attempt) >>> 0,
+        table: this.table,
+      };
+      env.send(peer, req);
+    }
+    const t: StateTimer = { kind: TIMER.STATE, dw: attempt, table: this.table, attempt };
+    env.setTimer(2 * this.ctx.sc.protocol.sync_retry_us, t);
+  }
+
+  onStateRequest(env: Env, from: number): void {
+    if (!this.synced) return;
+    const ctx = this.ctx;
+    const sizes = ctx.sc.sizes;
+    const L = this.ledger;
+    const committed = this.blocks.get(this.committedId)!;
+    const above: Block[] = [];
+    const qcs: QC[] = [];
+    const cq = this.qcs.get(this.committedId);
+    if (cq) qcs.push(cq);
+    let cur = this.blocks.get(this.highQC.blockId);
+    while (cur && cur.height > this.committedHeight) {
+      above.push(cur);
+      const q = this.qcs.get(cur.id);
+      if (q) qcs.push(q);
+      cur = this.blocks.get(cur.parent);
+    }
+    above.reverse();
+    const outbox = (which: Map<number, Map<number, OutboxEntry>>) => {
+      const out: [number, number, number, number, string][] = [];
+      for (const peer of [...which.keys()].sort((a, b) => a - b)) {
+        const m = which.get(peer)!;
+        for (const rid of [...m.keys()].sort((a, b) => a - b)) {
+          const e = m.get(rid)!;
+          out.push([peer, rid, e.tx, e.committed_us, e.cert]);
+        }
+      }
+      return out;
+    };
+    const snap: TableSnapshot = {
+      table: this.table, balance: L.balance.slice(), nonce: L.nonce.slice(), sendId: L.sendId.slice(),
+      recvId: L.recvId.slice(), confirmId: L.confirmId.slice(), rspId: L.rspId.slice(), unitHeight: L.unitHeight.slice(),
+      committed, above, qcs, highQC: this.highQC, lockedView: this.lockedView, lockedHeight: this.lockedHeight,
+      lockedId: this.lockedId, recvQ: this.recvQ.entries(), confirmQ: this.confirmQ.entries(),
+      outRecv: outbox(this.outRecv), outConfirm: outbox(this.outConfirm),
+      peerRecv: this.peerRecv.slice(), peerSend: this.peerSend.slice(), pool: this.pool.ids(),
+    };
+    const receipts = (snap.recvQ.length + snap.confirmQ.length) / 3 + snap.outRecv.length + snap.outConfirm.length;
+    let bytes = L.balance.length * sizes.state_per_account_bytes + 24 * ctx.map.tables + committed.bytes +
+      qcs.length * sizes.qc_bytes + receipts * sizes.receipt_bytes + snap.pool.length * sizes.tx_bytes;
+    for (const b of above) bytes += b.bytes;
+    env.charge((bytes / 1024) * ctx.sc.costs.hash_per_kib_us);
+    const resp: StateRespMsg = {
+      kind: MSG.STATE_RESP, bytes, dw: (committed.idWord ^ Math.imul(this.table + 1, 0x85ebca6b)) >>> 0, table: this.table, snap,
+    };
+    env.send(from, resp);
+  }
+
+  onStateResponse(env: Env, m: StateRespMsg): void {
+    if (this.synced) return;
+    const ctx = this.ctx;
+    const costs = ctx.sc.costs;
+    const s = m.snap;
+    // Hash the state against the committed block and verify its certificate and the ones above.
+    env.charge((m.bytes / 1024) * costs.hash_per_kib_us + s.qcs.length * 2 * costs.verify_aggregate_us +
+      s.pool.length * costs.verify_tx_us);
+    const L = this.ledger;
+    L.balance.set(s.balance);
+    L.nonce.set(s.nonce);
+    L.sendId.set(s.sendId);
+    L.recvId.set(s.recvId);
+    L.confirmId.set(s.confirmId);
+    L.rspId.set(s.rspId);
+    L.unitHeight.set(s.unitHeight);
+    this.blocks.set(s.committed.id, s.committed);
+    for (const b of s.above) this.blocks.set(b.id, b);
+    for (const q of s.qcs) this.qcs.set(q.blockId, q);
+    this.committedHeight = s.committed.height;
+    this.committedId = s.committed.id;
+    this.committedIds.length = 0;
+    this.committedIds.push(s.committed.id);
+    this.highQC = s.highQC;
+    this.lockedView = s.lockedView;
+    this.lockedHeight = s.lockedHeight;
+    this.lockedId = s.lockedId;
+    this.forkTips = [s.highQC, s.highQC];
+    // Never vote again in a view this node may have voted in during an earlier term.
+    this.lastVotedView = Math.max(this.lastVotedView, s.highQC.view);
+    if (s.highQC.clock > this.clock) this.clock = s.highQC.clock;
+    this.recvQ.pruneApplied((peer) => L.recvId[peer]);
+    this.confirmQ.pruneApplied((peer) => L.confirmId[peer]);
+    for (let i = 0; i < s.recvQ.length; i += 3) this.recvQ.add(s.recvQ[i], s.recvQ[i + 1], s.recvQ[i + 2], L.recvId[s.recvQ[i]]);
+    for (let i = 0; i < s.confirmQ.length; i += 3) {
+      this.confirmQ.add(s.confirmQ[i], s.confirmQ[i + 1], s.confirmQ[i + 2], L.confirmId[s.confirmQ[i]]);
+    }
+    for (const [peer, rid, tx, at, cert] of s.outRecv) this.outbox(this.outRecv, peer).set(rid, { tx, committed_us: at, cert });
+    for (const [peer, rid, tx, at, cert] of s.outConfirm) this.outbox(this.outConfirm, peer).set(rid, { tx, committed_us: at, cert });
+    for (let p = 0; p < s.peerRecv.length; p++) {
+      if (s.peerRecv[p] > this.peerRecv[p]) this.peerRecv[p] = s.peerRecv[p];
+      if (s.peerSend[p] > this.peerSend[p]) this.peerSend[p] = s.peerSend[p];
+    }
+    for (const id of s.pool) this.pool.add(id, L, ctx.rules);
+    this.synced = true;
+    ctx.observer.onStateSync(this.self, this.table, s.committed, env.now_us, m.bytes);
+    this.recomputeView(env);
+    this.tryPack(env);
+  }
+
   // ---- views and leaders ---------------------------------------------------------------------
 
   isLeader(view: number): boolean {
-    return this.ctx.leaderOf(this.table, view) === this.self;
+    return this.synced && this.ctx.leaderOf(this.table, view, this.clock) === this.self;
   }
 
   private viewFor(qc: QC, clock: number): number {
@@ -353,11 +489,12 @@ export class TableReplica {
     if (this.rounds.length > 2) this.rounds.shift();
     const msg: ProposalMsg = { kind: MSG.PROPOSAL, bytes, dw: block.idWord, table: this.table, block, justify, sig };
     if (fork < 0) {
-      env.broadcast(ctx.validators(this.table), msg);
-      env.broadcast(ctx.auditors(this.table), msg);
+      env.broadcast(ctx.hearV(this.table, block.clock), msg);
+      env.broadcast(ctx.hearA(this.table, block.clock), msg);
     } else {
-      env.broadcast(ctx.forkMembers(this.table, fork, 'V'), msg);
-      env.broadcast(ctx.forkMembers(this.table, fork, 'A'), msg);
+      const e = ctx.epoch(this.table, block.clock);
+      env.broadcast(e.forkV[fork], msg);
+      env.broadcast(e.forkA[fork], msg);
     }
     // The leader's own vote.
     this.lastVotedView = Math.max(this.lastVotedView, this.view);
@@ -408,17 +545,20 @@ export class TableReplica {
     env.charge((m.bytes / 1024) * costs.hash_per_kib_us);
     if (b.leader === this.self) return;
     // The leader must be the one of that view, and must have signed the block.
-    if (ctx.leaderOf(this.table, b.view) !== b.leader) return;
+    if (!this.synced) return;
+    if (ctx.leaderOf(this.table, b.view, b.clock) !== b.leader) return;
     env.charge(costs.verify_share_us);
     if (!ctx.verifiedOnce(m, () => ctx.signer.verify(b.leader, fromHex(b.id), m.sig))) return;
     if (!this.acceptQC(env, m.justify)) return;
     if (b.parent !== m.justify.blockId || b.height !== m.justify.height + 1) return;
     if (b.clock < m.justify.clock) return;
     if (b.view !== this.viewFor(m.justify, b.clock)) return;
+    // Only members of the round active at the block's clock vote; incoming members follow.
+    const member = ctx.epoch(this.table, b.clock).seat.has(this.self);
     if (this.byzantine) {
       // An equivocating member votes for any well-formed proposal, stale or not.
       this.blocks.set(b.id, b);
-      this.vote(env, b);
+      if (member) this.vote(env, b);
       return;
     }
     // The block binds a clock certificate; a node whose clock lags learns the tick from it.
@@ -481,6 +621,7 @@ export class TableReplica {
       }
     }
     this.blocks.set(b.id, b);
+    if (!member) return;
     this.lastVotedView = b.view;
     this.vote(env, b);
   }
@@ -515,17 +656,18 @@ export class TableReplica {
   }
 
   private countVote(env: Env, round: LeaderRound, voter: number, sig: Uint8Array): void {
-    const ctx = this.ctx;
-    if (ctx.isValidator[voter] === 1) {
+    const e = this.ctx.epoch(this.table, round.block.clock);
+    const seat = e.seat.get(voter);
+    if (seat === SEAT_V) {
       if (round.votedV.has(voter)) return;
       round.votedV.add(voter);
-    } else if (ctx.isAuditor[voter] === 1) {
+    } else if (seat === SEAT_A) {
       if (round.votedA.has(voter)) return;
       round.votedA.add(voter);
     } else return;
     round.signers.push(voter);
     round.sigs.push(sig);
-    if (round.votedV.size >= ctx.thresholdV(this.table) && round.votedA.size >= ctx.thresholdA(this.table)) {
+    if (round.votedV.size >= e.thresholdV && round.votedA.size >= e.thresholdA) {
       round.done = true;
       this.formQC(env, round);
     }
@@ -551,11 +693,12 @@ export class TableReplica {
       fork: round.fork,
     };
     if (round.fork < 0) {
-      env.broadcast(ctx.validators(this.table), msg);
-      env.broadcast(ctx.auditors(this.table), msg);
+      env.broadcast(ctx.hearV(this.table, b.clock), msg);
+      env.broadcast(ctx.hearA(this.table, b.clock), msg);
     } else {
-      env.broadcast(ctx.forkMembers(this.table, round.fork, 'V'), msg);
-      env.broadcast(ctx.forkMembers(this.table, round.fork, 'A'), msg);
+      const e = ctx.epoch(this.table, b.clock);
+      env.broadcast(e.forkV[round.fork], msg);
+      env.broadcast(e.forkA[round.fork], msg);
       this.forkTips[round.fork] = qc;
     }
     this.qcs.set(qc.blockId, qc);
@@ -565,6 +708,7 @@ export class TableReplica {
   // ---- certificates, locks, commits ----------------------------------------------------------
 
   onCommitMsg(env: Env, m: CommitMsg): void {
+    if (!this.synced) return;
     if (this.byzantine && m.fork >= 0 && m.qc.view > this.forkTips[m.fork].view) this.forkTips[m.fork] = m.qc;
     if (this.byzantine && m.fork < 0 && m.qc.view > this.forkTips[0].view) this.forkTips = [m.qc, m.qc];
     this.acceptQC(env, m.qc);
@@ -575,15 +719,17 @@ export class TableReplica {
     if (this.qcs.has(qc.blockId)) return true;
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
+    // Signers must hold seats in the round active at the certified block's clock.
+    const e = ctx.epoch(this.table, qc.clock);
     let nV = 0, nA = 0;
     for (let i = 0; i < qc.signers.length; i++) {
-      const s = qc.signers[i];
-      if (ctx.isValidator[s] === 1) nV++;
-      else if (ctx.isAuditor[s] === 1) nA++;
+      const seat = e.seat.get(qc.signers[i]);
+      if (seat === SEAT_V) nV++;
+      else if (seat === SEAT_A) nA++;
       else return false;
     }
     env.charge(2 * costs.verify_aggregate_us + qc.signers.length * costs.verify_aggregate_per_signer_us);
-    if (nV < ctx.thresholdV(this.table) || nA < ctx.thresholdA(this.table)) return false;
+    if (nV < e.thresholdV || nA < e.thresholdA) return false;
     const sharesOk = ctx.verifiedOnce(qc, () => {
       const msg = fromHex(qc.blockId);
       for (let i = 0; i < qc.signers.length; i++) if (!ctx.signer.verify(qc.signers[i], msg, qc.sigs[i])) return false;
@@ -731,9 +877,10 @@ export class TableReplica {
       dw: (wordOfHex(cert || '0') ^ Math.imul(dst + 1, 0x9e3779b1) ^ rids[0]) >>> 0,
       src: this.table, dst, leg, txs: ids, rids, cert, resend,
     };
-    env.broadcast(ctx.auditors(dst), msg);
-    env.broadcast(ctx.validators(dst), msg);
-    if (ctx.serves(this.self, dst)) this.local.receipt(msg);
+    env.broadcast(ctx.hearA(dst, this.clock), msg);
+    env.broadcast(ctx.hearV(dst, this.clock), msg);
+    // This node's own replica of `dst`, if it has one (a broadcast skips the sender).
+    this.local.receipt(msg);
   }
 
   /** Receipts arriving for this (receiver) table: verify the proof once, queue by receipt id. */
@@ -774,14 +921,15 @@ export class TableReplica {
     const ctx = this.ctx;
     const p = ctx.sc.protocol;
     const period = duty === 0 ? p.receipt_state_us : duty === 1 ? p.receipt_resend_us : p.receipt_pull_us;
-    if (ctx.designated(this.table, Math.floor(env.now_us / period) + duty, env) !== this.self) return;
+    if (!this.synced) return;
+    if (ctx.designated(this.table, Math.floor(env.now_us / period) + duty, this.clock, env) !== this.self) return;
     if (duty === 0) {
       const T = ctx.map.tables;
       const msg: ReceiptStateMsg = {
         kind: MSG.RECEIPT_STATE, bytes: 64 + 8 * T, dw: (this.table * 7919 + this.committedHeight) >>> 0,
         table: this.table, sendId: this.ledger.sendId.slice(), recvId: this.ledger.recvId.slice(),
       };
-      for (const g of ctx.allGroups) env.broadcast(g, msg);
+      for (const g of ctx.allGroups(this.clock)) env.broadcast(g, msg);
       this.local.state(msg);
     } else if (duty === 1) {
       this.resend(env, this.outRecv, LEG_RECV);
@@ -816,7 +964,7 @@ export class TableReplica {
       const applied = this.ledger.recvId[src];
       if (this.peerSend[src] <= applied || src === this.table) continue;
       if (this.recvQ.has(src, applied + 1)) continue;
-      const target = ctx.designated(src, Math.floor(env.now_us / ctx.sc.protocol.receipt_pull_us), env);
+      const target = ctx.designated(src, Math.floor(env.now_us / ctx.sc.protocol.receipt_pull_us), this.clock, env);
       if (target < 0 || target === this.self) continue;
       const msg: ReceiptPullMsg = {
         kind: MSG.RECEIPT_PULL, bytes: ctx.sc.sizes.sync_request_bytes, dw: (src * 65536 + applied) >>> 0,
@@ -865,7 +1013,7 @@ export class TableReplica {
     const prev = this.syncing.get(blockId);
     if (prev !== undefined && prev >= attempt) return;
     this.syncing.set(blockId, attempt);
-    const members = this.ctx.members(this.table);
+    const members = this.ctx.epoch(this.table, this.clock).members;
     let peer = hint >= 0 && hint !== this.self && attempt === 0 ? hint : -1;
     for (let k = 0; peer < 0 && k < members.length; k++) {
       const c = members[(this.self + attempt + k) % members.length];

@@ -70,6 +70,7 @@ const SUMMARY_KEYS = [
   'nodes',
   'messages',
   'violations',
+  'elections',
   'wall',
 ] as const satisfies readonly (keyof Summary)[];
 const LATENCY_KEYS = ['count', 'p50', 'p90', 'p99', 'max'] as const satisfies readonly (keyof LatencyStats)[];

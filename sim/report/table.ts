@@ -298,6 +298,16 @@ export function formatSummaryTable(s: Summary): string {
     ),
   );
 
+  const el = s.elections;
+  if (el && el.rounds.length > 0) {
+    const joined = el.rounds.reduce((n, r) => n + r.joined.length, 0);
+    const left = el.rounds.reduce((n, r) => n + r.left.length, 0);
+    out.push(
+      `elections ${el.rounds.length} rounds: ${joined} joined, ${left} left; ${el.state_syncs} state syncs ` +
+        `(${megabytes(el.state_sync_bytes)} MB, longest ${fixed(el.state_sync_s_max, 2)} s)`,
+    );
+  }
+
   out.push(...violationLines(s.violations));
 
   const w = s.wall;

@@ -69,7 +69,24 @@ export interface Summary {
   nodes: NodeStats[];
   messages: Record<string, number>;
   violations: Violation[];
+  elections: ElectionStats;
   wall: WallStats;
+}
+
+/** Cluster elections in the run (PROTOCOL.md §7): each round after genesis, and the state syncs. */
+export interface ElectionStats {
+  rounds: {
+    cluster: number;
+    round: number;
+    elected_s: number;
+    start_s: number;
+    joined: string[];
+    left: string[];
+  }[];
+  /** New members' table-state syncs completed, their bytes, and the longest wait from election. */
+  state_syncs: number;
+  state_sync_bytes: number;
+  state_sync_s_max: number;
 }
 
 /** One row per second of simulated time (timeseries.csv). */

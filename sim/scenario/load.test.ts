@@ -135,6 +135,11 @@ describe('scenarios/README.md', () => {
     const w = parseScenarioText(`name: x\ntopology: { tables: 8 }\n${workload}`, 'workload.yaml').workload;
     expect(w.schedule.kind).toBe('ramp');
     expect(w.popularity).toEqual({ kind: 'zipf', s: 1.1, scope: 'global' });
+    // And the elections snippet.
+    const el = /```yaml\n(topology: \{ standby[\s\S]*?)```/.exec(readme)![1]!;
+    const e = parseScenarioText(`name: x\n${el}`, 'elections.yaml');
+    expect(e.topology.standby_validators).toBe(6);
+    expect(e.elections.cluster_interval).toBe(6);
   });
 });
 

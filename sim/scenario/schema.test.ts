@@ -38,11 +38,12 @@ describe('defaults', () => {
       },
       topology: {
         tables: 1, auditor_groups: 1, validator_groups_per_auditor: 1, validators: 7, auditors: 7, edges: 1,
-        placement: 'round_robin',
+        beacons: 0, standby_validators: 0, standby_auditors: 0, placement: 'round_robin',
       },
       hardware: {
         validator: { cores: 2, upload_bps: 100_000_000, download_bps: 100_000_000 },
         auditor: { cores: 4, upload_bps: 200_000_000, download_bps: 200_000_000 },
+        beacon: { cores: 4, upload_bps: 200_000_000, download_bps: 200_000_000 },
         edge: { cores: 2, upload_bps: 100_000_000, download_bps: 100_000_000 },
       },
       stake: {
@@ -75,6 +76,11 @@ describe('defaults', () => {
         receipt_min_age_us: 60_000_000,
         receipts_unconfirmed_max: 2048,
       },
+      elections: {
+        cluster_interval: 1080, trigger_interval: 31, clusters_per_trigger: 2, rotation_percent: 8,
+        min_rotation_ratio_percent: 66, max_auditor_group_size: 64, max_validator_group_size: 128,
+        leader_election_rounds: 2, leader_min_credit: 0.1,
+      },
       costs: { ...DEFAULT_COSTS },
       sizes: {
         tx_bytes: 350,
@@ -83,6 +89,7 @@ describe('defaults', () => {
         proposal_header_bytes: 600,
         unit_per_account_bytes: 150,
         receipt_bytes: 1200,
+        state_per_account_bytes: 100,
         sync_request_bytes: 100,
       },
       workload: {
@@ -208,7 +215,7 @@ describe('malformed input', () => {
     [
       'bad selector',
       { name: 'x', byzantine: [{ nodes: ['v0', 'bob'], behavior: 'equivocate' }] },
-      'byzantine[0].nodes[1]: expected a node name like "v3", "a0", "e1" or one of validators, auditors, edges, all, got "bob"',
+      'byzantine[0].nodes[1]: expected a node name like "v3", "a0", "e1" or one of validators, auditors, edges, beacons, all, got "bob"',
     ],
     ['behavior', { name: 'x', byzantine: [{ nodes: ['v0'], behavior: 'lie' }] }, 'byzantine[0].behavior: expected "equivocate", got "lie"'],
     ['bandwidth', { name: 'x', hardware: { edge: { upload: '100MB' } } }, 'hardware.edge.upload: expected a bandwidth like "100Mbps" (at least 1bps), got "100MB"'],

@@ -136,9 +136,9 @@ function attempt(parse: () => number): number | undefined {
   }
 }
 
-const ROLE_WORDS = ['validators', 'auditors', 'edges', 'all'] as const;
-const NODE_SELECTOR_PATTERN = `^(?:[vae](?:0|[1-9][0-9]*)|${ROLE_WORDS.join('|')})$`;
-const NODE_NAME_RE = /^([vae])(0|[1-9][0-9]*)$/;
+const ROLE_WORDS = ['validators', 'auditors', 'edges', 'beacons', 'all'] as const;
+const NODE_SELECTOR_PATTERN = `^(?:[vaer](?:0|[1-9][0-9]*)|${ROLE_WORDS.join('|')})$`;
+const NODE_NAME_RE = /^([vaer])(0|[1-9][0-9]*)$/;
 
 const nodeSelector = () => {
   const e = expecting(`a node name like "v3", "a0", "e1" or one of ${ROLE_WORDS.join(', ')}`);
@@ -257,6 +257,15 @@ const topologySchema = z
     validators: int(1, NODES_PER_ROLE_MAX).default(7).describe('Members per validator group (v0, v1, ... numbered across groups). Mainnet: up to 128.'),
     auditors: int(1, NODES_PER_ROLE_MAX).default(7).describe('Members per auditor group (a0, a1, ... numbered across groups). Mainnet: up to 64.'),
     edges: roleCount('edges', 1),
+    standby_validators: int(0, NODES_PER_ROLE_MAX)
+      .default(0)
+      .describe('Registered validators without a seat at genesis, named after the seated ones; elections draw from them.'),
+    beacons: int(0, 256)
+      .default(0)
+      .describe('REC beacon nodes (r0, r1, ...) that certify the 10 s clock (PROTOCOL.md §4.5); 0: an ideal clock every node reads locally.'),
+    standby_auditors: int(0, NODES_PER_ROLE_MAX)
+      .default(0)
+      .describe('Registered auditors without a seat at genesis, named after the seated ones; elections draw from them.'),
     placement: z
       .enum(['round_robin', 'seeded'])
       .default('round_robin')
@@ -291,6 +300,7 @@ const hardwareSectionSchema = z.strictObject({
   validator: hardwareSchema({ cores: 2, bandwidth: '100Mbps' }).prefault({}),
   auditor: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
   edge: hardwareSchema({ cores: 2, bandwidth: '100Mbps' }).prefault({}),
+  beacon: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
 });
 
 const depositSchema = () => int(0).describe('Deposit in TOP.');
@@ -418,6 +428,7 @@ const sizesSchema = z.strictObject({
   unit_per_account_bytes: byteSize(150, 'Unit bookkeeping per touched account'),
   receipt_bytes: byteSize(1200, 'A receive transaction with its receipt'),
   sync_request_bytes: byteSize(100, 'A block sync request'),
+  state_per_account_bytes: byteSize(100, 'State sync to a new member, per account of the table'),
 }) satisfies z.ZodType<SizeTable>;
 
 const tps = () => num(0).describe('Transactions per simulated second, over all clients.');
@@ -543,6 +554,26 @@ const checksSchema = z
   })
   .transform((c) => ({ liveness_bound_us: c.liveness_bound }));
 
+const electionsSchema = z
+  .strictObject({
+    cluster_interval: int(1)
+      .default(1080)
+      .describe('Clocks between elections of one cluster: 1080 (3 h) as governance set it (MC-4); 60 in churn experiments.'),
+    trigger_interval: int(1).default(31).describe("Clocks between ZEC's election triggers (zone_election_trigger_interval)."),
+    clusters_per_trigger: int(1).default(2).describe('Clusters rotated per trigger at most (max_auditor_rotation_count).'),
+    rotation_percent: int(0, 100).default(8).describe('Members swapped per election: max(1, floor(rotation_percent% × group size)).'),
+    min_rotation_ratio_percent: int(0, 100)
+      .default(66)
+      .describe('A group below its maximum size also rotates members out when the standby pool is at most this share of its size.'),
+    max_auditor_group_size: int(1).default(64).describe('Auditor group size at most; a smaller group grows from the standby pool.'),
+    max_validator_group_size: int(1).default(128).describe('Validator group size at most; a smaller group grows from the standby pool.'),
+    leader_election_rounds: int(0)
+      .default(2)
+      .describe('Members who joined within this many rounds lead only when no other member can (PROTOCOL.md §8.2).'),
+    leader_min_credit: num(0, 1).default(0.1).describe('Non-genesis members with credit at or below this lead only when no other member can.'),
+  })
+  .describe('Cluster elections and rotation (PROTOCOL.md §7); clocks are beacon ticks of protocol.clock_interval.');
+
 // ---------------------------------------------------------------------------------------------
 // The root.
 
@@ -568,6 +599,7 @@ const rootObject = z.strictObject({
   hardware: hardwareSectionSchema.prefault({}),
   stake: stakeSectionSchema.prefault({}),
   protocol: protocolSchema.prefault({}),
+  elections: electionsSchema.prefault({}),
   costs: costsSchema.prefault({}).describe("CPU cost per operation, µs of one core's time."),
   sizes: sizesSchema.prefault({}).describe('Message sizes in bytes.'),
   workload: workloadSchema.prefault({}),
@@ -590,6 +622,7 @@ interface Counts {
   v: number;
   a: number;
   e: number;
+  r: number;
 }
 
 function nameRange(prefix: keyof Counts, counts: Counts): string {
@@ -602,7 +635,7 @@ function unknownNode(name: string, counts: Counts, allowed: readonly (keyof Coun
   if ((ROLE_WORDS as readonly string[]).includes(name)) return null;
   const m = NODE_NAME_RE.exec(name);
   const prefix = m?.[1] as keyof Counts | undefined;
-  const ranges = allowed.map((p) => nameRange(p, counts)).join(', ');
+  const ranges = allowed.filter((p) => counts[p] > 0).map((p) => nameRange(p, counts)).join(', ');
   if (m === null || prefix === undefined || !allowed.includes(prefix)) {
     return `expected a node name (${ranges}), got ${JSON.stringify(name)}`;
   }
@@ -620,8 +653,10 @@ function expand(sel: string, counts: Counts): string[] {
       return names('a');
     case 'edges':
       return names('e');
+    case 'beacons':
+      return names('r');
     case 'all':
-      return [...names('v'), ...names('a'), ...names('e')];
+      return [...names('v'), ...names('a'), ...names('e'), ...names('r')];
     default:
       return [sel];
   }
@@ -650,8 +685,13 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
   }
 
   const vGroups = f.topology.auditor_groups * f.topology.validator_groups_per_auditor;
-  const counts: Counts = { v: f.topology.validators * vGroups, a: f.topology.auditors * f.topology.auditor_groups, e: f.topology.edges };
-  const all: (keyof Counts)[] = ['v', 'a', 'e'];
+  const counts: Counts = {
+    v: f.topology.validators * vGroups + f.topology.standby_validators,
+    a: f.topology.auditors * f.topology.auditor_groups + f.topology.standby_auditors,
+    e: f.topology.edges,
+    r: f.topology.beacons,
+  };
+  const all: (keyof Counts)[] = ['v', 'a', 'e', 'r'];
   const checkNodes = (path: PropertyKey[], nodes: readonly string[]) => {
     nodes.forEach((n, i) => {
       const why = unknownNode(n, counts, all);
@@ -754,6 +794,7 @@ function toScenario(f: Parsed): Scenario {
     hardware: f.hardware,
     stake: f.stake,
     protocol: f.protocol,
+    elections: f.elections,
     costs: f.costs,
     sizes: f.sizes,
     workload,
@@ -829,6 +870,7 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       validator: hardwareToFile(s.hardware.validator),
       auditor: hardwareToFile(s.hardware.auditor),
       edge: hardwareToFile(s.hardware.edge),
+      beacon: hardwareToFile(s.hardware.beacon),
     },
     stake: {
       validator: { ...s.stake.validator },
@@ -856,6 +898,7 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       receipt_min_age: formatDuration(p.receipt_min_age_us),
       receipts_unconfirmed_max: p.receipts_unconfirmed_max,
     },
+    elections: { ...s.elections },
     costs: { ...s.costs },
     sizes: { ...s.sizes },
     workload: {

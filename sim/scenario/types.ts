@@ -7,7 +7,7 @@
 import type { CostTable } from '../crypto/costs.js';
 
 export type CryptoMode = 'real' | 'modeled';
-export type RoleName = 'validator' | 'auditor' | 'edge';
+export type RoleName = 'validator' | 'auditor' | 'edge' | 'beacon';
 
 export interface Hardware {
   cores: number;
@@ -57,6 +57,11 @@ export interface TopologyConfig {
   /** Members per auditor group. */
   auditors: number;
   edges: number;
+  /** REC beacon nodes certifying the clock; 0 means an ideal clock read locally by every node. */
+  beacons: number;
+  /** Registered validators / auditors not seated at genesis (the standby pool elections draw from). */
+  standby_validators: number;
+  standby_auditors: number;
   /** How nodes are spread over regions. */
   placement: 'round_robin' | 'seeded';
 }
@@ -89,6 +94,26 @@ export interface ProtocolConfig {
   receipts_unconfirmed_max: number;
 }
 
+/** Cluster elections (PROTOCOL.md §7): rotation sizes, schedule, leader eligibility. Clocks are beacon ticks. */
+export interface ElectionConfig {
+  /** A cluster rotates when this many clocks passed since its last election (MC-4: 1080, 3 h). */
+  cluster_interval: number;
+  /** ZEC's election timer period in clocks (`zone_election_trigger_interval`). */
+  trigger_interval: number;
+  /** Clusters rotated per trigger at most (`max_auditor_rotation_count`). */
+  clusters_per_trigger: number;
+  /** Members swapped per election: max(1, ⌊rotation_percent% × size⌋). */
+  rotation_percent: number;
+  /** At or below this share of the group size, a small standby pool also rotates members out. */
+  min_rotation_ratio_percent: number;
+  max_auditor_group_size: number;
+  max_validator_group_size: number;
+  /** Members who joined within this many rounds lead only when nobody else can (§8.2). */
+  leader_election_rounds: number;
+  /** Non-genesis members with credit at or below this lead only when nobody else can. */
+  leader_min_credit: number;
+}
+
 export interface SizeTable {
   tx_bytes: number;
   vote_bytes: number;
@@ -97,6 +122,8 @@ export interface SizeTable {
   unit_per_account_bytes: number;
   receipt_bytes: number;
   sync_request_bytes: number;
+  /** State sync for a new member: bytes per account of the table. */
+  state_per_account_bytes: number;
 }
 
 /** How many transfers per second, over time (all clients together). */
@@ -126,7 +153,7 @@ export interface WorkloadConfig {
   system_call_percent: number;
 }
 
-export type NodeSelector = string; // a node name ("v3", "a0", "e1") or a role ("validators", "auditors", "edges", "all")
+export type NodeSelector = string; // a node name ("v3", "a0", "e1", "r0") or a role ("validators", "auditors", "edges", "beacons", "all")
 
 export type FaultSpec =
   | { kind: 'crash'; at_us: number; until_us: number | null; nodes: NodeSelector[] }
@@ -191,6 +218,7 @@ export interface Scenario {
   hardware: Record<RoleName, Hardware>;
   stake: Record<'validator' | 'auditor', StakeInput> & { overrides: Record<string, Partial<StakeInput>> };
   protocol: ProtocolConfig;
+  elections: ElectionConfig;
   costs: CostTable;
   sizes: SizeTable;
   workload: WorkloadConfig;
