@@ -28,7 +28,7 @@ import type { StakeInput } from '../scenario/types.js';
 
 export interface NodeInfo {
   name: string;
-  role: 'validator' | 'auditor' | 'edge' | 'beacon';
+  role: 'validator' | 'auditor' | 'edge' | 'beacon' | 'archive';
   region: string;
 }
 
@@ -49,7 +49,7 @@ export function resolveSelectors(sel: readonly NodeSelector[], nodes: readonly N
   const out = new Set<number>();
   for (const s of sel) {
     if (s === 'all') nodes.forEach((_, i) => out.add(i));
-    else if (s === 'validators' || s === 'auditors' || s === 'edges' || s === 'beacons') {
+    else if (s === 'validators' || s === 'auditors' || s === 'edges' || s === 'beacons' || s === 'archives') {
       const role = s.slice(0, -1);
       nodes.forEach((n, i) => { if (n.role === role) out.add(i); });
     } else {
@@ -78,6 +78,7 @@ export function buildRun(sc: Scenario): BuiltRun {
   addRole('auditor', 'a', topo.auditors * topo.auditor_groups + topo.standby_auditors);
   addRole('edge', 'e', topo.edges);
   addRole('beacon', 'r', topo.beacons);
+  addRole('archive', 'h', topo.archives);
   const n = nodes.length;
   const names = nodes.map((x) => x.name);
 
@@ -238,8 +239,9 @@ export function buildRun(sc: Scenario): BuiltRun {
     },
   };
   const signer = createSigner(sc.crypto, `${sc.seed}`);
+  const archives = Int32Array.from(nodes.map((x, i) => (x.role === 'archive' ? i : -1)).filter((i) => i >= 0));
   const ctx = new ChainContext(sc, names, epochs, vgroupOf, map, [...byz], crashLeader, drops, signer, txs, observer,
-    validatorPool, allAuditors);
+    validatorPool, allAuditors, archives);
 
   let edgeIndex = 0;
   const rec = Int32Array.from(nodes.map((x, i) => (x.role === 'beacon' ? i : -1)).filter((i) => i >= 0));
@@ -253,6 +255,8 @@ export function buildRun(sc: Scenario): BuiltRun {
     };
     if (x.role === 'beacon') {
       sim.addNode(spec, new BeaconNode(ctx, i, rec, audience));
+    } else if (x.role === 'archive') {
+      sim.addNode(spec, new ConsensusNode(ctx, i, Array.from({ length: T }, (_, t) => t)));
     } else if (x.role === 'edge') {
       const stream = new Stream(streamSeed(sc.seed, 'node', i, 'workload'));
       sim.addNode(spec, new EdgeNode(ctx, i, edgeIndex++, topo.edges, stream));

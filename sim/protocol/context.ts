@@ -132,6 +132,8 @@ export class ChainContext {
     /** Registered validators and auditors (seated or standby). */
     validatorPool: readonly number[],
     auditorPool: readonly number[],
+    /** Archive nodes: they hear every table's proposals and certificates and never vote (MC-10). */
+    readonly archives: Int32Array = new Int32Array(0),
   ) {
     const n = names.length;
     this.isValidator = new Uint8Array(n);

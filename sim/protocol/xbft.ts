@@ -491,6 +491,7 @@ export class TableReplica {
     if (fork < 0) {
       env.broadcast(ctx.hearV(this.table, block.clock), msg);
       env.broadcast(ctx.hearA(this.table, block.clock), msg);
+      if (ctx.archives.length > 0) env.broadcast(ctx.archives, msg);
     } else {
       const e = ctx.epoch(this.table, block.clock);
       env.broadcast(e.forkV[fork], msg);
@@ -695,6 +696,7 @@ export class TableReplica {
     if (round.fork < 0) {
       env.broadcast(ctx.hearV(this.table, b.clock), msg);
       env.broadcast(ctx.hearA(this.table, b.clock), msg);
+      if (ctx.archives.length > 0) env.broadcast(ctx.archives, msg);
     } else {
       const e = ctx.epoch(this.table, b.clock);
       env.broadcast(e.forkV[round.fork], msg);

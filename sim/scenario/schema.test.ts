@@ -38,12 +38,13 @@ describe('defaults', () => {
       },
       topology: {
         tables: 1, auditor_groups: 1, validator_groups_per_auditor: 1, validators: 7, auditors: 7, edges: 1,
-        beacons: 0, standby_validators: 0, standby_auditors: 0, placement: 'round_robin',
+        beacons: 0, archives: 0, standby_validators: 0, standby_auditors: 0, placement: 'round_robin',
       },
       hardware: {
         validator: { cores: 2, upload_bps: 100_000_000, download_bps: 100_000_000 },
         auditor: { cores: 4, upload_bps: 200_000_000, download_bps: 200_000_000 },
         beacon: { cores: 4, upload_bps: 200_000_000, download_bps: 200_000_000 },
+        archive: { cores: 4, upload_bps: 200_000_000, download_bps: 200_000_000 },
         edge: { cores: 2, upload_bps: 100_000_000, download_bps: 100_000_000 },
       },
       stake: {
@@ -215,7 +216,7 @@ describe('malformed input', () => {
     [
       'bad selector',
       { name: 'x', byzantine: [{ nodes: ['v0', 'bob'], behavior: 'equivocate' }] },
-      'byzantine[0].nodes[1]: expected a node name like "v3", "a0", "e1" or one of validators, auditors, edges, beacons, all, got "bob"',
+      'byzantine[0].nodes[1]: expected a node name like "v3", "a0", "e1" or one of validators, auditors, edges, beacons, archives, all, got "bob"',
     ],
     ['behavior', { name: 'x', byzantine: [{ nodes: ['v0'], behavior: 'lie' }] }, 'byzantine[0].behavior: expected "equivocate", got "lie"'],
     ['bandwidth', { name: 'x', hardware: { edge: { upload: '100MB' } } }, 'hardware.edge.upload: expected a bandwidth like "100Mbps" (at least 1bps), got "100MB"'],

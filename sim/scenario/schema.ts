@@ -136,9 +136,9 @@ function attempt(parse: () => number): number | undefined {
   }
 }
 
-const ROLE_WORDS = ['validators', 'auditors', 'edges', 'beacons', 'all'] as const;
-const NODE_SELECTOR_PATTERN = `^(?:[vaer](?:0|[1-9][0-9]*)|${ROLE_WORDS.join('|')})$`;
-const NODE_NAME_RE = /^([vaer])(0|[1-9][0-9]*)$/;
+const ROLE_WORDS = ['validators', 'auditors', 'edges', 'beacons', 'archives', 'all'] as const;
+const NODE_SELECTOR_PATTERN = `^(?:[vaerh](?:0|[1-9][0-9]*)|${ROLE_WORDS.join('|')})$`;
+const NODE_NAME_RE = /^([vaerh])(0|[1-9][0-9]*)$/;
 
 const nodeSelector = () => {
   const e = expecting(`a node name like "v3", "a0", "e1" or one of ${ROLE_WORDS.join(', ')}`);
@@ -263,6 +263,9 @@ const topologySchema = z
     beacons: int(0, 256)
       .default(0)
       .describe('REC beacon nodes (r0, r1, ...) that certify the 10 s clock (PROTOCOL.md §4.5); 0: an ideal clock every node reads locally.'),
+    archives: int(0, NODES_PER_ROLE_MAX)
+      .default(0)
+      .describe('Archive nodes (h0, h1, ...) that follow every table\'s blocks and hold all state without voting (MC-10).'),
     standby_auditors: int(0, NODES_PER_ROLE_MAX)
       .default(0)
       .describe('Registered auditors without a seat at genesis, named after the seated ones; elections draw from them.'),
@@ -301,6 +304,7 @@ const hardwareSectionSchema = z.strictObject({
   auditor: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
   edge: hardwareSchema({ cores: 2, bandwidth: '100Mbps' }).prefault({}),
   beacon: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
+  archive: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
 });
 
 const depositSchema = () => int(0).describe('Deposit in TOP.');
@@ -623,6 +627,7 @@ interface Counts {
   a: number;
   e: number;
   r: number;
+  h: number;
 }
 
 function nameRange(prefix: keyof Counts, counts: Counts): string {
@@ -655,8 +660,10 @@ function expand(sel: string, counts: Counts): string[] {
       return names('e');
     case 'beacons':
       return names('r');
+    case 'archives':
+      return names('h');
     case 'all':
-      return [...names('v'), ...names('a'), ...names('e'), ...names('r')];
+      return [...names('v'), ...names('a'), ...names('e'), ...names('r'), ...names('h')];
     default:
       return [sel];
   }
@@ -690,8 +697,9 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
     a: f.topology.auditors * f.topology.auditor_groups + f.topology.standby_auditors,
     e: f.topology.edges,
     r: f.topology.beacons,
+    h: f.topology.archives,
   };
-  const all: (keyof Counts)[] = ['v', 'a', 'e', 'r'];
+  const all: (keyof Counts)[] = ['v', 'a', 'e', 'r', 'h'];
   const checkNodes = (path: PropertyKey[], nodes: readonly string[]) => {
     nodes.forEach((n, i) => {
       const why = unknownNode(n, counts, all);
@@ -871,6 +879,7 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       auditor: hardwareToFile(s.hardware.auditor),
       edge: hardwareToFile(s.hardware.edge),
       beacon: hardwareToFile(s.hardware.beacon),
+      archive: hardwareToFile(s.hardware.archive),
     },
     stake: {
       validator: { ...s.stake.validator },

@@ -7,7 +7,7 @@
 import type { CostTable } from '../crypto/costs.js';
 
 export type CryptoMode = 'real' | 'modeled';
-export type RoleName = 'validator' | 'auditor' | 'edge' | 'beacon';
+export type RoleName = 'validator' | 'auditor' | 'edge' | 'beacon' | 'archive';
 
 export interface Hardware {
   cores: number;
@@ -59,6 +59,8 @@ export interface TopologyConfig {
   edges: number;
   /** REC beacon nodes certifying the clock; 0 means an ideal clock read locally by every node. */
   beacons: number;
+  /** Archive nodes: follow every table's chain without voting. */
+  archives: number;
   /** Registered validators / auditors not seated at genesis (the standby pool elections draw from). */
   standby_validators: number;
   standby_auditors: number;
@@ -153,7 +155,7 @@ export interface WorkloadConfig {
   system_call_percent: number;
 }
 
-export type NodeSelector = string; // a node name ("v3", "a0", "e1", "r0") or a role ("validators", "auditors", "edges", "beacons", "all")
+export type NodeSelector = string; // a node name ("v3", "a0", "e1", "r0", "h0") or a role ("validators", "auditors", "edges", "beacons", "archives", "all")
 
 export type FaultSpec =
   | { kind: 'crash'; at_us: number; until_us: number | null; nodes: NodeSelector[] }
