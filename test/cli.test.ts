@@ -106,6 +106,10 @@ describe('CLI', () => {
       expect(main(['validate', join(ROOT, 'scenarios', f)], c.io), f).toBe(0);
       expect(c.out()).toMatch(/^ok: /);
     }
+    // Node counts are per group times groups, plus standby, REC and archive nodes.
+    const c = capture();
+    expect(main(['validate', join(ROOT, 'scenarios', 'top-mainnet.yaml')], c.io)).toBe(0);
+    expect(c.out()).toContain('64 tables, 680 nodes (512 validators, 128 auditors, 8 edges, 32 REC beacons)');
   });
 
   it('as a process: `npm run sim -- validate` on a malformed file exits 2 with a path-naming line', () => {

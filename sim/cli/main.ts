@@ -123,10 +123,21 @@ function cmdRun(p: Parsed, io: Io): number {
 function cmdValidate(p: Parsed, io: Io): number {
   const file = onePositional(p, 'scenario file');
   const sc = loadScenario(file);
-  const nodes = sc.topology.validators + sc.topology.auditors + sc.topology.edges;
+  const t = sc.topology;
+  const vGroups = t.auditor_groups * t.validator_groups_per_auditor;
+  const counts: [number, string][] = [
+    [vGroups * t.validators + t.standby_validators, 'validators'],
+    [t.auditor_groups * t.auditors + t.standby_auditors, 'auditors'],
+    [t.edges, 'edges'],
+    [t.beacons, 'REC beacons'],
+    [t.archives, 'archives'],
+  ];
+  const nodes = counts.reduce((n, [c]) => n + c, 0);
+  const parts = counts.filter(([c]) => c > 0).map(([c, what]) => `${c} ${what}`).join(', ');
+  const standby = t.standby_validators + t.standby_auditors;
   io.stdout.write(
-    `ok: ${file}: scenario "${sc.name}", ${nodes} nodes (${sc.topology.validators} validators, ` +
-    `${sc.topology.auditors} auditors, ${sc.topology.edges} edges), ${sc.faults.length} faults, ` +
+    `ok: ${file}: scenario "${sc.name}", ${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}` +
+    `${standby > 0 ? `; ${standby} on standby` : ''}), ${sc.faults.length} faults, ` +
     `${sc.duration_us / 1e6} s simulated\n`,
   );
   return 0;
