@@ -88,6 +88,20 @@ export interface CrashAsLeader {
   until_us: number | null;
 }
 
+/** The round of a list (genesis first) active at `clock`. */
+function activeAt(list: readonly Epoch[], clock: number): Epoch {
+  let i = list.length - 1;
+  while (i > 0 && list[i].start_clock > clock) i--;
+  return list[i];
+}
+
+/** A round's validators (or auditors), with the next round's once that round is elected. */
+function hearing(e: Epoch, clock: number, validators: boolean): Int32Array {
+  const incoming = e.next !== null && e.next.elected_clock <= clock;
+  if (validators) return incoming ? e.hearV! : e.validators;
+  return incoming ? e.hearA! : e.auditors;
+}
+
 /** ⌊2n/3⌋+1 (PROTOCOL.md §8.3 step 5), less a sabotage shortfall, at least 1. */
 export function quorum(n: number, shortfall = 0): number {
   return Math.max(1, Math.floor((2 * n) / 3) + 1 - shortfall);
@@ -173,37 +187,25 @@ export class ChainContext {
 
   /** The round of `table`'s groups active at beacon clock `clock`. */
   epoch(table: number, clock: number): Epoch {
-    const list = this.epochs[this.vgroupOf[table]];
-    let i = list.length - 1;
-    while (i > 0 && list[i].start_clock > clock) i--;
-    return list[i];
+    return activeAt(this.epochs[this.vgroupOf[table]], clock);
   }
 
   /** Who hears `table`'s proposals, certificates and receipts at `clock`: validators. */
   hearV(table: number, clock: number): Int32Array {
-    const e = this.epoch(table, clock);
-    return e.hearV !== null && e.next!.elected_clock <= clock ? e.hearV : e.validators;
+    return hearing(this.epoch(table, clock), clock, true);
   }
 
   /** Who hears `table`'s proposals, certificates and receipts at `clock`: auditors. */
   hearA(table: number, clock: number): Int32Array {
-    const e = this.epoch(table, clock);
-    return e.hearA !== null && e.next!.elected_clock <= clock ? e.hearA : e.auditors;
+    return hearing(this.epoch(table, clock), clock, false);
   }
 
   /** Every group that hears anything at `clock` (each validator group and each auditor group once). */
   allGroups(clock: number): Int32Array[] {
-    const out: Int32Array[] = [];
-    const pick = (list: readonly Epoch[], v: boolean) => {
-      let i = list.length - 1;
-      while (i > 0 && list[i].start_clock > clock) i--;
-      const e = list[i];
-      const incoming = e.next !== null && e.next.elected_clock <= clock;
-      out.push(v ? (incoming ? e.hearV! : e.validators) : (incoming ? e.hearA! : e.auditors));
-    };
-    for (const list of this.epochs) pick(list, true);
-    for (const list of this.auditorEpochs) pick(list, false);
-    return out;
+    return [
+      ...this.epochs.map((list) => hearing(activeAt(list, clock), clock, true)),
+      ...this.auditorEpochs.map((list) => hearing(activeAt(list, clock), clock, false)),
+    ];
   }
 
   /**

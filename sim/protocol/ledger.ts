@@ -57,6 +57,25 @@ export class TableLedger {
     this.unitHeight = new Uint32Array(accounts);
   }
 
+  /** A copy (a state snapshot for a new member). */
+  clone(): TableLedger {
+    const c = new TableLedger(0, 0, 0);
+    c.assign(this);
+    return c;
+  }
+
+  /** Becomes a copy of `o` (same table, so the same sizes, or an empty ledger from `clone`). */
+  assign(o: TableLedger): void {
+    const self = this as { -readonly [K in keyof TableLedger]: TableLedger[K] };
+    self.balance = o.balance.slice();
+    self.nonce = o.nonce.slice();
+    self.sendId = o.sendId.slice();
+    self.recvId = o.recvId.slice();
+    self.confirmId = o.confirmId.slice();
+    self.rspId = o.rspId.slice();
+    self.unitHeight = o.unitHeight.slice();
+  }
+
   sum(): number {
     let s = 0;
     const b = this.balance;

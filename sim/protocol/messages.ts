@@ -3,6 +3,7 @@
  * Messages are immutable once sent: relays and receivers share them read-only.
  */
 import type { Msg, Timer } from './env.js';
+import type { TableLedger } from './ledger.js';
 
 export const MSG = {
   TX_BATCH: 1,
@@ -168,13 +169,8 @@ export interface StateReqMsg extends Msg {
  */
 export interface TableSnapshot {
   readonly table: number;
-  readonly balance: Float64Array;
-  readonly nonce: Uint32Array;
-  readonly sendId: Uint32Array;
-  readonly recvId: Uint32Array;
-  readonly confirmId: Uint32Array;
-  readonly rspId: Uint32Array;
-  readonly unitHeight: Uint32Array;
+  /** The committed state (a copy). */
+  readonly ledger: TableLedger;
   readonly committed: Block;
   /** Blocks above the committed one up to the highest certified, oldest first, with their certificates. */
   readonly above: readonly Block[];

@@ -280,9 +280,7 @@ export class TableReplica {
       return out;
     };
     const snap: TableSnapshot = {
-      table: this.table, balance: L.balance.slice(), nonce: L.nonce.slice(), sendId: L.sendId.slice(),
-      recvId: L.recvId.slice(), confirmId: L.confirmId.slice(), rspId: L.rspId.slice(), unitHeight: L.unitHeight.slice(),
-      committed, above, qcs, highQC: this.highQC, lockedView: this.lockedView, lockedHeight: this.lockedHeight,
+      table: this.table, ledger: L.clone(), committed, above, qcs, highQC: this.highQC, lockedView: this.lockedView, lockedHeight: this.lockedHeight,
       lockedId: this.lockedId, recvQ: this.recvQ.entries(), confirmQ: this.confirmQ.entries(),
       outRecv: outbox(this.outRecv), outConfirm: outbox(this.outConfirm),
       peerRecv: this.peerRecv.slice(), peerSend: this.peerSend.slice(), pool: this.pool.ids(),
@@ -307,13 +305,7 @@ export class TableReplica {
     env.charge((m.bytes / 1024) * costs.hash_per_kib_us + s.qcs.length * 2 * costs.verify_aggregate_us +
       s.pool.length * costs.verify_tx_us);
     const L = this.ledger;
-    L.balance.set(s.balance);
-    L.nonce.set(s.nonce);
-    L.sendId.set(s.sendId);
-    L.recvId.set(s.recvId);
-    L.confirmId.set(s.confirmId);
-    L.rspId.set(s.rspId);
-    L.unitHeight.set(s.unitHeight);
+    L.assign(s.ledger);
     this.blocks.set(s.committed.id, s.committed);
     for (const b of s.above) this.blocks.set(b.id, b);
     for (const q of s.qcs) this.qcs.set(q.blockId, q);
