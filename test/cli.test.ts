@@ -30,13 +30,13 @@ workload: { accounts: 50, rate_tps: 20 }
 `;
 
 describe('CLI', () => {
-  it('run --json prints only the summary JSON and writes the report atomically', () => {
+  it('run --json prints only the summary JSON and writes the report atomically', async () => {
     // Proves the run command's contract: JSON on stdout, summary.json + timeseries.csv + report.html.
     const dir = tmp();
     const file = join(dir, 's.yaml');
     writeFileSync(file, SMALL);
     const c = capture();
-    const code = main(['run', file, '--json', '--out', join(dir, 'out'), '--seed', '5'], c.io);
+    const code = await main(['run', file, '--json', '--out', join(dir, 'out'), '--seed', '5'], c.io);
     expect(code).toBe(0);
     const s = JSON.parse(c.out());
     for (const k of ['schema_version', 'scenario', 'seed', 'digest', 'events', 'sim_s', 'tps_final', 'tps_slots',
@@ -51,31 +51,31 @@ describe('CLI', () => {
     expect(readdirSync(join(dir, 'out', 'cli-small')).filter((f) => f.includes('tmp'))).toEqual([]);
     // --duration overrides the file.
     const c2 = capture();
-    expect(main(['run', file, '--json', '--out', join(dir, 'out'), '--duration', '4s'], c2.io)).toBe(0);
+    expect(await main(['run', file, '--json', '--out', join(dir, 'out'), '--duration', '4s'], c2.io)).toBe(0);
     expect(JSON.parse(c2.out()).sim_s).toBe(4);
   });
 
-  it('run prints a summary table without --json', () => {
+  it('run prints a summary table without --json', async () => {
     const dir = tmp();
     const file = join(dir, 's.yaml');
     writeFileSync(file, SMALL);
     const c = capture();
-    expect(main(['run', file, '--out', join(dir, 'out')], c.io)).toBe(0);
+    expect(await main(['run', file, '--out', join(dir, 'out')], c.io)).toBe(0);
     expect(c.out()).toMatch(/digest\s+[0-9a-f]{64}/);
     expect(c.out()).toMatch(/report: /);
     expect(c.err()).toBe(''); // no progress bar when stderr is not a terminal
   });
 
-  it('exits 1 when an invariant is violated', () => {
+  it('exits 1 when an invariant is violated', async () => {
     const dir = tmp();
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, SMALL + 'sabotage: { ledger_mint: true }\n');
     const c = capture();
-    expect(main(['run', file, '--json', '--out', join(dir, 'out')], c.io)).toBe(1);
+    expect(await main(['run', file, '--json', '--out', join(dir, 'out')], c.io)).toBe(1);
     expect(JSON.parse(c.out()).violations[0].check).toBe('conservation');
   });
 
-  it('bad input and usage exit 2 with one line naming the problem, and write nothing', () => {
+  it('bad input and usage exit 2 with one line naming the problem, and write nothing', async () => {
     const dir = tmp();
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'name: x\ntopology: { validators: 0 }\nfaults: [{ kind: crash, at: soon, nodes: [v1] }]\n');
@@ -92,7 +92,7 @@ describe('CLI', () => {
     ];
     for (const [argv, re] of cases) {
       const c = capture();
-      expect(main(argv, c.io), argv.join(' ')).toBe(2);
+      expect(await main(argv, c.io), argv.join(' ')).toBe(2);
       expect(c.err(), argv.join(' ')).toMatch(re);
       expect(c.err()).not.toMatch(/\n\s+at /); // no stack trace
       expect(c.out()).toBe('');
@@ -100,19 +100,19 @@ describe('CLI', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
-  it('validate accepts every shipped scenario', () => {
+  it('validate accepts every shipped scenario', async () => {
     for (const f of readdirSync(join(ROOT, 'scenarios')).filter((x) => x.endsWith('.yaml'))) {
       const c = capture();
-      expect(main(['validate', join(ROOT, 'scenarios', f)], c.io), f).toBe(0);
+      expect(await main(['validate', join(ROOT, 'scenarios', f)], c.io), f).toBe(0);
       expect(c.out()).toMatch(/^ok: /);
     }
     // Node counts are per group times groups, plus standby, REC and archive nodes.
     const c = capture();
-    expect(main(['validate', join(ROOT, 'scenarios', 'top-mainnet.yaml')], c.io)).toBe(0);
+    expect(await main(['validate', join(ROOT, 'scenarios', 'top-mainnet.yaml')], c.io)).toBe(0);
     expect(c.out()).toContain('64 tables, 680 nodes (512 validators, 128 auditors, 8 edges, 32 REC beacons)');
   });
 
-  it('as a process: `npm run sim -- validate` on a malformed file exits 2 with a path-naming line', () => {
+  it('as a process: `npm run sim -- validate` on a malformed file exits 2 with a path-naming line', async () => {
     // Proves the real entry point (tsx + main) maps errors to exit codes, not stack traces.
     const dir = tmp();
     const bad = join(dir, 'bad.json');

@@ -16,7 +16,7 @@
  */
 import type { Violation } from '../report/types.js';
 import type { Block } from '../protocol/messages.js';
-import { LEG_INNER, LEG_SEND, LEG_RECV, type TableLedger, type AccountMap } from '../protocol/ledger.js';
+import { LEG_INNER, LEG_SEND, LEG_RECV, type AccountMap } from '../protocol/ledger.js';
 import type { TxStore } from '../protocol/txstore.js';
 
 const SEEN_SEND = 1;
@@ -80,7 +80,8 @@ export class Checkers {
     if (this.violations.length < VIOLATIONS_MAX) this.violations.push(v);
   }
 
-  onCommit(node: number, b: Block, now_us: number, ledger: TableLedger): void {
+  /** An honest node committed `b`; `sum` is its table's balance sum right after. */
+  onCommit(node: number, b: Block, now_us: number, sum: number): void {
     if (!this.honest[node]) return;
     const t = b.table;
     const canon = this.canonical[t];
@@ -101,7 +102,7 @@ export class Checkers {
       // Another node's gap is an agreement problem reported below; extend with placeholders.
       while (canon.length < b.height) canon.push('');
       canon.push(b.id);
-      this.onCanonical(name, b, now_us, ledger);
+      this.onCanonical(name, b, now_us, sum);
     }
     // agreement: hash-linked, no gaps
     const prev = this.last[t][node] ?? { height: 0, id: canon[0] };
@@ -117,7 +118,6 @@ export class Checkers {
     // The node's table state must sum to the canonical state's at this height.
     const canonSum = this.sums[t][b.height];
     if (canonSum !== undefined && canon[b.height] === b.id) {
-      const sum = ledger.sum();
       if (sum !== canonSum) {
         this.once(`conservation/${node}/${t}`, {
           check: 'conservation', node: name, table: t, height: b.height, time_us: now_us,
@@ -144,7 +144,7 @@ export class Checkers {
   }
 
   /** The first commit of a height: nonces, receipts exactly once, conservation across tables. */
-  private onCanonical(name: string, b: Block, now_us: number, ledger: TableLedger): void {
+  private onCanonical(name: string, b: Block, now_us: number, sum: number): void {
     const txs = this.txs;
     const t = b.table;
     if (txs.end > this.seen.length) {
@@ -195,7 +195,6 @@ export class Checkers {
     for (let i = 0; i < b.txs.length; i++) {
       if (b.legs[i] === LEG_SEND) this.demand[this.map.tableOf[txs.receiver[b.txs[i]]]].push(now_us);
     }
-    const sum = ledger.sum();
     this.sums[t][b.height] = sum;
     this.tableSum[t] = sum;
     let total = this.inflight;

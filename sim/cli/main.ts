@@ -1,15 +1,22 @@
 /**
  * topsim command line.
  *
- *   run <scenario> [--seed N] [--duration 30s] [--crypto real|modeled] [--out DIR] [--json]
+ *   run <scenario> [--seed N] [--duration 30s] [--crypto real|modeled] [--workers N]
+ *       [--check-determinism] [--out DIR] [--json]
  *   validate <file>
  *
- * Exit codes: 0 ok, 1 an invariant was violated, 2 bad input or usage. Wall-clock reads live
- * here (and in sim/bench), never in the simulation.
+ * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
+ * 2 bad input or usage, 3 the run failed (a worker died). Wall-clock reads live here (and in
+ * sim/bench), never in the simulation.
  */
 import { performance } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
 import { loadScenario, applyOverrides, parseDuration, ScenarioError, type Scenario } from '../scenario/index.js';
-import { runScenario } from '../engine/run.js';
+import { runScenario, type RunResult, type WallHooks } from '../engine/run.js';
+import { runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
+import { spawnNodeWorker } from '../engine/node-host.js';
+import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
+import { buildRun } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
@@ -17,7 +24,12 @@ import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
 export interface Io {
   stdout: { write(s: string): unknown };
   stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
+  /** Starts a partition worker (default: a worker thread); tests inject failures here. */
+  spawnWorker?: SpawnWorker;
 }
+
+/** Most workers a run may ask for. */
+export const WORKERS_MAX = 64;
 
 export const USAGE = `usage: npm run sim -- <command> [options]
 
@@ -26,12 +38,18 @@ commands:
       --seed N               override the scenario's seed
       --duration 30s         override the simulated duration
       --crypto real|modeled  override the crypto mode (the digest is the same in both)
+      --workers N            spread the nodes over N worker threads (default: one per core,
+                             here ${availableParallelism()}); every N gives the same digest
+      --check-determinism    run twice in one thread and once over --workers threads, compare
+                             the digests, and on a mismatch name the first node and simulated
+                             time at which the runs diverge
       --out DIR              report root (default: reports)
       --json                 print only the summary JSON on stdout
   validate <file>            check a scenario file; exit 2 with the first error
   help                       this text
 
-exit codes: 0 ok, 1 an invariant was violated, 2 bad input or usage`;
+exit codes: 0 ok, 1 an invariant was violated or --check-determinism found a difference,
+            2 bad input or usage, 3 the run failed (a worker thread died)`;
 
 const RUN_FLAGS = {
   seed: { value: true },
@@ -39,14 +57,16 @@ const RUN_FLAGS = {
   crypto: { value: true },
   out: { value: true },
   json: { value: false },
+  workers: { value: true },
+  'check-determinism': { value: false },
 };
 
-export function main(argv: readonly string[], io: Io): number {
+export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
     switch (cmd) {
       case 'run':
-        return cmdRun(parseArgs(rest, RUN_FLAGS), io);
+        return await cmdRun(parseArgs(rest, RUN_FLAGS), io);
       case 'validate':
         return cmdValidate(parseArgs(rest, {}), io);
       case 'help':
@@ -64,6 +84,11 @@ export function main(argv: readonly string[], io: Io): number {
       io.stderr.write(`error: ${e.message}\n`);
       if (e instanceof UsageError) io.stderr.write(`run "npm run sim -- help" for usage\n`);
       return 2;
+    }
+    if (e instanceof WorkerFailure) {
+      io.stderr.write(`\nerror: worker ${e.worker} failed at simulated time ${(e.at_us / 1e6).toFixed(6)} s: ` +
+        `${e.reason.split('\n')[0]}\nno report was written\n`);
+      return 3;
     }
     throw e;
   }
@@ -96,20 +121,66 @@ function loadWithOverrides(p: Parsed): Scenario {
   return sc;
 }
 
-function cmdRun(p: Parsed, io: Io): number {
+const WALL: WallHooks = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
+
+async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const sc = loadWithOverrides(p);
   const outRoot = (p.flags.get('out') as string | undefined) ?? 'reports';
   const json = p.flags.get('json') === true;
-  const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, {
-    now_ms: () => performance.now(),
-    min_interval_ms: 100,
-  });
-  const result = runScenario(sc, {
-    progress: (now_us, events) => bar.update(now_us / 1e6, events),
-    wall: { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss },
-  });
-  bar.update(sc.duration_us / 1e6, result.summary.events);
-  bar.done();
+  const cores = availableParallelism();
+  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? cores;
+  const spawn = io.spawnWorker ?? spawnNodeWorker;
+  const newBar = (what: string) => {
+    if (what) io.stderr.write(`${what}\n`);
+    return createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
+  };
+  const run = async (w: number, what: string): Promise<RunResult> => {
+    const bar = newBar(what);
+    const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
+    const result = w === 1
+      ? runScenario(sc, { progress, wall: WALL })
+      : await runPartitioned(sc, { workers: w, spawn, cores, progress, wall: WALL });
+    bar.update(sc.duration_us / 1e6, result.summary.events);
+    bar.done();
+    return result;
+  };
+  let result: RunResult;
+  if (p.flags.get('check-determinism') === true) {
+    const names = buildRun(sc, { local: 'none' }).nodes.map((x) => x.name);
+    let kept: RunResult | null = null;
+    const inProcess = (label: string): Runner => ({
+      label,
+      run: async (rec) => {
+        const bar = newBar(rec.trace ? `locating the divergence (${label})` : `determinism check: ${label}`);
+        const r = runScenario(sc, { ...rec, wall: WALL, progress: (t, e) => bar.update(t / 1e6, e) });
+        bar.done();
+        if (!rec.trace && kept === null) kept = r;
+        return { digest: r.summary.digest, checkpoints: r.checkpoints, trace: r.trace };
+      },
+    });
+    const runners = [inProcess('1 worker, run 1'), inProcess('1 worker, run 2')];
+    const N = Math.max(2, workers);
+    runners.push({
+      label: `${N} workers`,
+      run: async (rec) => {
+        const bar = newBar(rec.trace ? `locating the divergence (${N} workers)` : `determinism check: ${N} workers`);
+        const r = await runPartitioned(sc, { ...rec, workers: N, spawn, cores, wall: WALL, progress: (t, e) => bar.update(t / 1e6, e) });
+        bar.done();
+        return { digest: r.summary.digest, checkpoints: r.checkpoints, trace: r.trace };
+      },
+    });
+    const report = await checkDeterminism(sc, runners, names);
+    for (const d of report.digests) io.stderr.write(`  ${d.label.padEnd(16)} ${d.digest}\n`);
+    if (!report.same) {
+      io.stderr.write(`error: not deterministic: ${report.divergence ? formatDivergence(report.divergence) : 'digests differ'}\n` +
+        'no report was written\n');
+      return 1;
+    }
+    io.stderr.write(`determinism: ok, the same digest in ${runners.length} runs\n`);
+    result = kept!;
+  } else {
+    result = await run(workers, '');
+  }
   const dir = reportDir(outRoot, sc.name, sc.seed);
   writeRunOutputs(dir, result.summary, result.timeseries);
   if (json) io.stdout.write(summaryJson(result.summary) + '\n');
@@ -145,5 +216,5 @@ function cmdValidate(p: Parsed, io: Io): number {
 
 const isEntry = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/'));
 if (isEntry) {
-  process.exitCode = main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
 }

@@ -7,6 +7,7 @@
  */
 import type { Scenario, NodeSelector } from '../scenario/types.js';
 import { Simulation, type NetParams } from './sim.js';
+import type { NodeLogic } from '../protocol/env.js';
 import { Stream, streamSeed } from './random.js';
 import { NetTopology, type PartitionWindow } from '../net/topology.js';
 import { createSigner } from '../crypto/index.js';
@@ -61,8 +62,28 @@ export function resolveSelectors(sel: readonly NodeSelector[], nodes: readonly N
   return [...out].sort((a, b) => a - b);
 }
 
-export function buildRun(sc: Scenario): BuiltRun {
+export interface BuildOptions {
+  /**
+   * A partitioned run: 1 for the nodes this instance runs. The others get no program (their
+   * events go to the workers that run them) and their state is never built here. 'none': the
+   * main thread's copy of a run over workers, which runs no node.
+   */
+  local?: Uint8Array | 'none';
+  /** Replaces the observer that feeds metrics and checks (a worker records instead of judging). */
+  observer?: (sim: Simulation, honest: Uint8Array) => Observer;
+}
+
+/** Stands in for a node that another worker runs; the engine never calls it. */
+const ELSEWHERE: NodeLogic = {
+  onStart: elsewhere, onMessage: elsewhere, onTimer: elsewhere, onClock: elsewhere, onRestart: elsewhere,
+};
+function elsewhere(): never {
+  throw new Error('a node run by another worker was called here');
+}
+
+export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   const topo = sc.topology;
+  let local: Uint8Array | null = null;
   const nodes: NodeInfo[] = [];
   const regions = sc.network.latency.regions;
   const place = new Stream(streamSeed(sc.seed, 'run', 0, 'placement'));
@@ -81,6 +102,11 @@ export function buildRun(sc: Scenario): BuiltRun {
   addRole('archive', 'h', topo.archives);
   const n = nodes.length;
   const names = nodes.map((x) => x.name);
+  if (opts.local === 'none') local = new Uint8Array(n);
+  else if (opts.local) {
+    if (opts.local.length !== n) throw new Error(`buildRun: ${opts.local.length} node flags for ${n} nodes`);
+    local = opts.local;
+  }
 
   // Network facts.
   const matrix = sc.network.latency.matrix_us.map((row) => Int32Array.from(row));
@@ -222,10 +248,10 @@ export function buildRun(sc: Scenario): BuiltRun {
   }
   const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
     Array.from({ length: T }, (_, t) => genesisBlock(t).id), liveFrom, sc.checks.liveness_bound_us);
-  const observer: Observer = {
+  const observer: Observer = opts.observer ? opts.observer(sim, honest) : {
     onCommit: (node, b, now, ledger) => {
       metrics.onCommit(node, b, now);
-      checks.onCommit(node, b, now, ledger);
+      if (honest[node]) checks.onCommit(node, b, now, ledger.sum());
     },
     onView: (node, table, view) => metrics.onView(node, table, view),
     onPoolReject: (_node, tx) => metrics.onPoolReject(tx),
@@ -253,7 +279,10 @@ export function buildRun(sc: Scenario): BuiltRun {
       // With REC nodes, only they read the slot boundary; everyone else follows their certificates.
       ticks: rec.length === 0 || x.role === 'beacon',
     };
-    if (x.role === 'beacon') {
+    if (local && !local[i]) {
+      if (x.role === 'edge') edgeIndex++;
+      sim.addNode(spec, ELSEWHERE);
+    } else if (x.role === 'beacon') {
       sim.addNode(spec, new BeaconNode(ctx, i, rec, audience));
     } else if (x.role === 'archive') {
       sim.addNode(spec, new ConsensusNode(ctx, i, Array.from({ length: T }, (_, t) => t)));
@@ -264,9 +293,12 @@ export function buildRun(sc: Scenario): BuiltRun {
       sim.addNode(spec, new ConsensusNode(ctx, i, ctx.tablesOf[i]));
     }
   });
+  if (local) sim.partition(local, () => {
+    throw new Error('a partitioned simulation needs its worker to route events to other workers');
+  });
   for (const f of sc.faults) {
     if (f.kind !== 'crash') continue;
-    for (const i of resolveSelectors(f.nodes, nodes)) sim.scheduleCrash(i, f.at_us, f.until_us);
+    for (const i of resolveSelectors(f.nodes, nodes)) if (sim.runs(i)) sim.scheduleCrash(i, f.at_us, f.until_us);
   }
   return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds };
 }

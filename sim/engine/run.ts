@@ -7,7 +7,7 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import { buildRun, type BuiltRun } from './build.js';
-import type { ProgressFn } from './sim.js';
+import type { NodeCounters, ProgressFn, Simulation } from './sim.js';
 import { SIM_VERSION } from './version.js';
 import { MSG, MSG_NAMES } from '../protocol/messages.js';
 import { latencyStats, round3 } from '../metrics/collector.js';
@@ -23,12 +23,53 @@ export interface RunOptions {
   wall?: WallHooks;
   /** Called once the run is built, before it starts (tests and viewers attach observers here). */
   attach?: (built: BuiltRun) => void;
+  /** Record per-node digests every so often (divergence finder). */
+  checkpoint_us?: number;
+  /** Record each event of these nodes in [from_us, to_us) (divergence finder). */
+  trace?: { nodes: Uint8Array; from_us: number; to_us: number };
+  /** Stop before this time instead of the scenario's end (for recordings). */
+  stop_us?: number;
 }
 
-export interface RunResult {
+/** What a recording run captured (see Simulation.recordCheckpoints and recordTrace). */
+export interface Recorded {
+  checkpoints: { every_us: number; times: number[]; lanes: Int32Array[] } | null;
+  trace: number[] | null;
+}
+
+export interface RunResult extends Recorded {
   summary: Summary;
   timeseries: TimeseriesRow[];
+  /** The run as built; in a run over several workers, the main thread's copy (no node programs). */
   built: BuiltRun;
+}
+
+/** The engine's figures of a finished run, from one simulation or merged from several workers. */
+export interface RunTotals {
+  digest: string;
+  events: number;
+  /** Message copies sent per kind (sparse: kinds never sent are holes). */
+  msgCount: readonly (number | undefined)[];
+  msgTableCount: ReadonlyMap<number, number>;
+  bytesPerSecond: readonly number[];
+  counters(i: number): NodeCounters;
+  alive(i: number): boolean;
+  workers: number;
+  crossed: number;
+}
+
+export function totalsOf(sim: Simulation): RunTotals {
+  return {
+    digest: sim.digest(),
+    events: sim.events,
+    msgCount: sim.msgCount,
+    msgTableCount: sim.msgTableCount,
+    bytesPerSecond: sim.bytesPerSecond,
+    counters: (i) => sim.counters(i),
+    alive: (i) => sim.isAlive(i),
+    workers: 1,
+    crossed: 0,
+  };
 }
 
 export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
@@ -38,23 +79,27 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const built = buildRun(sc);
   opts.attach?.(built);
   const { sim } = built;
+  const checkpoints = opts.checkpoint_us !== undefined ? sim.recordCheckpoints(opts.checkpoint_us) : null;
+  const trace = opts.trace ? sim.recordTrace(opts.trace.nodes, opts.trace.from_us, opts.trace.to_us) : null;
   sim.start();
   const progress: ProgressFn = (now, events) => {
     if (wall) peak = Math.max(peak, wall.rss_bytes());
     opts.progress?.(now, events);
   };
-  sim.run(sc.duration_us, progress);
+  sim.run(opts.stop_us ?? sc.duration_us, progress);
   sim.finish();
   built.checks.finish(sim.now_us);
   if (wall) peak = Math.max(peak, wall.rss_bytes());
   const wall_s = wall ? (wall.now_ms() - t0) / 1000 : 0;
-  const summary = summarize(built, wall_s, peak);
+  const totals = totalsOf(sim);
+  const summary = summarize(built, totals, wall_s, peak);
   const timeseries = built.metrics.timeseries(sc.duration_us, sim.bytesPerSecond);
-  return { summary, timeseries, built };
+  return { summary, timeseries, built, checkpoints, trace: trace ? trace.rows : null };
 }
 
-function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary {
-  const { sc, sim, metrics, txs } = b;
+/** The summary of a finished run (`built`'s metrics and checks have seen all of it). */
+export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_bytes: number): Summary {
+  const { sc, metrics, txs } = b;
   const end = sc.duration_us;
   const from = sc.warmup_us;
   const window_s = (end - from) / 1e6;
@@ -62,7 +107,7 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
   const finalCount = lat.length;
   const slots = metrics.slots(from, end);
   const messages: Record<string, number> = {};
-  sim.msgCount.forEach((v, k) => { messages[MSG_NAMES[k] ?? `kind_${k}`] = v; });
+  sim.msgCount.forEach((v, k) => { if (v !== undefined) messages[MSG_NAMES[k] ?? `kind_${k}`] = v; });
   const consensusMsgs = (t: number) => [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT]
     .reduce((n, k) => n + (sim.msgTableCount.get(k * 65536 + t) ?? 0), 0);
   const nodes: NodeStats[] = b.nodes.map((info, i) => {
@@ -75,7 +120,7 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
       bytes_in: c.bytes_in,
       bytes_out: c.bytes_out,
       cpu_busy_fraction: round3(c.cpu_busy_us / (cores * end)),
-      crashed: !sim.isAlive(i) || c.crashed_us > 0,
+      crashed: !sim.alive(i) || c.crashed_us > 0,
     };
   });
   let finalTotal = 0;
@@ -91,7 +136,7 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
     scenario: sc.name,
     seed: sc.seed,
     crypto: sc.crypto,
-    digest: sim.digest(),
+    digest: sim.digest,
     events: sim.events,
     sim_s: round3(end / 1e6),
     warmup_s: round3(from / 1e6),
@@ -111,8 +156,17 @@ function summarize(b: BuiltRun, wall_s: number, peak_rss_bytes: number): Summary
       events_per_wall_s: wall_s > 0 ? Math.round(sim.events / wall_s) : 0,
       sim_s_per_wall_s: wall_s > 0 ? round3(end / 1e6 / wall_s) : 0,
       peak_rss_bytes: peak_rss_bytes,
+      workers: sim.workers,
+      cross_worker_messages: sim.crossed,
+      cross_worker_share: sim.crossed > 0 ? round3(sim.crossed / messageCopies(sim)) : 0,
     },
   };
+}
+
+function messageCopies(t: RunTotals): number {
+  let n = 0;
+  for (const v of t.msgCount) n += v ?? 0;
+  return n;
 }
 
 function electionStats(b: BuiltRun): ElectionStats {

@@ -130,6 +130,24 @@ class NodeRuntime implements Env {
 
 export type ProgressFn = (now_us: number, events: number) => void;
 
+/** Where events for nodes that another worker runs go (a partitioned run, DESIGN.md "Parallel runner"). */
+export type RemoteFn = (time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown) => void;
+
+/** Per-node digests at fixed simulated times, for locating where two runs diverge. */
+export class Checkpoints {
+  readonly times: number[] = [];
+  /** Per checkpoint: two 32-bit lanes per node (0 for nodes this instance does not run). */
+  readonly lanes: Int32Array[] = [];
+  constructor(readonly every_us: number) {}
+}
+
+/** Per-event digests of chosen nodes in a time range (the second, narrow pass of the divergence finder). */
+export class EventTrace {
+  /** Rows of [time, node, kind, origin, seq, h1, h2]. */
+  readonly rows: number[] = [];
+  constructor(readonly nodes: Uint8Array, readonly from_us: number, readonly to_us: number) {}
+}
+
 export class Simulation {
   readonly queue = new EventQueue(1 << 14);
   readonly nodes: NodeRuntime[] = [];
@@ -142,6 +160,14 @@ export class Simulation {
   /** Bytes sent per simulated second. */
   readonly bytesPerSecond: number[] = [];
   readonly lookahead_us: number;
+  /** In a partitioned run: 1 for the nodes this instance runs; null when it runs them all. */
+  private local: Uint8Array | null = null;
+  private remote: RemoteFn | null = null;
+  /** True while nodes start (their handlers run before any event). */
+  starting = false;
+  private checkpoints: Checkpoints | null = null;
+  private nextCheckpoint = Infinity;
+  private trace: EventTrace | null = null;
 
   constructor(
     readonly seed: number,
@@ -161,10 +187,54 @@ export class Simulation {
     return id;
   }
 
+  /**
+   * Runs only the nodes marked in `local`; events for the others go to `remote`. Every such event
+   * is a message or a failure notice, at least one lookahead after the time it is scheduled.
+   */
+  partition(local: Uint8Array, remote: RemoteFn): void {
+    if (local.length !== this.nodes.length) throw new Error(`partition: ${local.length} flags for ${this.nodes.length} nodes`);
+    this.local = local;
+    this.remote = remote;
+  }
+
+  /** Whether this instance runs node `i`. */
+  runs(i: number): boolean {
+    return this.local === null || this.local[i] === 1;
+  }
+
+  /** Records every local node's digest at each multiple of `every_us` (before events at that time). */
+  recordCheckpoints(every_us: number): Checkpoints {
+    if (!(every_us > 0)) throw new Error(`checkpoint interval must be > 0, got ${every_us}`);
+    this.checkpoints = new Checkpoints(every_us);
+    this.nextCheckpoint = every_us;
+    return this.checkpoints;
+  }
+
+  /** Records each event of the marked nodes in [from_us, to_us) with the node's digest after it. */
+  recordTrace(nodes: Uint8Array, from_us: number, to_us: number): EventTrace {
+    this.trace = new EventTrace(nodes, from_us, to_us);
+    return this.trace;
+  }
+
   /** Schedules an event whose origin is node `origin` (its own counter orders it). */
   private schedule(time_us: number, origin: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
-    const o = this.nodes[origin];
-    this.queue.push(time_us, origin, o.seq++, target, kind, a0, a1, data);
+    const seq = this.nodes[origin].seq++;
+    if (this.local !== null && this.local[target] === 0) {
+      this.remote!(time_us, origin, seq, target, kind, a0, a1, data);
+      return;
+    }
+    this.queue.push(time_us, origin, seq, target, kind, a0, a1, data);
+  }
+
+  /** Inserts an event another worker scheduled for one of this instance's nodes. */
+  insert(time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
+    if (this.local !== null && this.local[target] !== 1) throw new Error(`event for node ${target}, which another worker runs`);
+    this.queue.push(time_us, origin, seq, target, kind, a0, a1, data);
+  }
+
+  /** Time of the earliest pending event (Infinity when none). */
+  nextTime(): number {
+    return this.queue.size > 0 ? this.queue.peekTime() : Infinity;
   }
 
   /** Pre-run scheduling of a crash (and optional restart) for a node. */
@@ -173,31 +243,77 @@ export class Simulation {
   }
 
   start(): void {
+    this.starting = true;
     for (const n of this.nodes) {
+      if (!this.runs(n.self)) continue;
       if (n.spec.ticks !== false) this.schedule(this.params.clock_interval_us, n.self, n.self, EV.CLOCK, 1, 0, null);
+      this.current = n.self;
       this.runHandler(n, -1, (env) => n.logic.onStart(env));
     }
+    this.starting = false;
   }
+
+  /** The node whose start-up handler is running (while `starting`). */
+  current = -1;
 
   /** Runs until the queue is empty or the next event is at or after `until_us`. */
   run(until_us: number, progress?: ProgressFn, progressEvery = 16_384): void {
+    for (;;) {
+      const cp = this.nextCheckpoint;
+      if (cp > until_us) break;
+      this.loop(cp, progress, progressEvery);
+      this.checkpoint(cp);
+      this.nextCheckpoint = cp + this.checkpoints!.every_us;
+    }
+    this.loop(until_us, progress, progressEvery);
+    if (this.now_us < until_us) this.now_us = until_us;
+  }
+
+  private loop(until_us: number, progress: ProgressFn | undefined, progressEvery: number): void {
     const q = this.queue;
     let nextProgress = this.events + progressEvery;
+    const trace = this.trace;
     while (q.size > 0 && q.peekTime() < until_us) {
       q.pop();
       this.now_us = q.top_time;
       this.events++;
       this.handle(q.top_kind, q.top_target, q.top_origin, q.top_seq, q.top_a0, q.top_a1, q.top_data);
+      if (trace !== null) this.traceEvent(trace);
       if (progress && this.events >= nextProgress) {
         nextProgress += progressEvery;
         progress(this.now_us, this.events);
       }
     }
-    if (this.now_us < until_us) this.now_us = until_us;
+  }
+
+  private checkpoint(at_us: number): void {
+    const c = this.checkpoints!;
+    const lanes = new Int32Array(this.nodes.length * 2);
+    for (const n of this.nodes) {
+      if (!this.runs(n.self)) continue;
+      lanes[2 * n.self] = n.digest.h1;
+      lanes[2 * n.self + 1] = n.digest.h2;
+    }
+    c.times.push(at_us);
+    c.lanes.push(lanes);
+  }
+
+  private traceEvent(tr: EventTrace): void {
+    const q = this.queue;
+    const t = q.top_time;
+    if (t < tr.from_us || t >= tr.to_us || tr.nodes[q.top_target] !== 1) return;
+    const d = this.nodes[q.top_target].digest;
+    tr.rows.push(t, q.top_target, q.top_kind, q.top_origin, q.top_seq, d.h1, d.h2);
   }
 
   digest(): string {
+    if (this.local !== null) throw new Error('a partitioned run\'s digest is combined from all workers');
     return runDigest(this.nodes.map((n) => n.digest));
+  }
+
+  /** Node `i`'s running digest (its two 32-bit lanes). */
+  nodeDigest(i: number): Digest64 {
+    return this.nodes[i].digest;
   }
 
   nodeDigests(): string[] {
@@ -219,7 +335,7 @@ export class Simulation {
 
   /** Finalizes per-node figures at the end of the run (downtime of nodes still crashed). */
   finish(): void {
-    for (const n of this.nodes) if (!n.alive) n.counters.crashed_us += this.now_us - n.crashed_at_us;
+    for (const n of this.nodes) if (this.runs(n.self) && !n.alive) n.counters.crashed_us += this.now_us - n.crashed_at_us;
   }
 
   private handle(kind: number, target: number, origin: number, seq: number, a0: number, a1: number, data: unknown): void {

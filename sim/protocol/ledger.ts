@@ -64,6 +64,24 @@ export class TableLedger {
     return c;
   }
 
+  /**
+   * A ledger over the given arrays, taken as they are (not copied): a decoded state snapshot.
+   * Same prototype and fields, in the same order, as a constructed one.
+   */
+  static fromArrays(balance: Float64Array, nonce: Uint32Array, sendId: Uint32Array, recvId: Uint32Array,
+    confirmId: Uint32Array, rspId: Uint32Array, unitHeight: Uint32Array): TableLedger {
+    const c = new TableLedger(0, 0, 0);
+    const self = c as { -readonly [K in keyof TableLedger]: TableLedger[K] };
+    self.balance = balance;
+    self.nonce = nonce;
+    self.sendId = sendId;
+    self.recvId = recvId;
+    self.confirmId = confirmId;
+    self.rspId = rspId;
+    self.unitHeight = unitHeight;
+    return c;
+  }
+
   /** Becomes a copy of `o` (same table, so the same sizes, or an empty ledger from `clone`). */
   assign(o: TableLedger): void {
     const self = this as { -readonly [K in keyof TableLedger]: TableLedger[K] };

@@ -84,6 +84,28 @@ export class TxStore {
     this.count++;
   }
 
+  /**
+   * Writes a row received from another store: the same row `create` (plus `setSig`) would have
+   * written, with the hash given instead of computed. `hash` is 32 bytes; `sig`, when given, sets
+   * `sigLen` as `setSig` does. Rows already present are overwritten without counting them twice.
+   */
+  put(id: number, sender: number, receiver: number, amount: number, nonce: number, submit_us: number, flags: number,
+    hash: Uint8Array, sig: Uint8Array | null): void {
+    this.ensure(id);
+    const fresh = (this.flags[id] & TX_EXISTS) === 0;
+    this.sender[id] = sender;
+    this.receiver[id] = receiver;
+    this.amount[id] = amount;
+    this.nonce[id] = nonce;
+    this.submit_us[id] = submit_us;
+    this.final_us[id] = -1;
+    this.flags[id] = TX_EXISTS | flags;
+    this.hashes.set(hash, id * 32);
+    if (sig) this.setSig(id, sig);
+    if (id >= this.end) this.end = id + 1;
+    if (fresh) this.count++;
+  }
+
   hash(id: number): Uint8Array {
     return this.hashes.subarray(id * 32, id * 32 + 32);
   }

@@ -107,6 +107,9 @@ const WALL_KEYS = [
   'events_per_wall_s',
   'sim_s_per_wall_s',
   'peak_rss_bytes',
+  'workers',
+  'cross_worker_messages',
+  'cross_worker_share',
 ] as const satisfies readonly (keyof WallStats)[];
 
 const _keyListsComplete: [

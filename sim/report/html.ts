@@ -451,6 +451,8 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
       ['events_per_wall_s (wall)', compactCount(s.wall.events_per_wall_s)],
       ['sim_s_per_wall_s (wall)', fixed(s.wall.sim_s_per_wall_s, 2)],
       ['peak RSS MB (wall)', megabytes(s.wall.peak_rss_bytes)],
+      ['workers (wall)', String(s.wall.workers)],
+      ['messages crossing workers (wall)', `${compactCount(s.wall.cross_worker_messages)} (${fixed(100 * s.wall.cross_worker_share, 1)}%)`],
     ]),
   );
   out.push('<p class="note">Wall-clock figures vary between machines and runs; every other figure is exact for the scenario and seed.</p>');

@@ -111,7 +111,10 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
         message: 'account T8000a nonce 7 committed before nonce 6',
       },
     ],
-    wall: { wall_s: 12.75, events_per_wall_s: 96_828.8, sim_s_per_wall_s: 4.71, peak_rss_bytes: 512_000_000 },
+    wall: {
+      wall_s: 12.75, events_per_wall_s: 96_828.8, sim_s_per_wall_s: 4.71, peak_rss_bytes: 512_000_000,
+      workers: 2, cross_worker_messages: 123_456, cross_worker_share: 0.25,
+    },
     ...overrides,
   };
 }

@@ -313,7 +313,10 @@ export function formatSummaryTable(s: Summary): string {
   const w = s.wall;
   out.push(
     `(wall)    ${fixed(w.wall_s, 2)} s  ${compactCount(w.events_per_wall_s)} events/s  ` +
-      `${fixed(w.sim_s_per_wall_s, 2)} sim_s/s  peak RSS ${megabytes(w.peak_rss_bytes)} MB`,
+      `${fixed(w.sim_s_per_wall_s, 2)} sim_s/s  peak RSS ${megabytes(w.peak_rss_bytes)} MB` +
+      (w.workers > 1
+        ? `  ${w.workers} workers, ${compactCount(w.cross_worker_messages)} messages crossed (${fixed(100 * w.cross_worker_share, 1)}%)`
+        : ''),
   );
   return out.join('\n') + '\n';
 }

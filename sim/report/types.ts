@@ -47,6 +47,11 @@ export interface WallStats {
   events_per_wall_s: number;
   sim_s_per_wall_s: number;
   peak_rss_bytes: number;
+  /** Workers the run was spread over (1: in-process), and message copies that crossed between them. */
+  workers: number;
+  cross_worker_messages: number;
+  /** Crossed copies over all message copies sent. */
+  cross_worker_share: number;
 }
 
 export interface Summary {
