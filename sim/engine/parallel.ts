@@ -69,8 +69,8 @@ export interface ParallelOptions extends Omit<RunOptions, 'attach'> {
   cores?: number;
 }
 
-/** Barrier polls before sleeping (some tens of microseconds). */
-const SPIN_POLLS = 20_000;
+/** Barrier polls before sleeping (a few hundred microseconds: most windows end within that). */
+const SPIN_POLLS = 200_000;
 
 export interface ParallelResult extends RunResult {
   owner: Int32Array;
