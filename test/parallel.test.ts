@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { scenarioFile } from './helpers.js';
+import { scenario, scenarioFile } from './helpers.js';
 import { runScenario, type RunResult } from '../sim/engine/run.js';
 import { runPartitioned, WorkerFailure, type WorkerHandle } from '../sim/engine/parallel.js';
 import { spawnNodeWorker } from '../sim/engine/node-host.js';
@@ -64,6 +64,20 @@ describe('parallel runs: the same results for any number of workers', () => {
     const one = runScenario(sc);
     const r = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker, exchange: 'messages' });
     expect(simulated(r.summary)).toEqual(simulated(one.summary));
+  });
+
+  it('real signatures over workers give the modeled digest', async () => {
+    // Contract 6: the digest is the same in both crypto modes, for any worker count.
+    const sc = scenario({
+      duration: '8s', warmup: '1s', crypto: 'real',
+      network: { latency: { dataset: 'wittgenstein-aws-rtt-2019', regions: ['Frankfurt', 'London'] } },
+      topology: { validators: 4, auditors: 4, edges: 2 },
+      workload: { accounts: 50, rate_tps: 20 },
+    });
+    const modeled = runScenario({ ...sc, crypto: 'modeled' });
+    const r = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker });
+    expect(r.summary.crypto).toBe('real');
+    expect(r.summary.digest).toBe(modeled.summary.digest);
   });
 
   it('the partitioner keeps each cluster in one worker when there are enough clusters', () => {
