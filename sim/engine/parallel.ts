@@ -107,6 +107,7 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
   }
 
   const handles: WorkerHandle[] = [];
+  /** Start of the window in progress (messages mode; the shared block holds it otherwise). */
   let windowStart = 0;
   const call = async <T>(w: number, p: Promise<T>): Promise<T> => {
     try {
@@ -123,25 +124,29 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
   };
   try {
     for (let w = 0; w < W; w++) handles.push(opts.spawn(w));
-    let results: WindowResult[] = await Promise.all(handles.map((h, w) => call(w, h.api.init(sc, w, owner, W, wopts))));
+    const started = await Promise.all(handles.map((h, w) => call(w, h.api.init(sc, w, owner, W, wopts))));
     if (view) await runShared(view, handles, call, report);
-    let nextProgress = 0;
-    for (; view === null;) {
-      let T = Infinity;
-      const inbox: (Uint8Array | null)[][] = handles.map(() => new Array<Uint8Array | null>(W).fill(null));
-      results.forEach((r, w) => {
-        if (r.next_us < T) T = r.next_us;
-        if (r.outMin_us < T) T = r.outMin_us;
-        r.out.forEach((b, d) => { inbox[d][w] = b; });
-      });
-      if (T >= end) break;
-      windowStart = T;
-      const until = Math.min(T + L, end);
-      results = await Promise.all(handles.map((h, w) => call(w, h.api.window(transferList(inbox[w]), until))));
-      const events = results.reduce((n, r) => n + r.events, 0);
-      if (events >= nextProgress) {
-        nextProgress = events + 16_384;
-        report(until, events);
+    else {
+      // Messages mode: route each window's batches through this thread.
+      let results: WindowResult[] = started;
+      let nextProgress = 0;
+      for (;;) {
+        let T = Infinity;
+        const inbox: (Uint8Array | null)[][] = handles.map(() => new Array<Uint8Array | null>(W).fill(null));
+        results.forEach((r, w) => {
+          if (r.next_us < T) T = r.next_us;
+          if (r.outMin_us < T) T = r.outMin_us;
+          r.out.forEach((b, d) => { inbox[d][w] = b; });
+        });
+        if (T >= end) break;
+        windowStart = T;
+        const until = Math.min(T + L, end);
+        results = await Promise.all(handles.map((h, w) => call(w, h.api.window(transferList(inbox[w]), until))));
+        const events = results.reduce((n, r) => n + r.events, 0);
+        if (events >= nextProgress) {
+          nextProgress = events + 16_384;
+          report(until, events);
+        }
       }
     }
     windowStart = end;

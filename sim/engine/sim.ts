@@ -163,8 +163,9 @@ export class Simulation {
   /** In a partitioned run: 1 for the nodes this instance runs; null when it runs them all. */
   private local: Uint8Array | null = null;
   private remote: RemoteFn | null = null;
-  /** True while nodes start (their handlers run before any event). */
+  /** True while nodes start (their handlers run before any event), and which node is starting. */
   starting = false;
+  current = -1;
   private checkpoints: Checkpoints | null = null;
   private nextCheckpoint = Infinity;
   private trace: EventTrace | null = null;
@@ -252,9 +253,6 @@ export class Simulation {
     }
     this.starting = false;
   }
-
-  /** The node whose start-up handler is running (while `starting`). */
-  current = -1;
 
   /** Runs until the queue is empty or the next event is at or after `until_us`. */
   run(until_us: number, progress?: ProgressFn, progressEvery = 16_384): void {

@@ -64,14 +64,6 @@ export class TxStore {
   }
 
   create(id: number, sender: number, receiver: number, amount: number, nonce: number, submit_us: number, flags = 0): void {
-    this.ensure(id);
-    this.sender[id] = sender;
-    this.receiver[id] = receiver;
-    this.amount[id] = amount;
-    this.nonce[id] = nonce;
-    this.submit_us[id] = submit_us;
-    this.final_us[id] = -1;
-    this.flags[id] = TX_EXISTS | flags;
     const enc = new DataView(new ArrayBuffer(28));
     enc.setUint32(0, id);
     enc.setUint32(4, sender);
@@ -79,14 +71,12 @@ export class TxStore {
     enc.setFloat64(12, amount);
     enc.setUint32(20, nonce);
     enc.setUint32(24, Math.floor(submit_us / 1000));
-    this.hashes.set(sha256(new Uint8Array(enc.buffer)), id * 32);
-    if (id >= this.end) this.end = id + 1;
-    this.count++;
+    this.put(id, sender, receiver, amount, nonce, submit_us, flags, sha256(new Uint8Array(enc.buffer)), null);
   }
 
   /**
-   * Writes a row received from another store: the same row `create` (plus `setSig`) would have
-   * written, with the hash given instead of computed. `hash` is 32 bytes; `sig`, when given, sets
+   * Writes a row with its hash given (`create` computes it; a row received from another worker's
+   * store carries it): the same row `create` (plus `setSig`) writes. `hash` is 32 bytes; `sig`, when given, sets
    * `sigLen` as `setSig` does. Rows already present are overwritten without counting them twice.
    */
   put(id: number, sender: number, receiver: number, amount: number, nonce: number, submit_us: number, flags: number,
