@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { scenario, scenarioFile } from './helpers.js';
 import { runScenario, type RunResult } from '../sim/engine/run.js';
-import { runPartitioned, WorkerFailure, type WorkerHandle } from '../sim/engine/parallel.js';
+import { runPartitioned, runShared, WorkerFailure, type WorkerHandle } from '../sim/engine/parallel.js';
+import { SharedView, createShared } from '../sim/engine/shared.js';
 import { spawnNodeWorker } from '../sim/engine/node-host.js';
 import { partitionNodes } from '../sim/engine/partition.js';
 import { buildRun } from '../sim/engine/build.js';
@@ -166,6 +167,22 @@ describe('--check-determinism', () => {
     expect(d.time_us).toBeGreaterThanOrEqual(at_us);
     expect(d.time_us).toBeLessThan(at_us + 50_000);
     expect(d.a === 'none' || d.b === 'none' || d.a !== d.b).toBe(true);
+  });
+});
+
+describe('shared-memory windows', () => {
+  it('the main thread waits for the workers\' replies after the stop without starving them', async () => {
+    // The stop is set before the replies arrive (they come as messages, i.e. macrotasks): the
+    // watcher must yield to the event loop rather than spin on resolved promises.
+    const view = new SharedView(createShared(2, 0, 1000));
+    const replies: number[] = [];
+    const handle = (w: number) => ({
+      api: { runShared: () => new Promise<void>((r) => setTimeout(() => { replies.push(w); r(); }, 30)) },
+      failed: new Promise<never>(() => undefined),
+    }) as unknown as WorkerHandle;
+    await runShared(view, [handle(0), handle(1)], (_w, p) => p, () => undefined);
+    expect(Atomics.load(view.i32, 2)).toBe(1);
+    expect(replies.sort()).toEqual([0, 1]);
   });
 });
 

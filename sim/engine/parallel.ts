@@ -226,7 +226,7 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
  * reports progress from the shared figures until they stop. A failed or dead worker stops the
  * others and its failure is thrown (the first worker that failed, if several did).
  */
-async function runShared(
+export async function runShared(
   view: SharedView,
   handles: readonly WorkerHandle[],
   call: <T>(w: number, p: Promise<T>) => Promise<T>,
@@ -244,9 +244,13 @@ async function runShared(
     return r;
   });
   const events = () => handles.reduce((n, _, w) => n + view.f64[view.slot(w, W_EVENTS)], 0);
+  // Wake every 250 ms for progress while the workers run. Once STOP is set, only their replies
+  // remain: wait for them (a resolved promise here would spin in microtasks and starve the very
+  // messages that end the wait).
   while (!finished) {
     const wait = Atomics.waitAsync(view.i32, STOP, 0, 250);
-    await Promise.race([settled, wait.async ? wait.value : Promise.resolve()]);
+    if (!wait.async) break;
+    await Promise.race([settled, wait.value]);
     if (!finished) report(view.f64[START], events());
   }
   const results = await settled;

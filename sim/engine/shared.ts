@@ -115,8 +115,10 @@ export class SharedView {
     }
     const end = f[END];
     Atomics.store(this.i32, ARRIVED, 0);
-    if (T >= end) Atomics.store(this.i32, STOP, 1);
-    else {
+    if (T >= end) {
+      Atomics.store(this.i32, STOP, 1);
+      Atomics.notify(this.i32, STOP);
+    } else {
       f[START] = T;
       f[UNTIL] = Math.min(T + f[LOOKAHEAD], end);
     }
@@ -128,6 +130,7 @@ export class SharedView {
   abort(worker: number): void {
     Atomics.compareExchange(this.i32, FAILED, 0, worker + 1);
     Atomics.store(this.i32, STOP, 2);
+    Atomics.notify(this.i32, STOP);
     Atomics.add(this.i32, GEN, 1);
     Atomics.notify(this.i32, GEN);
   }
