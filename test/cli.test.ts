@@ -55,6 +55,44 @@ describe('CLI', () => {
     expect(JSON.parse(c2.out()).sim_s).toBe(4);
   });
 
+  it('replay re-runs the scenario a summary recorded and checks its digest', async () => {
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, SMALL);
+    const c = capture();
+    expect(await main(['run', file, '--json', '--out', join(dir, 'out'), '--seed', '9', '--duration', '5s', '--workers', '1'], c.io)).toBe(0);
+    const summaryFile = join(dir, 'out', 'cli-small', '9', 'summary.json');
+    const s = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    // The overrides are part of the recorded scenario.
+    expect(s.scenario_file.seed).toBe(9);
+    expect(s.scenario_file.duration).toBe('5s');
+    const ok = capture();
+    expect(await main(['replay', summaryFile, '--workers', '2'], ok.io)).toBe(0);
+    expect(ok.out()).toMatch(new RegExp(`^replay: same digest ${s.digest} .*recorded by topsim \\S+, replayed by topsim `));
+    // A summary whose digest no longer matches: exit 1, both digests and versions named.
+    const tampered = join(dir, 'tampered.json');
+    writeFileSync(tampered, JSON.stringify({ ...s, digest: 'f'.repeat(64), simulator_version: '0.0.9' }));
+    const bad = capture();
+    expect(await main(['replay', tampered, '--workers', '1'], bad.io)).toBe(1);
+    expect(bad.out()).toContain(`recorded ${'f'.repeat(64)}, replayed ${s.digest}`);
+    expect(bad.out()).toContain('recorded by topsim 0.0.9');
+    // Bad input: exit 2, one line naming the problem.
+    const cases: [unknown, RegExp][] = [
+      [{ ...s, scenario_file: undefined }, /scenario_file: missing/],
+      [{ ...s, scenario_file: { ...s.scenario_file, duration: 'soon' } }, /scenario_file\.duration: /],
+      [[1, 2], /expected a summary object, got an array/],
+    ];
+    for (const [body, re] of cases) {
+      const f = join(dir, 'case.json');
+      writeFileSync(f, JSON.stringify(body));
+      const e = capture();
+      expect(await main(['replay', f], e.io)).toBe(2);
+      expect(e.err().split('\n')[0]).toMatch(re);
+    }
+    writeFileSync(join(dir, 'junk.json'), 'not json');
+    expect(await main(['replay', join(dir, 'junk.json')], capture().io)).toBe(2);
+  });
+
   it('run prints a summary table without --json', async () => {
     const dir = tmp();
     const file = join(dir, 's.yaml');

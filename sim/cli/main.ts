@@ -3,6 +3,7 @@
  *
  *   run <scenario> [--seed N] [--duration 30s] [--crypto real|modeled] [--workers N]
  *       [--check-determinism] [--out DIR] [--json]
+ *   replay <summary.json> [--workers N]
  *   validate <file>
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
@@ -11,7 +12,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { loadScenario, applyOverrides, parseDuration, ScenarioError, type Scenario } from '../scenario/index.js';
+import { readFileSync } from 'node:fs';
+import { loadScenario, applyOverrides, parseDuration, parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
+import { SIM_VERSION } from '../engine/version.js';
+import type { Summary } from '../report/types.js';
 import { runScenario, type RunResult, type WallHooks } from '../engine/run.js';
 import { runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
@@ -45,6 +49,8 @@ commands:
                              time at which the runs diverge
       --out DIR              report root (default: reports)
       --json                 print only the summary JSON on stdout
+  replay <summary.json>      re-run the scenario recorded in a summary and check its digest
+      --workers N            worker threads for the re-run (any number gives the same digest)
   validate <file>            check a scenario file; exit 2 with the first error
   help                       this text
 
@@ -67,6 +73,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     switch (cmd) {
       case 'run':
         return await cmdRun(parseArgs(rest, RUN_FLAGS), io);
+      case 'replay':
+        return await cmdReplay(parseArgs(rest, { workers: { value: true } }), io);
       case 'validate':
         return cmdValidate(parseArgs(rest, {}), io);
       case 'help':
@@ -75,9 +83,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         io.stdout.write(USAGE + '\n');
         return 0;
       case undefined:
-        throw new UsageError('missing command (run, validate, help)');
+        throw new UsageError('missing command (run, replay, validate, help)');
       default:
-        throw new UsageError(`unknown command "${cmd}" (expected run, validate or help)`);
+        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate or help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
@@ -189,6 +197,59 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
     io.stdout.write(`report: ${dir}/report.html\n`);
   }
   return result.summary.violations.length > 0 ? 1 : 0;
+}
+
+/**
+ * Re-runs the scenario a summary recorded (its `scenario_file`, overrides applied) and compares
+ * the digests; the summary's simulator version is named either way.
+ */
+async function cmdReplay(p: Parsed, io: Io): Promise<number> {
+  const file = onePositional(p, 'summary file');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file}: expected a summary.json, got text that is not JSON`);
+  }
+  const rec = data as Partial<Summary> | null;
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
+    throw new UsageError(`${file}: expected a summary object, got ${Array.isArray(rec) ? 'an array' : String(rec)}`);
+  }
+  if (typeof rec.digest !== 'string' || !/^[0-9a-f]{64}$/.test(rec.digest)) {
+    throw new UsageError(`${file}: digest: expected 64 hex characters, got ${JSON.stringify(rec.digest)}`);
+  }
+  if (rec.scenario_file === undefined) {
+    throw new UsageError(`${file}: scenario_file: missing (summaries record their scenario from schema_version 2 on; ` +
+      `this one is version ${JSON.stringify(rec.schema_version)} from topsim ${JSON.stringify(rec.simulator_version)})`);
+  }
+  let sc: Scenario;
+  try {
+    sc = parseScenario(rec.scenario_file);
+  } catch (e) {
+    if (e instanceof ScenarioError) throw new UsageError(`${file}: scenario_file.${e.message}`);
+    throw e;
+  }
+  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? availableParallelism();
+  const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
+  const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
+  const result = workers === 1
+    ? runScenario(sc, { progress, wall: WALL })
+    : await runPartitioned(sc, { workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism(), progress, wall: WALL });
+  bar.done();
+  const made = `recorded by topsim ${rec.simulator_version ?? '(unknown)'}, replayed by topsim ${SIM_VERSION}`;
+  if (result.summary.digest === rec.digest) {
+    io.stdout.write(`replay: same digest ${rec.digest} (${sc.name}, seed ${sc.seed}, ${sc.duration_us / 1e6} s; ${made})\n`);
+    return 0;
+  }
+  io.stdout.write(`replay: DIGEST DIFFERS for ${sc.name}, seed ${sc.seed}: recorded ${rec.digest}, replayed ` +
+    `${result.summary.digest} (${made}${rec.simulator_version !== SIM_VERSION ? '; the versions differ' : ''})\n`);
+  return 1;
 }
 
 function cmdValidate(p: Parsed, io: Io): number {

@@ -9,6 +9,7 @@ import type { Scenario } from '../scenario/types.js';
 import { buildRun, type BuiltRun } from './build.js';
 import type { NodeCounters, ProgressFn, Simulation } from './sim.js';
 import { SIM_VERSION } from './version.js';
+import { scenarioToFile } from '../scenario/schema.js';
 import { MSG, MSG_NAMES } from '../protocol/messages.js';
 import { latencyStats, round3 } from '../metrics/collector.js';
 import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats } from '../report/types.js';
@@ -151,6 +152,7 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     messages,
     violations: b.checks.violations,
     elections: electionStats(b),
+    scenario_file: scenarioToFile(sc),
     wall: {
       wall_s: round3(wall_s),
       events_per_wall_s: wall_s > 0 ? Math.round(sim.events / wall_s) : 0,

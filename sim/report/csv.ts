@@ -71,6 +71,7 @@ const SUMMARY_KEYS = [
   'messages',
   'violations',
   'elections',
+  'scenario_file',
   'wall',
 ] as const satisfies readonly (keyof Summary)[];
 const LATENCY_KEYS = ['count', 'p50', 'p90', 'p99', 'max'] as const satisfies readonly (keyof LatencyStats)[];

@@ -39,7 +39,7 @@ function makeNodes(): NodeStats[] {
 
 function makeSummary(overrides: Partial<Summary> = {}): Summary {
   return {
-    schema_version: 1,
+    schema_version: 2,
     simulator_version: '0.1.0',
     scenario: 'default',
     seed: 42,
@@ -111,6 +111,7 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
         message: 'account T8000a nonce 7 committed before nonce 6',
       },
     ],
+    scenario_file: { name: 'default', seed: 42, duration: '60s' },
     wall: {
       wall_s: 12.75, events_per_wall_s: 96_828.8, sim_s_per_wall_s: 4.71, peak_rss_bytes: 512_000_000,
       workers: 2, cross_worker_messages: 123_456, cross_worker_share: 0.25,

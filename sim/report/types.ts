@@ -1,5 +1,6 @@
+import type { ScenarioFile } from '../scenario/schema.js';
 /** The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics". */
-export const SUMMARY_SCHEMA_VERSION = 1;
+export const SUMMARY_SCHEMA_VERSION = 2;
 
 export interface LatencyStats {
   count: number;
@@ -75,6 +76,11 @@ export interface Summary {
   messages: Record<string, number>;
   violations: Violation[];
   elections: ElectionStats;
+  /**
+   * The scenario as run, overrides applied, in file form: `npm run sim -- replay` re-runs it and
+   * checks the digest.
+   */
+  scenario_file: ScenarioFile;
   wall: WallStats;
 }
 
