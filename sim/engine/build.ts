@@ -8,6 +8,7 @@
 import type { Scenario, NodeSelector } from '../scenario/types.js';
 import { Simulation, type NetParams } from './sim.js';
 import type { NodeLogic } from '../protocol/env.js';
+import { fractionCount, parseSelector, type Selector } from '../scenario/selectors.js';
 import { Stream, streamSeed } from './random.js';
 import { NetTopology, type PartitionWindow } from '../net/topology.js';
 import { createSigner } from '../crypto/index.js';
@@ -46,19 +47,58 @@ export interface BuiltRun {
   rounds: ClusterRound[][];
 }
 
-export function resolveSelectors(sel: readonly NodeSelector[], nodes: readonly NodeInfo[]): number[] {
-  const out = new Set<number>();
-  for (const s of sel) {
-    if (s === 'all') nodes.forEach((_, i) => out.add(i));
-    else if (s === 'validators' || s === 'auditors' || s === 'edges' || s === 'beacons' || s === 'archives') {
-      const role = s.slice(0, -1);
-      nodes.forEach((n, i) => { if (n.role === role) out.add(i); });
-    } else {
-      const i = nodes.findIndex((n) => n.name === s);
-      if (i < 0) throw new Error(`unknown node "${s}"`);
-      out.add(i);
+/**
+ * The node ids a list of selectors stands for (sim/scenario/selectors.ts), ascending. `site` names
+ * where the list stands in the scenario ("faults/2/nodes"): a fraction's seeded choice depends on
+ * the seed, the site and the selector's place in the list, so two faults draw independently.
+ */
+export function resolveSelectors(sel: readonly NodeSelector[], sc: Scenario, nodes: readonly NodeInfo[], site: string): number[] {
+  const t = sc.topology;
+  const VPA = t.validator_groups_per_auditor;
+  const VG = t.auditor_groups * VPA;
+  const nVAll = VG * t.validators + t.standby_validators;
+  const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
+  const vgroup = (g: number) => range(g * t.validators, t.validators);
+  const agroup = (a: number) => range(nVAll + a * t.auditors, t.auditors);
+  const resolve = (s: Selector, k: number): number[] => {
+    switch (s.kind) {
+      case 'node': {
+        const i = nodes.findIndex((x) => x.name === `${s.prefix}${s.index}`);
+        if (i < 0) throw new Error(`${site}: unknown node "${s.prefix}${s.index}"`);
+        return [i];
+      }
+      case 'role':
+        return s.role === 'all' ? range(0, nodes.length) : range(0, nodes.length).filter((i) => `${nodes[i].role}s` === s.role);
+      case 'vgroup':
+        return vgroup(s.index);
+      case 'agroup':
+        return agroup(s.index);
+      case 'cluster':
+        return [...range(s.index * VPA, VPA).flatMap(vgroup), ...agroup(s.index)];
+      case 'table': {
+        const g = Math.floor((s.index * VG) / t.tables);
+        return [...vgroup(g), ...agroup(Math.floor(g / VPA))];
+      }
+      case 'region':
+        return range(0, nodes.length).filter((i) => nodes[i].region === s.region);
+      case 'fraction': {
+        const base = [...new Set(resolve(s.base, k))].sort((x, y) => x - y);
+        const n = fractionCount(s, base.length);
+        const pick = new Stream(streamSeed(sc.seed, 'select', k, site));
+        for (let i = 0; i < n; i++) {
+          const j = pick.int(i, base.length - 1);
+          [base[i], base[j]] = [base[j], base[i]];
+        }
+        return base.slice(0, n);
+      }
     }
-  }
+  };
+  const out = new Set<number>();
+  sel.forEach((s, k) => {
+    const parsed = parseSelector(s);
+    if (parsed === null) throw new Error(`${site}: not a node selector: "${s}"`);
+    for (const i of resolve(parsed, k)) out.add(i);
+  });
   return [...out].sort((a, b) => a - b);
 }
 
@@ -111,15 +151,15 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   // Network facts.
   const matrix = sc.network.latency.matrix_us.map((row) => Int32Array.from(row));
   const partitions: PartitionWindow[] = [];
-  for (const f of sc.faults) {
-    if (f.kind !== 'partition') continue;
+  sc.faults.forEach((f, fi) => {
+    if (f.kind !== 'partition') return;
     const inA = new Uint8Array(n);
     const inB = new Uint8Array(n);
-    for (const i of resolveSelectors(f.a, nodes)) inA[i] = 1;
+    for (const i of resolveSelectors(f.a, sc, nodes, `faults/${fi}/a`)) inA[i] = 1;
     if (f.b.length === 0) for (let i = 0; i < n; i++) inB[i] = inA[i] ? 0 : 1;
-    else for (const i of resolveSelectors(f.b, nodes)) inB[i] = 1;
+    else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`)) inB[i] = 1;
     partitions.push({ at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b' });
-  }
+  });
   const net = new NetTopology(Int32Array.from(regionIdx), matrix, partitions);
   const params: NetParams = {
     jitter_percent: sc.network.jitter_percent,
@@ -147,7 +187,9 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
     .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
   const byz = new Set<number>();
-  for (const b of sc.byzantine) for (const i of resolveSelectors(b.nodes, nodes)) byz.add(i);
+  sc.byzantine.forEach((b, bi) => {
+    for (const i of resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`)) byz.add(i);
+  });
   const honest = new Uint8Array(n).fill(1);
   for (const i of byz) honest[i] = 0;
   const forks = (members: Int32Array): [Int32Array, Int32Array] => {
@@ -296,9 +338,9 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   if (local) sim.partition(local, () => {
     throw new Error('a partitioned simulation needs its worker to route events to other workers');
   });
-  for (const f of sc.faults) {
-    if (f.kind !== 'crash') continue;
-    for (const i of resolveSelectors(f.nodes, nodes)) if (sim.runs(i)) sim.scheduleCrash(i, f.at_us, f.until_us);
-  }
+  sc.faults.forEach((f, fi) => {
+    if (f.kind !== 'crash') return;
+    for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) if (sim.runs(i)) sim.scheduleCrash(i, f.at_us, f.until_us);
+  });
   return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds };
 }

@@ -51,6 +51,7 @@ import {
   parseBandwidth,
   parseDuration,
 } from './units.js';
+import { parseSelector, ROLE_WORDS, SELECTOR_HELP, SELECTOR_PATTERN, type Selector } from './selectors.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -136,13 +137,11 @@ function attempt(parse: () => number): number | undefined {
   }
 }
 
-const ROLE_WORDS = ['validators', 'auditors', 'edges', 'beacons', 'archives', 'all'] as const;
-const NODE_SELECTOR_PATTERN = `^(?:[vaerh](?:0|[1-9][0-9]*)|${ROLE_WORDS.join('|')})$`;
 const NODE_NAME_RE = /^([vaerh])(0|[1-9][0-9]*)$/;
 
 const nodeSelector = () => {
-  const e = expecting(`a node name like "v3", "a0", "e1" or one of ${ROLE_WORDS.join(', ')}`);
-  return z.string(e).regex(new RegExp(NODE_SELECTOR_PATTERN), e);
+  const e = expecting(SELECTOR_HELP);
+  return z.string(e).regex(new RegExp(SELECTOR_PATTERN), e);
 };
 
 const nodeList = (what: string) =>
@@ -648,25 +647,90 @@ function unknownNode(name: string, counts: Counts, allowed: readonly (keyof Coun
   return null;
 }
 
-/** The node names a selector stands for. */
-function expand(sel: string, counts: Counts): string[] {
+/** The shape of the topology that selectors are judged against. */
+interface Shape {
+  counts: Counts;
+  vGroups: number;
+  aGroups: number;
+  tables: number;
+  /** Genesis seats per validator group and per auditor group. */
+  perV: number;
+  perA: number;
+  regions: readonly string[];
+}
+
+/**
+ * The node names a selector stands for, or null when that depends on the run (a region's nodes
+ * follow the seeded placement; a fraction is a seeded choice).
+ */
+function expand(sel: Selector, shape: Shape): string[] | null {
+  const { counts } = shape;
   const names = (p: keyof Counts) => Array.from({ length: counts[p] }, (_, i) => `${p}${i}`);
-  switch (sel) {
-    case 'validators':
-      return names('v');
-    case 'auditors':
-      return names('a');
-    case 'edges':
-      return names('e');
-    case 'beacons':
-      return names('r');
-    case 'archives':
-      return names('h');
-    case 'all':
-      return [...names('v'), ...names('a'), ...names('e'), ...names('r'), ...names('h')];
+  const range = (p: keyof Counts, from: number, n: number) => Array.from({ length: n }, (_, i) => `${p}${from + i}`);
+  const vpa = shape.vGroups / shape.aGroups;
+  switch (sel.kind) {
+    case 'node':
+      return [`${sel.prefix}${sel.index}`];
+    case 'role':
+      switch (sel.role) {
+        case 'validators': return names('v');
+        case 'auditors': return names('a');
+        case 'edges': return names('e');
+        case 'beacons': return names('r');
+        case 'archives': return names('h');
+        case 'all': return [...names('v'), ...names('a'), ...names('e'), ...names('r'), ...names('h')];
+      }
+      return null;
+    case 'vgroup':
+      return range('v', sel.index * shape.perV, shape.perV);
+    case 'agroup':
+      return range('a', sel.index * shape.perA, shape.perA);
+    case 'cluster':
+      return [...range('v', sel.index * vpa * shape.perV, vpa * shape.perV), ...range('a', sel.index * shape.perA, shape.perA)];
+    case 'table': {
+      const g = Math.floor((sel.index * shape.vGroups) / shape.tables);
+      return [...range('v', g * shape.perV, shape.perV), ...range('a', Math.floor(g / vpa) * shape.perA, shape.perA)];
+    }
     default:
-      return [sel];
+      return null;
   }
+}
+
+/** Why `text` selects nothing valid in this topology, or null. */
+function checkSelector(text: string, shape: Shape): string | null {
+  const sel = parseSelector(text);
+  if (sel === null) return `expected ${SELECTOR_HELP}, got ${JSON.stringify(text)}`;
+  const check = (s: Selector): string | null => {
+    const upTo = (what: string, n: number, i: number) =>
+      i < n ? null : `unknown ${what} ${i} in ${JSON.stringify(text)} (expected ${what} 0 to ${n - 1})`;
+    switch (s.kind) {
+      case 'node':
+        return unknownNode(`${s.prefix}${s.index}`, shape.counts, ['v', 'a', 'e', 'r', 'h']);
+      case 'role':
+        return null;
+      case 'vgroup':
+        return upTo('validator group', shape.vGroups, s.index);
+      case 'agroup':
+      case 'cluster':
+        return upTo('auditor group', shape.aGroups, s.index);
+      case 'table':
+        return upTo('table', shape.tables, s.index);
+      case 'region':
+        return shape.regions.includes(s.region)
+          ? null
+          : `unknown region ${JSON.stringify(s.region)} in ${JSON.stringify(text)} (network.latency.regions: ${shape.regions.join(', ')})`;
+      case 'fraction': {
+        const why = check(s.base);
+        if (why !== null) return why;
+        const base = expand(s.base, shape);
+        if (s.count !== null && base !== null && s.count > base.length) {
+          return `asks for ${s.count} nodes of a selection of ${base.length} in ${JSON.stringify(text)}`;
+        }
+        return base !== null && base.length === 0 ? `${JSON.stringify(text)} chooses from no nodes` : null;
+      }
+    }
+  };
+  return check(sel);
 }
 
 /** Checks that span sections. Runs only when every section parsed cleanly. */
@@ -699,12 +763,25 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
     r: f.topology.beacons,
     h: f.topology.archives,
   };
-  const all: (keyof Counts)[] = ['v', 'a', 'e', 'r', 'h'];
+  const shape: Shape = {
+    counts, vGroups, aGroups: f.topology.auditor_groups, tables: f.topology.tables,
+    perV: f.topology.validators, perA: f.topology.auditors, regions: f.network.latency.regions,
+  };
   const checkNodes = (path: PropertyKey[], nodes: readonly string[]) => {
     nodes.forEach((n, i) => {
-      const why = unknownNode(n, counts, all);
+      const why = checkSelector(n, shape);
       if (why !== null) issue([...path, i], why);
     });
+  };
+  const names = (list: readonly string[]): Set<string> | null => {
+    const out = new Set<string>();
+    for (const s of list) {
+      const sel = parseSelector(s);
+      const e = sel === null ? null : expand(sel, shape);
+      if (e === null) return null;
+      e.forEach((x) => out.add(x));
+    }
+    return out;
   };
 
   for (const name of Object.keys(f.stake.overrides)) {
@@ -739,15 +816,16 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
       case 'partition': {
         checkNodes([...path, 'a'], fault.a);
         checkNodes([...path, 'b'], fault.b);
-        const inA = new Set(fault.a.flatMap((s) => expand(s, counts)));
-        if (fault.b.length === 0 && inA.size >= counts.v + counts.a + counts.e) {
+        const inA = names(fault.a);
+        if (inA === null) break; // decided by the run's placement or seed
+        if (fault.b.length === 0 && inA.size >= counts.v + counts.a + counts.e + counts.r + counts.h) {
           issue([...path, 'a'], 'covers every node, and b is empty (everyone else), so the partition would cut nothing');
         }
         fault.b.forEach((s, j) => {
-          const both = expand(s, counts).find((n) => inA.has(n));
-          if (both !== undefined && unknownNode(s, counts, all) === null) {
-            issue([...path, 'b', j], `node "${both}" is on both sides of the partition (it is also in a)`);
-          }
+          const sel = parseSelector(s);
+          const e = sel === null || checkSelector(s, shape) !== null ? null : expand(sel, shape);
+          const both = e?.find((n) => inA.has(n));
+          if (both !== undefined) issue([...path, 'b', j], `node "${both}" is on both sides of the partition (it is also in a)`);
         });
         break;
       }
