@@ -10,7 +10,7 @@ import { Simulation, type NetParams } from './sim.js';
 import type { NodeLogic } from '../protocol/env.js';
 import { fractionCount, parseSelector, type Selector } from '../scenario/selectors.js';
 import { Stream, streamSeed } from './random.js';
-import { NetTopology, type PartitionWindow } from '../net/topology.js';
+import { NetTopology, type DegradeWindow, type PartitionWindow } from '../net/topology.js';
 import { createSigner } from '../crypto/index.js';
 import { TxStore } from '../protocol/txstore.js';
 import {
@@ -160,7 +160,22 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
     else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`)) inB[i] = 1;
     partitions.push({ at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b' });
   });
-  const net = new NetTopology(Int32Array.from(regionIdx), matrix, partitions);
+  const degradations: DegradeWindow[] = [];
+  sc.faults.forEach((f, fi) => {
+    if (f.kind !== 'degrade') return;
+    const inA = new Uint8Array(n);
+    const inB = new Uint8Array(n);
+    for (const i of resolveSelectors(f.a, sc, nodes, `faults/${fi}/a`)) inA[i] = 1;
+    if (f.b.length === 0) for (let i = 0; i < n; i++) inB[i] = inA[i] ? 0 : 1;
+    else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`)) inB[i] = 1;
+    degradations.push({
+      at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b',
+      latency_us: f.latency_us, jitter_percent: f.jitter_percent,
+      loss_bp: Math.round(f.loss_percent * 100), duplicate_bp: Math.round(f.duplicate_percent * 100),
+      reorder_us: f.reorder_us, bandwidth_percent: f.bandwidth_percent,
+    });
+  });
+  const net = new NetTopology(Int32Array.from(regionIdx), matrix, partitions, degradations);
   const params: NetParams = {
     jitter_percent: sc.network.jitter_percent,
     loss_percent: sc.network.loss_percent,

@@ -12,7 +12,7 @@ import { EventQueue } from './queue.js';
 import { Digest64, runDigest } from './digest.js';
 import { Stream, streamSeed } from './random.js';
 import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
-import { NetTopology, serializationUs, type RelayTree } from '../net/topology.js';
+import { NetTopology, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
 
 /** Event kinds. Numbers are folded into digests, so they are part of the format. */
 export const EV = {
@@ -533,8 +533,18 @@ export class Simulation {
     if (to === n.self) throw new Error(`node ${n.spec.name} sent a message to itself`);
     const p = this.params;
     const bytes = msg.bytes;
+    const degs = this.topo.degradations;
+    let deg: DegradeWindow[] | null = null;
+    let ser = serializationUs(bytes, n.spec.upload_bps);
+    if (degs.length > 0) {
+      for (const d of degs) {
+        if (!this.topo.covers(d, n.self, to, ready_us)) continue;
+        (deg ??= []).push(d);
+        if (d.bandwidth_percent < 100) ser = Math.ceil((ser * 100) / d.bandwidth_percent);
+      }
+    }
     const start = n.up_free_us > ready_us ? n.up_free_us : ready_us;
-    const depart = start + serializationUs(bytes, n.spec.upload_bps);
+    const depart = start + ser;
     n.up_free_us = depart;
     n.counters.bytes_out += bytes;
     n.counters.msgs_out++;
@@ -557,13 +567,30 @@ export class Simulation {
     }
     const base = this.topo.baseLatency(n.self, to);
     const jmax = Math.floor((base * p.jitter_percent) / 100);
-    const arrive = depart + base + (jmax > 0 ? net.int(0, jmax) : 0);
+    let arrive = depart + base + (jmax > 0 ? net.int(0, jmax) : 0);
+    let dupBp = 0;
+    if (deg !== null) {
+      // Degraded links: each window's effects in turn, drawn from the sender's stream after the
+      // undegraded draws, so links outside any window draw exactly as before.
+      for (const d of deg) {
+        if (d.loss_bp > 0 && net.chance(d.loss_bp, 10_000)) {
+          n.counters.dropped_loss++;
+          return;
+        }
+        const djmax = Math.floor(((base + d.latency_us) * d.jitter_percent) / 100);
+        arrive += d.latency_us + (djmax > 0 ? net.int(0, djmax) : 0) + (d.reorder_us > 0 ? net.int(0, d.reorder_us) : 0);
+        dupBp += d.duplicate_bp;
+      }
+    }
     const data = relayed ?? msg;
     this.schedule(arrive, n.self, to, EV.ARRIVE, n.self, pos, data);
     if (p.duplicate_percent > 0 && net.chance(Math.round(p.duplicate_percent * 100), 10_000)) {
       const again = arrive + (jmax > 0 ? net.int(0, jmax) : 0) + 1;
       // A duplicate is delivered but not relayed again (the relay layer drops repeats).
       this.schedule(again, n.self, to, EV.ARRIVE, n.self, -1, msg);
+    }
+    if (dupBp > 0 && net.chance(Math.min(dupBp, 10_000), 10_000)) {
+      this.schedule(arrive + 1 + (jmax > 0 ? net.int(0, jmax) : 0), n.self, to, EV.ARRIVE, n.self, -1, msg);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NetTopology, serializationUs } from './topology.js';
+import { NetTopology, serializationUs, type DegradeWindow } from './topology.js';
 import { Simulation, type NetParams } from '../engine/sim.js';
 import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
 
@@ -139,5 +139,67 @@ describe('serialization and queueing arithmetic', () => {
 
   it('rejects a network whose minimum latency is not positive (no lookahead)', () => {
     expect(() => new Simulation(1, twoRegions(0, 2), params)).toThrow(/lookahead/);
+  });
+});
+
+describe('link degradation (degrade faults)', () => {
+  const window = (over: Partial<DegradeWindow>, n = 2): DegradeWindow => ({
+    at_us: 0, until_us: 1_000_000, inA: Uint8Array.of(1, 0, 0).subarray(0, n), inB: Uint8Array.of(0, 1, 1).subarray(0, n),
+    oneWay: true, latency_us: 0, jitter_percent: 0, loss_bp: 0, duplicate_bp: 0, reorder_us: 0, bandwidth_percent: 100, ...over,
+  });
+  const pair = (w: DegradeWindow, sends: (env: Env) => void) => {
+    const recv = new Probe();
+    const sim = new Simulation(3, new NetTopology(new Int32Array(2), [Int32Array.of(10_000)], [], [w]), params);
+    sim.addNode(spec(100_000_000), new Probe(sends));
+    sim.addNode(spec(100_000_000), recv);
+    return { sim, recv };
+  };
+
+  it('adds latency and narrows the sender uplink inside the window, one way only', () => {
+    // 12,500 bytes at 100 Mb/s take 1 ms; at 50% bandwidth 2 ms. +5 ms latency on a 10 ms link.
+    const got: number[] = [];
+    const echo: NodeLogic = {
+      onStart: () => {}, onTimer: () => {}, onClock: () => {}, onRestart: () => {},
+      onMessage: (env, from, msg) => {
+        got.push(env.now_us);
+        if (msg.dw === 0) env.send(from, { kind: 1, bytes: 12_500, dw: 9 });
+      },
+    };
+    const sender = new Probe((env) => env.send(1, { kind: 1, bytes: 12_500, dw: 0 }));
+    const sim = new Simulation(3, new NetTopology(new Int32Array(2), [Int32Array.of(10_000)], [],
+      [window({ latency_us: 5_000, bandwidth_percent: 50 })]), params);
+    sim.addNode(spec(100_000_000), sender);
+    sim.addNode(spec(100_000_000), echo);
+    sim.start();
+    sim.run(1_000_000);
+    // a -> b: depart 2,000, arrive 17,000, downlink 1 ms: 18,000. b -> a is not degraded (one way):
+    // depart 19,000, arrive 29,000, delivered 30,000.
+    expect(got).toEqual([18_000]);
+    expect(sender.got.map((g) => g.t)).toEqual([30_000]);
+  });
+
+  it('loses, duplicates and reorders copies as configured, and stops at the window end', () => {
+    const burst = (env: Env) => { for (let i = 0; i < 20; i++) env.send(1, { kind: 1, bytes: 100, dw: i }); };
+    const lossy = pair(window({ loss_bp: 10_000, until_us: 1 }), burst);
+    lossy.sim.start();
+    lossy.sim.run(1_000_000);
+    expect(lossy.recv.got).toHaveLength(0);
+    expect(lossy.sim.counters(0).dropped_loss).toBe(20);
+    const dup = pair(window({ duplicate_bp: 10_000 }), burst);
+    dup.sim.start();
+    dup.sim.run(1_000_000);
+    expect(dup.recv.got).toHaveLength(40);
+    const order = (seedless: ReturnType<typeof pair>) => {
+      seedless.sim.start();
+      seedless.sim.run(1_000_000);
+      return seedless.recv.got.map((g) => g.dw);
+    };
+    const a = order(pair(window({ reorder_us: 50_000 }), burst));
+    expect(a).toHaveLength(20);
+    expect(a).not.toEqual([...a].sort((x, y) => x - y));
+    expect(order(pair(window({ reorder_us: 50_000 }), burst))).toEqual(a);
+    // A window that ended before the sends changes nothing.
+    const after = order(pair(window({ reorder_us: 50_000, loss_bp: 10_000, at_us: 0, until_us: 0 }), burst));
+    expect(after).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 });

@@ -11,13 +11,35 @@ export interface PartitionWindow {
   oneWay: boolean; // true: only a -> b is cut
 }
 
+/** Link degradation between two node sets for a time window (a `degrade` fault). */
+export interface DegradeWindow extends PartitionWindow {
+  /** Added one-way latency. */
+  latency_us: number;
+  /** Added jitter, percent of the degraded link's latency. */
+  jitter_percent: number;
+  /** Extra loss and duplication, in basis points (1/100 of a percent). */
+  loss_bp: number;
+  duplicate_bp: number;
+  /** Each copy is held back a uniform time up to this, so copies sent close together reorder. */
+  reorder_us: number;
+  /** The sender's uplink runs at this percent of its rate for copies on these links. */
+  bandwidth_percent: number;
+}
+
 export class NetTopology {
   constructor(
     readonly region: Int32Array,
     /** One-way base latency, µs, [from region][to region]. */
     readonly latency_us: Int32Array[],
     readonly partitions: PartitionWindow[],
+    readonly degradations: DegradeWindow[] = [],
   ) {}
+
+  /** Whether window `w` covers a copy from `from` to `to` sent at `t_us`. */
+  covers(w: PartitionWindow, from: number, to: number, t_us: number): boolean {
+    if (t_us < w.at_us || t_us >= w.until_us) return false;
+    return (w.inA[from] === 1 && w.inB[to] === 1) || (!w.oneWay && w.inB[from] === 1 && w.inA[to] === 1);
+  }
 
   baseLatency(from: number, to: number): number {
     return this.latency_us[this.region[from]][this.region[to]];
@@ -31,11 +53,7 @@ export class NetTopology {
   }
 
   blocked(from: number, to: number, t_us: number): boolean {
-    for (const p of this.partitions) {
-      if (t_us < p.at_us || t_us >= p.until_us) continue;
-      if (p.inA[from] && p.inB[to]) return true;
-      if (!p.oneWay && p.inB[from] && p.inA[to]) return true;
-    }
+    for (const p of this.partitions) if (this.covers(p, from, to, t_us)) return true;
     return false;
   }
 }

@@ -535,7 +535,43 @@ const dropReceiptsSchema = z
     kind: f.kind, at_us: f.at, until_us: f.until ?? null, from_table: f.from_table, to_table: f.to_table,
   }));
 
-const faultSchema = z.discriminatedUnion('kind', [crashSchema, crashLeaderSchema, partitionSchema, dropReceiptsSchema]);
+const degradeSchema = z
+  .strictObject({
+    kind: z.literal('degrade'),
+    at: duration({ positive: false }).describe('Start of the degradation.'),
+    until: duration({ positive: true }).optional().describe('End (default: never).'),
+    a: nodeList('node selectors'),
+    b: z
+      .array(nodeSelector(), expecting('a list of node selectors'))
+      .default([])
+      .describe('The other side (default: every node not in a).'),
+    direction: z.enum(['both', 'a_to_b']).default('both').describe('Degrade both directions, or only messages from a to b.'),
+    latency: duration({ positive: false }).prefault('0s').describe('Added one-way latency.'),
+    jitter_percent: num(0, 1000).default(0).describe("Added jitter, percent of the link's degraded latency."),
+    loss_percent: percent().default(0).describe('Extra share of copies lost.'),
+    duplicate_percent: percent().default(0).describe('Extra share of copies delivered twice.'),
+    reorder: duration({ positive: false }).prefault('0s')
+      .describe('Each copy is held back a uniform random time up to this, so copies sent close together arrive out of order.'),
+    bandwidth_percent: num(0, 100).default(100)
+      .describe("The sender's uplink runs at this percent of its rate for copies on these links (> 0)."),
+  })
+  .describe('Degrade the links between node sets a and b from `at` until `until` (or forever).')
+  .transform((f) => ({
+    kind: f.kind,
+    at_us: f.at,
+    until_us: f.until ?? null,
+    a: f.a,
+    b: f.b,
+    direction: f.direction,
+    latency_us: f.latency,
+    jitter_percent: f.jitter_percent,
+    loss_percent: f.loss_percent,
+    duplicate_percent: f.duplicate_percent,
+    reorder_us: f.reorder,
+    bandwidth_percent: f.bandwidth_percent,
+  }));
+
+const faultSchema = z.discriminatedUnion('kind', [crashSchema, crashLeaderSchema, partitionSchema, degradeSchema, dropReceiptsSchema]);
 
 const byzantineSchema = z.strictObject({
   nodes: nodeList('node names or roles'),
@@ -609,7 +645,7 @@ const rootObject = z.strictObject({
   faults: z
     .array(faultSchema, expecting('a list of faults'))
     .default([])
-    .describe('Fault schedule; `kind` is crash, crash_leader, partition or drop_receipts. Times are from the start of the run.'),
+    .describe('Fault schedule; `kind` is crash, crash_leader, partition, degrade or drop_receipts. Times are from the start of the run.'),
   byzantine: z
     .array(byzantineSchema, expecting('a list of {nodes, behavior}'))
     .default([])
@@ -813,6 +849,15 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
           issue([...path, 'to_table'], `expected a table other than from_table (${fault.from_table}): a table sends itself no receipts`);
         }
         break;
+      case 'degrade':
+        checkNodes([...path, 'a'], fault.a);
+        checkNodes([...path, 'b'], fault.b);
+        if (fault.bandwidth_percent <= 0) issue([...path, 'bandwidth_percent'], 'expected more than 0 (a link needs some bandwidth; use a partition to cut it)');
+        if (fault.latency_us === 0 && fault.jitter_percent === 0 && fault.loss_percent === 0 && fault.duplicate_percent === 0 &&
+          fault.reorder_us === 0 && fault.bandwidth_percent === 100) {
+          issue(path, 'expected at least one of latency, jitter_percent, loss_percent, duplicate_percent, reorder, bandwidth_percent: this degrades nothing');
+        }
+        break;
       case 'partition': {
         checkNodes([...path, 'a'], fault.a);
         checkNodes([...path, 'b'], fault.b);
@@ -1009,6 +1054,12 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
           return { kind: f.kind, view: f.view, table: f.table, ...until };
         case 'partition':
           return { kind: f.kind, at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction };
+        case 'degrade':
+          return {
+            kind: f.kind, at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction,
+            latency: formatDuration(f.latency_us), jitter_percent: f.jitter_percent, loss_percent: f.loss_percent,
+            duplicate_percent: f.duplicate_percent, reorder: formatDuration(f.reorder_us), bandwidth_percent: f.bandwidth_percent,
+          };
         case 'drop_receipts':
           return { kind: f.kind, at: formatDuration(f.at_us), ...until, from_table: f.from_table, to_table: f.to_table };
       }

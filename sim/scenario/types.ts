@@ -155,7 +155,8 @@ export interface WorkloadConfig {
   system_call_percent: number;
 }
 
-export type NodeSelector = string; // a node name ("v3", "a0", "e1", "r0", "h0") or a role ("validators", "auditors", "edges", "beacons", "archives", "all")
+/** A node selector (sim/scenario/selectors.ts): a name, a role, a group, a table, a region or a seeded fraction. */
+export type NodeSelector = string;
 
 export type FaultSpec =
   | { kind: 'crash'; at_us: number; until_us: number | null; nodes: NodeSelector[] }
@@ -168,6 +169,22 @@ export type FaultSpec =
       /** Empty means "every node not in a". */
       b: NodeSelector[];
       direction: 'both' | 'a_to_b';
+    }
+  | {
+      /** Links between node sets a and b get slower, lossier, duplicating, reordering or narrower. */
+      kind: 'degrade';
+      at_us: number;
+      until_us: number | null;
+      a: NodeSelector[];
+      /** Empty means "every node not in a". */
+      b: NodeSelector[];
+      direction: 'both' | 'a_to_b';
+      latency_us: number;
+      jitter_percent: number;
+      loss_percent: number;
+      duplicate_percent: number;
+      reorder_us: number;
+      bandwidth_percent: number;
     }
   | {
       /** The first copy of receipts from one table to another is lost (resend and pull still work). */
