@@ -151,25 +151,23 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   // Network facts.
   const matrix = sc.network.latency.matrix_us.map((row) => Int32Array.from(row));
   const partitions: PartitionWindow[] = [];
-  sc.faults.forEach((f, fi) => {
-    if (f.kind !== 'partition') return;
+  // The window and sides of a link fault (b empty: everyone not in a).
+  const sides = (f: { at_us: number; until_us: number | null; a: NodeSelector[]; b: NodeSelector[]; direction: string }, fi: number): PartitionWindow => {
     const inA = new Uint8Array(n);
     const inB = new Uint8Array(n);
     for (const i of resolveSelectors(f.a, sc, nodes, `faults/${fi}/a`)) inA[i] = 1;
     if (f.b.length === 0) for (let i = 0; i < n; i++) inB[i] = inA[i] ? 0 : 1;
     else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`)) inB[i] = 1;
-    partitions.push({ at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b' });
+    return { at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b' };
+  };
+  sc.faults.forEach((f, fi) => {
+    if (f.kind === 'partition') partitions.push(sides(f, fi));
   });
   const degradations: DegradeWindow[] = [];
   sc.faults.forEach((f, fi) => {
     if (f.kind !== 'degrade') return;
-    const inA = new Uint8Array(n);
-    const inB = new Uint8Array(n);
-    for (const i of resolveSelectors(f.a, sc, nodes, `faults/${fi}/a`)) inA[i] = 1;
-    if (f.b.length === 0) for (let i = 0; i < n; i++) inB[i] = inA[i] ? 0 : 1;
-    else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`)) inB[i] = 1;
     degradations.push({
-      at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b',
+      ...sides(f, fi),
       latency_us: f.latency_us, jitter_percent: f.jitter_percent,
       loss_bp: Math.round(f.loss_percent * 100), duplicate_bp: Math.round(f.duplicate_percent * 100),
       reorder_us: f.reorder_us, bandwidth_percent: f.bandwidth_percent,

@@ -500,17 +500,22 @@ const crashLeaderSchema = z
   .describe('Crash whichever node leads `view` of `table`, as it enters that view; it restarts at `until` (or never).')
   .transform((f) => ({ kind: f.kind, view: f.view, table: f.table, until_us: f.until ?? null }));
 
+/** The two sides of a link fault (partition, degrade) and its window. */
+const linkSides = (what: string) => ({
+  at: duration({ positive: false }).describe(`${what} start.`),
+  until: duration({ positive: true }).optional().describe(`${what} end (default: never).`),
+  a: nodeList('node selectors'),
+  b: z
+    .array(nodeSelector(), expecting('a list of node selectors'))
+    .default([])
+    .describe('The other side (default: every node not in a).'),
+  direction: z.enum(['both', 'a_to_b']).default('both').describe('Both directions, or only messages from a to b.'),
+});
+
 const partitionSchema = z
   .strictObject({
     kind: z.literal('partition'),
-    at: duration({ positive: false }).describe('Partition start.'),
-    until: duration({ positive: true }).optional().describe('Partition end (default: never heals).'),
-    a: nodeList('node names or roles'),
-    b: z
-      .array(nodeSelector(), expecting('a list of node names or roles'))
-      .default([])
-      .describe('The other side (default: every node not in a).'),
-    direction: z.enum(['both', 'a_to_b']).default('both').describe('Cut both directions, or only messages from a to b.'),
+    ...linkSides('Partition'),
   })
   .describe('Cut the links between node sets a and b from `at` until `until` (or forever).')
   .transform((f) => ({
@@ -538,14 +543,7 @@ const dropReceiptsSchema = z
 const degradeSchema = z
   .strictObject({
     kind: z.literal('degrade'),
-    at: duration({ positive: false }).describe('Start of the degradation.'),
-    until: duration({ positive: true }).optional().describe('End (default: never).'),
-    a: nodeList('node selectors'),
-    b: z
-      .array(nodeSelector(), expecting('a list of node selectors'))
-      .default([])
-      .describe('The other side (default: every node not in a).'),
-    direction: z.enum(['both', 'a_to_b']).default('both').describe('Degrade both directions, or only messages from a to b.'),
+    ...linkSides('Degradation'),
     latency: duration({ positive: false }).prefault('0s').describe('Added one-way latency.'),
     jitter_percent: num(0, 1000).default(0).describe("Added jitter, percent of the link's degraded latency."),
     loss_percent: percent().default(0).describe('Extra share of copies lost.'),
