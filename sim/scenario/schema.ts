@@ -512,20 +512,22 @@ const linkSides = (what: string) => ({
   direction: z.enum(['both', 'a_to_b']).default('both').describe('Both directions, or only messages from a to b.'),
 });
 
+/** The normalized window and sides of a parsed link fault. */
+const sidesOf = (f: { at: number; until?: number; a: string[]; b: string[]; direction: 'both' | 'a_to_b' }) => ({
+  at_us: f.at,
+  until_us: f.until ?? null,
+  a: f.a,
+  b: f.b,
+  direction: f.direction,
+});
+
 const partitionSchema = z
   .strictObject({
     kind: z.literal('partition'),
     ...linkSides('Partition'),
   })
   .describe('Cut the links between node sets a and b from `at` until `until` (or forever).')
-  .transform((f) => ({
-    kind: f.kind,
-    at_us: f.at,
-    until_us: f.until ?? null,
-    a: f.a,
-    b: f.b,
-    direction: f.direction,
-  }));
+  .transform((f) => ({ kind: f.kind, ...sidesOf(f) }));
 
 const dropReceiptsSchema = z
   .strictObject({
@@ -556,11 +558,7 @@ const degradeSchema = z
   .describe('Degrade the links between node sets a and b from `at` until `until` (or forever).')
   .transform((f) => ({
     kind: f.kind,
-    at_us: f.at,
-    until_us: f.until ?? null,
-    a: f.a,
-    b: f.b,
-    direction: f.direction,
+    ...sidesOf(f),
     latency_us: f.latency,
     jitter_percent: f.jitter_percent,
     loss_percent: f.loss_percent,
@@ -877,6 +875,11 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
   f.byzantine.forEach((b, i) => checkNodes(['byzantine', i, 'nodes'], b.nodes));
 }
 
+function sidesToFile(f: { at_us: number; until_us: number | null; a: string[]; b: string[]; direction: 'both' | 'a_to_b' }) {
+  const until = f.until_us === null ? {} : { until: formatDuration(f.until_us) };
+  return { at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction };
+}
+
 function scheduleStartRate(s: RateSchedule): number {
   return s.kind === 'constant' ? s.rate_tps : s.kind === 'ramp' ? s.from_tps : s.steps[0]!.rate_tps;
 }
@@ -1051,10 +1054,10 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
         case 'crash_leader':
           return { kind: f.kind, view: f.view, table: f.table, ...until };
         case 'partition':
-          return { kind: f.kind, at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction };
+          return { kind: f.kind, ...sidesToFile(f) };
         case 'degrade':
           return {
-            kind: f.kind, at: formatDuration(f.at_us), ...until, a: [...f.a], b: [...f.b], direction: f.direction,
+            kind: f.kind, ...sidesToFile(f),
             latency: formatDuration(f.latency_us), jitter_percent: f.jitter_percent, loss_percent: f.loss_percent,
             duplicate_percent: f.duplicate_percent, reorder: formatDuration(f.reorder_us), bandwidth_percent: f.bandwidth_percent,
           };
