@@ -38,7 +38,7 @@ describe('archive nodes', () => {
   it('a crashed archive changes nothing for the groups', () => {
     const base = scenarioFile(SMALL, { duration_us: 30_000_000 });
     const sc = { ...base, topology: { ...base.topology, archives: 1 } };
-    const crashed = run({ ...sc, faults: [{ kind: 'crash' as const, at_us: 1_000_000, until_us: null, nodes: ['h0'] }] }).summary;
+    const crashed = run({ ...sc, faults: [{ kind: 'crash' as const, at_us: 1_000_000, until_us: null, nodes: ['h0'], state: 'kept' as const }] }).summary;
     expect(crashed.violations).toEqual([]);
     expect(crashed.tps_final).toBeGreaterThan(150);
   });

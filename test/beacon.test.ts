@@ -38,7 +38,7 @@ describe('the REC clock chain', () => {
   it('a crashed leader is replaced on the certified clock; with a REC quorum down, it is not', () => {
     const base = withRec(scenarioFile(LEADER_CRASH, { duration_us: 120_000_000 }), 7);
     // Two of seven REC nodes down (relays of some slots among them): the clock still runs.
-    const ok = run(withRec(base, 7, [{ kind: 'crash', at_us: 1_000_000, until_us: null, nodes: ['r0', 'r1'] }]));
+    const ok = run(withRec(base, 7, [{ kind: 'crash', at_us: 1_000_000, until_us: null, nodes: ['r0', 'r1'], state: 'kept' }]));
     const g1 = gaps(commitTimes(ok));
     const stall1 = Math.max(...g1);
     expect(stall1).toBeGreaterThanOrEqual(20_000_000);
@@ -46,7 +46,7 @@ describe('the REC clock chain', () => {
     expect(ok.summary.violations).toEqual([]);
     // Three down, from before the leader crash until 90 s: no certificate, no view change, so the
     // table waits for the REC group to come back.
-    const down = run(withRec(base, 7, [{ kind: 'crash', at_us: 1_000_000, until_us: 90_000_000, nodes: ['r0', 'r1', 'r2'] }]));
+    const down = run(withRec(base, 7, [{ kind: 'crash', at_us: 1_000_000, until_us: 90_000_000, nodes: ['r0', 'r1', 'r2'], state: 'kept' }]));
     const times = commitTimes(down);
     const g2 = gaps(times);
     const stall2 = Math.max(...g2);

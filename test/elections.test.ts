@@ -169,7 +169,7 @@ describe('rotation in a run', () => {
     // so nobody has noticed yet.
     const members = b.ctx.epoch(0, r.elected_clock).members;
     const first = members[joiner % members.length];
-    const crashed = { ...sc, faults: [{ kind: 'crash' as const, at_us: 59_900_000, until_us: 75_000_000, nodes: [b.nodes[first].name] }] };
+    const crashed = { ...sc, faults: [{ kind: 'crash' as const, at_us: 59_900_000, until_us: 75_000_000, nodes: [b.nodes[first].name], state: 'kept' as const }] };
     const s = runScenario(crashed).summary;
     expect(s.violations).toEqual([]);
     expect(s.elections.state_syncs).toBe(runScenario(sc).summary.elections.state_syncs);

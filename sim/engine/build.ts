@@ -68,6 +68,10 @@ export function resolveSelectors(sel: readonly NodeSelector[], sc: Scenario, nod
         return [i];
       }
       case 'role':
+        if (s.role === 'standby') {
+          const nA = t.auditor_groups * t.auditors;
+          return [...range(VG * t.validators, t.standby_validators), ...range(nVAll + nA, t.standby_auditors)];
+        }
         return s.role === 'all' ? range(0, nodes.length) : range(0, nodes.length).filter((i) => `${nodes[i].role}s` === s.role);
       case 'vgroup':
         return vgroup(s.index);
@@ -100,6 +104,23 @@ export function resolveSelectors(sel: readonly NodeSelector[], sc: Scenario, nod
     for (const i of resolve(parsed, k)) out.add(i);
   });
   return [...out].sort((a, b) => a - b);
+}
+
+/**
+ * The end of the fault phase (PROTOCOL.md's two-phase judging): the last time a fault or a
+ * byzantine behaviour starts or heals. Before it the run is checked for safety only; from it on,
+ * every table with work waiting must also commit within `checks.liveness_bound`. A fault that
+ * never heals counts from its start: the system must live with it. A leader crash by view has no
+ * time of its own and does not move the phase.
+ */
+export function faultPhaseEnd(sc: Scenario): number {
+  let end = 0;
+  for (const f of sc.faults) {
+    if (f.kind === 'crash_leader') continue;
+    end = Math.max(end, f.at_us, 'until_us' in f ? (f.until_us ?? 0) : 0);
+  }
+  for (const b of sc.byzantine) end = Math.max(end, b.at_us, b.until_us ?? 0);
+  return end;
 }
 
 export interface BuildOptions {
@@ -295,12 +316,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
 
   const txs = new TxStore(topo.edges);
   const metrics = new MetricsCollector(txs, honest, map);
-  // Liveness is judged from the last fault change (a start, or a heal).
-  let liveFrom = 0;
-  for (const f of sc.faults) {
-    if (f.kind === 'crash_leader') continue;
-    liveFrom = Math.max(liveFrom, f.at_us, f.until_us ?? 0);
-  }
+  const liveFrom = faultPhaseEnd(sc);
   const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
     Array.from({ length: T }, (_, t) => genesisBlock(t).id), liveFrom, sc.checks.liveness_bound_us);
   const observer: Observer = opts.observer ? opts.observer(sim, honest) : {

@@ -253,7 +253,7 @@ describe('messages', () => {
       crypto: 'real',
       topology: { ...sc.topology, validators: 4, auditors: 4, beacons: 4 },
       workload: { ...sc.workload, rate_tps: 20, schedule: { kind: 'constant', rate_tps: 20 } },
-      faults: [{ kind: 'crash', at_us: 3 * S, until_us: 7 * S, nodes: ['v1'] }],
+      faults: [{ kind: 'crash', at_us: 3 * S, until_us: 7 * S, nodes: ['v1'], state: 'kept' }],
     });
     expect(c.run.built.ctx.signer.mode).toBe('real');
     expectKinds(c.msgs, [MSG.TX_BATCH, MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT, MSG.SYNC_REQ, MSG.SYNC_RESP, MSG.CLOCK_SHARE, MSG.CLOCK_CERT]);

@@ -42,7 +42,7 @@ describe('loadScenario', () => {
     expect(s.seed).toBe(42);
     expect(s.duration_us).toBe(30_000_000);
     expect(s.network.latency.regions).toEqual(['Frankfurt', 'Ireland', 'London']);
-    expect(s.faults).toEqual([{ kind: 'crash', at_us: 10_000_000, until_us: 20_000_000, nodes: ['v3'] }]);
+    expect(s.faults).toEqual([{ kind: 'crash', at_us: 10_000_000, until_us: 20_000_000, nodes: ['v3'], state: 'kept' }]);
   });
 
   // .yml and .json files give the same scenario as the YAML.

@@ -144,11 +144,11 @@ describe('defaults', () => {
       byzantine: [{ nodes: ['v0', 'a0'], behavior: 'equivocate' }],
     });
     expect(s.faults).toEqual([
-      { kind: 'crash', at_us: 20_000_000, until_us: 50_000_000, nodes: ['v3'] },
+      { kind: 'crash', at_us: 20_000_000, until_us: 50_000_000, nodes: ['v3'], state: 'kept' },
       { kind: 'crash_leader', view: 12, table: 0, until_us: null },
       { kind: 'partition', at_us: 10_000_000, until_us: null, a: ['v0', 'v1'], b: [], direction: 'both' },
     ]);
-    expect(s.byzantine).toEqual([{ nodes: ['v0', 'a0'], behavior: 'equivocate' }]);
+    expect(s.byzantine).toEqual([{ nodes: ['v0', 'a0'], behavior: 'equivocate', at_us: 0, until_us: null, delay_us: 5_000_000, tries: 16, favor: [] }]);
   });
 
   // The uniform pseudo-dataset has one region whose only link carries one_way.
@@ -173,7 +173,7 @@ describe('unknown keys', () => {
     [{ name: 'x', hardware: { validator: { ram: '8GB' } } }, 'hardware.validator.ram: unknown key (expected one of cores, upload, download)'],
     [{ name: 'x', stake: { overrides: { v1: { stake: 3 } } } }, 'stake.overrides.v1.stake: unknown key (expected one of deposit_top, votes, credit)'],
     [{ name: 'x', protocol: { pack_thresholds: [{ until: '1s', min_txs: 1, max_txs: 2 }] } }, 'protocol.pack_thresholds[0].max_txs: unknown key (expected one of until, min_txs)'],
-    [{ name: 'x', faults: [{ kind: 'crash', at: '1s', nodes: ['v0'], node: 'v1' }] }, 'faults[0].node: unknown key (expected one of kind, at, until, nodes)'],
+    [{ name: 'x', faults: [{ kind: 'crash', at: '1s', nodes: ['v0'], node: 'v1' }] }, 'faults[0].node: unknown key (expected one of kind, at, until, nodes, state)'],
     [{ name: 'x', costs: { verify_us: 3 } }, 'costs.verify_us: unknown key (expected one of verify_tx_us, verify_share_us,'],
   ])('%j', (data, message) => {
     expect(errorOf(data).message.startsWith(message)).toBe(true);
@@ -208,18 +208,18 @@ describe('malformed input', () => {
       { name: 'x', faults: [{ kind: 'crash', at: '1s', nodes: ['v0'] }, { kind: 'crash', at: '2s', nodes: ['v1'] }, { kind: 'crash', at: 'soon', nodes: ['v2'] }] },
       'faults[2].at: expected a duration like "30s", got "soon"',
     ],
-    ['fault kind', { name: 'x', faults: [{ kind: 'crush', at: '1s' }] }, 'faults[0].kind: expected one of crash, crash_leader, partition, degrade, drop_receipts, got "crush"'],
-    ['fault without kind', { name: 'x', faults: [{ at: '1s' }] }, 'faults[0].kind: required key is missing (expected one of crash, crash_leader, partition, degrade, drop_receipts)'],
+    ['fault kind', { name: 'x', faults: [{ kind: 'crush', at: '1s' }] }, 'faults[0].kind: expected one of crash, crash_leader, partition, degrade, clock, join, leave, rotate, drop_receipts, got "crush"'],
+    ['fault without kind', { name: 'x', faults: [{ at: '1s' }] }, 'faults[0].kind: required key is missing (expected one of crash, crash_leader, partition, degrade, clock, join, leave, rotate, drop_receipts)'],
     ['fault not a mapping', { name: 'x', faults: ['crash'] }, 'faults[0]: expected a mapping, got "crash"'],
     ['faults not a list', { name: 'x', faults: { kind: 'crash' } }, 'faults: expected a list of faults, got a mapping'],
-    ['empty node list', { name: 'x', faults: [{ kind: 'crash', at: '1s', nodes: [] }] }, 'faults[0].nodes: expected a non-empty list of node names or roles, got an empty list'],
+    ['empty node list', { name: 'x', faults: [{ kind: 'crash', at: '1s', nodes: [] }] }, 'faults[0].nodes: expected a non-empty list of node selectors, got an empty list'],
     [
       'bad selector',
       { name: 'x', byzantine: [{ nodes: ['v0', 'bob'], behavior: 'equivocate' }] },
       'byzantine[0].nodes[1]: expected a node name like "v3", a role (validators, auditors, edges, beacons, archives, all), ' +
-        'vgroup:N, agroup:N, cluster:N, table:N, region:NAME, or "K of S" / "P% of S" for a seeded choice from S, got "bob"',
+        'standby, vgroup:N, agroup:N, cluster:N, table:N, region:NAME, or "K of S" / "P% of S" for a seeded choice from S, got "bob"',
     ],
-    ['behavior', { name: 'x', byzantine: [{ nodes: ['v0'], behavior: 'lie' }] }, 'byzantine[0].behavior: expected "equivocate", got "lie"'],
+    ['behavior', { name: 'x', byzantine: [{ nodes: ['v0'], behavior: 'lie' }] }, 'byzantine[0].behavior: expected one of equivocate, double_vote, silent, withhold_votes, delay_proposals, invalid_execution, withhold_receipts, grind_seed, got "lie"'],
     ['bandwidth', { name: 'x', hardware: { edge: { upload: '100MB' } } }, 'hardware.edge.upload: expected a bandwidth like "100Mbps" (at least 1bps), got "100MB"'],
     ['zero bandwidth', { name: 'x', hardware: { edge: { download: '0Mbps' } } }, 'hardware.edge.download: expected a bandwidth like "100Mbps" (at least 1bps), got "0Mbps"'],
     ['percent', { name: 'x', network: { loss_percent: 120 } }, 'network.loss_percent: expected a number from 0 to 100, got 120'],

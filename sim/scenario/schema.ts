@@ -28,6 +28,7 @@ import {
 import { expectedGot } from './errors.js';
 import { checkSchedule } from '../protocol/workload.js';
 import type {
+  ByzantineBehavior,
   ByzantineSpec,
   FaultSpec,
   Hardware,
@@ -109,6 +110,28 @@ function duration(opts: { positive: boolean }) {
     }
     return us;
   });
+}
+
+/** A signed duration ("-2s", "+500ms", "1s", 0) → integer µs. */
+function signedDuration() {
+  const what = `${DURATION_EXPECTED}, optionally signed ("-2s", "+500ms")`;
+  const e = expecting(what);
+  const str = z.string(e).regex(new RegExp(`^[-+]?${DURATION_PATTERN.slice(1)}`), e);
+  return z.union([str, z.literal(0)], e).transform((s, ctx) => {
+    const text = typeof s === 'number' ? '0' : s;
+    const sign = text.startsWith('-') ? -1 : 1;
+    const us = attempt(() => parseDuration(text.replace(/^[-+]/, '')));
+    if (us === undefined) {
+      ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
+      return z.NEVER;
+    }
+    return sign * us;
+  });
+}
+
+/** µs as a signed duration string ("-2s"). */
+function formatSignedDuration(us: number): string {
+  return us < 0 ? `-${formatDuration(-us)}` : formatDuration(us);
 }
 
 /** A bandwidth string ("100Mbps") → integer bits/s, at least 1. */
@@ -485,10 +508,58 @@ const crashSchema = z
     kind: z.literal('crash'),
     at: duration({ positive: false }).describe('Crash time.'),
     until: duration({ positive: true }).optional().describe('Restart time (default: never).'),
-    nodes: nodeList('node names or roles'),
+    nodes: nodeList('node selectors'),
+    state: z
+      .enum(['kept', 'lost'])
+      .default('kept')
+      .describe('On restart: kept resumes from the state held at the crash; lost starts empty and syncs each table from a peer.'),
   })
   .describe('Crash nodes at `at`; they restart at `until` (or never).')
-  .transform((f) => ({ kind: f.kind, at_us: f.at, until_us: f.until ?? null, nodes: f.nodes }));
+  .transform((f) => ({ kind: f.kind, at_us: f.at, until_us: f.until ?? null, nodes: f.nodes, state: f.state }));
+
+const clockSchema = z
+  .strictObject({
+    kind: z.literal('clock'),
+    at: duration({ positive: false }).describe('When the clocks go off.'),
+    until: duration({ positive: true }).optional().describe('When they are corrected (default: never).'),
+    nodes: nodeList('node selectors'),
+    skew: signedDuration().prefault('0s').describe('Offset of the local clock at `at`: ahead, or behind when negative.'),
+    drift_ppm: num(-500_000, 500_000).default(0).describe('The clock gains this many µs per second from `at` (negative: loses).'),
+  })
+  .describe("Skew and drift the nodes' local clocks: it moves when they see the beacon clock tick and when their timers fire.")
+  .transform((f) => ({
+    kind: f.kind, at_us: f.at, until_us: f.until ?? null, nodes: f.nodes, skew_us: f.skew, drift_ppm: f.drift_ppm,
+  }));
+
+const joinSchema = z
+  .strictObject({
+    kind: z.literal('join'),
+    at: duration({ positive: false }).describe('Registration time.'),
+    nodes: nodeList('standby validators or auditors (not seated at genesis)'),
+  })
+  .describe('Standby nodes register at `at`; no election before it can seat them.')
+  .transform((f) => ({ kind: f.kind, at_us: f.at, nodes: f.nodes }));
+
+const leaveSchema = z
+  .strictObject({
+    kind: z.literal('leave'),
+    at: duration({ positive: false }).describe('Deregistration time.'),
+    nodes: nodeList('validators or auditors'),
+  })
+  .describe("Nodes deregister at `at`: their cluster's next election elects them out first, and they go offline when the first round without them starts.")
+  .transform((f) => ({ kind: f.kind, at_us: f.at, nodes: f.nodes }));
+
+const rotateSchema = z
+  .strictObject({
+    kind: z.literal('rotate'),
+    at: duration({ positive: false }).describe('Earliest time of the election.'),
+    clusters: z
+      .array(int(0), expecting('a list of cluster (auditor group) indices'))
+      .min(1, expecting('a non-empty list of cluster (auditor group) indices'))
+      .describe('Clusters to rotate.'),
+  })
+  .describe('Forced early rotation: the clusters hold an election at the first clock at or after `at`, due or not.')
+  .transform((f) => ({ kind: f.kind, at_us: f.at, clusters: f.clusters }));
 
 const crashLeaderSchema = z
   .strictObject({
@@ -567,12 +638,46 @@ const degradeSchema = z
     bandwidth_percent: f.bandwidth_percent,
   }));
 
-const faultSchema = z.discriminatedUnion('kind', [crashSchema, crashLeaderSchema, partitionSchema, degradeSchema, dropReceiptsSchema]);
+const faultSchema = z.discriminatedUnion('kind', [
+  crashSchema, crashLeaderSchema, partitionSchema, degradeSchema, clockSchema, joinSchema, leaveSchema, rotateSchema,
+  dropReceiptsSchema,
+]);
 
-const byzantineSchema = z.strictObject({
-  nodes: nodeList('node names or roles'),
-  behavior: z.enum(['equivocate']).describe('What the nodes do wrong.'),
-}) satisfies z.ZodType<ByzantineSpec>;
+export const BYZANTINE_BEHAVIORS = [
+  'equivocate', 'double_vote', 'silent', 'withhold_votes', 'delay_proposals', 'invalid_execution', 'withhold_receipts',
+  'grind_seed',
+] as const satisfies readonly ByzantineBehavior[];
+
+const byzantineSchema = z
+  .strictObject({
+    nodes: nodeList('node selectors'),
+    behavior: z
+      .enum(BYZANTINE_BEHAVIORS)
+      .describe(
+        'What the nodes do wrong: equivocate (two proposals per view as leader, votes for both), double_vote, silent, ' +
+          'withhold_votes, delay_proposals, invalid_execution, withhold_receipts, grind_seed (a REC node biasing election seeds, MC-3).',
+      ),
+    at: duration({ positive: false }).prefault('0s').describe('From this time (default: the start).'),
+    until: duration({ positive: true }).optional().describe('Until this time (default: the end).'),
+    delay: duration({ positive: true }).optional().describe('delay_proposals only: how long after the view starts the leader proposes (default 5s).'),
+    tries: int(2, 1024).optional().describe('grind_seed only: candidate seeds tried per ground election trigger (default 16).'),
+    favor: z
+      .array(nodeSelector(), expecting('a list of node selectors'))
+      .optional()
+      .describe('grind_seed only: the nodes it tries to seat (default: every other byzantine node).'),
+  })
+  .superRefine((b, ctx) => {
+    const only = { delay: 'delay_proposals', tries: 'grind_seed', favor: 'grind_seed' } as const;
+    for (const [key, behavior] of Object.entries(only)) {
+      if (b[key as keyof typeof only] !== undefined && b.behavior !== behavior) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `applies only to behavior ${behavior}, not ${b.behavior}` });
+      }
+    }
+  })
+  .transform((b) => ({
+    nodes: b.nodes, behavior: b.behavior, at_us: b.at, until_us: b.until ?? null,
+    delay_us: b.delay ?? 5_000_000, tries: b.tries ?? 16, favor: b.favor ?? [],
+  })) satisfies z.ZodType<ByzantineSpec>;
 
 const sabotageSchema = z.strictObject({
   quorum_shortfall: int(0).default(0).describe('Certificates need this many fewer votes per group than floor(2n/3)+1.'),
@@ -710,6 +815,11 @@ function expand(sel: Selector, shape: Shape): string[] | null {
         case 'edges': return names('e');
         case 'beacons': return names('r');
         case 'archives': return names('h');
+        case 'standby':
+          return [
+            ...range('v', shape.vGroups * shape.perV, shape.counts.v - shape.vGroups * shape.perV),
+            ...range('a', shape.aGroups * shape.perA, shape.counts.a - shape.aGroups * shape.perA),
+          ];
         case 'all': return [...names('v'), ...names('a'), ...names('e'), ...names('r'), ...names('h')];
       }
       return null;
@@ -739,7 +849,9 @@ function checkSelector(text: string, shape: Shape): string | null {
       case 'node':
         return unknownNode(`${s.prefix}${s.index}`, shape.counts, ['v', 'a', 'e', 'r', 'h']);
       case 'role':
-        return null;
+        return s.role === 'standby' && shape.counts.v + shape.counts.a === shape.vGroups * shape.perV + shape.aGroups * shape.perA
+          ? 'selects no node: the topology has no standby validators or auditors'
+          : null;
       case 'vgroup':
         return upTo('validator group', shape.vGroups, s.index);
       case 'agroup':
@@ -821,14 +933,69 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
     if (why !== null) issue(['stake', 'overrides', name], why);
   }
 
+  // The names a list stands for when the topology decides them; a fraction or region stands for
+  // a subset of its base (checked against the base).
+  const candidates = (list: readonly string[]): string[] => {
+    const out: string[] = [];
+    for (const s of list) {
+      let sel = parseSelector(s);
+      if (sel?.kind === 'fraction') sel = sel.base;
+      const e = sel === null ? null : expand(sel, shape);
+      if (e !== null) out.push(...e);
+    }
+    return out;
+  };
+  const seatedV = shape.vGroups * shape.perV;
+  const seatedA = shape.aGroups * shape.perA;
+  const isStandby = (name: string) =>
+    (name[0] === 'v' && Number(name.slice(1)) >= seatedV) || (name[0] === 'a' && Number(name.slice(1)) >= seatedA);
+  const clusters = f.topology.auditor_groups;
+
   f.faults.forEach((fault, i) => {
     const path = ['faults', i];
-    if (fault.kind !== 'crash_leader' && fault.until_us !== null && fault.until_us <= fault.at_us) {
+    if ('until_us' in fault && fault.kind !== 'crash_leader' && fault.until_us !== null && fault.until_us <= fault.at_us) {
       issue([...path, 'until'], `expected a time after at (${formatDuration(fault.at_us)}), got ${JSON.stringify(formatDuration(fault.until_us))}`);
     }
     switch (fault.kind) {
       case 'crash':
         checkNodes([...path, 'nodes'], fault.nodes);
+        if (fault.state === 'lost' && fault.until_us === null) {
+          issue([...path, 'state'], 'expected `until` with state: lost (a node that never restarts has no state to rebuild)');
+        }
+        break;
+      case 'clock':
+        checkNodes([...path, 'nodes'], fault.nodes);
+        if (fault.skew_us === 0 && fault.drift_ppm === 0) issue(path, 'expected a skew or a drift_ppm other than 0: this moves no clock');
+        break;
+      case 'join': {
+        checkNodes([...path, 'nodes'], fault.nodes);
+        fault.nodes.forEach((s, j) => {
+          const sel = parseSelector(s);
+          if (sel?.kind === 'region' || (sel?.kind === 'fraction' && sel.base.kind === 'region')) {
+            issue([...path, 'nodes', j], `expected standby nodes by name, "standby" or "K of standby", got ${JSON.stringify(s)}`);
+            return;
+          }
+          const seated = candidates([s]).find((n) => !isStandby(n));
+          if (seated !== undefined) {
+            issue([...path, 'nodes', j], `node "${seated}" is not a standby validator or auditor (joining takes nodes not seated at genesis)`);
+          }
+        });
+        break;
+      }
+      case 'leave':
+        checkNodes([...path, 'nodes'], fault.nodes);
+        fault.nodes.forEach((s, j) => {
+          const other = candidates([s]).find((n) => n[0] !== 'v' && n[0] !== 'a');
+          if (other !== undefined) issue([...path, 'nodes', j], `node "${other}" is not a validator or auditor (only they register and leave)`);
+        });
+        break;
+      case 'rotate':
+        fault.clusters.forEach((c, j) => {
+          if (c >= clusters) issue([...path, 'clusters', j], `expected a cluster from 0 to ${clusters - 1}, got ${c}`);
+        });
+        if (f.topology.standby_validators + f.topology.standby_auditors === 0) {
+          issue([...path, 'clusters'], 'a rotation needs standby nodes (topology.standby_validators or standby_auditors)');
+        }
         break;
       case 'crash_leader':
         if (fault.table >= f.topology.tables) {
@@ -872,7 +1039,19 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
       }
     }
   });
-  f.byzantine.forEach((b, i) => checkNodes(['byzantine', i, 'nodes'], b.nodes));
+  f.byzantine.forEach((b, i) => {
+    const path = ['byzantine', i];
+    checkNodes([...path, 'nodes'], b.nodes);
+    checkNodes([...path, 'favor'], b.favor);
+    if (b.until_us !== null && b.until_us <= b.at_us) {
+      issue([...path, 'until'], `expected a time after at (${formatDuration(b.at_us)}), got ${JSON.stringify(formatDuration(b.until_us))}`);
+    }
+    if (b.behavior === 'grind_seed') {
+      if (f.topology.beacons === 0) issue([...path, 'behavior'], 'grind_seed needs REC nodes (topology.beacons): they lead the drand rounds');
+      const other = candidates(b.nodes).find((n) => n[0] !== 'r');
+      if (other !== undefined) issue([...path, 'nodes'], `node "${other}" is not a REC node (grind_seed is done by a drand leader, r0..)`);
+    }
+  });
 }
 
 function sidesToFile(f: { at_us: number; until_us: number | null; a: string[]; b: string[]; direction: 'both' | 'a_to_b' }) {
@@ -1047,10 +1226,20 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       system_call_percent: w.system_call_percent,
     },
     faults: s.faults.map((f) => {
-      const until = f.until_us === null ? {} : { until: formatDuration(f.until_us) };
+      const until = !('until_us' in f) || f.until_us === null ? {} : { until: formatDuration(f.until_us) };
       switch (f.kind) {
         case 'crash':
-          return { kind: f.kind, at: formatDuration(f.at_us), ...until, nodes: [...f.nodes] };
+          return { kind: f.kind, at: formatDuration(f.at_us), ...until, nodes: [...f.nodes], state: f.state };
+        case 'clock':
+          return {
+            kind: f.kind, at: formatDuration(f.at_us), ...until, nodes: [...f.nodes],
+            skew: formatSignedDuration(f.skew_us), drift_ppm: f.drift_ppm,
+          };
+        case 'join':
+        case 'leave':
+          return { kind: f.kind, at: formatDuration(f.at_us), nodes: [...f.nodes] };
+        case 'rotate':
+          return { kind: f.kind, at: formatDuration(f.at_us), clusters: [...f.clusters] };
         case 'crash_leader':
           return { kind: f.kind, view: f.view, table: f.table, ...until };
         case 'partition':
@@ -1065,7 +1254,14 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
           return { kind: f.kind, at: formatDuration(f.at_us), ...until, from_table: f.from_table, to_table: f.to_table };
       }
     }),
-    byzantine: s.byzantine.map((b) => ({ nodes: [...b.nodes], behavior: b.behavior })),
+    byzantine: s.byzantine.map((b) => ({
+      nodes: [...b.nodes],
+      behavior: b.behavior,
+      at: formatDuration(b.at_us),
+      ...(b.until_us === null ? {} : { until: formatDuration(b.until_us) }),
+      ...(b.behavior === 'delay_proposals' ? { delay: formatDuration(b.delay_us) } : {}),
+      ...(b.behavior === 'grind_seed' ? { tries: b.tries, favor: [...b.favor] } : {}),
+    })),
     sabotage: { ...s.sabotage },
     checks: { liveness_bound: formatDuration(s.checks.liveness_bound_us) },
   };

@@ -3,6 +3,7 @@
  *
  *   v3, a0, e1, r2, h0           one node by name
  *   validators, auditors, edges, beacons, archives, all
+ *   standby                      the registered validators and auditors not seated at genesis
  *   vgroup:N                     the genesis validators of validator group N
  *   agroup:N                     the genesis auditors of auditor group N
  *   cluster:N                    auditor group N with its validator groups (genesis seats)
@@ -15,7 +16,7 @@
  * Parsing is pure and shared by the schema (validation) and the run builder (resolution).
  */
 
-export const ROLE_WORDS = ['validators', 'auditors', 'edges', 'beacons', 'archives', 'all'] as const;
+export const ROLE_WORDS = ['validators', 'auditors', 'edges', 'beacons', 'archives', 'standby', 'all'] as const;
 export type RoleWord = (typeof ROLE_WORDS)[number];
 export type NodePrefix = 'v' | 'a' | 'e' | 'r' | 'h';
 export type GroupKind = 'vgroup' | 'agroup' | 'cluster' | 'table';
@@ -33,7 +34,7 @@ const BASE = `(?:[vaerh]${INDEX}|${ROLE_WORDS.join('|')}|(?:vgroup|agroup|cluste
 export const SELECTOR_PATTERN = `^(?:(?:[1-9][0-9]*|(?:[1-9][0-9]?|100)(?:\\.[0-9]+)?%) of )?${BASE}$`;
 
 export const SELECTOR_HELP =
-  'a node name like "v3", a role (validators, auditors, edges, beacons, archives, all), vgroup:N, agroup:N, ' +
+  'a node name like "v3", a role (validators, auditors, edges, beacons, archives, all), standby, vgroup:N, agroup:N, ' +
   'cluster:N, table:N, region:NAME, or "K of S" / "P% of S" for a seeded choice from S';
 
 const BASE_RE = new RegExp(`^${BASE}$`);

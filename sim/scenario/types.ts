@@ -159,7 +159,14 @@ export interface WorkloadConfig {
 export type NodeSelector = string;
 
 export type FaultSpec =
-  | { kind: 'crash'; at_us: number; until_us: number | null; nodes: NodeSelector[] }
+  | {
+      kind: 'crash';
+      at_us: number;
+      until_us: number | null;
+      nodes: NodeSelector[];
+      /** On restart: `kept` resumes from the state held at the crash; `lost` rebuilds it from peers (state sync). */
+      state: 'kept' | 'lost';
+    }
   | { kind: 'crash_leader'; view: number; table: number; until_us: number | null }
   | {
       kind: 'partition';
@@ -187,6 +194,41 @@ export type FaultSpec =
       bandwidth_percent: number;
     }
   | {
+      /**
+       * The nodes' local clocks run off: `skew_us` ahead (negative: behind) from `at`, drifting a
+       * further `drift_ppm` µs per second, until `until` corrects them. It moves when they see the
+       * beacon clock tick (nodes that read it locally) and when their timers fire.
+       */
+      kind: 'clock';
+      at_us: number;
+      until_us: number | null;
+      nodes: NodeSelector[];
+      skew_us: number;
+      drift_ppm: number;
+    }
+  | {
+      /** Standby validators or auditors register at `at`: before it no election can seat them. */
+      kind: 'join';
+      at_us: number;
+      nodes: NodeSelector[];
+    }
+  | {
+      /**
+       * Registered nodes deregister at `at`: their cluster's next election elects them out first
+       * (PROTOCOL.md §7.3), and they go offline when the first round without them starts (at
+       * once when they hold no seat).
+       */
+      kind: 'leave';
+      at_us: number;
+      nodes: NodeSelector[];
+    }
+  | {
+      /** Forced early rotation: these clusters hold an election at the first clock at or after `at`. */
+      kind: 'rotate';
+      at_us: number;
+      clusters: number[];
+    }
+  | {
       /** The first copy of receipts from one table to another is lost (resend and pull still work). */
       kind: 'drop_receipts';
       at_us: number;
@@ -195,9 +237,36 @@ export type FaultSpec =
       to_table: number;
     };
 
+/**
+ * What byzantine nodes do wrong (active from `at` until `until`):
+ * - equivocate: as leader, two conflicting proposals per view, each to half of the honest
+ *   members; as a member, a vote for every well-formed proposal (both forks).
+ * - double_vote: as a member, a vote for every well-formed proposal, ignoring the voted view and
+ *   the lock.
+ * - silent: sends nothing of its own (no proposals, votes, certificates, receipts or answers).
+ * - withhold_votes: never votes; leads as usual.
+ * - delay_proposals: as leader, proposes `delay_us` after the view starts, and no earlier.
+ * - invalid_execution: as leader, proposes blocks whose execution result is wrong; as a member,
+ *   votes without re-executing.
+ * - withhold_receipts: sends, re-sends and serves no receipts of its tables.
+ * - grind_seed: a REC node that, when it leads the drand round of an election trigger, tries
+ *   `tries` signer sets and keeps the seed that seats the most `favor` nodes (MC-3).
+ */
+export type ByzantineBehavior =
+  | 'equivocate' | 'double_vote' | 'silent' | 'withhold_votes' | 'delay_proposals' | 'invalid_execution'
+  | 'withhold_receipts' | 'grind_seed';
+
 export interface ByzantineSpec {
   nodes: NodeSelector[];
-  behavior: 'equivocate';
+  behavior: ByzantineBehavior;
+  at_us: number;
+  until_us: number | null;
+  /** delay_proposals: how long after the view starts the leader proposes. */
+  delay_us: number;
+  /** grind_seed: candidate seeds tried per ground trigger. */
+  tries: number;
+  /** grind_seed: the nodes the grinder tries to seat (empty: every other byzantine node). */
+  favor: NodeSelector[];
 }
 
 /** Deliberate breakage, only to prove that each checker can fire. Never for experiments. */
