@@ -16,7 +16,7 @@ import { TxStore } from '../protocol/txstore.js';
 import {
   ChainContext, quorum, SEAT_A, SEAT_V, type Observer, type Epoch, type CrashAsLeader, type ReceiptDrop,
 } from '../protocol/context.js';
-import { electionSchedule, type ClusterRound } from '../protocol/beacon.js';
+import { electionPlan, type ClusterRound, type GrindInput, type GroundTrigger } from '../protocol/beacon.js';
 import { leaderPool } from '../protocol/election.js';
 import type { AccountMap } from '../protocol/ledger.js';
 import { wordOfString } from './digest.js';
@@ -45,6 +45,94 @@ export interface BuiltRun {
   txs: TxStore;
   /** Each cluster's election rounds, genesis first (PROTOCOL.md §7). */
   rounds: ClusterRound[][];
+  /** Election triggers whose seed a grinding aggregator chose (MC-3). */
+  ground: GroundTrigger[];
+  /** Nodes that left (`leave` faults) and when they went offline. */
+  departures: Departure[];
+  /** End of the fault phase: liveness is judged from here on. */
+  faultPhaseEnd_us: number;
+}
+
+export interface Departure {
+  node: number;
+  at_us: number;
+}
+
+/** The first clock at or after `at_us`. */
+function clockAtOrAfter(at_us: number, ci: number): number {
+  return Math.ceil(at_us / ci);
+}
+
+/**
+ * Churn and grinding as election inputs: registration and deregistration clocks, forced
+ * rotations, and the grinding adversary. Without REC nodes there is no drand aggregator, so no
+ * grinding (the schema requires REC nodes for grind_seed).
+ */
+function churnOf(sc: Scenario, nodes: readonly NodeInfo[]) {
+  const ci = sc.protocol.clock_interval_us;
+  const joinClock = new Map<number, number>();
+  const leaveClock = new Map<number, number>();
+  const forced = new Map<number, number[]>();
+  sc.faults.forEach((f, fi) => {
+    if (f.kind === 'join' || f.kind === 'leave') {
+      const at = clockAtOrAfter(f.at_us, ci);
+      const into = f.kind === 'join' ? joinClock : leaveClock;
+      for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) {
+        if (f.kind === 'leave' && nodes[i].role !== 'validator' && nodes[i].role !== 'auditor') continue;
+        into.set(i, Math.min(into.get(i) ?? Infinity, at));
+      }
+    } else if (f.kind === 'rotate') {
+      const at = Math.max(1, clockAtOrAfter(f.at_us, ci));
+      forced.set(at, [...new Set([...(forced.get(at) ?? []), ...f.clusters])].sort((x, y) => x - y));
+    }
+  });
+  const rec = nodes.map((x, i) => (x.role === 'beacon' ? i : -1)).filter((i) => i >= 0);
+  const grinders = sc.byzantine.map((b, bi) => ({ b, ids: new Set(resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`)) }));
+  const grinding = grinders.filter((g) => g.b.behavior === 'grind_seed');
+  let grind: GrindInput | undefined;
+  if (grinding.length > 0 && rec.length > 0) {
+    const favor = new Set<number>();
+    grinding.forEach(({ b }) => {
+      const bi = sc.byzantine.indexOf(b);
+      for (const i of resolveSelectors(b.favor, sc, nodes, `byzantine/${bi}/favor`)) favor.add(i);
+    });
+    if (favor.size === 0) {
+      for (const g of grinders) if (g.b.behavior !== 'grind_seed') for (const i of g.ids) favor.add(i);
+    }
+    grind = {
+      tries: Math.max(...grinding.map((g) => g.b.tries)),
+      favor,
+      // The drand round of a trigger is aggregated by REC node (clock mod R), rotating like the
+      // clock certificate's relays.
+      leads: (clock) => {
+        const agg = rec[clock % rec.length];
+        const t = clock * ci;
+        return grinding.some((g) => g.ids.has(agg) && g.b.at_us <= t && t < (g.b.until_us ?? Infinity));
+      },
+    };
+  }
+  return { joinClock, leaveClock, forced, grind };
+}
+
+/**
+ * When each leaving node goes offline: at the first clock from its leave clock on at which no
+ * cluster's active or elected round seats it (at once when it holds no seat). A node still
+ * seated at the end of the run stays.
+ */
+function departuresOf(rounds: readonly ClusterRound[][], leaveClock: ReadonlyMap<number, number>, ci: number, end_us: number): Departure[] {
+  const out: Departure[] = [];
+  const seats = (r: ClusterRound, id: number) => r.auditors.includes(id) || r.validators.some((v) => v.includes(id));
+  for (const [id, from] of [...leaveClock].sort((x, y) => x[0] - y[0])) {
+    const starts = [from, ...rounds.flat().map((r) => r.start_clock).filter((k) => k > from)].sort((x, y) => x - y);
+    const seatedAt = (k: number) => rounds.some((list) => {
+      let active = list[0];
+      for (const r of list) if (r.start_clock <= k) active = r;
+      return seats(active, id) || list.some((r) => r.elected_clock <= k && r.start_clock > k && seats(r, id));
+    });
+    const k = starts.find((x) => !seatedAt(x));
+    if (k !== undefined && k * ci < end_us) out.push({ node: id, at_us: k * ci });
+  }
+  return out;
 }
 
 /**
@@ -243,12 +331,18 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   const weightV = (i: number) => validatorComprehensiveStake(stakeOf(i)) + 1;
   const weightA = (i: number) => auditorWeight.get(i)!;
 
-  // Elections over the run (PROTOCOL.md §7): each cluster's rounds, computed from the seed.
-  const lastClock = Math.floor(sc.duration_us / sc.protocol.clock_interval_us);
-  const rounds = electionSchedule({
+  // Elections over the run (PROTOCOL.md §7): each cluster's rounds, computed from the seed, with
+  // the churn (join, leave, forced rotations) and seed grinding of the scenario.
+  const ci = sc.protocol.clock_interval_us;
+  const lastClock = Math.floor(sc.duration_us / ci);
+  const churn = churnOf(sc, nodes);
+  const plan = electionPlan({
     sc, vGroups, aGroups, validatorPool, auditorPool: allAuditors, lastClock,
     weight: (i) => (nodes[i].role === 'validator' ? weightV(i) - 1 : weightA(i) - 1) || 1,
+    ...churn,
   });
+  const rounds = plan.rounds;
+  const departures = departuresOf(rounds, churn.leaveClock, ci, sc.duration_us);
   const el = sc.elections;
   const leaders = (ids: Int32Array, weight: (i: number) => number, joined: ReadonlyMap<number, number>, round: number) => {
     const pool = leaderPool(Array.from(ids, (id) => ({
@@ -316,7 +410,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
 
   const txs = new TxStore(topo.edges);
   const metrics = new MetricsCollector(txs, honest, map);
-  const liveFrom = faultPhaseEnd(sc);
+  const liveFrom = Math.max(faultPhaseEnd(sc), ...departures.map((d) => d.at_us));
   const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
     Array.from({ length: T }, (_, t) => genesisBlock(t).id), liveFrom, sc.checks.liveness_bound_us);
   const observer: Observer = opts.observer ? opts.observer(sim, honest) : {
@@ -367,9 +461,11 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   if (local) sim.partition(local, () => {
     throw new Error('a partitioned simulation needs its worker to route events to other workers');
   });
+  // A node that left goes offline when the first round without it starts.
+  for (const d of departures) if (sim.runs(d.node)) sim.scheduleCrash(d.node, d.at_us, null);
   sc.faults.forEach((f, fi) => {
     if (f.kind !== 'crash') return;
     for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) if (sim.runs(i)) sim.scheduleCrash(i, f.at_us, f.until_us);
   });
-  return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds };
+  return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds, ground: plan.ground, departures, faultPhaseEnd_us: liveFrom };
 }

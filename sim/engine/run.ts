@@ -151,6 +151,7 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     nodes,
     messages,
     violations: b.checks.violations,
+    phases: { fault_end_s: round3(b.faultPhaseEnd_us / 1e6), liveness_bound_s: round3(sc.checks.liveness_bound_us / 1e6) },
     elections: electionStats(b),
     scenario_file: scenarioToFile(sc),
     wall: {
@@ -198,5 +199,20 @@ function electionStats(b: BuiltRun): ElectionStats {
     state_syncs: syncs.length,
     state_sync_bytes: syncs.reduce((n, s) => n + s.bytes, 0),
     state_sync_s_max: round3(waitMax / 1e6),
+    departed: b.departures.map((d) => ({ node: name(d.node), at_s: round3(d.at_us / 1e6) })),
+    grinding: grindingStats(b),
+  };
+}
+
+function grindingStats(b: BuiltRun): ElectionStats['grinding'] {
+  if (!b.sc.byzantine.some((x) => x.behavior === 'grind_seed')) return null;
+  const fair = b.ground.reduce((n, g) => n + g.favored_fair, 0);
+  const ground = b.ground.reduce((n, g) => n + g.favored_ground, 0);
+  return {
+    triggers: b.ground.length,
+    seeds_changed: b.ground.filter((g) => g.chosen !== 0).length,
+    favored_seated_fair: fair,
+    favored_seated_ground: ground,
+    bias: round3(fair > 0 ? ground / fair : ground > 0 ? Infinity : 1),
   };
 }

@@ -70,6 +70,7 @@ const SUMMARY_KEYS = [
   'nodes',
   'messages',
   'violations',
+  'phases',
   'elections',
   'scenario_file',
   'wall',

@@ -308,6 +308,17 @@ export function formatSummaryTable(s: Summary): string {
     );
   }
 
+  if (el?.grinding) {
+    const g = el.grinding;
+    out.push(
+      `grinding ${g.triggers} triggers led by a grinder, ${g.seeds_changed} seeds changed; favoured seats ` +
+        `${g.favored_seated_ground} vs ${g.favored_seated_fair} with honest seeds (bias ${fixed(g.bias, 2)})`,
+    );
+  }
+  if (el && el.departed.length > 0) out.push(`departed  ${el.departed.map((d) => `${d.node}@${fixed(d.at_s, 0)}s`).join(' ')}`);
+  if (s.phases && s.phases.fault_end_s > 0) {
+    out.push(`phases    faults until ${fixed(s.phases.fault_end_s, 1)} s (safety only), then liveness within ${fixed(s.phases.liveness_bound_s, 0)} s`);
+  }
   out.push(...violationLines(s.violations));
 
   const w = s.wall;

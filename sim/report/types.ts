@@ -75,6 +75,7 @@ export interface Summary {
   nodes: NodeStats[];
   messages: Record<string, number>;
   violations: Violation[];
+  phases: PhaseStats;
   elections: ElectionStats;
   /**
    * The scenario as run, overrides applied, in file form: `npm run sim -- replay` re-runs it and
@@ -98,6 +99,24 @@ export interface ElectionStats {
   state_syncs: number;
   state_sync_bytes: number;
   state_sync_s_max: number;
+  /** Nodes that left (`leave` faults) and when they went offline. */
+  departed: { node: string; at_s: number }[];
+  /**
+   * Seed grinding (MC-3), over the triggers a grinding REC node aggregated: how many, in how many
+   * it kept another seed than the honest one, and the favoured nodes seated right after those
+   * triggers with the honest seeds and with the chosen ones. `bias` is ground / fair (1: none).
+   */
+  grinding: { triggers: number; seeds_changed: number; favored_seated_fair: number; favored_seated_ground: number; bias: number } | null;
+}
+
+/**
+ * The two phases of a run with faults: up to `fault_end_s` (the last fault start or heal) the run
+ * is checked for safety only; from it on, every table with work waiting must also commit within
+ * `liveness_bound_s`.
+ */
+export interface PhaseStats {
+  fault_end_s: number;
+  liveness_bound_s: number;
 }
 
 /** One row per second of simulated time (timeseries.csv). */
