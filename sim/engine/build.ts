@@ -14,7 +14,8 @@ import { NetTopology, type DegradeWindow, type PartitionWindow } from '../net/to
 import { createSigner } from '../crypto/index.js';
 import { TxStore } from '../protocol/txstore.js';
 import {
-  ChainContext, quorum, SEAT_A, SEAT_V, type Observer, type Epoch, type CrashAsLeader, type ReceiptDrop,
+  ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, type Observer, type Epoch, type CrashAsLeader, type ReceiptDrop,
+  type Misbehavior,
 } from '../protocol/context.js';
 import { electionPlan, type ClusterRound, type GrindInput, type GroundTrigger } from '../protocol/beacon.js';
 import { leaderPool } from '../protocol/election.js';
@@ -308,9 +309,19 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   const auditorWeight = new Map<number, number>();
   auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
     .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
+  // Every node with a byzantine behaviour, in any window, is left out of the safety checks.
   const byz = new Set<number>();
+  const misbehavior: Misbehavior[] = [];
+  const colluding = new Set<number>();
   sc.byzantine.forEach((b, bi) => {
-    for (const i of resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`)) byz.add(i);
+    const ids = resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`);
+    for (const i of ids) byz.add(i);
+    const behavior = b.behavior;
+    if (behavior === 'grind_seed') return;
+    for (const i of ids) {
+      misbehavior.push({ node: i, behavior, at_us: b.at_us, until_us: b.until_us ?? Infinity, delay_us: b.delay_us });
+      if (COLLUDING.includes(behavior)) colluding.add(i);
+    }
   });
   const honest = new Uint8Array(n).fill(1);
   for (const i of byz) honest[i] = 0;
@@ -318,7 +329,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
     const f: [number[], number[]] = [[], []];
     let k = 0;
     for (const m of members) {
-      if (byz.has(m)) { f[0].push(m); f[1].push(m); } else f[k++ % 2].push(m);
+      if (colluding.has(m)) { f[0].push(m); f[1].push(m); } else f[k++ % 2].push(m);
     }
     return [Int32Array.from(f[0]), Int32Array.from(f[1])];
   };
@@ -431,7 +442,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   };
   const signer = createSigner(sc.crypto, `${sc.seed}`);
   const archives = Int32Array.from(nodes.map((x, i) => (x.role === 'archive' ? i : -1)).filter((i) => i >= 0));
-  const ctx = new ChainContext(sc, names, epochs, vgroupOf, map, [...byz], crashLeader, drops, signer, txs, observer,
+  const ctx = new ChainContext(sc, names, epochs, vgroupOf, map, misbehavior, crashLeader, drops, signer, txs, observer,
     validatorPool, allAuditors, archives);
 
   let edgeIndex = 0;

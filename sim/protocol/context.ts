@@ -3,7 +3,7 @@
  * Built once before the run (contract 5: immutable shared data). The only mutable thing reachable
  * from here is the observer, which belongs to the metrics and checks layers, never to a node.
  */
-import type { Scenario } from '../scenario/types.js';
+import type { Scenario, ByzantineBehavior } from '../scenario/types.js';
 import type { Signer } from '../crypto/index.js';
 import { ACCOUNT_KEY_BASE } from '../crypto/index.js';
 import type { TxStore } from './txstore.js';
@@ -30,7 +30,7 @@ export interface TableGroups {
   readonly weightsA: readonly number[];
   readonly thresholdV: number;
   readonly thresholdA: number;
-  /** Byzantine equivocation: per fork (0, 1), the byzantine members plus half of the honest ones. */
+  /** Byzantine equivocation: per fork (0, 1), the colluding members plus half of the others. */
   readonly forkV: [Int32Array, Int32Array];
   readonly forkA: [Int32Array, Int32Array];
 }
@@ -82,6 +82,22 @@ export interface ReceiptDrop {
   until_us: number;
 }
 
+/**
+ * One node's byzantine behaviour over a window (scenario `byzantine`, sim/scenario/types.ts):
+ * active while `at_us <= now < until_us`. grind_seed belongs to the beacon, never listed here.
+ */
+export interface Misbehavior {
+  node: number;
+  behavior: Exclude<ByzantineBehavior, 'grind_seed'>;
+  at_us: number;
+  until_us: number;
+  /** delay_proposals: how long after the view starts the leader proposes. */
+  delay_us: number;
+}
+
+/** Behaviours whose nodes get both proposals of an equivocating leader (they vote for anything). */
+export const COLLUDING: readonly ByzantineBehavior[] = ['equivocate', 'double_vote'];
+
 export interface CrashAsLeader {
   table: number;
   view: number;
@@ -110,7 +126,13 @@ export function quorum(n: number, shortfall = 0): number {
 export class ChainContext {
   readonly isValidator: Uint8Array;
   readonly isAuditor: Uint8Array;
-  readonly byzantine: Uint8Array;
+  /**
+   * Nodes that equivocate or double-vote at some time: an equivocating leader sends them both of
+   * its proposals and they track both forks' certificates (TableReplica.forkTips).
+   */
+  readonly colluding: Uint8Array;
+  /** Per node, its byzantine behaviours with their windows (empty for an honest node). */
+  private readonly misbehavior: Misbehavior[][];
   readonly rules: LedgerRules;
   /** Tables each node serves at genesis, ascending. */
   readonly tablesOf: number[][];
@@ -137,7 +159,7 @@ export class ChainContext {
     /** The validator group owning each table. */
     readonly vgroupOf: Int32Array,
     readonly map: AccountMap,
-    byzantineNodes: readonly number[],
+    misbehavior: readonly Misbehavior[],
     readonly crashLeaderFaults: readonly CrashAsLeader[],
     readonly receiptDrops: readonly ReceiptDrop[],
     readonly signer: Signer,
@@ -174,9 +196,35 @@ export class ChainContext {
     this.auditorEpochs = [];
     for (let g = 0; g < epochs.length; g += VPA) this.auditorEpochs.push(epochs[g]);
     this.receivers = new ReceiverSpace(map.tableAccounts, sc.workload.popularity);
-    this.byzantine = new Uint8Array(n);
-    for (const b of byzantineNodes) this.byzantine[b] = 1;
+    this.colluding = new Uint8Array(n);
+    this.misbehavior = Array.from({ length: n }, () => []);
+    for (const m of misbehavior) {
+      this.misbehavior[m.node].push(m);
+      if (COLLUDING.includes(m.behavior)) this.colluding[m.node] = 1;
+    }
     this.rules = { mint: sc.sabotage.ledger_mint, skipNonceCheck: sc.sabotage.skip_nonce_check };
+  }
+
+  /**
+   * Whether `node` shows `behavior` at `now_us`. Protocol code asks with its own id and its
+   * handler's time only, so a behaviour is a function of the scenario and virtual time.
+   */
+  misbehaves(node: number, behavior: Misbehavior['behavior'], now_us: number): boolean {
+    const list = this.misbehavior[node];
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
+      if (m.behavior === behavior && now_us >= m.at_us && now_us < m.until_us) return true;
+    }
+    return false;
+  }
+
+  /** delay_proposals: how long after a view starts `node` holds its proposal at `now_us` (0: not at all). */
+  proposalDelay(node: number, now_us: number): number {
+    let d = 0;
+    for (const m of this.misbehavior[node]) {
+      if (m.behavior === 'delay_proposals' && now_us >= m.at_us && now_us < m.until_us) d = Math.max(d, m.delay_us);
+    }
+    return d;
   }
 
   /** Whether `node` holds a seat for `table` at `clock`, or is elected to one in the next round. */

@@ -15,6 +15,35 @@ import { AccountPicker, isSystemCall, nextArrival, pickReceiver } from './worklo
 import type { ChainContext } from './context.js';
 import { Stream } from '../engine/random.js';
 
+/**
+ * What a silent byzantine node's replicas see of the world: time, timers and CPU as usual, but
+ * nothing they send leaves the node. The engine still relays others' broadcasts through it (the
+ * relay tree is the network layer's), so silence withholds only the node's own messages.
+ */
+class MutedEnv implements Env {
+  constructor(readonly inner: Env) {}
+  get self(): number {
+    return this.inner.self;
+  }
+  get now_us(): number {
+    return this.inner.now_us;
+  }
+  send(): void {}
+  broadcast(): void {}
+  setTimer(after_us: number, timer: Timer): void {
+    this.inner.setTimer(after_us, timer);
+  }
+  charge(cost_us: number): void {
+    this.inner.charge(cost_us);
+  }
+  crashSelf(until_us: number | null): void {
+    this.inner.crashSelf(until_us);
+  }
+  knownDown(node: number): boolean {
+    return this.inner.knownDown(node);
+  }
+}
+
 export class ConsensusNode implements NodeLogic {
   readonly replicas: (TableReplica | undefined)[] = [];
   private served: TableReplica[] = [];
@@ -24,6 +53,7 @@ export class ConsensusNode implements NodeLogic {
   private dutyNext = 0;
   /** The latest clock certificate received from the REC group. */
   private certClock = 0;
+  private muted: MutedEnv | null = null;
 
   constructor(readonly ctx: ChainContext, readonly id: number, tables: readonly number[]) {
     // Receipts and receipt-id state between this node's own tables are handed over directly.
@@ -74,23 +104,34 @@ export class ConsensusNode implements NodeLogic {
     });
   }
 
-  onStart(env: Env): void {
-    this.env = env;
+  /** The Env for this handler: muted while this node is silent (a byzantine behaviour). */
+  private out(env: Env): Env {
+    if (!this.ctx.misbehaves(this.id, 'silent', env.now_us)) return env;
+    if (this.muted === null || this.muted.inner !== env) this.muted = new MutedEnv(env);
+    return this.muted;
+  }
+
+  onStart(real: Env): void {
+    const env = this.out(real);
+    this.env = real;
     for (const r of this.served) r.start(env);
     if (this.ctx.map.tables > 1) this.armDuties(env);
   }
 
-  onClock(env: Env, clock: number): void {
+  onClock(real: Env, clock: number): void {
+    const env = this.out(real);
     this.applyDuties(env, clock);
     for (const r of this.served) r.onClock(env, clock);
   }
 
-  onRestart(env: Env): void {
+  onRestart(real: Env): void {
+    const env = this.out(real);
     for (const r of this.served) r.onRestart(env);
     if (this.ctx.map.tables > 1) this.armDuties(env);
   }
 
-  onTimer(env: Env, t: Timer): void {
+  onTimer(real: Env, t: Timer): void {
+    const env = this.out(real);
     if (t.kind === TIMER.RECEIPT_DUTY) {
       const d = t as DutyTimer;
       for (const r of this.served) r.receiptDuty(env, d.duty);
@@ -103,7 +144,8 @@ export class ConsensusNode implements NodeLogic {
     this.replicas[tt.table]?.onTimer(env, tt);
   }
 
-  onMessage(env: Env, from: number, msg: Msg): void {
+  onMessage(real: Env, from: number, msg: Msg): void {
+    const env = this.out(real);
     switch (msg.kind) {
       case MSG.TX_BATCH: {
         const m = msg as TxBatchMsg;
@@ -154,7 +196,7 @@ export class ConsensusNode implements NodeLogic {
         const m = msg as ClockCertMsg;
         if (m.clock <= this.certClock) return;
         this.certClock = m.clock;
-        this.onClock(env, m.clock);
+        this.onClock(real, m.clock);
         return;
       }
       case MSG.STATE_REQ: {

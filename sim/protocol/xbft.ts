@@ -117,9 +117,12 @@ export class TableReplica {
   private proposedView = -1;
   private rounds: LeaderRound[] = [];
   private readonly memberA: boolean;
-  private readonly byzantine: boolean;
-  /** Byzantine: the tip certificate of each fork. */
+  /** Equivocates or double-votes at some time (ChainContext.colluding): it tracks both forks. */
+  private readonly colluding: boolean;
+  /** Colluding: the tip certificate of each fork. */
   private forkTips: [QC, QC];
+  /** delay_proposals: the view whose held proposal already has its timer armed. */
+  private delayedView = -1;
   /**
    * False for a newly elected member until it has the table's state (PROTOCOL.md §7.4): it then
    * ignores the table's traffic except receipts, and neither leads nor votes.
@@ -154,7 +157,7 @@ export class TableReplica {
     this.committedId = g.id;
     this.lockedId = g.id;
     this.memberA = ctx.isAuditor[self] === 1;
-    this.byzantine = ctx.byzantine[self] === 1;
+    this.colluding = ctx.colluding[self] === 1;
     this.forkTips = [gq, gq];
   }
 
@@ -177,6 +180,7 @@ export class TableReplica {
 
   onRestart(env: Env): void {
     this.proposedView = -1;
+    this.delayedView = -1;
     this.rounds = [];
     this.syncing.clear();
     this.recomputeView(env);
@@ -389,8 +393,20 @@ export class TableReplica {
   private tryPack(env: Env): void {
     const v = this.view;
     if (!this.isLeader(v) || this.proposedView === v) return;
-    const p = this.ctx.sc.protocol;
-    if (this.byzantine) {
+    const ctx = this.ctx;
+    const p = ctx.sc.protocol;
+    // delay_proposals: hold the proposal until `delay` after the view started, even if the view
+    // ends first (then this leader's view fails like a crashed leader's).
+    const delay = ctx.proposalDelay(this.self, env.now_us);
+    if (delay > 0 && env.now_us < this.viewStart_us + delay) {
+      if (this.delayedView !== v) {
+        this.delayedView = v;
+        const t: PackTimer = { kind: TIMER.PACK, dw: v, table: this.table, view: v };
+        env.setTimer(this.viewStart_us + delay - env.now_us, t);
+      }
+      return;
+    }
+    if (ctx.misbehaves(this.self, 'equivocate', env.now_us)) {
       this.packEquivocating(env);
       return;
     }
@@ -455,7 +471,8 @@ export class TableReplica {
     const txs = ctx.txs;
     const ids = Int32Array.from(picks.txs);
     const legs = Uint8Array.from(picks.legs);
-    const rids = Int32Array.from(picks.rids);
+    let rids = Int32Array.from(picks.rids);
+    if (ctx.misbehaves(this.self, 'invalid_execution', env.now_us)) rids = wrongResult(rids);
     const bytes = blockBytes(ctx, ids, legs);
     const leaves: Uint8Array[] = [];
     for (let i = 0; i < ids.length; i++) leaves.push(txs.hash(ids[i]));
@@ -548,8 +565,9 @@ export class TableReplica {
     if (b.view !== this.viewFor(m.justify, b.clock)) return;
     // Only members of the round active at the block's clock vote; incoming members follow.
     const member = ctx.epoch(this.table, b.clock).seat.has(this.self);
-    if (this.byzantine) {
-      // An equivocating member votes for any well-formed proposal, stale or not.
+    if (ctx.misbehaves(this.self, 'equivocate', env.now_us) || ctx.misbehaves(this.self, 'double_vote', env.now_us)) {
+      // An equivocating or double-voting member votes for any well-formed proposal, stale or
+      // not, whatever it voted before and whatever it locked, without re-executing.
       this.blocks.set(b.id, b);
       if (member) this.vote(env, b);
       return;
@@ -571,7 +589,10 @@ export class TableReplica {
     if (b.view <= this.lastVotedView) return;
     if (!this.safeToVote(b, m.justify)) return;
     // Re-execute: every member builds the block's result from the same inputs (§8.3 step 3).
-    {
+    // A member with invalid_execution votes on the header alone.
+    if (!ctx.misbehaves(this.self, 'invalid_execution', env.now_us)) {
+      // One leg kind and one result (receipt id) per transaction, no more, no less.
+      if (b.legs.length !== b.txs.length || b.rids.length !== b.txs.length) return;
       const state = this.stateAt(parent);
       if (!state) return;
       const txs = ctx.txs;
@@ -621,6 +642,7 @@ export class TableReplica {
 
   private vote(env: Env, b: Block): void {
     const ctx = this.ctx;
+    if (ctx.misbehaves(this.self, 'withhold_votes', env.now_us)) return;
     env.charge(ctx.sc.costs.sign_us);
     const vote: VoteMsg = {
       kind: MSG.VOTE, bytes: ctx.sc.sizes.vote_bytes, dw: (b.idWord ^ Math.imul(this.self + 1, 0x9e3779b1)) >>> 0,
@@ -695,6 +717,8 @@ export class TableReplica {
       env.broadcast(e.forkA[round.fork], msg);
       this.forkTips[round.fork] = qc;
     }
+    // A colluder leading honestly (outside its window) starts the next equivocation from here.
+    if (round.fork < 0 && this.colluding && qc.view > this.forkTips[0].view) this.forkTips = [qc, qc];
     this.qcs.set(qc.blockId, qc);
     this.onCertified(env, qc, true);
   }
@@ -703,8 +727,8 @@ export class TableReplica {
 
   onCommitMsg(env: Env, m: CommitMsg): void {
     if (!this.synced) return;
-    if (this.byzantine && m.fork >= 0 && m.qc.view > this.forkTips[m.fork].view) this.forkTips[m.fork] = m.qc;
-    if (this.byzantine && m.fork < 0 && m.qc.view > this.forkTips[0].view) this.forkTips = [m.qc, m.qc];
+    if (this.colluding && m.fork >= 0 && m.qc.view > this.forkTips[m.fork].view) this.forkTips[m.fork] = m.qc;
+    if (this.colluding && m.fork < 0 && m.qc.view > this.forkTips[0].view) this.forkTips = [m.qc, m.qc];
     this.acceptQC(env, m.qc);
   }
 
@@ -856,9 +880,13 @@ export class TableReplica {
     return m;
   }
 
-  /** Broadcasts receipts toward table `dst`'s auditor and validator groups. */
+  /**
+   * Broadcasts receipts toward table `dst`'s auditor and validator groups: first copies, resends
+   * and answers to pulls all pass here, so a node withholding receipts stops all three.
+   */
   private sendReceipts(env: Env, dst: number, leg: number, items: number[], cert: string, resend: boolean): void {
     const ctx = this.ctx;
+    if (ctx.misbehaves(this.self, 'withhold_receipts', env.now_us)) return;
     const n = items.length / 2;
     const ids = new Int32Array(n);
     const rids = new Int32Array(n);
@@ -1049,6 +1077,19 @@ export class TableReplica {
     this.advanceChain(env, this.highQC);
     if (this.isLeader(this.view)) this.tryPack(env);
   }
+}
+
+/**
+ * invalid_execution: a block result that re-execution refutes. With legs, the last leg's receipt
+ * id is off by one (a send's next id, a receipt applied out of order, or an id on an inner
+ * transfer); an empty block claims a receipt id that no leg assigns, as if a counter had moved
+ * without a transaction.
+ */
+function wrongResult(rids: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  if (rids.length === 0) return Int32Array.of(1);
+  const r = rids.slice();
+  r[r.length - 1]++;
+  return r;
 }
 
 function emptyPicks(): Picks {
