@@ -157,13 +157,14 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
     const sc = drawn.scenario;
     const file = join(o.out, `${sc.name}-seed${seed}.yaml`);
     const header = ` Drawn by: npm run sim -- swarm --seeds 1 --from ${seed}${o.drawFlags ? ` ${o.drawFlags}` : ''}\n` +
-      ` Every fault ends by ${formatDuration(drawn.faultEnd_us)}; liveness is judged from then on.`;
+      ` Every fault has ended by ${formatDuration(drawn.faultEnd_us)}; the liveness phase follows.`;
     const yaml = drawnYaml(drawn, header);
     io.stderr.write(`# swarm seed ${seed}\n${yaml}`);
     const r: SeedResult = {
       seed, scenario: sc.name, kinds: drawn.kinds, verdict: 'ok', digest: null, tps_final: null, commits: null,
       violations: 0, checks: [], first_violation: null, error: null, file: null, reproduce: null,
     };
+    const started = performance.now();
     try {
       const result = o.workers === 1
         ? runScenario(sc)
@@ -183,6 +184,7 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
         ? `worker ${e.worker} failed at simulated time ${formatTimeUs(e.at_us)} s: ${e.reason.split('\n')[0]}`
         : (e instanceof Error ? e.message : String(e)).split('\n')[0];
     }
+    io.stderr.write(`# seed ${seed}: ${r.verdict}, ${((performance.now() - started) / 1000).toFixed(1)} s wall\n`);
     if (r.verdict !== 'ok') {
       mkdirSync(o.out, { recursive: true });
       writeFileSync(file, yaml);
