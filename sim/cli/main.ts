@@ -5,6 +5,7 @@
  *       [--check-determinism] [--out DIR] [--json]
  *   replay <summary.json> [--workers N]
  *   validate <file>
+ *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
  * 2 bad input or usage, 3 the run failed (a worker died). Wall-clock reads live here (and in
@@ -24,6 +25,7 @@ import { buildRun } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
+import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -52,10 +54,22 @@ commands:
   replay <summary.json>      re-run the scenario recorded in a summary and check its digest
       --workers N            worker threads for the re-run (any number gives the same digest)
   validate <file>            check a scenario file; exit 2 with the first error
+  swarm --seeds N            draw a fault scenario per seed (byzantine nodes within tolerance, every
+                             fault healed before a liveness phase), run each, print one line per
+                             seed; a violating seed's scenario is written with the command that
+                             reproduces it (the drawn YAML goes to stderr)
+      --from S               first seed (default 1); seeds S..S+N-1, N up to ${SWARM_SEEDS_MAX}
+      --duration 60s         override the simulated duration (at least 5s)
+      --workers N            worker threads per run (default 1)
+      --base FILE            draw faults on this scenario's topology, workload and settings
+                             instead of the built-in small network (its faults are replaced)
+      --out DIR              where violating scenarios go (default: reports/swarm)
+      --json                 one JSON object per seed, and one for the totals
   help                       this text
 
-exit codes: 0 ok, 1 an invariant was violated or --check-determinism found a difference,
-            2 bad input or usage, 3 the run failed (a worker thread died)`;
+exit codes: 0 ok, 1 an invariant was violated (in any swarm seed) or --check-determinism found a
+            difference, 2 bad input or usage, 3 the run failed (a worker thread died; in a swarm,
+            a run threw and no seed violated an invariant)`;
 
 const RUN_FLAGS = {
   seed: { value: true },
@@ -77,15 +91,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await cmdReplay(parseArgs(rest, { workers: { value: true } }), io);
       case 'validate':
         return cmdValidate(parseArgs(rest, {}), io);
+      case 'swarm':
+        return await cmdSwarm(parseArgs(rest, SWARM_FLAGS), io, WORKERS_MAX);
       case 'help':
       case '--help':
       case '-h':
         io.stdout.write(USAGE + '\n');
         return 0;
       case undefined:
-        throw new UsageError('missing command (run, replay, validate, help)');
+        throw new UsageError('missing command (run, replay, validate, swarm, help)');
       default:
-        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate or help)`);
+        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate, swarm or help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {

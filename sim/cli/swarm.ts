@@ -1,0 +1,215 @@
+/**
+ * `npm run sim -- swarm --seeds N`: draw a fault scenario per seed (sim/scenario/draw.ts), run
+ * it, and report one line per seed; keep the scenario of every seed that violates an invariant
+ * (or crashes the simulator) as a file, with the command that reproduces it.
+ *
+ * Streams: each drawn scenario goes to stderr as YAML before its run, so stdout holds only the
+ * per-seed lines, the details of failing seeds and the totals (or, with --json, one JSON object
+ * per line). Nothing on stdout depends on the wall clock, so two invocations print the same text;
+ * the wall time goes to stderr.
+ */
+import { performance } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Document, isMap, isScalar, isSeq, parse as parseYaml, visit } from 'yaml';
+import { loadScenario, parseDuration } from '../scenario/index.js';
+import { drawScenario, SWARM_DURATION_MIN_US, type DrawBase, type Drawn } from '../scenario/draw.js';
+import { formatDuration } from '../scenario/units.js';
+import { runScenario } from '../engine/run.js';
+import { runPartitioned, WorkerFailure } from '../engine/parallel.js';
+import { spawnNodeWorker } from '../engine/node-host.js';
+import { formatTimeUs } from '../report/table.js';
+import type { Summary, Violation } from '../report/types.js';
+import { intFlag, UsageError, type FlagSpec, type Parsed } from './args.js';
+import type { Io } from './main.js';
+
+export const SWARM_SEEDS_MAX = 10_000;
+
+export const SWARM_FLAGS: Record<string, FlagSpec> = {
+  seeds: { value: true },
+  from: { value: true },
+  duration: { value: true },
+  workers: { value: true },
+  out: { value: true },
+  base: { value: true },
+  json: { value: false },
+};
+
+type Verdict = 'ok' | 'VIOLATION' | 'FAILED';
+
+/** One seed's outcome: what the per-seed line (text or JSON) says. */
+interface SeedResult {
+  seed: number;
+  scenario: string;
+  kinds: string[];
+  verdict: Verdict;
+  digest: string | null;
+  tps_final: number | null;
+  commits: number | null;
+  violations: number;
+  /** The checks that fired, in order of first firing: a new kind of finding stands out in a long run. */
+  checks: string[];
+  first_violation: Violation | null;
+  /** Why the run failed (FAILED only). */
+  error: string | null;
+  /** Where the scenario was written, and the command that re-runs it (VIOLATION and FAILED). */
+  file: string | null;
+  reproduce: string | null;
+}
+
+interface SwarmOptions {
+  seeds: number;
+  from: number;
+  duration_us: number | undefined;
+  workers: number;
+  out: string;
+  json: boolean;
+  base: DrawBase | undefined;
+  /** The flags that shape the drawing, for the header of written files. */
+  drawFlags: string;
+}
+
+function options(p: Parsed, workersMax: number): SwarmOptions {
+  if (p.positional.length > 0) throw new UsageError(`swarm takes no scenario file (use --base FILE), got ${p.positional.join(' ')}`);
+  const seeds = intFlag(p, 'seeds', 1, SWARM_SEEDS_MAX);
+  if (seeds === undefined) throw new UsageError(`missing --seeds N (how many seeds to draw, 1 to ${SWARM_SEEDS_MAX})`);
+  const from = intFlag(p, 'from', 0, Number.MAX_SAFE_INTEGER - seeds) ?? 1;
+  const d = p.flags.get('duration');
+  let duration_us: number | undefined;
+  if (typeof d === 'string') {
+    let us: number | undefined;
+    try {
+      us = parseDuration(d);
+    } catch {
+      us = undefined;
+    }
+    if (us === undefined || us < SWARM_DURATION_MIN_US) {
+      throw new UsageError(`--duration: expected a duration of at least ${formatDuration(SWARM_DURATION_MIN_US)} like "60s", got "${d}"`);
+    }
+    duration_us = us;
+  }
+  const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
+  const baseFlag = p.flags.get('base');
+  const base = typeof baseFlag === 'string' ? loadBase(baseFlag) : undefined;
+  if (base !== undefined && duration_us === undefined && base.scenario.duration_us < SWARM_DURATION_MIN_US) {
+    throw new UsageError(`--base: ${baseFlag} runs ${formatDuration(base.scenario.duration_us)}; a swarm needs at least ` +
+      `${formatDuration(SWARM_DURATION_MIN_US)} (give --duration)`);
+  }
+  const drawFlags = [
+    ...(typeof baseFlag === 'string' ? [`--base ${baseFlag}`] : []),
+    ...(typeof d === 'string' ? [`--duration ${d}`] : []),
+  ].join(' ');
+  return {
+    seeds, from, duration_us, workers, out: (p.flags.get('out') as string | undefined) ?? join('reports', 'swarm'),
+    json: p.flags.get('json') === true, base, drawFlags,
+  };
+}
+
+/**
+ * A user's base scenario: validated by the loader (its errors exit 2 like `run`'s), and kept in
+ * the file form it was written in, so a drawn file repeats the user's few lines, not every default.
+ */
+function loadBase(path: string): DrawBase {
+  const scenario = loadScenario(path);
+  const text = readFileSync(path, 'utf8');
+  const data = /\.json$/i.test(path) ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown);
+  return { file: data as Record<string, unknown>, scenario };
+}
+
+/** The drawn file as YAML: each fault and byzantine entry, and each list of names, on one line. */
+export function drawnYaml(d: Drawn, header: string): string {
+  const doc = new Document(d.file);
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((x) => isScalar(x))) node.flow = true;
+    },
+  });
+  for (const key of ['faults', 'byzantine']) {
+    const list = doc.get(key);
+    if (isSeq(list)) for (const item of list.items) if (isMap(item)) item.flow = true;
+  }
+  doc.commentBefore = header;
+  return doc.toString({ lineWidth: 0 });
+}
+
+function violationText(v: Violation): string {
+  return `${v.check} at ${formatTimeUs(v.time_us)}s, table ${v.table}, height ${v.height}, node ${v.node}: ${v.message}`;
+}
+
+function seedLine(r: SeedResult): string {
+  const faults = r.kinds.length > 0 ? r.kinds.join(',') : 'none';
+  if (r.verdict === 'FAILED') return `seed ${r.seed}  faults ${faults}  FAILED: ${r.error}`;
+  return `seed ${r.seed}  faults ${faults}  digest ${r.digest!.slice(0, 12)}  tps ${r.tps_final!.toFixed(1)}  ` +
+    `commits ${r.commits}  violations ${r.violations}${r.checks.length > 0 ? ` (${r.checks.join(',')})` : ''}  ${r.verdict}`;
+}
+
+function commitsOf(s: Summary): number {
+  return s.tables.reduce((n, t) => n + t.height_committed, 0);
+}
+
+export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<number> {
+  const o = options(p, workersMax);
+  const t0 = performance.now();
+  const results: SeedResult[] = [];
+  for (let seed = o.from; seed < o.from + o.seeds; seed++) {
+    const drawn = drawScenario(seed, { base: o.base, duration_us: o.duration_us });
+    const sc = drawn.scenario;
+    const file = join(o.out, `${sc.name}-seed${seed}.yaml`);
+    const header = ` Drawn by: npm run sim -- swarm --seeds 1 --from ${seed}${o.drawFlags ? ` ${o.drawFlags}` : ''}\n` +
+      ` Every fault has ended by ${formatDuration(drawn.faultEnd_us)}; the liveness phase follows.`;
+    const yaml = drawnYaml(drawn, header);
+    io.stderr.write(`# swarm seed ${seed}\n${yaml}`);
+    const r: SeedResult = {
+      seed, scenario: sc.name, kinds: drawn.kinds, verdict: 'ok', digest: null, tps_final: null, commits: null,
+      violations: 0, checks: [], first_violation: null, error: null, file: null, reproduce: null,
+    };
+    const started = performance.now();
+    try {
+      const result = o.workers === 1
+        ? runScenario(sc)
+        : await runPartitioned(sc, { workers: o.workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism() });
+      const s = result.summary;
+      r.digest = s.digest;
+      r.tps_final = s.tps_final;
+      r.commits = commitsOf(s);
+      r.violations = s.violations.length;
+      r.checks = [...new Set(s.violations.map((v) => v.check))];
+      r.first_violation = s.violations[0] ?? null;
+      if (r.violations > 0) r.verdict = 'VIOLATION';
+    } catch (e) {
+      // A run that throws is a finding too (a simulator bug this scenario reaches): keep it.
+      r.verdict = 'FAILED';
+      r.error = e instanceof WorkerFailure
+        ? `worker ${e.worker} failed at simulated time ${formatTimeUs(e.at_us)} s: ${e.reason.split('\n')[0]}`
+        : (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    }
+    io.stderr.write(`# seed ${seed}: ${r.verdict}, ${((performance.now() - started) / 1000).toFixed(1)} s wall\n`);
+    if (r.verdict !== 'ok') {
+      mkdirSync(o.out, { recursive: true });
+      writeFileSync(file, yaml);
+      r.file = file;
+      r.reproduce = `npm run sim -- run ${file}`;
+    }
+    results.push(r);
+    if (o.json) io.stdout.write(JSON.stringify(r) + '\n');
+    else {
+      io.stdout.write(seedLine(r) + '\n');
+      if (r.first_violation !== null) io.stdout.write(`  first violation: ${violationText(r.first_violation)}\n`);
+      if (r.reproduce !== null) io.stdout.write(`  reproduce: ${r.reproduce}\n`);
+    }
+  }
+  const bad = results.filter((x) => x.verdict === 'VIOLATION').map((x) => x.seed);
+  const failed = results.filter((x) => x.verdict === 'FAILED').map((x) => x.seed);
+  const ok = results.length - bad.length - failed.length;
+  const last = o.from + o.seeds - 1;
+  if (o.json) {
+    io.stdout.write(JSON.stringify({ totals: { seeds: o.seeds, from: o.from, to: last, ok, violation: bad, failed } }) + '\n');
+  } else {
+    const list = (seeds: number[]) => (seeds.length > 0 ? ` (seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')})` : '');
+    io.stdout.write(`swarm: ${o.seeds} seed${o.seeds === 1 ? '' : 's'} (${o.from}..${last}): ${ok} ok, ` +
+      `${bad.length} VIOLATION${list(bad)}, ${failed.length} FAILED${list(failed)}\n`);
+  }
+  io.stderr.write(`swarm: ${o.seeds} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
+  return bad.length > 0 ? 1 : failed.length > 0 ? 3 : 0;
+}
