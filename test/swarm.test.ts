@@ -166,12 +166,12 @@ describe('swarm command', () => {
     writeFileSync(base, BROKEN);
     const out = join(dir, 'found');
     const c = capture();
-    expect(await main(['swarm', '--seeds', '2', '--base', base, '--out', out, '--json'], c.io)).toBe(1);
-    const [first, , totals] = c.out().trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(await main(['swarm', '--seeds', '1', '--base', base, '--out', out, '--json'], c.io)).toBe(1);
+    const [first, totals] = c.out().trimEnd().split('\n').map((l) => JSON.parse(l));
     const file = join(out, 'minting-seed1.yaml');
     expect(first).toMatchObject({ seed: 1, scenario: 'minting', verdict: 'VIOLATION', file, reproduce: `npm run sim -- run ${file}` });
     expect(first.first_violation.check).toBe('conservation');
-    expect(totals.totals).toMatchObject({ ok: 0, violation: [1, 2] });
+    expect(totals.totals).toMatchObject({ ok: 0, violation: [1] });
     // The file keeps the base's own lines and adds the drawn faults.
     const text = readFileSync(file, 'utf8');
     expect(text).toMatch(/^# Drawn by: npm run sim -- swarm --seeds 1 --from 1 --base /);
