@@ -368,8 +368,12 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
     throw new Error('a partitioned simulation needs its worker to route events to other workers');
   });
   sc.faults.forEach((f, fi) => {
-    if (f.kind !== 'crash') return;
-    for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) if (sim.runs(i)) sim.scheduleCrash(i, f.at_us, f.until_us);
+    if (f.kind !== 'crash' && f.kind !== 'clock') return;
+    for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) {
+      if (!sim.runs(i)) continue;
+      if (f.kind === 'crash') sim.scheduleCrash(i, f.at_us, f.until_us, f.state === 'lost');
+      else sim.addClockFault(i, { at_us: f.at_us, until_us: f.until_us, skew_us: f.skew_us, drift_ppm: f.drift_ppm });
+    }
   });
   return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds };
 }
