@@ -475,8 +475,12 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   // A node that left goes offline when the first round without it starts.
   for (const d of departures) if (sim.runs(d.node)) sim.scheduleCrash(d.node, d.at_us, null);
   sc.faults.forEach((f, fi) => {
-    if (f.kind !== 'crash') return;
-    for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) if (sim.runs(i)) sim.scheduleCrash(i, f.at_us, f.until_us);
+    if (f.kind !== 'crash' && f.kind !== 'clock') return;
+    for (const i of resolveSelectors(f.nodes, sc, nodes, `faults/${fi}/nodes`)) {
+      if (!sim.runs(i)) continue;
+      if (f.kind === 'crash') sim.scheduleCrash(i, f.at_us, f.until_us, f.state === 'lost');
+      else sim.addClockFault(i, { at_us: f.at_us, until_us: f.until_us, skew_us: f.skew_us, drift_ppm: f.drift_ppm });
+    }
   });
   return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds, ground: plan.ground, departures, faultPhaseEnd_us: liveFrom };
 }

@@ -13,6 +13,7 @@ import { Digest64, runDigest } from './digest.js';
 import { Stream, streamSeed } from './random.js';
 import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
 import { NetTopology, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
+import { LocalClock, type ClockWindow } from './localclock.js';
 
 /** Event kinds. Numbers are folded into digests, so they are part of the format. */
 export const EV = {
@@ -90,6 +91,11 @@ class NodeRuntime implements Env {
   readonly digest = new Digest64();
   readonly counters = new NodeCounters();
   known_down: Uint8Array | null = null;
+  /** The node's clock faults, and its local clock under them (null: an exact clock). */
+  readonly clockWindows: ClockWindow[] = [];
+  clock: LocalClock | null = null;
+  /** The last beacon clock tick the node saw by its own clock (ticks never repeat). */
+  lastTick = 0;
   // Outputs of the running handler.
   cost_us = 0;
   readonly outSends: (number | Msg)[] = [];
@@ -238,16 +244,44 @@ export class Simulation {
     return this.queue.size > 0 ? this.queue.peekTime() : Infinity;
   }
 
-  /** Pre-run scheduling of a crash (and optional restart) for a node. */
-  scheduleCrash(node: number, at_us: number, until_us: number | null): void {
-    this.schedule(at_us, node, node, EV.CRASH, until_us === null ? -1 : 0, 0, until_us);
+  /**
+   * Pre-run scheduling of a crash (and optional restart) for a node. With `lost` the node restarts
+   * without the state it held (NodeLogic.onRestart is told so).
+   */
+  scheduleCrash(node: number, at_us: number, until_us: number | null, lost = false): void {
+    this.schedule(at_us, node, node, EV.CRASH, until_us === null ? -1 : 0, lost ? 1 : 0, until_us);
+  }
+
+  /**
+   * Pre-run: a clock fault of node `i` (sim/engine/localclock.ts). From then on the node sees each
+   * beacon clock tick k when its local clock first reads k clock intervals (if it reads the clock
+   * itself: NodeSpec.ticks), and a timer set for `after_us` when its local clock has moved on by
+   * that much. Everything else it does stays in real time: handlers see real `now_us`, and a
+   * node that follows REC certificates moves its views when they arrive, so only its timers move.
+   */
+  addClockFault(i: number, w: ClockWindow): void {
+    const n = this.nodes[i];
+    n.clockWindows.push(w);
+    n.clock = new LocalClock(n.clockWindows);
+  }
+
+  /**
+   * The real time a node sees beacon clock tick `k`, not before `from_us`: the first time its
+   * local clock reads k intervals (Infinity: its clock never gets there). Only for nodes with
+   * clock faults; the others tick at k * interval exactly.
+   */
+  private tickAt(clock: LocalClock, k: number, from_us: number): number {
+    return clock.firstAtLeast(from_us, k * this.params.clock_interval_us);
   }
 
   start(): void {
     this.starting = true;
     for (const n of this.nodes) {
       if (!this.runs(n.self)) continue;
-      if (n.spec.ticks !== false) this.schedule(this.params.clock_interval_us, n.self, n.self, EV.CLOCK, 1, 0, null);
+      if (n.spec.ticks !== false) {
+        const at = n.clock === null ? this.params.clock_interval_us : this.tickAt(n.clock, 1, 0);
+        if (at !== Infinity) this.schedule(at, n.self, n.self, EV.CLOCK, 1, 0, null);
+      }
       this.current = n.self;
       this.runHandler(n, -1, (env) => n.logic.onStart(env));
     }
@@ -378,29 +412,41 @@ export class Simulation {
       case EV.CLOCK: {
         n.digest.event(now, kind, origin, seq, a0);
         if (!n.alive || a1 !== n.epoch) return;
-        this.schedule(now + this.params.clock_interval_us, target, target, EV.CLOCK, a0 + 1, n.epoch, null);
+        n.lastTick = a0;
+        // A skewed clock sees the next tick strictly later, so a clock set back never repeats one.
+        const at = n.clock === null ? now + this.params.clock_interval_us : this.tickAt(n.clock, a0 + 1, now + 1);
+        if (at !== Infinity) this.schedule(at, target, target, EV.CLOCK, a0 + 1, n.epoch, null);
         this.enqueueWork(n, WORK_CLOCK, target, a0);
         return;
       }
       case EV.CRASH: {
         n.digest.event(now, kind, origin, seq, 0);
-        this.crash(n, a0 < 0 ? null : (data as number));
+        this.crash(n, a0 < 0 ? null : (data as number), a1 === 1);
         return;
       }
       case EV.RESTART: {
-        n.digest.event(now, kind, origin, seq, 0);
+        // a0: 1 when the node lost its state (0 keeps the digest of crashes with state kept).
+        n.digest.event(now, kind, origin, seq, a0);
         if (n.alive) return;
         n.alive = true;
         n.counters.crashed_us += now - n.crashed_at_us;
         n.epoch++;
         n.up_free_us = now;
         n.down_free_us = now;
-        // Clock ticks resume at the next tick boundary.
+        // Clock ticks resume at the next tick boundary (by the node's own clock, after its last tick).
         const ci = this.params.clock_interval_us;
-        const next = Math.floor(now / ci) + 1;
-        if (n.spec.ticks !== false) this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
+        if (n.spec.ticks !== false) {
+          if (n.clock === null) {
+            const next = Math.floor(now / ci) + 1;
+            this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
+          } else {
+            const next = Math.max(n.lastTick, Math.floor(n.clock.read(now) / ci)) + 1;
+            const at = this.tickAt(n.clock, next, now + 1);
+            if (at !== Infinity) this.schedule(at, target, target, EV.CLOCK, next, n.epoch, null);
+          }
+        }
         this.notifyPeers(n, EV.PEER_UP, this.lookahead_us);
-        this.runHandler(n, -1, (env) => n.logic.onRestart(env));
+        this.runHandler(n, -1, (env) => n.logic.onRestart(env, a0 === 1));
         return;
       }
       case EV.PEER_DOWN:
@@ -415,7 +461,7 @@ export class Simulation {
     }
   }
 
-  private crash(n: NodeRuntime, until_us: number | null): void {
+  private crash(n: NodeRuntime, until_us: number | null, lost: boolean): void {
     if (!n.alive) return;
     n.alive = false;
     n.crashed_at_us = this.now_us;
@@ -425,7 +471,7 @@ export class Simulation {
     n.queue.length = 0;
     n.queueHead = 0;
     this.notifyPeers(n, EV.PEER_DOWN, this.params.failure_detect_us);
-    if (until_us !== null) this.schedule(Math.max(until_us, this.now_us + 1), n.self, n.self, EV.RESTART, 0, 0, null);
+    if (until_us !== null) this.schedule(Math.max(until_us, this.now_us + 1), n.self, n.self, EV.RESTART, lost ? 1 : 0, 0, null);
   }
 
   private notifyPeers(n: NodeRuntime, kind: number, delay_us: number): void {
@@ -490,12 +536,16 @@ export class Simulation {
     for (let i = 0; i < bcs.length; i += 2) this.startBroadcast(n, bcs[i] as Int32Array, bcs[i + 1] as Msg, done);
     bcs.length = 0;
     const timers = n.outTimers;
+    const clock = n.clock;
     for (let i = 0; i < timers.length; i += 2) {
-      this.schedule(done + (timers[i] as number), n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
+      const after = timers[i] as number;
+      // Under a clock fault the timer runs on the local clock: it fires once that has moved on by `after`.
+      const at = clock === null ? done + after : clock.firstAtLeast(done, clock.read(done) + after);
+      if (at !== Infinity) this.schedule(at, n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
     }
     timers.length = 0;
     if (n.pendingCrash !== undefined) {
-      this.crash(n, n.pendingCrash);
+      this.crash(n, n.pendingCrash, false);
       return;
     }
     if (core >= 0) n.coreFree[core] = done;

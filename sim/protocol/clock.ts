@@ -39,6 +39,10 @@ export class BeaconNode implements NodeLogic {
 
   onStart(): void {}
 
+  /**
+   * Shares in flight are gone either way; what the node certified is on the clock chain it
+   * re-reads, so a restart with the state lost is the same as one with it kept.
+   */
   onRestart(): void {
     this.shares.clear();
   }

@@ -45,6 +45,9 @@ export interface NodeLogic {
   onTimer(env: Env, timer: Timer): void;
   /** The beacon clock reached tick `clock` (one tick per clock interval). */
   onClock(env: Env, clock: number): void;
-  /** Called when the node comes back after a crash, with its state kept. */
-  onRestart(env: Env): void;
+  /**
+   * Called when the node comes back after a crash. `lost`: it kept nothing but what it re-reads
+   * from the chains (the beacon clock, elections); otherwise it resumes with the state it held.
+   */
+  onRestart(env: Env, lost: boolean): void;
 }

@@ -54,6 +54,8 @@ export class ConsensusNode implements NodeLogic {
   /** The latest clock certificate received from the REC group. */
   private certClock = 0;
   private muted: MutedEnv | null = null;
+  /** The last beacon clock tick this node saw (on a restart it reads the clock chain's head). */
+  private clock = 0;
 
   constructor(readonly ctx: ChainContext, readonly id: number, tables: readonly number[]) {
     // Receipts and receipt-id state between this node's own tables are handed over directly.
@@ -120,13 +122,31 @@ export class ConsensusNode implements NodeLogic {
 
   onClock(real: Env, clock: number): void {
     const env = this.out(real);
+    if (clock > this.clock) this.clock = clock;
     this.applyDuties(env, clock);
     for (const r of this.served) r.onClock(env, clock);
   }
 
-  onRestart(real: Env): void {
+  /**
+   * With its state lost the node rebuilds every table it serves from a peer, like a newly elected
+   * member (applyDuties); which tables those are and the clock come from the chains, which it
+   * re-reads. It cannot know in which views it voted before the crash: the replica stays out of
+   * the view current when its state arrives (TableReplica.lostVotes).
+   */
+  onRestart(real: Env, lost: boolean): void {
     const env = this.out(real);
-    for (const r of this.served) r.onRestart(env);
+    if (lost) {
+      for (const old of this.served) {
+        const r = new TableReplica(this.ctx, this.id, old.table, this.local, false);
+        r.clock = this.clock;
+        r.lostVotes = true;
+        this.replicas[old.table] = r;
+        r.requestState(env, 0);
+      }
+      this.served = this.replicas.filter((r): r is TableReplica => r !== undefined);
+    } else {
+      for (const r of this.served) r.onRestart(env);
+    }
     if (this.ctx.map.tables > 1) this.armDuties(env);
   }
 
@@ -339,7 +359,12 @@ export class EdgeNode implements NodeLogic {
   onClock(_env: Env, clock: number): void {
     this.clock = clock;
   }
-  onRestart(env: Env): void {
+  /**
+   * Arrivals resume after the downtime. With its state lost the edge drops the transfers it had
+   * not forwarded yet; the clients' nonces live on the clients, which did not crash.
+   */
+  onRestart(env: Env, lost: boolean): void {
+    if (lost) this.pending.clear();
     this.flushArmed = false;
     this.scheduleNext(env, env.now_us);
   }

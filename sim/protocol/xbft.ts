@@ -129,6 +129,12 @@ export class TableReplica {
    */
   synced: boolean;
   private stateAttempt = -1;
+  /**
+   * Set on a replica rebuilt after a restart that lost the node's state: the node may have voted
+   * (or, as leader, proposed) in any view up to the one current when the state arrives, and must
+   * not do so again with a different block (the amnesia hazard), so it sits that view out.
+   */
+  lostVotes = false;
 
   constructor(
     private readonly ctx: ChainContext,
@@ -325,6 +331,12 @@ export class TableReplica {
     // Never vote again in a view this node may have voted in during an earlier term.
     this.lastVotedView = Math.max(this.lastVotedView, s.highQC.view);
     if (s.highQC.clock > this.clock) this.clock = s.highQC.clock;
+    if (this.lostVotes) {
+      const v = Math.max(this.view, this.viewFor(s.highQC, this.clock));
+      this.lastVotedView = Math.max(this.lastVotedView, v);
+      this.proposedView = v;
+      this.lostVotes = false;
+    }
     this.recvQ.pruneApplied((peer) => L.recvId[peer]);
     this.confirmQ.pruneApplied((peer) => L.confirmId[peer]);
     for (let i = 0; i < s.recvQ.length; i += 3) this.recvQ.add(s.recvQ[i], s.recvQ[i + 1], s.recvQ[i + 2], L.recvId[s.recvQ[i]]);

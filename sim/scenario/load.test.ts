@@ -129,7 +129,7 @@ describe('scenarios/README.md', () => {
     // The faults snippet in the README parses too.
     const faults = /```yaml\n(faults:[\s\S]*?)```/.exec(readme)![1]!;
     expect(parseScenarioText(`name: x\ntopology: { tables: 8 }\n${faults}`, 'faults.yaml').faults.map((f) => f.kind))
-      .toEqual(['crash', 'crash_leader', 'partition', 'degrade', 'drop_receipts']);
+      .toEqual(['crash', 'crash', 'crash_leader', 'partition', 'degrade', 'drop_receipts', 'clock']);
     // And the workload snippet.
     const workload = /```yaml\n(workload:[\s\S]*?)```/.exec(readme)![1]!;
     const w = parseScenarioText(`name: x\ntopology: { tables: 8 }\n${workload}`, 'workload.yaml').workload;
