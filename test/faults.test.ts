@@ -52,3 +52,20 @@ describe('degrade faults', () => {
     expect(par.summary.digest).toBe(slow.summary.digest);
   });
 });
+
+describe('the failure detector', () => {
+  it('a crash shorter than the detection delay does not leave the node believed down for good', () => {
+    // Three of seven validators down for 3 s: their "down" notices (at 5 s) come after their "up"
+    // notices. Were the late ones believed, peers would route around them for the rest of the run
+    // and the group would never reach 5 of 7 votes again.
+    const base = scenarioFile(join(ROOT, 'scenarios', 'default.yaml'), { duration_us: 60e6 });
+    const sc = withFaults(base, [{ kind: 'crash', at: '20s', until: '23s', nodes: ['3 of vgroup:0'] }]);
+    const r = runScenario(sc);
+    expect(r.summary.violations).toEqual([]);
+    const after = r.built.metrics.tables[0].commitTimes.filter((t) => t !== undefined && t > 30e6);
+    expect(after.length).toBeGreaterThan(20);
+    for (let i = 0; i < r.built.nodes.length; i++) {
+      for (let p = 0; p < r.built.nodes.length; p++) expect(r.built.sim.believesDown(i, p), `${i} about ${p}`).toBe(false);
+    }
+  });
+});

@@ -91,6 +91,8 @@ class NodeRuntime implements Env {
   readonly digest = new Digest64();
   readonly counters = new NodeCounters();
   known_down: Uint8Array | null = null;
+  /** Per peer: the epoch of the latest failure-detector notice heard about it. */
+  peer_epoch: Int32Array | null = null;
   /** The node's clock faults, and its local clock under them (null: an exact clock). */
   readonly clockWindows: ClockWindow[] = [];
   clock: LocalClock | null = null;
@@ -344,6 +346,11 @@ export class Simulation {
   }
 
   /** Node `i`'s running digest (its two 32-bit lanes). */
+  /** Whether `node`'s failure detector currently holds `peer` to be down. */
+  believesDown(node: number, peer: number): boolean {
+    return this.nodes[node].knownDown(peer);
+  }
+
   nodeDigest(i: number): Digest64 {
     return this.nodes[i].digest;
   }
@@ -452,7 +459,15 @@ export class Simulation {
       case EV.PEER_DOWN:
       case EV.PEER_UP: {
         n.digest.event(now, kind, origin, seq, a0);
-        if (n.known_down === null) n.known_down = new Uint8Array(this.nodes.length);
+        if (n.known_down === null) {
+          n.known_down = new Uint8Array(this.nodes.length);
+          n.peer_epoch = new Int32Array(this.nodes.length);
+        }
+        // A crash shorter than the detection delay: its "down" notice comes after the "up" one,
+        // and must not leave the peer believed down for good. Each notice carries the peer's
+        // epoch; an older one than already heard is stale.
+        if (a1 < n.peer_epoch![a0]) return;
+        n.peer_epoch![a0] = a1;
         n.known_down[a0] = kind === EV.PEER_DOWN ? 1 : 0;
         return;
       }
@@ -476,7 +491,7 @@ export class Simulation {
 
   private notifyPeers(n: NodeRuntime, kind: number, delay_us: number): void {
     const t = this.now_us + Math.max(delay_us, this.lookahead_us);
-    for (const p of this.nodes) if (p !== n) this.schedule(t, n.self, p.self, kind, n.self, 0, null);
+    for (const p of this.nodes) if (p !== n) this.schedule(t, n.self, p.self, kind, n.self, n.epoch, null);
   }
 
   private enqueueWork(n: NodeRuntime, kind: number, from: number, data: unknown): void {
