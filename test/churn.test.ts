@@ -5,28 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { scenarioFile } from './helpers.js';
-import { ScenarioError, parseScenario, scenarioToFile } from '../sim/scenario/index.js';
+import { issueOf, scenarioFile, withFile } from './helpers.js';
+import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
 import { buildRun } from '../sim/engine/build.js';
 import { runScenario } from '../sim/engine/run.js';
-import type { Scenario } from '../sim/scenario/types.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const churn = scenarioFile(join(ROOT, 'scenarios', 'churn-rotation.yaml'));
-
-function withFile(sc: Scenario, patch: Record<string, unknown>): Scenario {
-  return parseScenario({ ...scenarioToFile(sc), ...patch });
-}
-
-function issueOf(sc: Scenario, patch: Record<string, unknown>): string {
-  try {
-    withFile(sc, patch);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.lines()[0];
-    throw e;
-  }
-  return 'no error';
-}
 
 /** Every member of a cluster's round. */
 const members = (r: { auditors: Int32Array; validators: Int32Array[] }) => [...r.auditors, ...r.validators.flatMap((v) => [...v])];

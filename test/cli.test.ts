@@ -4,18 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { main } from '../sim/cli/main.js';
+import { capture } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'topsim-cli-'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { scenarioFile } from './helpers.js';
-import { ScenarioError, parseScenario, scenarioToFile } from '../sim/scenario/index.js';
+import { issueOf, scenarioFile, withFile } from './helpers.js';
+import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
 import { runScenario } from '../sim/engine/run.js';
 import { runPartitioned } from '../sim/engine/parallel.js';
 import { spawnNodeWorker } from '../sim/engine/node-host.js';
@@ -9,31 +9,20 @@ import type { Scenario } from '../sim/scenario/types.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
-function withFaults(sc: Scenario, faults: unknown[]): Scenario {
-  return parseScenario({ ...scenarioToFile(sc), faults });
-}
-
-function issueOf(sc: Scenario, faults: unknown[]): string {
-  try {
-    withFaults(sc, faults);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.lines()[0];
-    throw e;
-  }
-  return 'no error';
-}
+const withFaults = (sc: Scenario, faults: unknown[]): Scenario => withFile(sc, { faults });
+const faultIssue = (sc: Scenario, faults: unknown[]): string => issueOf(sc, { faults });
 
 describe('degrade faults', () => {
   const base = scenarioFile(join(ROOT, 'scenarios', 'top-small.yaml'), { duration_us: 30e6 });
 
   it('are checked with path-naming errors and survive re-serialisation', () => {
-    expect(issueOf(base, [{ kind: 'degrade', at: '5s', a: ['region:London'] }]))
+    expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['region:London'] }]))
       .toMatch(/^faults\[0\]: expected at least one of latency, .*this degrades nothing/);
-    expect(issueOf(base, [{ kind: 'degrade', at: '5s', a: ['v0'], bandwidth_percent: 0 }]))
+    expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['v0'], bandwidth_percent: 0 }]))
       .toMatch(/^faults\[0\]\.bandwidth_percent: expected more than 0/);
-    expect(issueOf(base, [{ kind: 'degrade', at: '5s', a: ['region:Mars'], latency: '5ms' }]))
+    expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['region:Mars'], latency: '5ms' }]))
       .toMatch(/^faults\[0\]\.a\[0\]: unknown region "Mars"/);
-    expect(issueOf(base, [{ kind: 'degrade', at: '5s', a: ['v0'], loss_percent: 101 }])).toMatch(/^faults\[0\]\.loss_percent: /);
+    expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['v0'], loss_percent: 101 }])).toMatch(/^faults\[0\]\.loss_percent: /);
     const f = { kind: 'degrade', at: '5s', until: '15s', a: ['cluster:0'], b: ['cluster:1'], direction: 'a_to_b',
       latency: '40ms', jitter_percent: 20, loss_percent: 2, duplicate_percent: 1, reorder: '5ms', bandwidth_percent: 50 };
     const sc = withFaults(base, [f]);

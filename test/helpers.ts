@@ -1,5 +1,5 @@
 /** Small builders for scenario tests: a scenario is data, composed from a base and overrides. */
-import { parseScenario, loadScenario, applyOverrides, type Scenario } from '../sim/scenario/index.js';
+import { parseScenario, loadScenario, applyOverrides, scenarioToFile, ScenarioError, type Scenario } from '../sim/scenario/index.js';
 import { runScenario, type RunResult } from '../sim/engine/run.js';
 
 export function scenario(file: Record<string, unknown>): Scenario {
@@ -31,3 +31,30 @@ export function gaps(times: readonly number[]): number[] {
 export const SMALL_NET = {
   latency: { dataset: 'wittgenstein-aws-rtt-2019', regions: ['Frankfurt', 'Ireland', 'London'] },
 };
+
+/** `sc` with some top-level sections of its file form replaced, parsed again (so it is checked). */
+export function withFile(sc: Scenario, patch: Record<string, unknown>): Scenario {
+  return parseScenario({ ...scenarioToFile(sc), ...patch });
+}
+
+/** The first error line that `withFile(sc, patch)` gives, or "no error". */
+export function issueOf(sc: Scenario, patch: Record<string, unknown>): string {
+  try {
+    withFile(sc, patch);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.lines()[0];
+    throw e;
+  }
+  return 'no error';
+}
+
+/** An injectable Io for the CLI that keeps what it writes. */
+export function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
+    out: () => out.join(''),
+    err: () => err.join(''),
+  };
+}

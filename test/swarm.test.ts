@@ -3,20 +3,11 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../sim/cli/main.js';
+import { capture } from './helpers.js';
 import { drawnYaml } from '../sim/cli/swarm.js';
 import { drawScenario, faultWindow, LIVENESS_MARGIN_US } from '../sim/scenario/draw.js';
 import { parseScenarioText, type Scenario } from '../sim/scenario/index.js';
 import { buildRun, faultPhaseEnd, resolveSelectors } from '../sim/engine/build.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s), isTTY: false } },
-    out: () => out.join(''),
-    err: () => err.join(''),
-  };
-}
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'topsim-swarm-'));
 const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);
