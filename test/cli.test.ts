@@ -129,6 +129,34 @@ describe('CLI', () => {
     expect(existsSync(join(dir, 'out'))).toBe(false);
   });
 
+  it('malformed fault and byzantine entries exit 2 naming the entry, and write nothing', async () => {
+    const dir = tmp();
+    const cases: [string, string][] = [
+      ['- { kind: crash, at: 5s, nodes: [v1], state: lost }', 'faults[0].state: expected `until` with state: lost'],
+      ['- { kind: clock, at: 5s, nodes: [v1], skew: soon }', 'faults[0].skew: expected a duration like "30s", optionally signed'],
+      ['- { kind: clock, at: 5s, nodes: [v1] }', 'faults[0]: expected a skew or a drift_ppm other than 0'],
+      ['- { kind: join, at: 5s, nodes: [v0] }', 'faults[0].nodes[0]: node "v0" is not a standby validator or auditor'],
+      ['- { kind: leave, at: 5s, nodes: [e0] }', 'faults[0].nodes[0]: node "e0" is not a validator or auditor'],
+      ['- { kind: rotate, at: 5s, clusters: [3] }', 'faults[0].clusters[0]: expected a cluster from 0 to 0, got 3'],
+      ['- { kind: partition, at: 9s, until: 5s, a: [v0] }', 'faults[0].until: expected a time after at (9s), got "5s"'],
+      ['- { kind: degrade, at: 5s, a: [region:Mars], latency: 5ms }', 'faults[0].a[0]: unknown region "Mars"'],
+    ];
+    for (const [entry, line] of cases) {
+      const f = join(dir, 'bad.yaml');
+      writeFileSync(f, `${SMALL}faults:\n  ${entry}\n`);
+      const c = capture();
+      expect(await main(['run', f, '--out', join(dir, 'out')], c.io), entry).toBe(2);
+      expect(c.err(), entry).toContain(`error: ${line}`);
+      expect(c.err().trim().split('\n'), entry).toHaveLength(1);
+    }
+    const byz = join(dir, 'byz.yaml');
+    writeFileSync(byz, `${SMALL}byzantine:\n  - { nodes: [v1], behavior: silent, tries: 4 }\n`);
+    const c = capture();
+    expect(await main(['run', byz, '--out', join(dir, 'out')], c.io)).toBe(2);
+    expect(c.err()).toContain('error: byzantine[0].tries: applies only to behavior grind_seed, not silent');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
   it('validate accepts every shipped scenario', async () => {
     for (const f of readdirSync(join(ROOT, 'scenarios')).filter((x) => x.endsWith('.yaml'))) {
       const c = capture();
