@@ -43,7 +43,7 @@ describe('degrade faults', () => {
 });
 
 describe('the failure detector', () => {
-  it('a crash shorter than the detection delay does not leave the node believed down for good', () => {
+  it('a crash shorter than the detection delay does not leave the node believed down for good', async () => {
     // Three of seven validators down for 3 s: their "down" notices (at 5 s) come after their "up"
     // notices. Were the late ones believed, peers would route around them for the rest of the run
     // and the group would never reach 5 of 7 votes again.
@@ -56,5 +56,8 @@ describe('the failure detector', () => {
     for (let i = 0; i < r.built.nodes.length; i++) {
       for (let p = 0; p < r.built.nodes.length; p++) expect(r.built.sim.believesDown(i, p), `${i} about ${p}`).toBe(false);
     }
+    // The notices carry their epoch across workers too.
+    const two = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker });
+    expect(two.summary.digest).toBe(r.summary.digest);
   });
 });
