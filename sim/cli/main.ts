@@ -286,6 +286,7 @@ function cmdValidate(p: Parsed, io: Io): number {
   io.stdout.write(
     `ok: ${file}: scenario "${sc.name}", ${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}` +
     `${standby > 0 ? `; ${standby} on standby` : ''}), ${sc.faults.length} faults, ` +
+    `${sc.byzantine.length > 0 ? `${sc.byzantine.length} byzantine entr${sc.byzantine.length === 1 ? 'y' : 'ies'}, ` : ''}` +
     `${sc.duration_us / 1e6} s simulated\n`,
   );
   return 0;
