@@ -18,7 +18,7 @@ import { loadScenario, applyOverrides, parseDuration, parseScenario, ScenarioErr
 import { SIM_VERSION } from '../engine/version.js';
 import type { Summary } from '../report/types.js';
 import { runScenario, type RunResult, type WallHooks } from '../engine/run.js';
-import { runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
+import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
 import { buildRun } from '../engine/build.js';
@@ -161,9 +161,7 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const run = async (w: number, what: string): Promise<RunResult> => {
     const bar = newBar(what);
     const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
-    const result = w === 1
-      ? runScenario(sc, { progress, wall: WALL })
-      : await runPartitioned(sc, { workers: w, spawn, cores, progress, wall: WALL });
+    const result = await runOnWorkers(sc, { workers: w, spawn, cores, progress, wall: WALL });
     bar.update(sc.duration_us / 1e6, result.summary.events);
     bar.done();
     return result;
@@ -254,9 +252,7 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
   const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? availableParallelism();
   const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
   const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
-  const result = workers === 1
-    ? runScenario(sc, { progress, wall: WALL })
-    : await runPartitioned(sc, { workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism(), progress, wall: WALL });
+  const result = await runOnWorkers(sc, { workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism(), progress, wall: WALL });
   bar.done();
   const made = `recorded by topsim ${rec.simulator_version ?? '(unknown)'}, replayed by topsim ${SIM_VERSION}`;
   if (result.summary.digest === rec.digest) {

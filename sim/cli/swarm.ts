@@ -16,8 +16,7 @@ import { Document, isMap, isScalar, isSeq, parse as parseYaml, visit } from 'yam
 import { loadScenario, parseDuration } from '../scenario/index.js';
 import { drawScenario, SWARM_DURATION_MIN_US, type DrawBase, type Drawn } from '../scenario/draw.js';
 import { formatDuration } from '../scenario/units.js';
-import { runScenario } from '../engine/run.js';
-import { runPartitioned, WorkerFailure } from '../engine/parallel.js';
+import { runOnWorkers, WorkerFailure } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { formatTimeUs } from '../report/table.js';
 import type { Summary, Violation } from '../report/types.js';
@@ -166,9 +165,7 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
     };
     const started = performance.now();
     try {
-      const result = o.workers === 1
-        ? runScenario(sc)
-        : await runPartitioned(sc, { workers: o.workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism() });
+      const result = await runOnWorkers(sc, { workers: o.workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism() });
       const s = result.summary;
       r.digest = s.digest;
       r.tps_final = s.tps_final;

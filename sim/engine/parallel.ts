@@ -22,7 +22,7 @@ import { partitionNodes } from './partition.js';
 import { FAILED, START, STOP, SharedView, W_EVENTS, createShared } from './shared.js';
 import { COUNTER_FIELDS, FAILED_AT, type PartitionWorker, type WindowResult, type WorkerOptions, type WorkerTotals } from './partition-worker.js';
 import { replayObservations, type ObservationLog } from './record.js';
-import { summarize, type RunOptions, type RunResult, type RunTotals } from './run.js';
+import { runScenario, summarize, type RunOptions, type RunResult, type RunTotals } from './run.js';
 import { Reader, readBlock, readTxRows } from '../protocol/wire.js';
 import type { Block } from '../protocol/messages.js';
 
@@ -82,6 +82,18 @@ export interface ParallelResult extends RunResult {
 function transferList(bufs: readonly (Uint8Array | null)[]): (Uint8Array | null)[] {
   const list = bufs.slice();
   return Comlink.transfer(list, list.filter((b): b is Uint8Array => b !== null).map((b) => b.buffer as ArrayBuffer));
+}
+
+/**
+ * A run over `workers` worker threads, or in this thread for one worker (no worker to start, and
+ * the same digest and summary either way): what the commands use when the user picks a count.
+ */
+export async function runOnWorkers(
+  sc: Scenario,
+  opts: Pick<ParallelOptions, 'workers' | 'spawn' | 'cores' | 'progress' | 'wall'>,
+): Promise<RunResult> {
+  if (opts.workers === 1) return runScenario(sc, { progress: opts.progress, wall: opts.wall });
+  return runPartitioned(sc, opts);
 }
 
 export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promise<ParallelResult> {
