@@ -6,6 +6,9 @@
  *   replay <summary.json> [--workers N]
  *   validate <file>
  *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
+ *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
+ *         [--seed N] [--json]
+ *   merge <dirs...> [--out DIR] [--json]
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
  * 2 bad input or usage, 3 the run failed (a worker died). Wall-clock reads live here (and in
@@ -26,6 +29,7 @@ import { formatSummaryTable, createProgress, summaryJson } from '../report/index
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
+import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
 
 export interface Io {
   stdout: { write(s: string): unknown };
@@ -65,10 +69,29 @@ commands:
                              instead of the built-in small network (its faults are replaced)
       --out DIR              where violating scenarios go (default: reports/swarm)
       --json                 one JSON object per seed, and one for the totals
+  sweep <scenario.yaml|json> run the scenario at every point of a grid of values; each point's
+                             report goes to <out>/<point-id>/ (like tables=256,rate_tps=5000), the
+                             manifest to <out>/sweep.json, and without --shard sweep.csv and
+                             sweep.html (the sweep curves); one line per point on stderr
+      --set key=v1,v2,...    a key to sweep (repeatable; the first varies slowest): tables, rate
+                             (or rate_tps), validators, auditors, auditor_groups, validator_groups,
+                             edges, accounts, seed, or a dotted path into the scenario file such as
+                             network.loss_percent; up to ${SWEEP_POINTS_MAX} points
+      --shard i/n            run only the points k with k % n == i-1 (i from 1 to n)
+      --duration 30s         override the simulated duration of every point
+      --seed N               override the scenario's seed (unless seed is swept)
+      --workers N            worker threads per run (default 1: points are independent)
+      --out DIR              default reports/sweeps/<scenario>/ (plus shard-i-of-n/ with --shard)
+      --json                 print the manifest as JSON instead of the results table
+  merge <dir...>             combine the sweep.json of shards of one sweep into sweep.json,
+                             sweep.csv and sweep.html; exit 1 naming points missing from all
+                             of them (the output is still written) or a point whose digests differ
+      --out DIR              default reports/sweeps/<scenario>/merged
+      --json                 print the merged manifest as JSON instead of the results table
   help                       this text
 
-exit codes: 0 ok, 1 an invariant was violated (in any swarm seed) or --check-determinism found a
-            difference, 2 bad input or usage, 3 the run failed (a worker thread died; in a swarm,
+exit codes: 0 ok, 1 an invariant was violated (in any swarm seed or sweep point) or
+            --check-determinism found a difference or a merge is incomplete, 2 bad input or usage, 3 the run failed (a worker thread died; in a swarm,
             a run threw and no seed violated an invariant)`;
 
 const RUN_FLAGS = {
@@ -93,15 +116,19 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return cmdValidate(parseArgs(rest, {}), io);
       case 'swarm':
         return await cmdSwarm(parseArgs(rest, SWARM_FLAGS), io, WORKERS_MAX);
+      case 'sweep':
+        return await cmdSweep(rest, io, WORKERS_MAX);
+      case 'merge':
+        return await cmdMerge(rest, io);
       case 'help':
       case '--help':
       case '-h':
         io.stdout.write(USAGE + '\n');
         return 0;
       case undefined:
-        throw new UsageError('missing command (run, replay, validate, swarm, help)');
+        throw new UsageError('missing command (run, replay, validate, swarm, sweep, merge, help)');
       default:
-        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate, swarm or help)`);
+        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate, swarm, sweep, merge or help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {

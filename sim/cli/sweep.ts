@@ -1,0 +1,432 @@
+/**
+ * `npm run sim -- sweep <scenario> --set key=v1,v2 ...`: run a scenario over the grid of the
+ * swept values (or one shard of it, `--shard i/n`), each point's report in `<out>/<point-id>/`
+ * and the manifest in `<out>/sweep.json`; and `npm run sim -- merge <dirs...>`: combine the
+ * manifests of shards into one sweep.json, sweep.csv and sweep.html.
+ *
+ * Every grid point is the base scenario in file form (overrides applied) with the point's values
+ * set, parsed again by the schema; all points are checked before the first runs, so a mistake
+ * exits 2 with one line and writes nothing. Stdout holds the results table (or JSON), which does
+ * not depend on the wall clock; progress and wall times go to stderr.
+ */
+import { performance } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, isAbsolute } from 'node:path';
+import {
+  applyOverrides, loadScenario, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario,
+} from '../scenario/index.js';
+import { SIM_VERSION } from '../engine/version.js';
+import { runOnWorkers } from '../engine/parallel.js';
+import { spawnNodeWorker } from '../engine/node-host.js';
+import { createProgress } from '../report/progress.js';
+import { writeReport, writeRunOutputs } from '../report/write.js';
+import {
+  gridSize, gridValues, hashJson, mergeManifests, missingText, pointId, shardPoints, sweepCsv, sweepHtml, sweepJson,
+  SweepMergeError, sweepPoint, sweepTable, SWEEP_SCHEMA_VERSION, type SweepKey, type SweepManifest, type SweepPoint,
+  type SweepValue,
+} from '../report/sweep.js';
+import { intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
+import type { Io } from './main.js';
+
+export const SWEEP_FLAGS: Record<string, FlagSpec> = {
+  shard: { value: true },
+  out: { value: true },
+  workers: { value: true },
+  duration: { value: true },
+  seed: { value: true },
+  json: { value: false },
+};
+
+export const MERGE_FLAGS: Record<string, FlagSpec> = {
+  out: { value: true },
+  json: { value: false },
+};
+
+/** Short names for the keys swept most; any other key is a dotted path into the file form. */
+export const SWEEP_ALIASES: Readonly<Record<string, string>> = {
+  tables: 'topology.tables',
+  rate: 'workload.rate_tps',
+  rate_tps: 'workload.rate_tps',
+  validators: 'topology.validators',
+  auditors: 'topology.auditors',
+  auditor_groups: 'topology.auditor_groups',
+  validator_groups: 'topology.validator_groups_per_auditor',
+  validator_groups_per_auditor: 'topology.validator_groups_per_auditor',
+  edges: 'topology.edges',
+  accounts: 'workload.accounts',
+};
+
+/** Most points one sweep may have. */
+export const SWEEP_POINTS_MAX = 10_000;
+
+const WALL = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
+
+/** A --set problem: one line, `--set <what>: <why>`, exit 2 (a ScenarioError, like --seed's). */
+function setError(what: string, message: string): ScenarioError {
+  return new ScenarioError([{ path: `--set ${what}`, message }]);
+}
+
+/** Pulls every `--set X` / `--set=X` out of argv (the generic parser allows a flag once). */
+function takeSets(argv: readonly string[]): { sets: string[]; rest: string[] } {
+  const sets: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (a === '--set') {
+      const v = argv[++i];
+      if (v === undefined || v === '' || v.startsWith('--')) throw new UsageError('--set expects a value like tables=64,256');
+      sets.push(v);
+    } else if (a.startsWith('--set=')) {
+      sets.push(a.slice('--set='.length));
+    } else rest.push(a);
+  }
+  return { sets, rest };
+}
+
+/** "64" → 64, "true" → true, "100Mbps" stays a string. */
+function parseValue(s: string): SweepValue {
+  if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return Number(s);
+  if (s === 'true') return true;
+  if (s === 'false') return false;
+  return s;
+}
+
+type FileObject = Record<string, unknown>;
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a section' : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/**
+ * Sets `path` in a copy of `file`, the file form of a scenario. Setting `workload.rate_tps`
+ * replaces the workload's schedule (a constant rate); setting `duration` moves a workload stop
+ * that equalled the old duration along with it, as `--duration` does.
+ */
+function setPath(file: FileObject, path: string, value: SweepValue, what: string): FileObject {
+  const out = structuredClone(file);
+  const segs = path.split('.');
+  let node: unknown = out;
+  for (let i = 0; i < segs.length - 1; i++) {
+    const seg = segs[i];
+    const container = node as FileObject | unknown[];
+    const next: unknown = Array.isArray(container) ? (/^\d+$/.test(seg) ? container[Number(seg)] : undefined) : container[seg];
+    if (next === undefined) {
+      if (Array.isArray(container)) {
+        throw setError(what, `${segs.slice(0, i + 1).join('.')}: no such entry (the list has ${container.length})`);
+      }
+      container[seg] = {};
+      node = container[seg];
+    } else if (next === null || typeof next !== 'object') {
+      throw setError(what, `${segs.slice(0, i + 1).join('.')} is ${describe(next)}, not a section`);
+    } else node = next;
+  }
+  const last = segs[segs.length - 1];
+  if (Array.isArray(node)) {
+    if (!/^\d+$/.test(last) || Number(last) >= node.length) throw setError(what, `${path}: no such entry (the list has ${node.length})`);
+    node[Number(last)] = value;
+  } else (node as FileObject)[last] = value;
+  if (path === 'workload.rate_tps') delete (out['workload'] as FileObject)['schedule'];
+  if (path === 'duration') {
+    const w = out['workload'] as FileObject | undefined;
+    try {
+      if (w !== undefined && parseDuration(w['stop'] as string) === parseDuration(file['duration'] as string)) w['stop'] = value;
+    } catch {
+      // Left to the schema: it names the bad duration.
+    }
+  }
+  return out;
+}
+
+/** The keys of the --set arguments, each resolved to a path of the file form and checked. */
+function sweepKeys(sets: readonly string[], base: FileObject): SweepKey[] {
+  if (sets.length === 0) throw new UsageError('missing --set key=v1,v2,... (what to sweep, like --set tables=64,256)');
+  const keys: SweepKey[] = [];
+  for (const arg of sets) {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw setError(arg, 'expected key=v1,v2,... like tables=64,256');
+    const set = arg.slice(0, eq);
+    const list = arg.slice(eq + 1);
+    const path = SWEEP_ALIASES[set] ?? set;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$/.test(path)) throw setError(arg, `expected a dotted key like topology.tables, got "${set}"`);
+    const top = path.split('.')[0];
+    if (!(top in base)) {
+      throw setError(arg, `unknown key "${set}" (a short name: ${Object.keys(SWEEP_ALIASES).join(', ')}; or a path ` +
+        `into the scenario file: ${Object.keys(base).join(', ')})`);
+    }
+    const dup = keys.find((k) => k.path === path);
+    if (dup !== undefined) throw setError(arg, `${path} is already swept by --set ${dup.set}=...`);
+    const raw = list.split(',');
+    if (list === '' || raw.some((v) => v.trim() === '')) throw setError(arg, 'expected a comma-separated list of values with none empty');
+    const values = raw.map((v) => parseValue(v.trim()));
+    const seen = new Set<string>();
+    for (const v of values) {
+      if (seen.has(String(v))) throw setError(arg, `the value ${String(v)} is given twice`);
+      seen.add(String(v));
+    }
+    keys.push({ set, path, label: '', values });
+  }
+  // Labels: the last segment of the path, or the whole path where two keys would share it.
+  for (const k of keys) {
+    const lastOf = (p: string) => p.slice(p.lastIndexOf('.') + 1);
+    k.label = keys.filter((o) => lastOf(o.path) === lastOf(k.path)).length > 1 ? k.path : lastOf(k.path);
+  }
+  return keys;
+}
+
+/** The first error the schema gives for `file`, as one line, or null. */
+function schemaError(file: FileObject): string | null {
+  try {
+    parseScenario(file);
+    return null;
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.lines()[0];
+    throw e;
+  }
+}
+
+export function parseShard(s: string): { i: number; n: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  const i = m ? Number(m[1]) : NaN;
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isSafeInteger(i) || !Number.isSafeInteger(n) || n < 1 || i < 1 || i > n) {
+    throw new UsageError(`--shard: expected i/n with 1 <= i <= n, like 2/4, got "${s}"`);
+  }
+  return { i, n };
+}
+
+/** A scenario name as one directory name (as report directories are named). */
+function segment(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return s === '' || /^\.+$/.test(s) ? '_' : s;
+}
+
+interface GridPoint {
+  k: number;
+  id: string;
+  values: SweepValue[];
+  scenario: Scenario;
+}
+
+export interface SweepPlan {
+  base: Scenario;
+  baseFile: FileObject;
+  keys: SweepKey[];
+  points: GridPoint[];
+  shard: { i: number; n: number };
+  /** The points this invocation runs. */
+  run: number[];
+  out: string;
+  workers: number;
+  json: boolean;
+}
+
+/** Everything a sweep will do, checked: throws UsageError or ScenarioError before anything runs. */
+export function planSweep(argv: readonly string[], workersMax: number): SweepPlan {
+  const { sets, rest } = takeSets(argv);
+  const p: Parsed = parseArgs(rest, SWEEP_FLAGS);
+  if (p.positional.length !== 1) {
+    throw new UsageError(p.positional.length === 0 ? 'missing scenario file' : `expected one scenario file, got ${p.positional.length}: ${p.positional.join(' ')}`);
+  }
+  const seed = intFlag(p, 'seed', 0);
+  const d = p.flags.get('duration');
+  let duration_us: number | undefined;
+  if (typeof d === 'string') {
+    try {
+      duration_us = parseDuration(d);
+    } catch {
+      throw new UsageError(`--duration: expected a duration like "30s", got "${d}"`);
+    }
+  }
+  const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
+  const shardFlag = p.flags.get('shard');
+  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag) : { i: 1, n: 1 };
+  const base = applyOverrides(loadScenario(p.positional[0]), { seed, duration_us });
+  const baseFile = scenarioToFile(base) as FileObject;
+  const keys = sweepKeys(sets, baseFile);
+  const total = gridSize(keys);
+  if (total > SWEEP_POINTS_MAX) throw new UsageError(`--set: ${total} points; a sweep may have at most ${SWEEP_POINTS_MAX}`);
+  // Each value on its own first, so an impossible one is named alone; then every combination.
+  for (const k of keys) {
+    for (const v of k.values) {
+      const what = `${k.set}=${String(v)}`;
+      const err = schemaError(setPath(baseFile, k.path, v, what));
+      if (err !== null) throw setError(what, err);
+    }
+  }
+  const points: GridPoint[] = [];
+  const ids = new Map<string, number>();
+  for (let k = 0; k < total; k++) {
+    const values = gridValues(keys, k);
+    const id = pointId(keys, values);
+    const what = keys.map((key, j) => `${key.set}=${String(values[j])}`).join(' ');
+    const other = ids.get(id);
+    if (other !== undefined) throw setError(what, `gives the directory name ${id} that point ${other} has too (values differ only in punctuation)`);
+    ids.set(id, k);
+    let file = baseFile;
+    keys.forEach((key, j) => {
+      file = setPath(file, key.path, values[j], what);
+    });
+    try {
+      points.push({ k, id, values, scenario: parseScenario(file) });
+    } catch (e) {
+      if (e instanceof ScenarioError) throw setError(what, e.lines()[0]);
+      throw e;
+    }
+  }
+  const outFlag = p.flags.get('out');
+  const out = typeof outFlag === 'string'
+    ? outFlag
+    : join('reports', 'sweeps', segment(base.name), ...(shard.n > 1 ? [`shard-${shard.i}-of-${shard.n}`] : []));
+  return { base, baseFile, keys, points, shard, run: shardPoints(total, shard), out, workers, json: p.flags.get('json') === true };
+}
+
+/** Writes one file by a temporary name and a rename, so a reader never sees half of it. */
+function writeFileAtomic(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
+  const have = new Set(done.map((p) => p.k));
+  return {
+    sweep_schema_version: SWEEP_SCHEMA_VERSION,
+    simulator_version: SIM_VERSION,
+    name: `${plan.base.name} over ${plan.keys.map((k) => k.label).join(' x ')}`,
+    scenario: plan.base.name,
+    base_hash: hashJson(plan.baseFile),
+    keys: plan.keys,
+    points_total: plan.points.length,
+    shard: plan.shard,
+    missing: plan.run.filter((k) => !have.has(k)),
+    points: [...done].sort((a, b) => a.k - b.k),
+  };
+}
+
+export async function cmdSweep(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
+  const plan = planSweep(argv, workersMax);
+  const t0 = performance.now();
+  const spawn = io.spawnWorker ?? spawnNodeWorker;
+  const cores = availableParallelism();
+  const sharded = plan.shard.n > 1;
+  io.stderr.write(`sweep ${plan.base.name}: ${plan.points.length} point${plan.points.length === 1 ? '' : 's'}` +
+    `${sharded ? `, shard ${plan.shard.i}/${plan.shard.n} runs ${plan.run.length}` : ''}; writing ${plan.out}\n`);
+  mkdirSync(plan.out, { recursive: true });
+  const done: SweepPoint[] = [];
+  writeFileAtomic(join(plan.out, 'sweep.json'), sweepJson(manifestOf(plan, done)));
+  for (const [n, k] of plan.run.entries()) {
+    const pt = plan.points[k];
+    const sc = pt.scenario;
+    const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
+    const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
+    const started = performance.now();
+    const result = await runOnWorkers(sc, { workers: plan.workers, spawn, cores, progress, wall: WALL });
+    bar.done();
+    const s = result.summary;
+    writeRunOutputs(join(plan.out, pt.id), s, result.timeseries);
+    done.push(sweepPoint(k, pt.id, pt.values, s));
+    writeFileAtomic(join(plan.out, 'sweep.json'), sweepJson(manifestOf(plan, done)));
+    io.stderr.write(`[${n + 1}/${plan.run.length}] k=${k} ${pt.id}: digest ${s.digest.slice(0, 12)}  tps ${s.tps_final.toFixed(1)}  ` +
+      `violations ${s.violations.length}  (${((performance.now() - started) / 1000).toFixed(1)} s wall)\n`);
+  }
+  const manifest = manifestOf(plan, done);
+  if (!sharded) {
+    // The whole grid: the n = 1 case of merge.
+    writeFileAtomic(join(plan.out, 'sweep.csv'), sweepCsv(manifest));
+    writeFileAtomic(join(plan.out, 'sweep.html'), sweepHtml(manifest));
+  }
+  if (plan.json) io.stdout.write(JSON.stringify(manifest) + '\n');
+  else {
+    io.stdout.write(sweepTable(manifest));
+    io.stdout.write(`sweep: ${join(plan.out, sharded ? 'sweep.json' : 'sweep.html')}\n`);
+  }
+  io.stderr.write(`sweep: ${plan.run.length} run${plan.run.length === 1 ? '' : 's'} in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
+  return done.some((p) => p.violations > 0) ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge
+
+/** A directory's sweep.json, checked for the fields a merge reads; null and a reason otherwise. */
+function readManifest(dir: string): { manifest: SweepManifest } | { problem: string } {
+  const file = existsSync(dir) && statSync(dir).isFile() ? dir : join(dir, 'sweep.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { problem: `${dir}: no sweep.json (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+  }
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return { problem: `${file}: not JSON` };
+  }
+  const x = m as Partial<SweepManifest> | null;
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) return { problem: `${file}: expected a sweep manifest object` };
+  if (x.sweep_schema_version !== SWEEP_SCHEMA_VERSION) {
+    return { problem: `${file}: sweep_schema_version: expected ${SWEEP_SCHEMA_VERSION}, got ${JSON.stringify(x.sweep_schema_version)}` };
+  }
+  const bad = (field: string) => ({ problem: `${file}: ${field}: missing or malformed` });
+  if (typeof x.base_hash !== 'string') return bad('base_hash');
+  if (!Array.isArray(x.keys) || x.keys.some((k) => typeof k?.path !== 'string' || !Array.isArray(k.values))) return bad('keys');
+  if (!Number.isSafeInteger(x.points_total)) return bad('points_total');
+  if (!Array.isArray(x.points) || x.points.some((p) => typeof p?.k !== 'number' || typeof p.digest !== 'string')) return bad('points');
+  return { manifest: x as SweepManifest };
+}
+
+/** `a` is `b` or inside it. */
+function within(a: string, b: string): boolean {
+  const r = relative(resolve(b), resolve(a));
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+}
+
+export async function cmdMerge(argv: readonly string[], io: Io): Promise<number> {
+  const p = parseArgs(argv, MERGE_FLAGS);
+  if (p.positional.length === 0) throw new UsageError('missing sweep directories (each with a sweep.json)');
+  const parts: { dir: string; manifest: SweepManifest }[] = [];
+  for (const dir of p.positional) {
+    const r = readManifest(dir);
+    if ('problem' in r) {
+      io.stderr.write(`error: ${r.problem}\n`);
+      return 2;
+    }
+    parts.push({ dir, manifest: r.manifest });
+  }
+  let merged: SweepManifest;
+  try {
+    merged = mergeManifests(parts);
+  } catch (e) {
+    if (e instanceof SweepMergeError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  const outFlag = p.flags.get('out');
+  const out = typeof outFlag === 'string' ? outFlag : join('reports', 'sweeps', segment(merged.scenario), 'merged');
+  const clash = parts.find((x) => within(x.dir, out));
+  if (clash !== undefined) {
+    io.stderr.write(`error: --out ${out} would replace ${clash.dir}, one of the merged directories\n`);
+    return 2;
+  }
+  writeReport(out, { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged) });
+  if (p.flags.get('json') === true) {
+    io.stdout.write(JSON.stringify(merged) + '\n');
+    if (merged.missing.length > 0) io.stderr.write(`incomplete: missing ${missingText(merged)}\n`);
+  } else {
+    io.stdout.write(sweepTable(merged));
+    io.stdout.write(`merged: ${join(out, 'sweep.html')}\n`);
+  }
+  return merged.missing.length > 0 || merged.points.some((x) => x.violations > 0) ? 1 : 0;
+}
