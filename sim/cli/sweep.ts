@@ -250,14 +250,6 @@ export function planSweep(argv: readonly string[], workersMax: number): SweepPla
   const keys = sweepKeys(sets, baseFile);
   const total = gridSize(keys);
   if (total > SWEEP_POINTS_MAX) throw new UsageError(`--set: ${total} points; a sweep may have at most ${SWEEP_POINTS_MAX}`);
-  // Each value on its own first, so an impossible one is named alone; then every combination.
-  for (const k of keys) {
-    for (const v of k.values) {
-      const what = `${k.set}=${String(v)}`;
-      const err = schemaError(setPath(baseFile, k.path, v, what));
-      if (err !== null) throw setError(what, err);
-    }
-  }
   const points: GridPoint[] = [];
   const ids = new Map<string, number>();
   for (let k = 0; k < total; k++) {
@@ -269,14 +261,15 @@ export function planSweep(argv: readonly string[], workersMax: number): SweepPla
     ids.set(id, k);
     let file = baseFile;
     keys.forEach((key, j) => {
-      file = setPath(file, key.path, values[j], what);
+      file = setPath(file, key.path, values[j], `${key.set}=${String(values[j])}`);
     });
-    try {
-      points.push({ k, id, values, scenario: parseScenario(file) });
-    } catch (e) {
-      if (e instanceof ScenarioError) throw setError(what, e.lines()[0]);
-      throw e;
+    const err = schemaError(file);
+    if (err !== null) {
+      // Name the one value that is impossible on its own, where there is one; else the point.
+      const alone = keys.findIndex((key, j) => schemaError(setPath(baseFile, key.path, values[j], what)) === err);
+      throw setError(alone >= 0 ? `${keys[alone].set}=${String(values[alone])}` : what, err);
     }
+    points.push({ k, id, values, scenario: parseScenario(file) });
   }
   const outFlag = p.flags.get('out');
   const out = typeof outFlag === 'string'
