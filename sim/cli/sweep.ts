@@ -350,7 +350,7 @@ export async function cmdSweep(argv: readonly string[], io: Io, workersMax: numb
 // ---------------------------------------------------------------------------------------------
 // merge
 
-/** A directory's sweep.json, checked for the fields a merge reads; null and a reason otherwise. */
+/** A directory's sweep.json (or a sweep.json named directly), checked for the fields a merge reads, or why not. */
 function readManifest(dir: string): { manifest: SweepManifest } | { problem: string } {
   const file = existsSync(dir) && statSync(dir).isFile() ? dir : join(dir, 'sweep.json');
   let text: string;
