@@ -57,7 +57,7 @@ commands:
                              CPU cost charged), crashes and restarts as instants; timestamps are
                              simulated µs. Open it at https://ui.perfetto.dev or chrome://tracing.
                              With --check-determinism, the first one-worker run is traced
-      --trace-window A..B    trace only work starting from A up to B, e.g. 10s..12s (implies --trace)
+      --trace-window A..B    trace only work that starts in [A, B), e.g. 10s..12s; implies --trace
       --trace-cap N          most slices in the trace (default ${TRACE_CAP}); past it the trace
                              stops at a time it names, with a warning
   replay <summary.json>      re-run the scenario recorded in a summary and check its digest
