@@ -2,7 +2,7 @@
  * topsim command line.
  *
  *   run <scenario> [--seed N] [--duration 30s] [--crypto real|modeled] [--workers N]
- *       [--check-determinism] [--out DIR] [--json]
+ *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>
  *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
@@ -27,6 +27,7 @@ import { checkDeterminism, formatDivergence, type Runner } from '../engine/deter
 import { buildRun } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { reportDir, writeRunOutputs } from '../report/write.js';
+import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
 import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
@@ -55,6 +56,14 @@ commands:
                              time at which the runs diverge
       --out DIR              report root (default: reports)
       --json                 print only the summary JSON on stdout
+      --trace                also write trace.json, a Chrome trace of the run: one track per node
+                             and core, one slice per handled message, timer or clock tick (start,
+                             CPU cost charged), crashes and restarts as instants; timestamps are
+                             simulated µs. Open it at https://ui.perfetto.dev or chrome://tracing.
+                             With --check-determinism, the first one-worker run is traced
+      --trace-window A..B    trace only work that starts in [A, B), e.g. 10s..12s; implies --trace
+      --trace-cap N          most slices in the trace (default ${TRACE_CAP}); past it the trace
+                             stops at a time it names, with a warning
   replay <summary.json>      re-run the scenario recorded in a summary and check its digest
       --workers N            worker threads for the re-run (any number gives the same digest)
   validate <file>            check a scenario file; exit 2 with the first error
@@ -102,6 +111,9 @@ const RUN_FLAGS = {
   json: { value: false },
   workers: { value: true },
   'check-determinism': { value: false },
+  trace: { value: false },
+  'trace-window': { value: true },
+  'trace-cap': { value: true },
 };
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -172,10 +184,41 @@ function loadWithOverrides(p: Parsed): Scenario {
   return sc;
 }
 
+/** What --trace, --trace-window and --trace-cap ask for (null: no trace). */
+function traceOptions(p: Parsed, sc: Scenario): TimelineOptions | null {
+  const w = p.flags.get('trace-window');
+  const cap = intFlag(p, 'trace-cap', 1) ?? TRACE_CAP;
+  if (p.flags.get('trace') !== true && w === undefined) {
+    if (p.flags.has('trace-cap')) throw new UsageError('--trace-cap: only with --trace or --trace-window');
+    return null;
+  }
+  if (typeof w !== 'string') return { from_us: 0, to_us: sc.duration_us, cap };
+  const parts = w.split('..');
+  let from_us = NaN;
+  let to_us = NaN;
+  if (parts.length === 2) {
+    try {
+      from_us = parseDuration(parts[0]);
+      to_us = parseDuration(parts[1]);
+    } catch {
+      // reported below
+    }
+  }
+  if (Number.isNaN(from_us) || Number.isNaN(to_us)) {
+    throw new UsageError(`--trace-window: expected FROM..TO with durations like 10s..12s, got "${w}"`);
+  }
+  if (from_us >= to_us) throw new UsageError(`--trace-window: FROM (${parts[0]}) must be before TO (${parts[1]}), got "${w}"`);
+  if (to_us > sc.duration_us) {
+    throw new UsageError(`--trace-window: TO (${parts[1]}) is beyond the run's duration (${sc.duration_us / 1e6}s), got "${w}"`);
+  }
+  return { from_us, to_us, cap };
+}
+
 const WALL: WallHooks = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
 
 async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const sc = loadWithOverrides(p);
+  const timeline = traceOptions(p, sc) ?? undefined;
   const outRoot = (p.flags.get('out') as string | undefined) ?? 'reports';
   const json = p.flags.get('json') === true;
   const cores = availableParallelism();
@@ -188,7 +231,7 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const run = async (w: number, what: string): Promise<RunResult> => {
     const bar = newBar(what);
     const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
-    const result = await runOnWorkers(sc, { workers: w, spawn, cores, progress, wall: WALL });
+    const result = await runOnWorkers(sc, { workers: w, spawn, cores, progress, wall: WALL, timeline });
     bar.update(sc.duration_us / 1e6, result.summary.events);
     bar.done();
     return result;
@@ -201,7 +244,9 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
       label,
       run: async (rec) => {
         const bar = newBar(rec.trace ? `locating the divergence (${label})` : `determinism check: ${label}`);
-        const r = runScenario(sc, { ...rec, wall: WALL, progress: (t, e) => bar.update(t / 1e6, e) });
+        // Only the run whose report is kept records the trace.
+        const traced = !rec.trace && kept === null ? timeline : undefined;
+        const r = runScenario(sc, { ...rec, wall: WALL, progress: (t, e) => bar.update(t / 1e6, e), timeline: traced });
         bar.done();
         if (!rec.trace && kept === null) kept = r;
         return { digest: r.summary.digest, checkpoints: r.checkpoints, trace: r.trace };
@@ -231,11 +276,23 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
     result = await run(workers, '');
   }
   const dir = reportDir(outRoot, sc.name, sc.seed);
-  writeRunOutputs(dir, result.summary, result.timeseries);
+  const extra: Record<string, string> = {};
+  const tl = result.timeline;
+  if (tl) {
+    extra['trace.json'] = chromeTraceJson(tl, traceNodes(sc, result.built.nodes), {
+      scenario: sc.name, seed: sc.seed, digest: result.summary.digest, simulator_version: SIM_VERSION,
+    });
+    if (tl.truncated_at_us !== null) {
+      io.stderr.write(`warning: trace.json stops at ${(tl.truncated_at_us / 1e6).toFixed(6)} s simulated: the cap of ` +
+        `${tl.cap} slices was reached (--trace-window picks a stretch, --trace-cap raises the cap)\n`);
+    }
+  }
+  writeRunOutputs(dir, result.summary, result.timeseries, extra);
   if (json) io.stdout.write(summaryJson(result.summary) + '\n');
   else {
     io.stdout.write(formatSummaryTable(result.summary) + '\n');
     io.stdout.write(`report: ${dir}/report.html\n`);
+    if (tl) io.stdout.write(`trace: ${dir}/trace.json (${tl.slices} slices; open it at https://ui.perfetto.dev)\n`);
   }
   return result.summary.violations.length > 0 ? 1 : 0;
 }

@@ -25,6 +25,7 @@ import { replayObservations, type ObservationLog } from './record.js';
 import { runScenario, summarize, type RunOptions, type RunResult, type RunTotals } from './run.js';
 import { Reader, readBlock, readTxRows } from '../protocol/wire.js';
 import type { Block } from '../protocol/messages.js';
+import { mergeTimeline } from '../report/trace.js';
 
 export interface WorkerHandle {
   readonly api: Comlink.Remote<PartitionWorker>;
@@ -90,9 +91,9 @@ function transferList(bufs: readonly (Uint8Array | null)[]): (Uint8Array | null)
  */
 export async function runOnWorkers(
   sc: Scenario,
-  opts: Pick<ParallelOptions, 'workers' | 'spawn' | 'cores' | 'progress' | 'wall'>,
+  opts: Pick<ParallelOptions, 'workers' | 'spawn' | 'cores' | 'progress' | 'wall' | 'timeline'>,
 ): Promise<RunResult> {
-  if (opts.workers === 1) return runScenario(sc, { progress: opts.progress, wall: opts.wall });
+  if (opts.workers === 1) return runScenario(sc, { progress: opts.progress, wall: opts.wall, timeline: opts.timeline });
   return runPartitioned(sc, opts);
 }
 
@@ -109,6 +110,7 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
   const wopts: WorkerOptions = {};
   if (opts.checkpoint_us !== undefined) wopts.checkpoint_us = opts.checkpoint_us;
   if (opts.trace) wopts.trace = opts.trace;
+  if (opts.timeline) wopts.timeline = opts.timeline;
 
   const exchange = opts.exchange ?? (typeof SharedArrayBuffer === 'function' ? 'shared' : 'messages');
   const layout = exchange === 'shared' ? createShared(W, end, L) : null;
@@ -227,7 +229,8 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
       checkpoints = { every_us: first.every_us, times: first.times, lanes };
     }
     const trace = opts.trace ? mergeTraces(parts.map((p) => p.trace ?? [])) : null;
-    return { summary, timeseries, built, owner, checkpoints, trace };
+    const timeline = opts.timeline ? mergeTimeline(parts.map((p) => p.timeline!), opts.timeline) : null;
+    return { summary, timeseries, built, owner, checkpoints, trace, timeline };
   } finally {
     await Promise.all(handles.map((h) => h.terminate().catch(() => undefined)));
   }

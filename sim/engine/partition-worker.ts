@@ -12,6 +12,7 @@ import type { Checkpoints, EventTrace } from './sim.js';
 import { ARRIVED, GEN, STOP, SharedView, UNTIL, W_EVENTS, W_NEXT, W_OUTMIN, type SharedLayout } from './shared.js';
 import { Writer, writeBlock, writeTxRows } from '../protocol/wire.js';
 import { TX_EXISTS } from '../protocol/txstore.js';
+import { TimelineRecorder, type TimelineOptions, type TimelinePart } from '../report/trace.js';
 
 export interface WorkerOptions {
   /** Exchange batches through shared memory (see shared.ts) instead of the `window` calls. */
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   checkpoint_us?: number;
   /** Record each event of these nodes in [from_us, to_us) (its second pass). */
   trace?: { nodes: Uint8Array; from_us: number; to_us: number };
+  /** Record the work this worker's nodes handle for a Chrome trace. */
+  timeline?: TimelineOptions;
 }
 
 /** A worker's error message starts with this and the simulated time it failed at. */
@@ -63,6 +66,7 @@ export interface WorkerTotals {
   txRows: Uint8Array;
   checkpoints: { every_us: number; times: number[]; lanes: Int32Array[] } | null;
   trace: number[] | null;
+  timeline: TimelinePart | null;
 }
 
 export class PartitionWorker {
@@ -71,6 +75,7 @@ export class PartitionWorker {
   private recorder: ObservationRecorder | null = null;
   private checkpoints: Checkpoints | null = null;
   private trace: EventTrace | null = null;
+  private timeline: TimelineRecorder | null = null;
   private local = new Uint8Array(0);
   private index = -1;
   private shared: SharedView | null = null;
@@ -93,6 +98,7 @@ export class PartitionWorker {
     });
     if (opts.checkpoint_us !== undefined) this.checkpoints = sim.recordCheckpoints(opts.checkpoint_us);
     if (opts.trace) this.trace = sim.recordTrace(opts.trace.nodes, opts.trace.from_us, opts.trace.to_us);
+    if (opts.timeline) sim.traceWork((this.timeline = new TimelineRecorder(opts.timeline)));
     sim.start();
     if (opts.shared) {
       this.shared = new SharedView(opts.shared);
@@ -223,6 +229,7 @@ export class PartitionWorker {
       txRows: tw.finish(),
       checkpoints: cp ? { every_us: cp.every_us, times: cp.times, lanes: cp.lanes } : null,
       trace: this.trace ? this.trace.rows : null,
+      timeline: this.timeline ? this.timeline.take() : null,
     };
   }
 }

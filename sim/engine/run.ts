@@ -12,6 +12,7 @@ import { SIM_VERSION } from './version.js';
 import { scenarioToFile } from '../scenario/schema.js';
 import { MSG, MSG_NAMES } from '../protocol/messages.js';
 import { latencyStats, round3 } from '../metrics/collector.js';
+import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
 import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats } from '../report/types.js';
 
 export interface WallHooks {
@@ -30,6 +31,8 @@ export interface RunOptions {
   trace?: { nodes: Uint8Array; from_us: number; to_us: number };
   /** Stop before this time instead of the scenario's end (for recordings). */
   stop_us?: number;
+  /** Record the work each node handles for a Chrome trace (sim/report/trace.ts). */
+  timeline?: TimelineOptions;
 }
 
 /** What a recording run captured (see Simulation.recordCheckpoints and recordTrace). */
@@ -43,6 +46,8 @@ export interface RunResult extends Recorded {
   timeseries: TimeseriesRow[];
   /** The run as built; in a run over several workers, the main thread's copy (no node programs). */
   built: BuiltRun;
+  /** What RunOptions.timeline asked for (null when it was not). */
+  timeline: Timeline | null;
 }
 
 /** The engine's figures of a finished run, from one simulation or merged from several workers. */
@@ -82,6 +87,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const { sim } = built;
   const checkpoints = opts.checkpoint_us !== undefined ? sim.recordCheckpoints(opts.checkpoint_us) : null;
   const trace = opts.trace ? sim.recordTrace(opts.trace.nodes, opts.trace.from_us, opts.trace.to_us) : null;
+  const recorder = opts.timeline ? new TimelineRecorder(opts.timeline) : null;
+  if (recorder) sim.traceWork(recorder);
   sim.start();
   const progress: ProgressFn = (now, events) => {
     if (wall) peak = Math.max(peak, wall.rss_bytes());
@@ -95,7 +102,8 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const totals = totalsOf(sim);
   const summary = summarize(built, totals, wall_s, peak);
   const timeseries = built.metrics.timeseries(sc.duration_us, sim.bytesPerSecond);
-  return { summary, timeseries, built, checkpoints, trace: trace ? trace.rows : null };
+  const timeline = recorder ? mergeTimeline([recorder.take()], opts.timeline!) : null;
+  return { summary, timeseries, built, checkpoints, trace: trace ? trace.rows : null, timeline };
 }
 
 /** The summary of a finished run (`built`'s metrics and checks have seen all of it). */

@@ -156,6 +156,20 @@ export class EventTrace {
   constructor(readonly nodes: Uint8Array, readonly from_us: number, readonly to_us: number) {}
 }
 
+/**
+ * Observes handled work for a timeline (sim/report/trace.ts). Called only when set, so a run
+ * without it pays one null check per unit of work; it reads and never changes the simulation.
+ */
+export interface WorkTrace {
+  /**
+   * Node `node` started a unit of work (`what`: 0 a message from `from`, 1 a timer, 2 a clock
+   * tick; `data` the message, timer or tick number) at `start_us` on core `core`, charged `cost_us`.
+   */
+  work(node: number, core: number, what: number, from: number, data: unknown, start_us: number, cost_us: number): void;
+  /** `node` crashed (EV.CRASH; `arg` the restart time or -1) or restarted (EV.RESTART; `arg` 1 if its state was lost). */
+  lifecycle(node: number, kind: number, at_us: number, arg: number): void;
+}
+
 export class Simulation {
   readonly queue = new EventQueue(1 << 14);
   readonly nodes: NodeRuntime[] = [];
@@ -177,6 +191,7 @@ export class Simulation {
   private checkpoints: Checkpoints | null = null;
   private nextCheckpoint = Infinity;
   private trace: EventTrace | null = null;
+  private workTrace: WorkTrace | null = null;
 
   constructor(
     readonly seed: number,
@@ -223,6 +238,11 @@ export class Simulation {
   recordTrace(nodes: Uint8Array, from_us: number, to_us: number): EventTrace {
     this.trace = new EventTrace(nodes, from_us, to_us);
     return this.trace;
+  }
+
+  /** Reports each unit of work, crash and restart to `t` from now on (null: stop). */
+  traceWork(t: WorkTrace | null): void {
+    this.workTrace = t;
   }
 
   /** Schedules an event whose origin is node `origin` (its own counter orders it). */
@@ -436,6 +456,7 @@ export class Simulation {
         n.digest.event(now, kind, origin, seq, a0);
         if (n.alive) return;
         n.alive = true;
+        if (this.workTrace !== null) this.workTrace.lifecycle(target, EV.RESTART, now, a0);
         n.counters.crashed_us += now - n.crashed_at_us;
         n.epoch++;
         n.up_free_us = now;
@@ -478,6 +499,7 @@ export class Simulation {
 
   private crash(n: NodeRuntime, until_us: number | null, lost: boolean): void {
     if (!n.alive) return;
+    if (this.workTrace !== null) this.workTrace.lifecycle(n.self, EV.CRASH, this.now_us, until_us === null ? -1 : until_us);
     n.alive = false;
     n.crashed_at_us = this.now_us;
     n.epoch++;
@@ -522,20 +544,21 @@ export class Simulation {
         n.queueHead = 0;
       }
       const base = w.kind === WORK_MSG ? this.params.message_base_us : 0;
-      this.runHandler(n, c, (env) => {
+      const cost = this.runHandler(n, c, (env) => {
         env.charge(base);
         if (w.kind === WORK_MSG) n.logic.onMessage(env, w.from, w.data as Msg);
         else if (w.kind === WORK_TIMER) n.logic.onTimer(env, w.data as Timer);
         else n.logic.onClock(env, w.data as number);
       });
+      if (this.workTrace !== null) this.workTrace.work(n.self, c, w.kind, w.from, w.data, now, cost);
     }
   }
 
   /**
    * Runs one handler on core `core` (-1: outside the CPU model, e.g. start-up): charges its work
-   * and releases its outputs at completion.
+   * and releases its outputs at completion. Returns the charged cost (µs).
    */
-  private runHandler(n: NodeRuntime, core: number, fn: (env: Env) => void): void {
+  private runHandler(n: NodeRuntime, core: number, fn: (env: Env) => void): number {
     const now = this.now_us;
     n.now_us = now;
     n.cost_us = 0;
@@ -561,9 +584,10 @@ export class Simulation {
     timers.length = 0;
     if (n.pendingCrash !== undefined) {
       this.crash(n, n.pendingCrash, false);
-      return;
+      return cost;
     }
     if (core >= 0) n.coreFree[core] = done;
+    return cost;
   }
 
   private startBroadcast(n: NodeRuntime, members: Int32Array, msg: Msg, ready_us: number): void {

@@ -79,7 +79,10 @@ export function runOutputFiles(summary: Summary, rows: readonly TimeseriesRow[])
   };
 }
 
-/** Writes summary.json, timeseries.csv and report.html into `dir`, atomically. */
-export function writeRunOutputs(dir: string, summary: Summary, rows: readonly TimeseriesRow[]): void {
-  writeReport(dir, runOutputFiles(summary, rows));
+/**
+ * Writes summary.json, timeseries.csv and report.html into `dir`, atomically, with any `extra`
+ * files of the run (e.g. `trace.json`) in the same step.
+ */
+export function writeRunOutputs(dir: string, summary: Summary, rows: readonly TimeseriesRow[], extra: Record<string, string> = {}): void {
+  writeReport(dir, { ...extra, ...runOutputFiles(summary, rows) });
 }
