@@ -268,8 +268,9 @@ describe('reportHtml', () => {
     const html = reportHtml(makeSummary(), makeRows());
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
-    expect(html.match(/<svg /g)?.length).toBe(3);
-    expect(html.match(/<\/svg>/g)?.length).toBe(3);
+    // 3 over time, the latency CDF, the table heatmap, one per role (validator, auditor, edge).
+    expect(html.match(/<svg /g)?.length).toBe(8);
+    expect(html.match(/<\/svg>/g)?.length).toBe(8);
     expect(html).toMatch(/<path class="series" d="M[0-9.,LM]+"/);
     expect(html.toLowerCase()).not.toContain('<script');
     expect(html).not.toMatch(/https?:/i);
