@@ -83,15 +83,40 @@ export function isLog(s: Scale): boolean {
   return 'base' in s;
 }
 
-/** Tick marks and labels under a horizontal axis at y0 (a log axis labels the powers of ten and a few between). */
-function xAxis(parts: string[], x: Scale, y0: number, y1: number, count: number, label: string): void {
+/**
+ * Which ticks of a log axis get a label: the powers of ten first, then the 2s and 5s between them
+ * where they leave room (about 6 px per character), so a narrow panel does not overlap labels.
+ */
+function logLabels(x: Scale, ticks: readonly number[], fmt: (v: number) => string): Map<number, string> {
+  const lead = (v: number): number => Math.round(v / 10 ** Math.floor(Math.log10(v) + 1e-9));
+  const placed: { px: number; half: number }[] = [];
+  const out = new Map<number, string>();
+  const fits = (px: number, half: number): boolean => placed.every((p) => Math.abs(p.px - px) >= p.half + half + 6);
+  for (const pass of [[1], [5], [2]]) {
+    for (const v of ticks) {
+      if (v <= 0 || !pass.includes(lead(v))) continue;
+      const text = fmt(v);
+      const px = x(v);
+      const half = (text.length * 6.2) / 2;
+      if (!fits(px, half)) continue;
+      placed.push({ px, half });
+      out.set(v, text);
+    }
+  }
+  return out;
+}
+
+/** Tick marks and labels under a horizontal axis at y0 (a log axis labels the powers of ten and some between). */
+function xAxis(parts: string[], x: Scale, y0: number, y1: number, count: number, label: string, grid = true): void {
   const [a, b] = x.range() as [number, number];
   const ticks = x.ticks(count);
-  const fmt = isLog(x) ? (x as ScaleLogarithmic<number, number>).tickFormat(count, '~g') : x.tickFormat(count);
+  const labels = isLog(x)
+    ? logLabels(x, ticks, (x as ScaleLogarithmic<number, number>).tickFormat(Infinity, '~g'))
+    : new Map(ticks.map((v) => [v, x.tickFormat(count)(v)]));
   for (const v of ticks) {
     const px = r1(x(v));
-    const text = fmt(v);
-    parts.push(`<line class="grid" x1="${px}" x2="${px}" y1="${y1}" y2="${y0}"/>`);
+    const text = labels.get(v) ?? '';
+    if (grid) parts.push(`<line class="grid" x1="${px}" x2="${px}" y1="${y1}" y2="${y0}"/>`);
     if (text !== '') {
       parts.push(`<line class="axis" x1="${px}" x2="${px}" y1="${y0}" y2="${y0 + 5}"/>`);
       parts.push(`<text class="tick" x="${px}" y="${y0 + 17}" text-anchor="middle">${esc(text)}</text>`);
@@ -225,7 +250,7 @@ export function tableHeatmapSvg(tl: TableTimeline | undefined, warmup_s: number)
   for (let i = 0; i < steps; i++) {
     parts.push(`<rect x="${r1(lx + i * 14)}" y="24" width="14" height="12" fill="${esc(color((most * i) / (steps - 1)))}"/>`);
   }
-  parts.push(`<text class="legend" x="${r1(lx + steps * 14 + 4)}" y="34">${esc(String(most))} blocks</text>`);
+  parts.push(`<text class="legend" x="${r1(lx + steps * 14 + 4)}" y="34">${esc(String(most))} block${most === 1 ? '' : 's'}</text>`);
   parts.push(`<rect x="${r1(L.width - MARGIN.right - 78)}" y="24" width="12" height="12" fill="${STALL_COLOR}"/>`);
   parts.push(`<text class="legend" x="${r1(L.width - MARGIN.right - 62)}" y="34">stall</text>`);
 
@@ -262,7 +287,7 @@ export function tableHeatmapSvg(tl: TableTimeline | undefined, warmup_s: number)
 
   // Axes: time below, table numbers on the left (every table when few, else a few ticks).
   const x = scaleLinear().domain([0, buckets * tl.bucket_s]).range([L.x0, xEnd]);
-  xAxis(parts, x, yEnd, L.y0, 8, 'simulated time (s)');
+  xAxis(parts, x, yEnd, L.y0, 8, 'simulated time (s)', false);
   if (warmup_s > 0 && warmup_s < buckets * tl.bucket_s) {
     const wx = r1(x(warmup_s));
     parts.push(`<line class="wline" x1="${wx}" x2="${wx}" y1="${L.y0 - 4}" y2="${r1(yEnd)}"><title>end of warm-up</title></line>`);
