@@ -80,6 +80,21 @@ describe('parallel runs: the same results for any number of workers', () => {
     expect(simulated(r.summary)).toEqual(simulated(one.summary));
   });
 
+  it('latency_cdf_ms, table_timeline and the node hardware agree between 1 and 2 workers', async () => {
+    // The report's distribution charts read these; a partitioned run rebuilds them from the
+    // workers' observations and must give the in-process figures exactly.
+    const sc = load('default.yaml', 20);
+    const one = runScenario(sc);
+    const two = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker, cores: 2 });
+    expect(one.summary.latency_cdf_ms['all']).toHaveLength(101);
+    expect(one.summary.table_timeline.blocks.flat().reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(two.summary.latency_cdf_ms).toEqual(one.summary.latency_cdf_ms);
+    expect(two.summary.table_timeline).toEqual(one.summary.table_timeline);
+    expect(two.summary.nodes.map((n) => [n.cores, n.upload_bps, n.download_bps]))
+      .toEqual(one.summary.nodes.map((n) => [n.cores, n.upload_bps, n.download_bps]));
+    expect(two.timeseries.map((r) => r.legs_committed)).toEqual(one.timeseries.map((r) => r.legs_committed));
+  });
+
   it('real signatures over workers give the modeled digest', async () => {
     // Contract 6: the digest is the same in both crypto modes, for any worker count.
     const sc = scenario({

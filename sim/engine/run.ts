@@ -11,7 +11,7 @@ import type { NodeCounters, ProgressFn, Simulation } from './sim.js';
 import { SIM_VERSION } from './version.js';
 import { scenarioToFile } from '../scenario/schema.js';
 import { MSG, MSG_NAMES } from '../protocol/messages.js';
-import { latencyStats, round3 } from '../metrics/collector.js';
+import { latencyCdf, latencyStats, round3 } from '../metrics/collector.js';
 import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
 import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats } from '../report/types.js';
 
@@ -121,7 +121,8 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     .reduce((n, k) => n + (sim.msgTableCount.get(k * 65536 + t) ?? 0), 0);
   const nodes: NodeStats[] = b.nodes.map((info, i) => {
     const c = sim.counters(i);
-    const cores = sc.hardware[info.role].cores;
+    const hw = sc.hardware[info.role];
+    const cores = hw.cores;
     return {
       node: info.name,
       role: info.role,
@@ -130,14 +131,24 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
       bytes_out: c.bytes_out,
       cpu_busy_fraction: round3(c.cpu_busy_us / (cores * end)),
       crashed: !sim.alive(i) || c.crashed_us > 0,
+      cores: hw.cores,
+      upload_bps: hw.upload_bps,
+      download_bps: hw.download_bps,
     };
   });
   let finalTotal = 0;
   for (let id = 0; id < txs.end; id++) if (txs.final_us[id] >= 0) finalTotal++;
+  const intra = metrics.latencies(from, end, 'intra_table');
+  const cross = metrics.latencies(from, end, 'cross_table');
   const latency_final_ms: Summary['latency_final_ms'] = {
     all: latencyStats(lat),
-    intra_table: latencyStats(metrics.latencies(from, end, 'intra_table')),
-    cross_table: latencyStats(metrics.latencies(from, end, 'cross_table')),
+    intra_table: latencyStats(intra),
+    cross_table: latencyStats(cross),
+  };
+  const latency_cdf_ms: Summary['latency_cdf_ms'] = {
+    all: latencyCdf(lat),
+    intra_table: latencyCdf(intra),
+    cross_table: latencyCdf(cross),
   };
   return {
     schema_version: SUMMARY_SCHEMA_VERSION,
@@ -155,7 +166,9 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     tps_final: round3(window_s > 0 ? finalCount / window_s : 0),
     tps_slots: round3(window_s > 0 ? slots / window_s : 0),
     latency_final_ms,
+    latency_cdf_ms,
     tables: metrics.tableStats(end, consensusMsgs),
+    table_timeline: metrics.tableTimeline(end),
     nodes,
     messages,
     violations: b.checks.violations,

@@ -6,7 +6,7 @@ import type { Block } from '../protocol/messages.js';
 import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/messages.js';
 import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../protocol/txstore.js';
 import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
-import type { LatencyStats, TableStats, TimeseriesRow } from '../report/types.js';
+import type { LatencyStats, TableStats, TableTimeline, TimeseriesRow } from '../report/types.js';
 
 /** Gaps between commits longer than this count as stall time. */
 export const STALL_THRESHOLD_US = 5_000_000;
@@ -143,6 +143,46 @@ export class MetricsCollector {
     });
   }
 
+  /**
+   * Blocks first committed per table and time bucket, and the share of each bucket inside a stall
+   * (a gap between commits, or from the last commit to the end, longer than STALL_THRESHOLD_US; the
+   * whole gap counts, as in `stall_s_total`). Buckets are 1, 2, 5, 10, 20, 50, ... s wide, the
+   * narrowest giving at most TIMELINE_BUCKETS_MAX buckets over [0, end_us).
+   */
+  tableTimeline(end_us: number): TableTimeline {
+    const bucket_s = timelineBucketS(end_us / 1e6);
+    const width = bucket_s * 1e6;
+    const n = Math.max(1, Math.ceil(end_us / width));
+    const blocks: number[][] = [];
+    const stalled: number[][] = [];
+    for (const r of this.tables) {
+      const b = new Array<number>(n).fill(0);
+      const stallUs = new Array<number>(n).fill(0);
+      const addStall = (from: number, to: number): void => {
+        for (let k = Math.floor(from / width); k < n && k * width < to; k++) {
+          const lo = Math.max(from, k * width);
+          const hi = Math.min(to, (k + 1) * width, end_us);
+          if (hi > lo) stallUs[k] += hi - lo;
+        }
+      };
+      let prev = 0;
+      for (let h = 1; h < r.commitTimes.length; h++) {
+        const ct = r.commitTimes[h];
+        if (ct === undefined) continue;
+        b[Math.min(n - 1, Math.floor(ct / width))]++;
+        if (ct - prev > STALL_THRESHOLD_US) addStall(prev, ct);
+        prev = ct;
+      }
+      if (end_us - prev > STALL_THRESHOLD_US) addStall(prev, end_us);
+      blocks.push(b);
+      stalled.push(stallUs.map((us, k) => {
+        const span = Math.min(end_us, (k + 1) * width) - k * width;
+        return span > 0 ? round3(Math.min(1, us / span)) : 0;
+      }));
+    }
+    return { bucket_s, blocks, stalled };
+  }
+
   timeseries(end_us: number, bytesPerSecond: readonly number[]): TimeseriesRow[] {
     const secs = Math.ceil(end_us / 1e6);
     const rows: TimeseriesRow[] = [];
@@ -162,6 +202,11 @@ export class MetricsCollector {
           lat[fs].push((f - txs.submit_us[id]) / 1000);
         }
       }
+    }
+    const legs = new Array<number>(secs).fill(0);
+    for (let i = 0; i < this.slotTimes.length; i++) {
+      const s = Math.floor(this.slotTimes[i] / 1e6);
+      if (s < secs) legs[s] += this.slotCounts[i];
     }
     const blocks = new Array<number>(secs).fill(0);
     const height = new Array<number>(secs).fill(0);
@@ -191,9 +236,20 @@ export class MetricsCollector {
         view_max: view[s],
         latency_final_ms_p50: lat[s].length ? percentile(lat[s].sort((a, b) => a - b), 50) : 0,
         bytes_total: bytesPerSecond[s] ?? 0,
+        legs_committed: legs[s],
       });
     }
     return rows;
+  }
+}
+
+/** Most time buckets in `table_timeline`. */
+export const TIMELINE_BUCKETS_MAX = 120;
+
+/** The narrowest bucket of 1, 2, 5, 10, 20, 50, ... s that splits `sim_s` into at most TIMELINE_BUCKETS_MAX. */
+export function timelineBucketS(sim_s: number): number {
+  for (let decade = 1; ; decade *= 10) {
+    for (const m of [1, 2, 5]) if (Math.ceil(sim_s / (m * decade)) <= TIMELINE_BUCKETS_MAX) return m * decade;
   }
 }
 
@@ -206,6 +262,13 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];
+}
+
+/** The 101 quantiles p0, p1, ..., p100 (nearest rank, as in latencyStats), ms to 3 decimals; [] for no values. */
+export function latencyCdf(values: readonly number[]): number[] {
+  if (values.length === 0) return [];
+  const s = values.slice().sort((a, b) => a - b);
+  return Array.from({ length: 101 }, (_, p) => round3(percentile(s, p)));
 }
 
 export function latencyStats(values: number[]): LatencyStats {

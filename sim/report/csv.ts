@@ -9,6 +9,7 @@ import type {
   NodeStats,
   Summary,
   TableStats,
+  TableTimeline,
   TimeseriesRow,
   Violation,
   WallStats,
@@ -25,6 +26,7 @@ export const TIMESERIES_COLUMNS = [
   'view_max',
   'latency_final_ms_p50',
   'bytes_total',
+  'legs_committed',
 ] as const satisfies readonly (keyof TimeseriesRow)[];
 
 /**
@@ -66,7 +68,9 @@ const SUMMARY_KEYS = [
   'tps_final',
   'tps_slots',
   'latency_final_ms',
+  'latency_cdf_ms',
   'tables',
+  'table_timeline',
   'nodes',
   'messages',
   'violations',
@@ -95,6 +99,9 @@ const NODE_KEYS = [
   'bytes_out',
   'cpu_busy_fraction',
   'crashed',
+  'cores',
+  'upload_bps',
+  'download_bps',
 ] as const satisfies readonly (keyof NodeStats)[];
 const VIOLATION_KEYS = [
   'check',
@@ -104,6 +111,7 @@ const VIOLATION_KEYS = [
   'time_us',
   'message',
 ] as const satisfies readonly (keyof Violation)[];
+const TIMELINE_KEYS = ['bucket_s', 'blocks', 'stalled'] as const satisfies readonly (keyof TableTimeline)[];
 const WALL_KEYS = [
   'wall_s',
   'events_per_wall_s',
@@ -122,7 +130,8 @@ const _keyListsComplete: [
   ListsAllKeys<NodeStats, typeof NODE_KEYS>,
   ListsAllKeys<Violation, typeof VIOLATION_KEYS>,
   ListsAllKeys<WallStats, typeof WALL_KEYS>,
-] = [true, true, true, true, true, true, true];
+  ListsAllKeys<TableTimeline, typeof TIMELINE_KEYS>,
+] = [true, true, true, true, true, true, true, true];
 void _keyListsComplete;
 
 /**
@@ -149,16 +158,40 @@ function sortedRecord<V>(rec: Record<string, V>, order: string[], map: (v: V) =>
   return out;
 }
 
-/** summary.json: pretty JSON with keys in the type's order, records sorted, trailing newline. */
+/**
+ * Marks a list of numbers to be written on one line (a 1,024-table timeline would otherwise take
+ * one line per number). The control character cannot come from the run: JSON.stringify escapes
+ * it in every string it writes.
+ */
+const INLINE = '\u0001inline';
+
+function inline(values: readonly number[]): string {
+  return INLINE + JSON.stringify(values.map((v) => (Number.isFinite(v) ? v : null)));
+}
+
+/**
+ * summary.json: pretty JSON with keys in the type's order, records sorted, trailing newline. The
+ * quantile lists and timeline rows are written one list per line.
+ */
 export function summaryJson(s: Summary): string {
   const top = ordered(s, SUMMARY_KEYS);
   top['latency_final_ms'] = sortedRecord(s.latency_final_ms, latencyClasses(s.latency_final_ms), (l) =>
     ordered(l, LATENCY_KEYS),
   );
+  if (s.latency_cdf_ms) {
+    top['latency_cdf_ms'] = sortedRecord(s.latency_cdf_ms, latencyClasses(s.latency_cdf_ms), inline);
+  }
+  if (s.table_timeline) {
+    const tl = ordered(s.table_timeline, TIMELINE_KEYS);
+    tl['blocks'] = s.table_timeline.blocks.map(inline);
+    tl['stalled'] = s.table_timeline.stalled.map(inline);
+    top['table_timeline'] = tl;
+  }
   top['tables'] = s.tables.map((t) => ordered(t, TABLE_KEYS));
   top['nodes'] = s.nodes.map((n) => ordered(n, NODE_KEYS));
   top['messages'] = sortedRecord(s.messages, Object.keys(s.messages).sort(compareStrings), (n) => n);
   top['violations'] = s.violations.map((v) => ordered(v, VIOLATION_KEYS));
   top['wall'] = ordered(s.wall, WALL_KEYS);
-  return JSON.stringify(top, null, 2) + '\n';
+  // JSON.stringify writes the marker as the six characters \u0001.
+  return JSON.stringify(top, null, 2).replace(/"\\u0001inline([^"]*)"/g, '$1') + '\n';
 }

@@ -3,6 +3,8 @@
  * network). Charts are computed in Node with d3-scale and d3-shape and written out as SVG
  * markup by hand: d3-selection needs a DOM, and `sim/` must not depend on one.
  *
+ * The distribution charts (latency CDF, table heatmap, node bandwidth and CPU) are in ./charts.ts.
+ *
  * Every string that comes from the run (scenario name, node ids, violation messages, message
  * kinds) goes through `escapeHtml`. The output is deterministic: no dates, no random ids.
  */
@@ -19,6 +21,10 @@ import {
   roleSummaries,
 } from './table.js';
 import type { Summary, TimeseriesRow } from './types.js';
+import { CHARTS_CSS, latencyCdfSvg, nodeDistributionsSvg, tableHeatmapSvg } from './charts.js';
+import { escapeHtml } from './escape.js';
+
+export { escapeHtml };
 
 /** Node rows in the HTML table; the rest are in summary.json. */
 export const HTML_NODES_MAX = 200;
@@ -28,16 +34,6 @@ export const HTML_VIOLATIONS_MAX = 1000;
 const CHART_WIDTH = 760;
 const CHART_HEIGHT = 240;
 const MARGIN = { top: 28, right: 20, bottom: 40, left: 64 };
-
-/** Escapes text for HTML element content and double- or single-quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return String(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
-}
 
 const esc = escapeHtml;
 
@@ -50,6 +46,8 @@ interface Series {
   value: (r: TimeseriesRow) => number;
   /** Rows where the series has no value (drawn as a gap). Non-finite values are always gaps. */
   missing?: (r: TimeseriesRow) => boolean;
+  /** SVG stroke-dasharray, so a series that often equals another stays visible beside it. */
+  dash?: string;
 }
 
 interface ChartSpec {
@@ -148,7 +146,8 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
       .y((r) => y(s.value(r)))
       .digits(1)(rows as TimeseriesRow[]);
     if (path) {
-      parts.push(`<path class="series" d="${esc(path)}" stroke="${esc(s.color)}"><title>${esc(s.label)}</title></path>`);
+      const dash = s.dash ? ` stroke-dasharray="${esc(s.dash)}"` : '';
+      parts.push(`<path class="series" d="${esc(path)}" stroke="${esc(s.color)}"${dash}><title>${esc(s.label)}</title></path>`);
     }
     // A lone point (no neighbour to draw a segment to) would be invisible as a path.
     rows.forEach((r, i) => {
@@ -234,7 +233,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
   out.push('<html lang="en"><head><meta charset="utf-8">');
   out.push('<meta name="viewport" content="width=device-width, initial-scale=1">');
   out.push(`<title>topsim: ${esc(s.scenario)} seed ${esc(String(s.seed))}</title>`);
-  out.push(`<style>${CSS}</style></head><body>`);
+  out.push(`<style>${CSS}${CHARTS_CSS}</style></head><body>`);
 
   // Header.
   out.push(`<h1>${esc(s.scenario)} <span class="sub">seed ${esc(String(s.seed))}</span></h1>`);
@@ -267,12 +266,13 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
   out.push('<h2>Over time</h2>');
   out.push(
     lineChartSvg(sortedRows, {
-      title: 'Transactions per simulated second',
-      y_label: 'tx/s',
+      title: 'Throughput per simulated second',
+      y_label: 'per second',
       warmup_s: s.warmup_s,
       series: [
-        { label: 'submitted', color: '#8c959f', value: (r) => r.tx_submitted },
-        { label: 'finalized', color: '#0969da', value: (r) => r.tx_final },
+        { label: 'tx submitted', color: '#8c959f', value: (r) => r.tx_submitted },
+        { label: 'tx final', color: '#0969da', value: (r) => r.tx_final },
+        { label: 'legs committed', color: '#bc4c00', value: (r) => r.legs_committed, dash: '4 3' },
       ],
     }),
   );
@@ -319,12 +319,17 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
       ),
     );
   }
+  out.push(latencyCdfSvg(s.latency_cdf_ms ?? {}));
 
   // Tables.
   out.push('<h2>Tables</h2>');
   if (s.tables.length === 0) {
     out.push('<p class="note">No tables.</p>');
   } else {
+    out.push(tableHeatmapSvg(s.table_timeline, s.warmup_s));
+    out.push(
+      '<p class="note">Blue: blocks first committed in the bucket. Red: the bucket lies (partly, paler) inside a stall, more than 5 s without a commit. Dashed line: end of warm-up.</p>',
+    );
     out.push(
       htmlTable(
         [
@@ -381,6 +386,10 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
         ]),
         'By role',
       ),
+    );
+    out.push(...nodeDistributionsSvg(s.nodes, s.sim_s));
+    out.push(
+      '<p class="note">Each curve is the share of the role&#39;s nodes at or below a value: mean Mb/s over the whole run (bytes × 8 / sim_s), and CPU busy fraction over all cores. Dashed rules: the hardware the nodes were built with.</p>',
     );
     const shown = s.nodes.slice(0, HTML_NODES_MAX);
     out.push(

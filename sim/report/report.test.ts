@@ -15,6 +15,19 @@ import { reportDir, writeReport, writeRunOutputs } from './write.js';
 
 const REGIONS = ['us-east', 'eu-west', 'ap-southeast'];
 
+const HARDWARE: Record<string, { cores: number; upload_bps: number; download_bps: number }> = {
+  validator: { cores: 8, upload_bps: 100e6, download_bps: 100e6 },
+  auditor: { cores: 8, upload_bps: 100e6, download_bps: 100e6 },
+  edge: { cores: 4, upload_bps: 50e6, download_bps: 200e6 },
+};
+
+/** 101 quantiles rising from `lo` to `hi`, with p50 and p99 as given. */
+function cdf(lo: number, p50: number, p99: number, hi: number): number[] {
+  return Array.from({ length: 101 }, (_, p) =>
+    p <= 50 ? lo + ((p50 - lo) * p) / 50 : p <= 99 ? p50 + ((p99 - p50) * (p - 50)) / 49 : hi,
+  );
+}
+
 function makeNodes(): NodeStats[] {
   const nodes: NodeStats[] = [];
   const add = (role: string, count: number, cpu: number, inMB: number, outMB: number): void => {
@@ -28,6 +41,7 @@ function makeNodes(): NodeStats[] {
         bytes_out: Math.round((outMB + i * 0.21) * 1_000_000),
         cpu_busy_fraction: cpu + i * 0.004,
         crashed: role === 'validator' && i === 5,
+        ...HARDWARE[role],
       });
     }
   };
@@ -39,7 +53,7 @@ function makeNodes(): NodeStats[] {
 
 function makeSummary(overrides: Partial<Summary> = {}): Summary {
   return {
-    schema_version: 2,
+    schema_version: 3,
     simulator_version: '0.1.0',
     scenario: 'default',
     seed: 42,
@@ -59,6 +73,16 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
       cross_table: { count: 9_120, p50: 2_410.25, p90: 3_101.5, p99: 4_820.75, max: 7_002 },
       all: { count: 24_812, p50: 1_320.5, p90: 2_650.125, p99: 4_410.0, max: 7_002 },
       intra_table: { count: 15_692, p50: 1_050.0, p90: 1_610.4, p99: 2_220.9, max: 3_450.33 },
+    },
+    latency_cdf_ms: {
+      all: cdf(400, 1_320.5, 4_410, 7_002),
+      intra_table: cdf(400, 1_050, 2_220.9, 3_450.33),
+      cross_table: cdf(900, 2_410.25, 4_820.75, 7_002),
+    },
+    table_timeline: {
+      bucket_s: 1,
+      blocks: [Array.from({ length: 60 }, () => 20), Array.from({ length: 60 }, (_, i) => (i >= 30 && i < 36 ? 0 : 20))],
+      stalled: [Array.from({ length: 60 }, () => 0), Array.from({ length: 60 }, (_, i) => (i >= 30 && i < 36 ? 1 : 0))],
     },
     tables: [
       {
@@ -134,6 +158,7 @@ function makeRows(n = 60): TimeseriesRow[] {
       view_max: t * 20 + 1,
       latency_final_ms_p50: final === 0 ? 0 : 1_200 + ((t * 53) % 200),
       bytes_total: 8_000_000 * t,
+      legs_committed: final * 1.5,
     });
   }
   return rows;
@@ -201,12 +226,13 @@ describe('timeseriesCsv', () => {
     const csv = timeseriesCsv(rows);
     const lines = csv.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      't_s,tx_submitted,tx_final,blocks_committed,height_max,view_max,latency_final_ms_p50,bytes_total',
+      't_s,tx_submitted,tx_final,blocks_committed,height_max,view_max,latency_final_ms_p50,bytes_total,legs_committed',
     );
     expect([...TIMESERIES_COLUMNS].sort()).toEqual(Object.keys(rows[0] as TimeseriesRow).sort());
     expect(lines.length).toBe(rows.length + 1);
     expect(lines[3]).toBe(
-      ['3', '500', String(rows[2]?.tx_final), '40', '60', '61', String(rows[2]?.latency_final_ms_p50), '24000000'].join(','),
+      ['3', '500', String(rows[2]?.tx_final), '40', '60', '61', String(rows[2]?.latency_final_ms_p50), '24000000',
+        String(rows[2]?.legs_committed)].join(','),
     );
     expect(csv.endsWith('\n')).toBe(true);
   });
@@ -214,7 +240,7 @@ describe('timeseriesCsv', () => {
   it('writes a non-finite value as an empty cell and an empty series as the header alone', () => {
     // Proves NaN never leaks into the CSV as the text "NaN".
     const row = { ...(makeRows(1)[0] as TimeseriesRow), latency_final_ms_p50: Number.NaN };
-    expect(timeseriesCsv([row]).split('\n')[1]).toBe('1,500,0,40,20,21,,8000000');
+    expect(timeseriesCsv([row]).split('\n')[1]).toBe('1,500,0,40,20,21,,8000000,0');
     expect(timeseriesCsv([])).toBe(TIMESERIES_COLUMNS.join(',') + '\n');
   });
 });
@@ -242,8 +268,9 @@ describe('reportHtml', () => {
     const html = reportHtml(makeSummary(), makeRows());
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.trimEnd().endsWith('</html>')).toBe(true);
-    expect(html.match(/<svg /g)?.length).toBe(3);
-    expect(html.match(/<\/svg>/g)?.length).toBe(3);
+    // 3 over time, the latency CDF, the table heatmap, one per role (validator, auditor, edge).
+    expect(html.match(/<svg /g)?.length).toBe(8);
+    expect(html.match(/<\/svg>/g)?.length).toBe(8);
     expect(html).toMatch(/<path class="series" d="M[0-9.,LM]+"/);
     expect(html.toLowerCase()).not.toContain('<script');
     expect(html).not.toMatch(/https?:/i);
@@ -284,6 +311,9 @@ describe('reportHtml', () => {
       bytes_out: 2_000_000,
       cpu_busy_fraction: 0.5,
       crashed: false,
+      cores: 8,
+      upload_bps: 100e6,
+      download_bps: 100e6,
     }));
     const s = makeSummary({ nodes });
     const html = reportHtml(s, makeRows());

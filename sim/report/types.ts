@@ -1,6 +1,9 @@
 import type { ScenarioFile } from '../scenario/schema.js';
 /** The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics". */
-export const SUMMARY_SCHEMA_VERSION = 2;
+export const SUMMARY_SCHEMA_VERSION = 3;
+
+/** Latency classes of `latency_final_ms` and `latency_cdf_ms`. */
+export type LatencyClass = 'all' | 'intra_table' | 'cross_table';
 
 export interface LatencyStats {
   count: number;
@@ -41,6 +44,23 @@ export interface NodeStats {
   bytes_out: number;
   cpu_busy_fraction: number;
   crashed: boolean;
+  /** The node's hardware as built (the scenario's `hardware` for its role). */
+  cores: number;
+  upload_bps: number;
+  download_bps: number;
+}
+
+/**
+ * Per table and time bucket over the whole run: blocks first committed in the bucket, and the
+ * fraction of the bucket (3 decimals) inside a stall (no commit for longer than 5 s).
+ */
+export interface TableTimeline {
+  /** Bucket width, simulated seconds (1, 2, 5, 10, ...: at most 120 buckets). */
+  bucket_s: number;
+  /** [table][bucket] */
+  blocks: number[][];
+  /** [table][bucket] */
+  stalled: number[][];
 }
 
 export interface WallStats {
@@ -71,7 +91,13 @@ export interface Summary {
   tps_final: number;
   tps_slots: number;
   latency_final_ms: Record<string, LatencyStats>;
+  /**
+   * Per class, the quantiles p0, p1, ..., p100 (101 values, ms, 3 decimals) of the latencies
+   * `latency_final_ms` summarises; empty when no transaction finalized in the window.
+   */
+  latency_cdf_ms: Record<string, number[]>;
   tables: TableStats[];
+  table_timeline: TableTimeline;
   nodes: NodeStats[];
   messages: Record<string, number>;
   violations: Violation[];
@@ -129,4 +155,6 @@ export interface TimeseriesRow {
   view_max: number;
   latency_final_ms_p50: number;
   bytes_total: number;
+  /** Transaction legs in blocks first committed in this second (tps_slots, per second). */
+  legs_committed: number;
 }
