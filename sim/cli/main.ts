@@ -9,6 +9,8 @@
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
  *         [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
+ *   bench [--suite ci|full|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE]
+ *         [--wall-threshold R] [--workers N] [--json]
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
  * 2 bad input or usage, 3 the run failed (a worker died). Wall-clock reads live here (and in
@@ -29,6 +31,7 @@ import { formatSummaryTable, createProgress, summaryJson } from '../report/index
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
 import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
+import { cmdBench } from './bench.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
 
@@ -97,11 +100,24 @@ commands:
                              of them (the output is still written) or a point whose digests differ
       --out DIR              default reports/sweeps/<scenario>/merged
       --json                 print the merged manifest as JSON instead of the results table
+  bench                      run a benchmark suite; append one JSON line per run to
+                             reports/bench.jsonl; compare with reports/baseline.json: any change
+                             of a simulated figure fails, wall figures warn beyond a ratio
+      --suite ci|full|FILE   ci (default; within 10 minutes on 2 cores), full, or a suite file
+                             {"entries": [{"id", "scenario", "duration", "seed", "workers"}]}
+      --only ID,ID           run only these entries of the suite
+      --update-baseline      record this run's figures as the baseline (instead of comparing)
+      --baseline FILE        default reports/baseline.json
+      --log FILE             default reports/bench.jsonl
+      --wall-threshold R     warn when a wall figure is R times worse (default 1.5)
+      --workers N            override every entry's worker count (simulated figures stay equal)
+      --json                 one JSON object per run on stdout instead of the results lines
   help                       this text
 
-exit codes: 0 ok, 1 an invariant was violated (in any swarm seed or sweep point) or
-            --check-determinism found a difference or a merge is incomplete, 2 bad input or usage, 3 the run failed (a worker thread died; in a swarm,
-            a run threw and no seed violated an invariant)`;
+exit codes: 0 ok, 1 an invariant was violated (in any swarm seed or sweep point),
+            --check-determinism found a difference, a merge is incomplete, or a benchmark's
+            simulated figures differ from the baseline, 2 bad input or usage, 3 the run failed
+            (a worker thread died; in a swarm, a run threw and no seed violated an invariant)`;
 
 const RUN_FLAGS = {
   seed: { value: true },
@@ -132,15 +148,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await cmdSweep(rest, io, WORKERS_MAX);
       case 'merge':
         return await cmdMerge(rest, io);
+      case 'bench':
+        return await cmdBench(rest, io, WORKERS_MAX);
       case 'help':
       case '--help':
       case '-h':
         io.stdout.write(USAGE + '\n');
         return 0;
       case undefined:
-        throw new UsageError('missing command (run, replay, validate, swarm, sweep, merge, help)');
+        throw new UsageError('missing command (run, replay, validate, swarm, sweep, merge, bench, help)');
       default:
-        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate, swarm, sweep, merge or help)`);
+        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate, swarm, sweep, merge, bench or help)`);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {

@@ -13,6 +13,7 @@ import { scenarioToFile } from '../scenario/schema.js';
 import { MSG, MSG_NAMES } from '../protocol/messages.js';
 import { latencyCdf, latencyStats, round3 } from '../metrics/collector.js';
 import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
+import { limitStats } from '../report/limits.js';
 import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats } from '../report/types.js';
 
 export interface WallHooks {
@@ -172,6 +173,11 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     nodes,
     messages,
     violations: b.checks.violations,
+    limits: limitStats({
+      nodes, sim_s: end / 1e6, window_s, tables: sc.topology.tables, block_txs_max: sc.protocol.block_txs_max,
+      blocks: metrics.blocks(from, end), legs: slots, offered: metrics.offered(from, end),
+      tps_final: window_s > 0 ? finalCount / window_s : 0,
+    }),
     phases: { fault_end_s: round3(b.faultPhaseEnd_us / 1e6), liveness_bound_s: round3(sc.checks.liveness_bound_us / 1e6) },
     elections: electionStats(b),
     scenario_file: scenarioToFile(sc),

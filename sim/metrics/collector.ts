@@ -94,6 +94,29 @@ export class MetricsCollector {
     return n;
   }
 
+  /** Blocks first committed in [from_us, to_us), over all tables (empty ones included). */
+  blocks(from_us: number, to_us: number): number {
+    let n = 0;
+    for (const r of this.tables) {
+      for (let h = 1; h < r.commitTimes.length; h++) {
+        const t = r.commitTimes[h];
+        if (t !== undefined && t >= from_us && t < to_us) n++;
+      }
+    }
+    return n;
+  }
+
+  /** Transactions submitted in [from_us, to_us) (refused ones included: the offered load). */
+  offered(from_us: number, to_us: number): number {
+    const txs = this.txs;
+    let n = 0;
+    for (let id = 0; id < txs.end; id++) {
+      const t = txs.submit_us[id];
+      if (t >= from_us && t < to_us && txs.flags[id] & TX_EXISTS) n++;
+    }
+    return n;
+  }
+
   /** Latencies (ms) of txs that became final in [from_us, to_us), by class. */
   latencies(from_us: number, to_us: number, cls: 'all' | 'intra_table' | 'cross_table' = 'all'): number[] {
     const txs = this.txs;

@@ -74,6 +74,7 @@ const SUMMARY_KEYS = [
   'nodes',
   'messages',
   'violations',
+  'limits',
   'phases',
   'elections',
   'scenario_file',

@@ -1,3 +1,4 @@
+import { limitStats } from './limits.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,10 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
       },
     ],
     nodes: makeNodes(),
+    limits: limitStats({
+      nodes: makeNodes(), sim_s: 60, window_s: 50, tables: 2, block_txs_max: 288,
+      blocks: 2_300, legs: 36_595, offered: 25_000, tps_final: 496.24,
+    }),
     messages: {
       vote: 68_400,
       proposal: 2_392,

@@ -101,6 +101,8 @@ export interface Summary {
   nodes: NodeStats[];
   messages: Record<string, number>;
   violations: Violation[];
+  /** How close the run came to each limit of PROTOCOL.md §14, and which binds (sim/report/limits.ts). */
+  limits: LimitStats;
   phases: PhaseStats;
   elections: ElectionStats;
   /**
@@ -143,6 +145,43 @@ export interface ElectionStats {
 export interface PhaseStats {
   fault_end_s: number;
   liveness_bound_s: number;
+}
+
+/** Per role: bandwidth against the documented hardware, and CPU (whole run, per simulated second). */
+export interface RoleLoad {
+  role: string;
+  nodes: number;
+  cores: number;
+  download_mbps_capacity: number;
+  upload_mbps_capacity: number;
+  in_mbps_mean: number;
+  in_mbps_max: number;
+  out_mbps_mean: number;
+  out_mbps_max: number;
+  /** The busiest node's received (sent) bits per second over its downlink (uplink) capacity. */
+  download_util_max: number;
+  upload_util_max: number;
+  cpu_busy_mean: number;
+  cpu_busy_max: number;
+}
+
+export interface LimitStats {
+  /** Transactions offered per simulated second in the measurement window. */
+  offered_tps: number;
+  /** tps_final stayed below 90% of the offered rate. */
+  saturated: boolean;
+  blocks_per_table_per_s: number;
+  /** Legs per committed block over the block size, in the window. */
+  block_fill: number;
+  /** tables × block size × blocks per table per second: the slot limit at the observed round time. */
+  slot_capacity_legs_per_s: number;
+  /** The busiest validator or auditor: link utilization (in or out) and CPU busy fraction. */
+  bandwidth_util_max: number;
+  cpu_util_max: number;
+  binding: 'slots' | 'bandwidth' | 'cpu' | 'none';
+  /** The utilization from which a limit counts as binding. */
+  binding_at: number;
+  roles: RoleLoad[];
 }
 
 /** One row per second of simulated time (timeseries.csv). */

@@ -1,0 +1,336 @@
+/**
+ * `npm run sim -- bench [--suite ci|full|FILE] [--update-baseline]`: runs a benchmark suite,
+ * appends one JSON line per run to reports/bench.jsonl and compares with reports/baseline.json.
+ *
+ * - Simulated figures (and the digest) must equal the baseline's: any difference fails (exit 1)
+ *   unless --update-baseline records the new ones.
+ * - Wall figures (wall_s, events/s, sim_s/s, peak RSS) only warn when they move beyond
+ *   --wall-threshold (a ratio, default 1.5) in the bad direction.
+ *
+ * Everything a user can get wrong (flags, the suite file, the baseline file, a scenario) is
+ * checked before the first run: exit 2 with one line, nothing appended or written.
+ */
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { applyOverrides, loadScenario, parseDuration, type Scenario } from '../scenario/index.js';
+import { SIM_VERSION } from '../engine/version.js';
+import { runOnWorkers } from '../engine/parallel.js';
+import { spawnNodeWorker } from '../engine/node-host.js';
+import { createProgress } from '../report/progress.js';
+import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric } from '../bench/suite.js';
+import { parseArgs, UsageError, type FlagSpec } from './args.js';
+import type { Io } from './main.js';
+
+export const BENCH_FLAGS: Record<string, FlagSpec> = {
+  suite: { value: true },
+  only: { value: true },
+  'update-baseline': { value: false },
+  baseline: { value: true },
+  log: { value: true },
+  'wall-threshold': { value: true },
+  workers: { value: true },
+  json: { value: false },
+};
+
+export const BASELINE_SCHEMA_VERSION = 1;
+
+const REPO = resolve(import.meta.dirname, '..', '..');
+
+interface BaselineEntry {
+  scenario: string;
+  duration: string | null;
+  seed: number;
+  simulator_version: string;
+  digest: string;
+  sim: Record<string, { unit: string; value: number }>;
+  wall: Record<string, { unit: string; value: number }>;
+  recorded: { commit: string; node: string; date: string; workers: number };
+}
+
+interface Baseline {
+  schema_version: number;
+  suites: Record<string, Record<string, BaselineEntry>>;
+}
+
+interface Planned {
+  entry: BenchEntry;
+  file: string;
+  scenario: Scenario;
+}
+
+/** A suite by name (ci, full) or a JSON file `{"entries": [...]}` whose scenario paths are relative to it. */
+function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: string } {
+  if (SUITES[name]) return { name, entries: SUITES[name], base: REPO };
+  if (!name.endsWith('.json')) throw new UsageError(`--suite: expected ${Object.keys(SUITES).join(' or ')}, or a suite file ending in .json, got "${name}"`);
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(name, 'utf8'));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? 'not JSON' : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+    throw new UsageError(`--suite ${name}: ${why}`);
+  }
+  const entries = (data as { entries?: unknown } | null)?.entries;
+  if (!Array.isArray(entries) || entries.length === 0) throw new UsageError(`--suite ${name}: entries: expected a non-empty list`);
+  const out: BenchEntry[] = [];
+  const ids = new Set<string>();
+  entries.forEach((e: Record<string, unknown>, i) => {
+    const at = `--suite ${name}: entries[${i}]`;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new UsageError(`${at}: expected an object`);
+    for (const k of Object.keys(e)) {
+      if (!['id', 'scenario', 'duration', 'seed', 'workers', 'note'].includes(k)) {
+        throw new UsageError(`${at}.${k}: unknown key (expected id, scenario, duration, seed, workers, note)`);
+      }
+    }
+    if (typeof e.id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(e.id)) throw new UsageError(`${at}.id: expected a name of letters, digits, '.', '_' or '-'`);
+    if (ids.has(e.id)) throw new UsageError(`${at}.id: "${e.id}" is used twice`);
+    ids.add(e.id);
+    if (typeof e.scenario !== 'string') throw new UsageError(`${at}.scenario: expected a scenario file path`);
+    if (e.duration !== undefined && typeof e.duration !== 'string') throw new UsageError(`${at}.duration: expected a duration like "20s"`);
+    if (e.seed !== undefined && (!Number.isSafeInteger(e.seed) || (e.seed as number) < 0)) throw new UsageError(`${at}.seed: expected an integer ≥ 0`);
+    if (e.workers !== undefined && (!Number.isSafeInteger(e.workers) || (e.workers as number) < 1 || (e.workers as number) > 64)) {
+      throw new UsageError(`${at}.workers: expected an integer from 1 to 64`);
+    }
+    out.push({
+      id: e.id, scenario: e.scenario, duration: e.duration as string | undefined, seed: e.seed as number | undefined,
+      workers: (e.workers as number | undefined) ?? 1, note: typeof e.note === 'string' ? e.note : '',
+    });
+  });
+  return { name, entries: out, base: dirname(resolve(name)) };
+}
+
+function readBaseline(file: string): Baseline {
+  if (!existsSync(file)) return { schema_version: BASELINE_SCHEMA_VERSION, suites: {} };
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? 'not JSON' : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+    throw new UsageError(`--baseline ${file}: ${why}`);
+  }
+  const b = data as Partial<Baseline> | null;
+  if (b === null || typeof b !== 'object' || b.schema_version !== BASELINE_SCHEMA_VERSION || typeof b.suites !== 'object' || b.suites === null) {
+    throw new UsageError(`--baseline ${file}: expected a baseline with schema_version ${BASELINE_SCHEMA_VERSION} and suites`);
+  }
+  return b as Baseline;
+}
+
+/** The commit the benchmark ran on ("+dirty" when the tree has changes), or "unknown" outside git. */
+function commitOf(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString().trim() !== '';
+    return dirty ? `${head}+dirty` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
+}
+
+export interface Difference {
+  name: string;
+  unit: string;
+  baseline: string;
+  now: string;
+}
+
+/** Simulated figures (and the digest) that differ from the baseline's; empty when they agree. */
+export function compareSim(b: BaselineEntry, digest: string, metrics: readonly Metric[]): Difference[] {
+  const diffs: Difference[] = [];
+  if (b.digest !== digest) diffs.push({ name: 'digest', unit: '', baseline: b.digest.slice(0, 16), now: digest.slice(0, 16) });
+  const seen = new Set<string>();
+  for (const m of metrics) {
+    if (m.kind !== 'sim') continue;
+    seen.add(m.name);
+    const old = b.sim[m.name];
+    if (old === undefined) diffs.push({ name: m.name, unit: m.unit, baseline: '(none)', now: fmt(m.value) });
+    else if (old.value !== m.value) diffs.push({ name: m.name, unit: m.unit, baseline: fmt(old.value), now: fmt(m.value) });
+  }
+  for (const [name, old] of Object.entries(b.sim)) {
+    if (!seen.has(name)) diffs.push({ name, unit: old.unit, baseline: fmt(old.value), now: '(none)' });
+  }
+  return diffs;
+}
+
+/** Wall figures worse than the baseline's by more than `threshold` (a ratio). */
+export function compareWall(b: BaselineEntry, metrics: readonly Metric[], threshold: number): string[] {
+  const out: string[] = [];
+  for (const m of metrics) {
+    if (m.kind !== 'wall') continue;
+    const old = b.wall[m.name];
+    if (old === undefined || old.value <= 0 || m.value <= 0) continue;
+    const ratio = WALL_LOWER_IS_BETTER.has(m.name) ? m.value / old.value : old.value / m.value;
+    if (ratio > threshold) {
+      out.push(`${m.name} ${fmt(m.value)} ${m.unit} vs baseline ${fmt(old.value)} (${ratio.toFixed(2)}x worse, threshold ${threshold}x)`);
+    }
+  }
+  return out;
+}
+
+export async function cmdBench(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
+  const p = parseArgs(argv, BENCH_FLAGS);
+  if (p.positional.length > 0) throw new UsageError(`bench takes no file arguments (got ${p.positional.join(' ')}); use --suite`);
+  const suite = loadSuite((p.flags.get('suite') as string | undefined) ?? 'ci');
+  const update = p.flags.get('update-baseline') === true;
+  const baselineFile = (p.flags.get('baseline') as string | undefined) ?? join('reports', 'baseline.json');
+  const logFile = (p.flags.get('log') as string | undefined) ?? join('reports', 'bench.jsonl');
+  const json = p.flags.get('json') === true;
+  let threshold = 1.5;
+  const t = p.flags.get('wall-threshold');
+  if (typeof t === 'string') {
+    threshold = Number(t);
+    if (!/^\d+(\.\d+)?$/.test(t) || !(threshold >= 1)) throw new UsageError(`--wall-threshold: expected a ratio ≥ 1 like 1.5, got "${t}"`);
+  }
+  let workersOverride: number | undefined;
+  const w = p.flags.get('workers');
+  if (typeof w === 'string') {
+    workersOverride = Number(w);
+    if (!/^\d+$/.test(w) || workersOverride < 1 || workersOverride > workersMax) {
+      throw new UsageError(`--workers: expected an integer from 1 to ${workersMax}, got "${w}"`);
+    }
+  }
+  let entries = suite.entries;
+  const only = p.flags.get('only');
+  if (typeof only === 'string') {
+    const want = only.split(',');
+    for (const id of want) {
+      if (!entries.some((e) => e.id === id)) {
+        throw new UsageError(`--only: no entry "${id}" in suite ${suite.name} (entries: ${entries.map((e) => e.id).join(', ')})`);
+      }
+    }
+    entries = entries.filter((e) => want.includes(e.id));
+  }
+  const baseline = readBaseline(baselineFile);
+  // Load every scenario before running any, so a mistake costs nothing.
+  const planned: Planned[] = entries.map((entry) => {
+    const file = isAbsolute(entry.scenario) ? entry.scenario : join(suite.base, entry.scenario);
+    let duration_us: number | undefined;
+    if (entry.duration !== undefined) {
+      try {
+        duration_us = parseDuration(entry.duration);
+      } catch {
+        throw new UsageError(`suite ${suite.name}, entry ${entry.id}: duration: expected a duration like "20s", got "${entry.duration}"`);
+      }
+    }
+    let sc = loadScenario(file);
+    if (duration_us !== undefined && sc.warmup_us >= duration_us) {
+      throw new UsageError(`suite ${suite.name}, entry ${entry.id}: duration ${entry.duration} must exceed the scenario's warmup (${sc.warmup_us / 1e6} s)`);
+    }
+    sc = applyOverrides(sc, { duration_us, seed: entry.seed });
+    return { entry, file, scenario: sc };
+  });
+
+  const commit = commitOf();
+  const cores = availableParallelism();
+  const spawn = io.spawnWorker ?? spawnNodeWorker;
+  const suiteBase = baseline.suites[suite.name] ?? {};
+  const recorded: Record<string, BaselineEntry> = {};
+  let failed = 0;
+  let warned = 0;
+  const t0 = performance.now();
+  io.stderr.write(`bench: suite ${suite.name}, ${planned.length} run${planned.length === 1 ? '' : 's'}; baseline ${baselineFile}` +
+    `${update ? ' (updating)' : ''}; log ${logFile}\n`);
+  for (const [i, { entry, scenario: sc }] of planned.entries()) {
+    const workers = workersOverride ?? entry.workers;
+    io.stderr.write(`[${i + 1}/${planned.length}] ${entry.id}: ${sc.name}, ${sc.duration_us / 1e6} s simulated, seed ${sc.seed}, ` +
+      `${workers} worker${workers === 1 ? '' : 's'}${entry.note ? ` (${entry.note})` : ''}\n`);
+    const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
+    const result = await runOnWorkers(sc, {
+      workers, spawn, cores, progress: (now_us, events) => bar.update(now_us / 1e6, events),
+      wall: { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss },
+    });
+    bar.done();
+    const s = result.summary;
+    const metrics = metricsOf(s);
+    const date = new Date().toISOString();
+    const line = {
+      date,
+      suite: suite.name,
+      id: entry.id,
+      attributes: {
+        commit, scenario: sc.name, scenario_file: entry.scenario, seed: sc.seed, duration_s: sc.duration_us / 1e6,
+        workers, node: process.version, simulator_version: SIM_VERSION, digest: s.digest, binding_limit: s.limits.binding,
+      },
+      metrics,
+    };
+    mkdirSync(dirname(resolve(logFile)), { recursive: true });
+    appendFileSync(logFile, JSON.stringify(line) + '\n');
+    const entryRecord: BaselineEntry = {
+      scenario: entry.scenario, duration: entry.duration ?? null, seed: sc.seed, simulator_version: SIM_VERSION, digest: s.digest,
+      sim: Object.fromEntries(metrics.filter((m) => m.kind === 'sim').map((m) => [m.name, { unit: m.unit, value: m.value }])),
+      wall: Object.fromEntries(metrics.filter((m) => m.kind === 'wall').map((m) => [m.name, { unit: m.unit, value: m.value }])),
+      recorded: { commit, node: process.version, date, workers },
+    };
+    recorded[entry.id] = entryRecord;
+    const base = suiteBase[entry.id];
+    let status: string;
+    const out: string[] = [];
+    if (update) status = base === undefined ? 'recorded' : 'updated';
+    else if (base === undefined) {
+      status = 'NO BASELINE';
+      failed++;
+      out.push(`  no baseline for ${suite.name}/${entry.id} in ${baselineFile}; record one with --update-baseline`);
+    } else if (base.scenario !== entry.scenario || base.duration !== (entry.duration ?? null) || base.seed !== sc.seed) {
+      status = 'CHANGED ENTRY';
+      failed++;
+      out.push(`  the baseline ran ${base.scenario} (duration ${base.duration ?? 'as written'}, seed ${base.seed}); ` +
+        `this entry runs ${entry.scenario} (duration ${entry.duration ?? 'as written'}, seed ${sc.seed}); record it with --update-baseline`);
+    } else {
+      const diffs = compareSim(base, s.digest, metrics);
+      if (diffs.length > 0) {
+        status = 'SIM CHANGED';
+        failed++;
+        out.push(`  ${diffs.length} simulated figure${diffs.length === 1 ? '' : 's'} differ from the baseline (recorded at ${base.recorded.commit.slice(0, 12)}):`);
+        const wName = Math.max(...diffs.map((d) => d.name.length));
+        for (const d of diffs.slice(0, 30)) out.push(`    ${d.name.padEnd(wName)}  ${d.baseline} -> ${d.now} ${d.unit}`);
+        if (diffs.length > 30) out.push(`    ... and ${diffs.length - 30} more`);
+      } else status = 'ok';
+      for (const warn of compareWall(base, metrics, threshold)) {
+        warned++;
+        out.push(`  warning (wall): ${warn}`);
+      }
+    }
+    const get = (n: string) => metrics.find((m) => m.name === n)!.value;
+    if (json) io.stdout.write(JSON.stringify({ ...line, status }) + '\n');
+    else {
+      io.stdout.write(`${entry.id.padEnd(22)} ${status.padEnd(13)} tps_final ${fmt(get('tps_final'))}  tps_slots ${fmt(get('tps_slots'))}  ` +
+        `p50 ${fmt(get('latency_final_ms.all.p50'))} ms  limit ${s.limits.binding}  digest ${s.digest.slice(0, 12)}  | wall ` +
+        `${fmt(get('wall_s'))} s, ${fmt(get('events_per_wall_s'))} events/s, ${fmt(get('sim_s_per_wall_s'))} sim_s/s, ` +
+        `peak RSS ${(get('peak_rss_bytes') / 2 ** 20).toFixed(0)} MiB\n`);
+      for (const l of out) io.stdout.write(l + '\n');
+    }
+  }
+  if (update) {
+    const next: Baseline = { schema_version: BASELINE_SCHEMA_VERSION, suites: { ...baseline.suites } };
+    next.suites[suite.name] = { ...suiteBase, ...recorded };
+    writeAtomic(baselineFile, JSON.stringify(next, null, 2) + '\n');
+    io.stderr.write(`bench: baseline ${baselineFile} updated for ${Object.keys(recorded).join(', ')}\n`);
+  }
+  const wall = ((performance.now() - t0) / 1000).toFixed(1);
+  if (failed > 0) {
+    io.stderr.write(`bench: FAILED: ${failed} of ${planned.length} runs differ from the baseline (${wall} s wall); ` +
+      'if the change is intended, run again with --update-baseline and commit reports/baseline.json\n');
+    return 1;
+  }
+  io.stderr.write(`bench: ${update ? 'recorded' : 'ok'}, ${planned.length} run${planned.length === 1 ? '' : 's'}` +
+    `${warned > 0 ? `, ${warned} wall warning${warned === 1 ? '' : 's'}` : ''} (${wall} s wall)\n`);
+  return 0;
+}
