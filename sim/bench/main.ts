@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: wall-clock speed of the engine (not a test; figures are noisy on a shared
+ * `npm run bench:engine`: wall-clock speed of the engine (not a test; figures are noisy on a shared
  * machine, so compare variants as ratios measured in one invocation).
  *
  * 1. The bare event queue: push+pop pairs per second with 1e6 events pending ("hold" model).

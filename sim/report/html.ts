@@ -360,6 +360,40 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
     );
   }
 
+  // Limits (PROTOCOL.md §14): slots, bandwidth, CPU, and which binds.
+  if (s.limits) {
+    const l = s.limits;
+    out.push('<h2>Limits (sim)</h2>');
+    out.push(
+      metricGrid([
+        ['binding limit', l.binding === 'none' ? `none reached (< ${fixed(100 * l.binding_at, 0)}%)` : l.binding],
+        ['offered tx/s', `${fixed(l.offered_tps, 1)}${l.saturated ? ' (saturated)' : ''}`],
+        ['blocks full', `${percent(l.block_fill)}%`],
+        ['busiest link', `${percent(l.bandwidth_util_max)}%`],
+        ['busiest CPU', `${percent(l.cpu_util_max)}%`],
+        ['blocks/s per table', fixed(l.blocks_per_table_per_s, 3)],
+        ['slot limit (legs/s)', grouped(Math.round(l.slot_capacity_legs_per_s))],
+      ]),
+    );
+    out.push(
+      htmlTable(
+        [
+          { text: 'role' }, num('nodes'), num('in Mb/s mean'), num('in Mb/s max'), num('downlink Mb/s'),
+          num('out Mb/s mean'), num('out Mb/s max'), num('uplink Mb/s'), num('cpu % mean'), num('cpu % max'), num('cores'),
+        ],
+        l.roles.map((r) => [
+          { text: r.role }, num(String(r.nodes)), num(fixed(r.in_mbps_mean, 2)), num(fixed(r.in_mbps_max, 2)),
+          num(fixed(r.download_mbps_capacity, 0)), num(fixed(r.out_mbps_mean, 2)), num(fixed(r.out_mbps_max, 2)),
+          num(fixed(r.upload_mbps_capacity, 0)), num(percent(r.cpu_busy_mean)), num(percent(r.cpu_busy_max)), num(String(r.cores)),
+        ]),
+        'Per role against the documented hardware (whole run)',
+      ),
+    );
+    out.push(
+      `<p class="note">Throughput is the least of three limits: slots (tables × block size ÷ round time), per-node bandwidth and per-node CPU. A limit binds when the busiest validator or auditor (or the blocks) reach ${fixed(100 * l.binding_at, 0)}% of it; below that the round time or the offered load sets the pace.</p>`,
+    );
+  }
+
   // Nodes: per role, then per node (capped).
   out.push('<h2>Nodes</h2>');
   const roles = roleSummaries(s.nodes);

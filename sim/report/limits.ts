@@ -107,13 +107,13 @@ export function limitStats(x: LimitInputs): LimitStats {
   };
 }
 
-/** One line for the summary table. */
-export function limitsLine(l: LimitStats): string {
-  const what = l.binding === 'none'
-    ? `none reached (blocks ${pct(l.block_fill)} full, busiest link ${pct(l.bandwidth_util_max)}, busiest CPU ${pct(l.cpu_util_max)})`
-    : `${l.binding} (blocks ${pct(l.block_fill)} full, busiest link ${pct(l.bandwidth_util_max)}, busiest CPU ${pct(l.cpu_util_max)})`;
-  return `${what}; offered ${l.offered_tps} tx/s${l.saturated ? ', saturated' : ''}; ` +
-    `${l.blocks_per_table_per_s} blocks/s per table`;
+/** Two lines for the summary table (each under 100 characters). */
+export function limitsLines(l: LimitStats): string[] {
+  return [
+    `binding ${l.binding === 'none' ? 'none reached' : l.binding}: blocks ${pct(l.block_fill)} full, ` +
+      `busiest link ${pct(l.bandwidth_util_max)}, busiest CPU ${pct(l.cpu_util_max)}`,
+    `offered ${l.offered_tps} tx/s${l.saturated ? ' (saturated)' : ''}, ${l.blocks_per_table_per_s} blocks/s per table`,
+  ];
 }
 
 function pct(x: number): string {

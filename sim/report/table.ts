@@ -4,7 +4,7 @@
  * Also home of the small pure helpers the HTML report shares (class order, role roll-up,
  * exact time formatting), so the two outputs never disagree on how a figure is computed.
  */
-import { limitsLine } from './limits.js';
+import { limitsLines } from './limits.js';
 import type { NodeStats, Summary, TableStats, Violation } from './types.js';
 
 /** Latency classes named by DESIGN.md "Metrics", in the order reports show them. */
@@ -300,13 +300,14 @@ export function formatSummaryTable(s: Summary): string {
   );
 
   if (s.limits) {
-    out.push(`limits    ${limitsLine(s.limits)}`);
+    const [a, b] = limitsLines(s.limits);
+    out.push(`limits    ${a}`, `          ${b}`);
     for (const r of s.limits.roles) {
       if (r.role !== 'validator' && r.role !== 'auditor') continue;
       out.push(
-        `  ${r.role.padEnd(9)} in ${fixed(r.in_mbps_mean, 1)} (max ${fixed(r.in_mbps_max, 1)}) of ${fixed(r.download_mbps_capacity, 0)} Mb/s, ` +
-          `out ${fixed(r.out_mbps_mean, 1)} (max ${fixed(r.out_mbps_max, 1)}) of ${fixed(r.upload_mbps_capacity, 0)} Mb/s, ` +
-          `cpu ${percent(r.cpu_busy_mean)}% (max ${percent(r.cpu_busy_max)}%) of ${r.cores} cores`,
+        `  ${r.role.padEnd(9)} Mb/s in ${fixed(r.in_mbps_mean, 1)} (max ${fixed(r.in_mbps_max, 1)}) of ` +
+          `${fixed(r.download_mbps_capacity, 0)}, out ${fixed(r.out_mbps_mean, 1)} (max ${fixed(r.out_mbps_max, 1)}) of ` +
+          `${fixed(r.upload_mbps_capacity, 0)}; cpu ${percent(r.cpu_busy_mean)}% (max ${percent(r.cpu_busy_max)}%) of ${r.cores}`,
       );
     }
   }
