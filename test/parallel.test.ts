@@ -95,6 +95,16 @@ describe('parallel runs: the same results for any number of workers', () => {
     expect(two.timeseries.map((r) => r.legs_committed)).toEqual(one.timeseries.map((r) => r.legs_committed));
   });
 
+  it('a saturated run (every replica refusing excess transfers) gives the same summary on 2 workers', async () => {
+    // Workers record only a transfer's first refusal; the count of dropped transfers must agree.
+    const base = load('top-small.yaml', 8);
+    const sc = { ...base, protocol: { ...base.protocol, pool_txs_max: 64 }, workload: { ...base.workload, rate_tps: 3000, schedule: { kind: 'constant' as const, rate_tps: 3000 } } };
+    const one = runScenario(sc);
+    expect(one.summary.tx_dropped).toBeGreaterThan(1000);
+    const two = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker, cores: 2 });
+    expect(simulated(two.summary)).toEqual(simulated(one.summary));
+  });
+
   it('real signatures over workers give the modeled digest', async () => {
     // Contract 6: the digest is the same in both crypto modes, for any worker count.
     const sc = scenario({

@@ -22,6 +22,8 @@ const OP_SYNC = 5;
 
 /** Numbers per record: key (time, origin, seq, sub), op, node, four arguments. */
 export const RECORD_WIDTH = 10;
+/** Numbers per chunk of records (a multiple of RECORD_WIDTH). */
+const CHUNK = RECORD_WIDTH * 65_536;
 
 /** What one worker observed, in its event order. */
 export interface ObservationLog {
@@ -31,13 +33,17 @@ export interface ObservationLog {
 }
 
 export class ObservationRecorder implements Observer {
-  private rows: number[] = [];
+  /** Records in typed chunks (a plain array would hit V8's length limit in long saturated runs). */
+  private chunks: Float64Array[] = [];
+  private chunk = new Float64Array(CHUNK);
+  private fill = 0;
   private readonly blockRef = new Map<string, number>();
   private readonly blocks: Block[] = [];
   private lastTime = NaN;
   private lastOrigin = -1;
   private lastSeq = -1;
   private sub = 0;
+  private rejected = new Uint8Array(1024);
 
   constructor(
     private readonly sim: Simulation,
@@ -63,7 +69,16 @@ export class ObservationRecorder implements Observer {
       this.lastSeq = seq;
       this.sub = 0;
     }
-    this.rows.push(time, origin, seq, this.sub++, op, node, a, b, c, d);
+    if (this.fill === CHUNK) {
+      this.chunks.push(this.chunk);
+      this.chunk = new Float64Array(CHUNK);
+      this.fill = 0;
+    }
+    const r = this.chunk;
+    const i = this.fill;
+    r[i] = time; r[i + 1] = origin; r[i + 2] = seq; r[i + 3] = this.sub++; r[i + 4] = op;
+    r[i + 5] = node; r[i + 6] = a; r[i + 7] = b; r[i + 8] = c; r[i + 9] = d;
+    this.fill = i + RECORD_WIDTH;
   }
 
   private ref(b: Block): number {
@@ -86,7 +101,19 @@ export class ObservationRecorder implements Observer {
     this.record(OP_VIEW, node, table, view, 0, 0);
   }
 
+  /**
+   * Only a transaction's first refusal in this worker is recorded: the collector counts each
+   * refused transaction once, and under saturation every replica refuses every excess transfer
+   * (hundreds of records per transaction otherwise).
+   */
   onPoolReject(node: number, tx: number): void {
+    if (tx >= this.rejected.length) {
+      const grown = new Uint8Array(Math.max(tx + 1, this.rejected.length * 2));
+      grown.set(this.rejected);
+      this.rejected = grown;
+    }
+    if (this.rejected[tx]) return;
+    this.rejected[tx] = 1;
     this.record(OP_REJECT, node, tx, 0, 0, 0);
   }
 
@@ -100,8 +127,12 @@ export class ObservationRecorder implements Observer {
 
   /** The records so far (the recorder starts empty again). */
   take(): ObservationLog {
-    const log = { rows: Float64Array.from(this.rows), blocks: this.blocks.slice() };
-    this.rows = [];
+    const rows = new Float64Array(this.chunks.length * CHUNK + this.fill);
+    this.chunks.forEach((c, k) => rows.set(c, k * CHUNK));
+    rows.set(this.chunk.subarray(0, this.fill), this.chunks.length * CHUNK);
+    const log = { rows, blocks: this.blocks.slice() };
+    this.chunks = [];
+    this.fill = 0;
     return log;
   }
 }
