@@ -29,7 +29,7 @@ function setup(scenario = SMALL) {
   writeFileSync(join(dir, 'suite.json'), JSON.stringify({
     entries: [
       { id: 'small', scenario: 'small.yaml', workers: 1 },
-      { id: 'small-2w', scenario: 'small.yaml', duration: '4s', workers: 2 },
+      { id: 'small-2w', scenario: 'small.yaml', duration: '4s', warmup: '2s', workers: 2 },
     ],
   }));
   const args = ['bench', '--suite', join(dir, 'suite.json'), '--baseline', join(dir, 'baseline.json'), '--log', join(dir, 'bench.jsonl')];
@@ -99,7 +99,7 @@ describe('bench', () => {
 
   it('warns, but does not fail, when a wall figure is worse beyond the threshold', () => {
     const base = {
-      scenario: 's', duration: null, seed: 1, simulator_version: 'x', digest: 'd', sim: {},
+      scenario: 's', duration: null, warmup: null, seed: 1, simulator_version: 'x', digest: 'd', sim: {},
       wall: { wall_s: { unit: 's', value: 10 }, events_per_wall_s: { unit: 'events/s', value: 1000 } },
       recorded: { commit: 'c', node: 'v', date: 'd', workers: 1 },
     };
@@ -152,7 +152,8 @@ describe('bench', () => {
         expect(ids.has(e.id), `${name}/${e.id}`).toBe(false);
         ids.add(e.id);
         const sc = loadScenario(join(ROOT, e.scenario));
-        if (e.duration) expect(Number.parseFloat(e.duration) * 1e6).toBeGreaterThan(sc.warmup_us);
+        const warmup = e.warmup ? Number.parseFloat(e.warmup) * 1e6 : sc.warmup_us;
+        if (e.duration) expect(Number.parseFloat(e.duration) * 1e6, `${name}/${e.id}`).toBeGreaterThan(warmup);
       }
     }
   });

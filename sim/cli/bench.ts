@@ -42,6 +42,7 @@ const REPO = resolve(import.meta.dirname, '..', '..');
 interface BaselineEntry {
   scenario: string;
   duration: string | null;
+  warmup: string | null;
   seed: number;
   simulator_version: string;
   digest: string;
@@ -80,8 +81,8 @@ function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: s
     const at = `--suite ${name}: entries[${i}]`;
     if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new UsageError(`${at}: expected an object`);
     for (const k of Object.keys(e)) {
-      if (!['id', 'scenario', 'duration', 'seed', 'workers', 'note'].includes(k)) {
-        throw new UsageError(`${at}.${k}: unknown key (expected id, scenario, duration, seed, workers, note)`);
+      if (!['id', 'scenario', 'duration', 'warmup', 'seed', 'workers', 'note'].includes(k)) {
+        throw new UsageError(`${at}.${k}: unknown key (expected id, scenario, duration, warmup, seed, workers, note)`);
       }
     }
     if (typeof e.id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(e.id)) throw new UsageError(`${at}.id: expected a name of letters, digits, '.', '_' or '-'`);
@@ -89,12 +90,14 @@ function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: s
     ids.add(e.id);
     if (typeof e.scenario !== 'string') throw new UsageError(`${at}.scenario: expected a scenario file path`);
     if (e.duration !== undefined && typeof e.duration !== 'string') throw new UsageError(`${at}.duration: expected a duration like "20s"`);
+    if (e.warmup !== undefined && typeof e.warmup !== 'string') throw new UsageError(`${at}.warmup: expected a duration like "5s"`);
     if (e.seed !== undefined && (!Number.isSafeInteger(e.seed) || (e.seed as number) < 0)) throw new UsageError(`${at}.seed: expected an integer ≥ 0`);
     if (e.workers !== undefined && (!Number.isSafeInteger(e.workers) || (e.workers as number) < 1 || (e.workers as number) > 64)) {
       throw new UsageError(`${at}.workers: expected an integer from 1 to 64`);
     }
     out.push({
-      id: e.id, scenario: e.scenario, duration: e.duration as string | undefined, seed: e.seed as number | undefined,
+      id: e.id, scenario: e.scenario, duration: e.duration as string | undefined, warmup: e.warmup as string | undefined,
+      seed: e.seed as number | undefined,
       workers: (e.workers as number | undefined) ?? 1, note: typeof e.note === 'string' ? e.note : '',
     });
   });
@@ -222,17 +225,22 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
   // Load every scenario before running any, so a mistake costs nothing.
   const planned: Planned[] = entries.map((entry) => {
     const file = isAbsolute(entry.scenario) ? entry.scenario : join(suite.base, entry.scenario);
-    let duration_us: number | undefined;
-    if (entry.duration !== undefined) {
+    const dur = (what: 'duration' | 'warmup'): number | undefined => {
+      const v = entry[what];
+      if (v === undefined) return undefined;
       try {
-        duration_us = parseDuration(entry.duration);
+        return parseDuration(v);
       } catch {
-        throw new UsageError(`suite ${suite.name}, entry ${entry.id}: duration: expected a duration like "20s", got "${entry.duration}"`);
+        throw new UsageError(`suite ${suite.name}, entry ${entry.id}: ${what}: expected a duration like "20s", got "${v}"`);
       }
-    }
+    };
+    const duration_us = dur('duration');
+    const warmup_us = dur('warmup');
     let sc = loadScenario(file);
-    if (duration_us !== undefined && sc.warmup_us >= duration_us) {
-      throw new UsageError(`suite ${suite.name}, entry ${entry.id}: duration ${entry.duration} must exceed the scenario's warmup (${sc.warmup_us / 1e6} s)`);
+    if (warmup_us !== undefined) sc = { ...sc, warmup_us };
+    if ((duration_us ?? sc.duration_us) <= sc.warmup_us) {
+      throw new UsageError(`suite ${suite.name}, entry ${entry.id}: the duration (${(duration_us ?? sc.duration_us) / 1e6} s) ` +
+        `must exceed the warmup (${sc.warmup_us / 1e6} s)`);
     }
     sc = applyOverrides(sc, { duration_us, seed: entry.seed });
     return { entry, file, scenario: sc };
@@ -267,6 +275,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       id: entry.id,
       attributes: {
         commit, scenario: sc.name, scenario_file: entry.scenario, seed: sc.seed, duration_s: sc.duration_us / 1e6,
+        warmup_s: sc.warmup_us / 1e6,
         workers, node: process.version, simulator_version: SIM_VERSION, digest: s.digest, binding_limit: s.limits.binding,
       },
       metrics,
@@ -274,7 +283,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     mkdirSync(dirname(resolve(logFile)), { recursive: true });
     appendFileSync(logFile, JSON.stringify(line) + '\n');
     const entryRecord: BaselineEntry = {
-      scenario: entry.scenario, duration: entry.duration ?? null, seed: sc.seed, simulator_version: SIM_VERSION, digest: s.digest,
+      scenario: entry.scenario, duration: entry.duration ?? null, warmup: entry.warmup ?? null, seed: sc.seed, simulator_version: SIM_VERSION, digest: s.digest,
       sim: Object.fromEntries(metrics.filter((m) => m.kind === 'sim').map((m) => [m.name, { unit: m.unit, value: m.value }])),
       wall: Object.fromEntries(metrics.filter((m) => m.kind === 'wall').map((m) => [m.name, { unit: m.unit, value: m.value }])),
       recorded: { commit, node: process.version, date, workers },
@@ -288,7 +297,8 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       status = 'NO BASELINE';
       failed++;
       out.push(`  no baseline for ${suite.name}/${entry.id} in ${baselineFile}; record one with --update-baseline`);
-    } else if (base.scenario !== entry.scenario || base.duration !== (entry.duration ?? null) || base.seed !== sc.seed) {
+    } else if (base.scenario !== entry.scenario || base.duration !== (entry.duration ?? null) ||
+      (base.warmup ?? null) !== (entry.warmup ?? null) || base.seed !== sc.seed) {
       status = 'CHANGED ENTRY';
       failed++;
       out.push(`  the baseline ran ${base.scenario} (duration ${base.duration ?? 'as written'}, seed ${base.seed}); ` +
