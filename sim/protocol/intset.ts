@@ -8,12 +8,13 @@
  * hash table.
  */
 
-const EMPTY = -1;
+/** A free slot. Slots hold key + 1, so a fresh (zeroed) array is an empty table. */
+const EMPTY = 0;
 
 /**
  * Open addressing with linear probing and backward-shift deletion (no tombstones, so a table
  * under constant insert/delete churn never degrades). Load stays at most 1/2; the table doubles
- * when it would exceed that and never shrinks.
+ * when it would exceed that and never shrinks. Keys are in [0, 2^31 - 1).
  */
 export class IntSet {
   private keys: Int32Array;
@@ -25,7 +26,7 @@ export class IntSet {
   constructor(initialCapacity = 16) {
     let c = 16;
     while (c < initialCapacity) c *= 2;
-    this.keys = new Int32Array(c).fill(EMPTY);
+    this.keys = new Int32Array(c);
     this.mask = c - 1;
     this.shift = 32 - Math.log2(c);
   }
@@ -37,28 +38,30 @@ export class IntSet {
   has(key: number): boolean {
     const keys = this.keys;
     const mask = this.mask;
+    const stored = key + 1;
     let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const k = keys[i];
-      if (k === key) return true;
+      if (k === stored) return true;
       if (k === EMPTY) return false;
       i = (i + 1) & mask;
     }
   }
 
-  /** Adds `key` (>= 0, < 2^31); returns false when it was already present. */
+  /** Adds `key`; returns false when it was already present. */
   add(key: number): boolean {
     if (2 * (this.count + 1) > this.keys.length) this.grow();
     const keys = this.keys;
     const mask = this.mask;
+    const stored = key + 1;
     let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const k = keys[i];
-      if (k === key) return false;
+      if (k === stored) return false;
       if (k === EMPTY) break;
       i = (i + 1) & mask;
     }
-    keys[i] = key;
+    keys[i] = stored;
     this.count++;
     return true;
   }
@@ -68,10 +71,11 @@ export class IntSet {
     const keys = this.keys;
     const mask = this.mask;
     const shift = this.shift;
+    const stored = key + 1;
     let i = Math.imul(key, 0x9e3779b1) >>> shift;
     for (;;) {
       const k = keys[i];
-      if (k === key) break;
+      if (k === stored) break;
       if (k === EMPTY) return false;
       i = (i + 1) & mask;
     }
@@ -83,7 +87,7 @@ export class IntSet {
       j = (j + 1) & mask;
       const k = keys[j];
       if (k === EMPTY) break;
-      const home = Math.imul(k, 0x9e3779b1) >>> shift;
+      const home = Math.imul(k - 1, 0x9e3779b1) >>> shift;
       if (((j - home) & mask) >= ((j - hole) & mask)) {
         keys[hole] = k;
         hole = j;
@@ -94,19 +98,22 @@ export class IntSet {
     return true;
   }
 
-  clear(): void {
-    this.keys.fill(EMPTY);
-    this.count = 0;
-  }
-
   private grow(): void {
     const old = this.keys;
     const c = old.length * 2;
-    this.keys = new Int32Array(c).fill(EMPTY);
-    this.mask = c - 1;
-    this.shift--;
-    this.count = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.add(old[i]);
+    const keys = new Int32Array(c);
+    const mask = c - 1;
+    const shift = this.shift - 1;
+    for (let j = 0; j < old.length; j++) {
+      const k = old[j];
+      if (k === EMPTY) continue;
+      let i = Math.imul(k - 1, 0x9e3779b1) >>> shift;
+      while (keys[i] !== EMPTY) i = (i + 1) & mask;
+      keys[i] = k;
+    }
+    this.keys = keys;
+    this.mask = mask;
+    this.shift = shift;
   }
 }
 
