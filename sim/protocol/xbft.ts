@@ -214,7 +214,8 @@ export class TableReplica {
       const A = ctx.epoch(this.table, this.clock).auditors;
       const k = m.dw % A.length;
       if (A[k] === this.self || A[(k + 1) % A.length] === this.self) {
-        const fwd: TxBatchMsg = { ...m, hop: 1 };
+        // Built field by field in the edge's order (node.ts), so every batch shares one shape.
+        const fwd: TxBatchMsg = { kind: m.kind, bytes: m.bytes, dw: m.dw, table: m.table, batch: m.batch, txs: m.txs, hop: 1 };
         env.broadcast(ctx.hearV(this.table, this.clock), fwd);
       }
     }
