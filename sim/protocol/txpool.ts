@@ -29,7 +29,8 @@ export interface Picks {
 export class TxPool {
   private order: number[] = [];
   private head = 0;
-  private readonly members = new IntSet();
+  /** Sized up front for a few hundred txs: most pools get there, and each doubling costs a rehash. */
+  private readonly members: IntSet;
   /**
    * Pooled txs per sender, by the sender's index in this table (every pooled tx's sender lives in
    * the table: edges route each batch to its senders' table). Counts never exceed
@@ -44,6 +45,7 @@ export class TxPool {
     private readonly capacity: number,
     private readonly accountMax: number,
   ) {
+    this.members = new IntSet(Math.min(2 * capacity, 512));
     const accounts = map.tableAccounts[table].length;
     this.perAccount = Math.min(capacity, accountMax) <= 0xffff ? new Uint16Array(accounts) : new Int32Array(accounts);
   }
