@@ -9,8 +9,8 @@
  *   one origin, so two events never compare equal and ties never fall to heap internals.
  *
  * The keys live at heap positions (time, origin, seq, slot side by side per position), so sifting
- * reads neighbouring memory; an event's other fields live in slot columns that are touched only
- * on push and pop. Popping copies the top event into the `top_*` fields and frees its slot at
+ * reads neighbouring memory; an event's other fields live by slot, touched only on push and pop:
+ * its four integers side by side (one cache line to fetch on a pop) and its data beside them. Popping copies the top event into the `top_*` fields and frees its slot at
  * once, so a handler may push freely. No object is allocated per event except `data`.
  */
 export class EventQueue {
@@ -21,12 +21,10 @@ export class EventQueue {
    */
   private hKey: Float64Array;
   private hSlot: Int32Array;
-  // Payload, by slot.
-  private target: Int32Array;
-  private kind: Uint8Array;
-  private a0: Int32Array;
-  private a1: Int32Array;
+  /** Payload by slot: [4s] target, [4s+1] kind, [4s+2] a0, [4s+3] a1. */
+  private ints: Int32Array;
   private data: unknown[];
+  private capacity: number;
   private free: Int32Array;
   private freeCount = 0;
   private slotsUsed = 0;
@@ -45,10 +43,8 @@ export class EventQueue {
     const c = Math.max(16, capacity);
     this.hKey = new Float64Array(2 * c);
     this.hSlot = new Int32Array(c);
-    this.target = new Int32Array(c);
-    this.kind = new Uint8Array(c);
-    this.a0 = new Int32Array(c);
-    this.a1 = new Int32Array(c);
+    this.ints = new Int32Array(4 * c);
+    this.capacity = c;
     this.data = new Array(c).fill(undefined);
     this.free = new Int32Array(c);
   }
@@ -70,13 +66,14 @@ export class EventQueue {
     let slot: number;
     if (this.freeCount > 0) slot = this.free[--this.freeCount];
     else {
-      if (this.slotsUsed === this.target.length) this.grow();
+      if (this.slotsUsed === this.capacity) this.grow();
       slot = this.slotsUsed++;
     }
-    this.target[slot] = target;
-    this.kind[slot] = kind;
-    this.a0[slot] = a0;
-    this.a1[slot] = a1;
+    const ints = this.ints;
+    ints[4 * slot] = target;
+    ints[4 * slot + 1] = kind & 0xff; // kinds are bytes (as in the Uint8Array this replaced)
+    ints[4 * slot + 2] = a0;
+    ints[4 * slot + 3] = a1;
     this.data[slot] = data;
     const hk = this.hKey, hl = this.hSlot;
     const tie = origin * SEQ_LIMIT + seq;
@@ -100,10 +97,11 @@ export class EventQueue {
     const tie0 = hk[1];
     this.top_origin = Math.floor(tie0 / SEQ_LIMIT);
     this.top_seq = tie0 - this.top_origin * SEQ_LIMIT;
-    this.top_target = this.target[slot];
-    this.top_kind = this.kind[slot];
-    this.top_a0 = this.a0[slot];
-    this.top_a1 = this.a1[slot];
+    const ints = this.ints;
+    this.top_target = ints[4 * slot];
+    this.top_kind = ints[4 * slot + 1];
+    this.top_a0 = ints[4 * slot + 2];
+    this.top_a1 = ints[4 * slot + 3];
     this.top_data = this.data[slot];
     this.data[slot] = undefined;
     this.free[this.freeCount++] = slot;
@@ -130,15 +128,13 @@ export class EventQueue {
   }
 
   private grow(): void {
-    const c = this.target.length * 2;
-    const i32 = (a: Int32Array) => { const b = new Int32Array(c); b.set(a); return b; };
+    const c = this.capacity * 2;
+    const i32 = (a: Int32Array, n: number) => { const b = new Int32Array(n); b.set(a); return b; };
     const k = new Float64Array(2 * c); k.set(this.hKey); this.hKey = k;
-    this.hSlot = i32(this.hSlot);
-    this.target = i32(this.target);
-    this.a0 = i32(this.a0);
-    this.a1 = i32(this.a1);
-    this.free = i32(this.free);
-    const kd = new Uint8Array(c); kd.set(this.kind); this.kind = kd;
+    this.hSlot = i32(this.hSlot, c);
+    this.ints = i32(this.ints, 4 * c);
+    this.free = i32(this.free, c);
+    this.capacity = c;
     const d = new Array(c).fill(undefined);
     for (let i = 0; i < this.slotsUsed; i++) d[i] = this.data[i];
     this.data = d;

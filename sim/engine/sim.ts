@@ -32,10 +32,56 @@ const WORK_MSG = 0;
 const WORK_TIMER = 1;
 const WORK_CLOCK = 2;
 
-interface Work {
-  kind: number;
-  from: number;
-  data: unknown;
+/**
+ * A node's queue of work waiting for a core: a FIFO ring over parallel columns (kind, sender,
+ * message/timer/tick), so queueing a unit of work allocates nothing. Capacity is a power of two
+ * and doubles when full.
+ */
+class WorkQueue {
+  kind = new Uint8Array(16);
+  from = new Int32Array(16);
+  data: unknown[] = new Array<unknown>(16).fill(undefined);
+  head = 0;
+  size = 0;
+
+  push(kind: number, from: number, data: unknown): void {
+    if (this.size === this.kind.length) this.grow();
+    const i = (this.head + this.size) & (this.kind.length - 1);
+    this.kind[i] = kind;
+    this.from[i] = from;
+    this.data[i] = data;
+    this.size++;
+  }
+
+  /** Drops the oldest entry (read it at `head` first). */
+  shift(): void {
+    this.data[this.head] = undefined;
+    this.head = (this.head + 1) & (this.kind.length - 1);
+    this.size--;
+  }
+
+  clear(): void {
+    this.data.fill(undefined);
+    this.head = 0;
+    this.size = 0;
+  }
+
+  private grow(): void {
+    const c = this.kind.length;
+    const kind = new Uint8Array(2 * c);
+    const from = new Int32Array(2 * c);
+    const data = new Array<unknown>(2 * c).fill(undefined);
+    for (let k = 0; k < c; k++) {
+      const i = (this.head + k) & (c - 1);
+      kind[k] = this.kind[i];
+      from[k] = this.from[i];
+      data[k] = this.data[i];
+    }
+    this.kind = kind;
+    this.from = from;
+    this.data = data;
+    this.head = 0;
+  }
 }
 
 export interface NodeSpec {
@@ -86,8 +132,7 @@ class NodeRuntime implements Env {
   wakeAt = -1;
   crashed_at_us = 0;
   broadcasts = 0;
-  readonly queue: Work[] = [];
-  queueHead = 0;
+  readonly work = new WorkQueue();
   readonly digest = new Digest64();
   readonly counters = new NodeCounters();
   known_down: Uint8Array | null = null;
@@ -305,7 +350,9 @@ export class Simulation {
         if (at !== Infinity) this.schedule(at, n.self, n.self, EV.CLOCK, 1, 0, null);
       }
       this.current = n.self;
-      this.runHandler(n, -1, (env) => n.logic.onStart(env));
+      this.beginHandler(n);
+      n.logic.onStart(n);
+      this.endHandler(n, -1);
     }
     this.starting = false;
   }
@@ -474,7 +521,9 @@ export class Simulation {
           }
         }
         this.notifyPeers(n, EV.PEER_UP, this.lookahead_us);
-        this.runHandler(n, -1, (env) => n.logic.onRestart(env, a0 === 1));
+        this.beginHandler(n);
+        n.logic.onRestart(n, a0 === 1);
+        this.endHandler(n, -1);
         return;
       }
       case EV.PEER_DOWN:
@@ -505,8 +554,7 @@ export class Simulation {
     n.epoch++;
     n.coreFree.fill(this.now_us);
     n.wakeAt = -1;
-    n.queue.length = 0;
-    n.queueHead = 0;
+    n.work.clear();
     this.notifyPeers(n, EV.PEER_DOWN, this.params.failure_detect_us);
     if (until_us !== null) this.schedule(Math.max(until_us, this.now_us + 1), n.self, n.self, EV.RESTART, lost ? 1 : 0, 0, null);
   }
@@ -517,7 +565,7 @@ export class Simulation {
   }
 
   private enqueueWork(n: NodeRuntime, kind: number, from: number, data: unknown): void {
-    n.queue.push({ kind, from, data });
+    n.work.push(kind, from, data);
     this.startWork(n);
   }
 
@@ -528,7 +576,8 @@ export class Simulation {
   private startWork(n: NodeRuntime): void {
     const now = this.now_us;
     const cf = n.coreFree;
-    while (n.queueHead < n.queue.length && n.alive) {
+    const q = n.work;
+    while (q.size > 0 && n.alive) {
       let c = 0;
       for (let k = 1; k < cf.length; k++) if (cf[k] < cf[c]) c = k;
       if (cf[c] > now) {
@@ -538,32 +587,37 @@ export class Simulation {
         }
         return;
       }
-      const w = n.queue[n.queueHead++];
-      if (n.queueHead > 1024 && n.queueHead * 2 > n.queue.length) {
-        n.queue.splice(0, n.queueHead);
-        n.queueHead = 0;
+      const kind = q.kind[q.head];
+      const from = q.from[q.head];
+      const data = q.data[q.head];
+      q.shift();
+      this.beginHandler(n);
+      if (kind === WORK_MSG) {
+        n.charge(this.params.message_base_us);
+        n.logic.onMessage(n, from, data as Msg);
+      } else if (kind === WORK_TIMER) {
+        n.logic.onTimer(n, data as Timer);
+      } else {
+        n.logic.onClock(n, data as number);
       }
-      const base = w.kind === WORK_MSG ? this.params.message_base_us : 0;
-      const cost = this.runHandler(n, c, (env) => {
-        env.charge(base);
-        if (w.kind === WORK_MSG) n.logic.onMessage(env, w.from, w.data as Msg);
-        else if (w.kind === WORK_TIMER) n.logic.onTimer(env, w.data as Timer);
-        else n.logic.onClock(env, w.data as number);
-      });
-      if (this.workTrace !== null) this.workTrace.work(n.self, c, w.kind, w.from, w.data, now, cost);
+      const cost = this.endHandler(n, c);
+      if (this.workTrace !== null) this.workTrace.work(n.self, c, kind, from, data, now, cost);
     }
   }
 
-  /**
-   * Runs one handler on core `core` (-1: outside the CPU model, e.g. start-up): charges its work
-   * and releases its outputs at completion. Returns the charged cost (µs).
-   */
-  private runHandler(n: NodeRuntime, core: number, fn: (env: Env) => void): number {
-    const now = this.now_us;
-    n.now_us = now;
+  /** Starts a handler of node `n` (run it with `n` as its Env, then call endHandler). */
+  private beginHandler(n: NodeRuntime): void {
+    n.now_us = this.now_us;
     n.cost_us = 0;
     n.pendingCrash = undefined;
-    fn(n);
+  }
+
+  /**
+   * Ends the handler begun by beginHandler, run on core `core` (-1: outside the CPU model, e.g.
+   * start-up): charges its work and releases its outputs at completion. Returns the charged cost (µs).
+   */
+  private endHandler(n: NodeRuntime, core: number): number {
+    const now = this.now_us;
     const cost = Math.max(0, Math.round(n.cost_us));
     const done = now + cost;
     n.counters.cpu_busy_us += cost;

@@ -113,31 +113,73 @@ const C_SEND = 0;
 const C_RECV = 1;
 const C_CONFIRM = 2;
 
-/** Committed state plus overlaid changes; reads fall through to the committed state. */
+/**
+ * Committed state plus overlaid changes; reads fall through to the committed state.
+ *
+ * The overlay is dense, by account and by peer table, allocated at the first write (a view is
+ * made for every proposal a replica checks and every block it commits, and a block touches up to
+ * a few hundred accounts: typed arrays beat a Map per field there). Overlay values are kept as
+ * doubles, as the Maps this replaced kept them; a flag per entry says whether it is set.
+ */
 export class StateView {
-  private readonly bal = new Map<number, number>();
-  private readonly non = new Map<number, number>();
-  private readonly cnt = new Map<number, number>();
+  /** Per account: bit 1 balance set, bit 2 nonce set. */
+  private acct: Uint8Array | null = null;
+  private bal: Float64Array | null = null;
+  private non: Float64Array | null = null;
+  /** Accounts with a flag, in first-write order (what flush writes back). */
+  private touched: number[] = [];
+  /** Per counter (kind * tables + peer): 1 when set; and the values. */
+  private cntSet: Uint8Array | null = null;
+  private cnt: Float64Array | null = null;
+  private cntTouched: number[] = [];
 
   constructor(readonly base: TableLedger) {}
 
   balance(a: number): number {
-    const v = this.bal.get(a);
-    return v === undefined ? this.base.balance[a] : v;
+    const f = this.acct;
+    return f !== null && (f[a] & 1) !== 0 ? this.bal![a] : this.base.balance[a];
   }
   nonce(a: number): number {
-    const v = this.non.get(a);
-    return v === undefined ? this.base.nonce[a] : v;
+    const f = this.acct;
+    return f !== null && (f[a] & 2) !== 0 ? this.non![a] : this.base.nonce[a];
+  }
+  private flags(): Uint8Array {
+    if (this.acct === null) {
+      const n = this.base.balance.length;
+      this.acct = new Uint8Array(n);
+      this.bal = new Float64Array(n);
+      this.non = new Float64Array(n);
+    }
+    return this.acct;
   }
   setBalance(a: number, v: number): void {
-    this.bal.set(a, v);
+    const f = this.flags();
+    if (f[a] === 0) this.touched.push(a);
+    f[a] |= 1;
+    this.bal![a] = v;
   }
   setNonce(a: number, v: number): void {
-    this.non.set(a, v);
+    const f = this.flags();
+    if (f[a] === 0) this.touched.push(a);
+    f[a] |= 2;
+    this.non![a] = v;
   }
   private counter(kind: number, peer: number, base: Uint32Array): number {
-    const v = this.cnt.get(kind * 65536 + peer);
-    return v === undefined ? base[peer] : v;
+    const k = kind * base.length + peer;
+    return this.cntSet !== null && this.cntSet[k] === 1 ? this.cnt![k] : base[peer];
+  }
+  private setCounter(kind: number, peer: number, v: number): void {
+    const T = this.base.sendId.length;
+    if (this.cntSet === null) {
+      this.cntSet = new Uint8Array(3 * T);
+      this.cnt = new Float64Array(3 * T);
+    }
+    const k = kind * T + peer;
+    if (this.cntSet[k] === 0) {
+      this.cntSet[k] = 1;
+      this.cntTouched.push(k);
+    }
+    this.cnt![k] = v;
   }
   sendId(peer: number): number {
     return this.counter(C_SEND, peer, this.base.sendId);
@@ -149,28 +191,35 @@ export class StateView {
     return this.counter(C_CONFIRM, peer, this.base.confirmId);
   }
   setSendId(peer: number, v: number): void {
-    this.cnt.set(C_SEND * 65536 + peer, v);
+    this.setCounter(C_SEND, peer, v);
   }
   setRecvId(peer: number, v: number): void {
-    this.cnt.set(C_RECV * 65536 + peer, v);
+    this.setCounter(C_RECV, peer, v);
   }
   setConfirmId(peer: number, v: number): void {
-    this.cnt.set(C_CONFIRM * 65536 + peer, v);
+    this.setCounter(C_CONFIRM, peer, v);
   }
 
   /** Writes the overlay into the committed state (when the block it describes commits). */
   flush(): void {
     const b = this.base;
-    for (const [k, x] of this.bal) b.balance[k] = x;
-    for (const [k, x] of this.non) b.nonce[k] = x;
-    for (const [k, x] of this.cnt) {
-      const kind = Math.floor(k / 65536);
-      const peer = k % 65536;
-      (kind === C_SEND ? b.sendId : kind === C_RECV ? b.recvId : b.confirmId)[peer] = x;
+    const f = this.acct;
+    if (f !== null) {
+      for (const a of this.touched) {
+        if (f[a] & 1) b.balance[a] = this.bal![a];
+        if (f[a] & 2) b.nonce[a] = this.non![a];
+        f[a] = 0;
+      }
     }
-    this.bal.clear();
-    this.non.clear();
-    this.cnt.clear();
+    const T = b.sendId.length;
+    for (const k of this.cntTouched) {
+      const kind = Math.floor(k / T);
+      const peer = k - kind * T;
+      (kind === C_SEND ? b.sendId : kind === C_RECV ? b.recvId : b.confirmId)[peer] = this.cnt![k];
+      this.cntSet![k] = 0;
+    }
+    this.touched.length = 0;
+    this.cntTouched.length = 0;
   }
 }
 

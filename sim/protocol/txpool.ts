@@ -11,6 +11,7 @@ import {
   checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND,
   type StateView, type LedgerRules, type TableLedger, type AccountMap,
 } from './ledger.js';
+import { IntSet } from './intset.js';
 
 export const POOL_OK = 0;
 export const POOL_DUP = 1;
@@ -28,8 +29,14 @@ export interface Picks {
 export class TxPool {
   private order: number[] = [];
   private head = 0;
-  private readonly members = new Set<number>();
-  private readonly perAccount = new Map<number, number>();
+  /** Sized up front for a few hundred txs: most pools get there, and each doubling costs a rehash. */
+  private readonly members: IntSet;
+  /**
+   * Pooled txs per sender, by the sender's index in this table (every pooled tx's sender lives in
+   * the table: edges route each batch to its senders' table). Counts never exceed
+   * min(capacity, accountMax), so 16 bits suffice unless both limits are raised beyond that.
+   */
+  private readonly perAccount: Uint16Array | Int32Array;
 
   constructor(
     private readonly txs: TxStore,
@@ -37,7 +44,11 @@ export class TxPool {
     private readonly table: number,
     private readonly capacity: number,
     private readonly accountMax: number,
-  ) {}
+  ) {
+    this.members = new IntSet(Math.min(2 * capacity, 512));
+    const accounts = map.tableAccounts[table].length;
+    this.perAccount = Math.min(capacity, accountMax) <= 0xffff ? new Uint16Array(accounts) : new Int32Array(accounts);
+  }
 
   get size(): number {
     return this.members.size;
@@ -49,12 +60,12 @@ export class TxPool {
 
   add(id: number, committed: TableLedger, rules: LedgerRules): number {
     if (this.members.has(id)) return POOL_DUP;
-    const s = this.txs.sender[id];
-    if (!rules.skipNonceCheck && this.txs.nonce[id] < committed.nonce[this.map.localIndex[s]]) return POOL_STALE;
+    const a = this.map.localIndex[this.txs.sender[id]];
+    if (!rules.skipNonceCheck && this.txs.nonce[id] < committed.nonce[a]) return POOL_STALE;
     if (this.members.size >= this.capacity) return POOL_FULL;
-    const c = this.perAccount.get(s) ?? 0;
+    const c = this.perAccount[a];
     if (c >= this.accountMax) return POOL_ACCOUNT_LIMIT;
-    this.perAccount.set(s, c + 1);
+    this.perAccount[a] = c + 1;
     this.members.add(id);
     this.order.push(id);
     return POOL_OK;
@@ -62,10 +73,8 @@ export class TxPool {
 
   remove(id: number): void {
     if (!this.members.delete(id)) return;
-    const s = this.txs.sender[id];
-    const c = (this.perAccount.get(s) ?? 1) - 1;
-    if (c <= 0) this.perAccount.delete(s);
-    else this.perAccount.set(s, c);
+    const a = this.map.localIndex[this.txs.sender[id]];
+    if (this.perAccount[a] > 0) this.perAccount[a]--;
   }
 
   /**

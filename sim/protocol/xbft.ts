@@ -25,6 +25,7 @@ import {
   TableLedger, StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM,
 } from './ledger.js';
 import { TxPool, ReceiptQueue, POOL_OK, POOL_DUP, type Picks } from './txpool.js';
+import { RecentIds } from './intset.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
@@ -33,7 +34,7 @@ import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
 export const TX_EXPIRE_US = 100_000_000;
 /** Committed blocks kept for serving sync requests. */
 const BLOCKS_KEPT = 512;
-/** Batch ids remembered per replica to drop repeated copies (a FIFO: Sets iterate in insertion order). */
+/** Batch ids remembered per replica to drop repeated copies (the most recent ones: RecentIds). */
 const SEEN_BATCHES_MAX = 4096;
 /** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
 const CERT_CACHE_MAX = 2000;
@@ -100,7 +101,7 @@ export class TableReplica {
   private readonly blocks = new Map<string, Block>();
   private readonly qcs = new Map<string, QC>();
   private readonly committedIds: string[] = [];
-  private readonly seenBatches = new Set<number>();
+  private readonly seenBatches = new RecentIds(SEEN_BATCHES_MAX);
   private readonly syncing = new Map<string, number>();
   /** Proposals waiting for their parent's body. */
   private readonly waiting = new Map<string, { from: number; msg: ProposalMsg }>();
@@ -196,10 +197,8 @@ export class TableReplica {
   }
 
   onTxBatch(env: Env, m: TxBatchMsg): void {
-    if (!this.synced || this.seenBatches.has(m.batch)) return;
-    this.seenBatches.add(m.batch);
     // Remember the most recent batches only; an older copy finds its txs in the pool or stale.
-    if (this.seenBatches.size > SEEN_BATCHES_MAX) this.seenBatches.delete(this.seenBatches.values().next().value!);
+    if (!this.synced || !this.seenBatches.add(m.batch)) return;
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
     for (let i = 0; i < m.txs.length; i++) {
@@ -215,7 +214,8 @@ export class TableReplica {
       const A = ctx.epoch(this.table, this.clock).auditors;
       const k = m.dw % A.length;
       if (A[k] === this.self || A[(k + 1) % A.length] === this.self) {
-        const fwd: TxBatchMsg = { ...m, hop: 1 };
+        // Built field by field in the edge's order (node.ts), so every batch shares one shape.
+        const fwd: TxBatchMsg = { kind: m.kind, bytes: m.bytes, dw: m.dw, table: m.table, batch: m.batch, txs: m.txs, hop: 1 };
         env.broadcast(ctx.hearV(this.table, this.clock), fwd);
       }
     }
