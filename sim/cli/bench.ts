@@ -329,8 +329,10 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     }
   }
   if (update) {
-    const next: Baseline = { schema_version: BASELINE_SCHEMA_VERSION, suites: { ...baseline.suites } };
-    next.suites[suite.name] = { ...suiteBase, ...recorded };
+    // Read the file again: another bench run may have recorded other entries meanwhile.
+    const now = readBaseline(baselineFile);
+    const next: Baseline = { schema_version: BASELINE_SCHEMA_VERSION, suites: { ...now.suites } };
+    next.suites[suite.name] = { ...(now.suites[suite.name] ?? {}), ...recorded };
     writeAtomic(baselineFile, JSON.stringify(next, null, 2) + '\n');
     io.stderr.write(`bench: baseline ${baselineFile} updated for ${Object.keys(recorded).join(', ')}\n`);
   }
