@@ -32,7 +32,8 @@ function setup(scenario = SMALL) {
       { id: 'small-2w', scenario: 'small.yaml', duration: '4s', warmup: '2s', workers: 2 },
     ],
   }));
-  const args = ['bench', '--suite', join(dir, 'suite.json'), '--baseline', join(dir, 'baseline.json'), '--log', join(dir, 'bench.jsonl')];
+  const args = ['bench', '--suite', join(dir, 'suite.json'), '--baseline', join(dir, 'baseline.json'), '--log', join(dir, 'bench.jsonl'),
+    '--out', join(dir, 'out')];
   return { dir, args };
 }
 
@@ -73,6 +74,10 @@ describe('bench', () => {
     expect(again.out).toMatch(/^small\s+ok/m);
     expect(again.out).toMatch(/^small-2w\s+ok/m);
     expect(readFileSync(join(dir, 'bench.jsonl'), 'utf8').trim().split('\n')).toHaveLength(4);
+    // Each run's report is written under --out/<suite>/<id>/.
+    const summary = JSON.parse(readFileSync(join(dir, 'out', 'suite', 'small', 'summary.json'), 'utf8'));
+    expect(summary.digest).toBe(lines[2].attributes.digest);
+    expect(existsSync(join(dir, 'out', 'suite', 'small-2w', 'report.html'))).toBe(true);
 
     // A deliberate change of a protocol constant (block size 288 -> 3) changes simulated figures.
     writeFileSync(join(dir, 'small.yaml'), SMALL + 'protocol: { block_txs_max: 3 }\n');

@@ -20,6 +20,7 @@ import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
+import { writeRunOutputs } from '../report/write.js';
 import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric } from '../bench/suite.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './main.js';
@@ -30,6 +31,7 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
   'update-baseline': { value: false },
   baseline: { value: true },
   log: { value: true },
+  out: { value: true },
   'wall-threshold': { value: true },
   workers: { value: true },
   json: { value: false },
@@ -144,6 +146,13 @@ function writeAtomic(file: string, text: string): void {
   }
 }
 
+/** A suite name (or suite file path) as one directory name. */
+function segment(name: string): string {
+  const base = name.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
+  const s = base.replace(/[^A-Za-z0-9._-]/g, '_');
+  return s === '' || /^\.+$/.test(s) ? '_' : s;
+}
+
 function fmt(v: number): string {
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
 }
@@ -196,6 +205,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
   const baselineFile = (p.flags.get('baseline') as string | undefined) ?? join('reports', 'baseline.json');
   const logFile = (p.flags.get('log') as string | undefined) ?? join('reports', 'bench.jsonl');
   const json = p.flags.get('json') === true;
+  const reportRoot = (p.flags.get('out') as string | undefined) ?? join('reports', 'bench');
   let threshold = 1.5;
   const t = p.flags.get('wall-threshold');
   if (typeof t === 'string') {
@@ -267,6 +277,8 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     });
     bar.done();
     const s = result.summary;
+    const reportAt = join(reportRoot, segment(suite.name), entry.id);
+    writeRunOutputs(reportAt, s, result.timeseries);
     const metrics = metricsOf(s);
     const date = new Date().toISOString();
     const line = {
@@ -324,7 +336,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       io.stdout.write(`${entry.id.padEnd(22)} ${status.padEnd(13)} tps_final ${fmt(get('tps_final'))}  tps_slots ${fmt(get('tps_slots'))}  ` +
         `p50 ${fmt(get('latency_final_ms.all.p50'))} ms  limit ${s.limits.binding}  digest ${s.digest.slice(0, 12)}  | wall ` +
         `${fmt(get('wall_s'))} s, ${fmt(get('events_per_wall_s'))} events/s, ${fmt(get('sim_s_per_wall_s'))} sim_s/s, ` +
-        `peak RSS ${(get('peak_rss_bytes') / 2 ** 20).toFixed(0)} MiB\n`);
+        `peak RSS ${(get('peak_rss_bytes') / 2 ** 20).toFixed(0)} MiB\n  report: ${join(reportAt, 'report.html')}\n`);
       for (const l of out) io.stdout.write(l + '\n');
     }
   }

@@ -9,7 +9,7 @@
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
  *         [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
- *   bench [--suite ci|full|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE]
+ *   bench [--suite ci|full|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE] [--out DIR]
  *         [--wall-threshold R] [--workers N] [--json]
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
@@ -109,6 +109,7 @@ commands:
       --update-baseline      record this run's figures as the baseline (instead of comparing)
       --baseline FILE        default reports/baseline.json
       --log FILE             default reports/bench.jsonl
+      --out DIR              where each run's report goes, as DIR/<suite>/<id>/ (default reports/bench)
       --wall-threshold R     warn when a wall figure is R times worse (default 1.5)
       --workers N            override every entry's worker count (simulated figures stay equal)
       --json                 one JSON object per run on stdout instead of the results lines
