@@ -6,6 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
@@ -14,13 +15,20 @@ import type { WorkerHandle } from './parallel.js';
 
 const MODULE = new URL('./worker.ts', import.meta.url);
 
+/**
+ * A worker's heap ceiling: three quarters of the machine's memory (a ceiling, not a reservation).
+ * V8's default for a thread is sized like a small process's and stopped a saturated
+ * 4,644-node run at 7 s with "JS heap out of memory" while the machine had memory to spare.
+ */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: Math.max(4096, Math.floor((totalmem() / 2 ** 20) * 0.75)) };
+
 function startThread(): Worker {
-  if (!MODULE.pathname.endsWith('.ts')) return new Worker(MODULE);
+  if (!MODULE.pathname.endsWith('.ts')) return new Worker(MODULE, { resourceLimits: RESOURCE_LIMITS });
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
   const api = pathToFileURL(join(dirname(pkg), 'dist/esm/api/index.mjs')).href;
   const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(MODULE.href)}); })` +
     `.catch((e) => { throw e; });`;
-  return new Worker(boot, { eval: true });
+  return new Worker(boot, { eval: true, resourceLimits: RESOURCE_LIMITS });
 }
 
 export function spawnNodeWorker(): WorkerHandle {
