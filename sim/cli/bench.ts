@@ -11,7 +11,7 @@
  * checked before the first run: exit 2 with one line, nothing appended or written.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,7 @@ import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
-import { writeRunOutputs } from '../report/write.js';
+import { writeFileAtomic, writeRunOutputs } from '../report/write.js';
 import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric } from '../bench/suite.js';
 import { parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './main.js';
@@ -131,18 +131,6 @@ function commitOf(): string {
     return dirty ? `${head}+dirty` : head;
   } catch {
     return 'unknown';
-  }
-}
-
-function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, file);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
   }
 }
 
@@ -345,7 +333,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     const now = readBaseline(baselineFile);
     const next: Baseline = { schema_version: BASELINE_SCHEMA_VERSION, suites: { ...now.suites } };
     next.suites[suite.name] = { ...(now.suites[suite.name] ?? {}), ...recorded };
-    writeAtomic(baselineFile, JSON.stringify(next, null, 2) + '\n');
+    writeFileAtomic(baselineFile, JSON.stringify(next, null, 2) + '\n');
     io.stderr.write(`bench: baseline ${baselineFile} updated for ${Object.keys(recorded).join(', ')}\n`);
   }
   const wall = ((performance.now() - t0) / 1000).toFixed(1);

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import {
   applyOverrides, loadScenario, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario,
@@ -20,7 +20,7 @@ import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
-import { writeReport, writeRunOutputs } from '../report/write.js';
+import { writeFileAtomic, writeReport, writeRunOutputs } from '../report/write.js';
 import {
   gridSize, gridValues, hashJson, mergeManifests, missingText, pointId, shardPoints, sweepCsv, sweepHtml, sweepJson,
   SweepMergeError, sweepPoint, sweepTable, SWEEP_SCHEMA_VERSION, type SweepKey, type SweepManifest, type SweepPoint,
@@ -276,18 +276,6 @@ export function planSweep(argv: readonly string[], workersMax: number): SweepPla
     ? outFlag
     : join('reports', 'sweeps', segment(base.name), ...(shard.n > 1 ? [`shard-${shard.i}-of-${shard.n}`] : []));
   return { base, baseFile, keys, points, shard, run: shardPoints(total, shard), out, workers, json: p.flags.get('json') === true };
-}
-
-/** Writes one file by a temporary name and a rename, so a reader never sees half of it. */
-function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, text);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {

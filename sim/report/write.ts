@@ -17,6 +17,19 @@ import type { Summary, TimeseriesRow } from './types.js';
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** `root/<scenario>/<seed>`. The scenario name becomes one path segment (unsafe characters → `_`). */
+/** Writes one file by a temporary name and a rename (creating its directory), so a reader never sees half of it. */
+export function writeFileAtomic(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
 export function reportDir(root: string, scenario: string, seed: number): string {
   if (!Number.isSafeInteger(seed) || seed < 0) {
     throw new Error(`reportDir: seed must be a non-negative safe integer, got ${seed}`);
