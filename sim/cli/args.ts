@@ -2,6 +2,8 @@
  * Command-line parsing. Every mistake becomes a UsageError: one line naming the flag and what
  * was expected, exit code 2.
  */
+import { parseDuration } from '../scenario/units.js';
+
 export class UsageError extends Error {}
 
 export interface FlagSpec {
@@ -49,6 +51,17 @@ export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec
 
 function known(spec: Record<string, FlagSpec>): string {
   return Object.keys(spec).map((k) => `--${k}`).join(', ');
+}
+
+/** A duration flag (`--duration 30s`) in µs, or undefined when not given. */
+export function durationFlag(p: Parsed, name: string): number | undefined {
+  const v = p.flags.get(name);
+  if (typeof v !== 'string') return undefined;
+  try {
+    return parseDuration(v);
+  } catch {
+    throw new UsageError(`--${name}: expected a duration like "30s", got "${v}"`);
+  }
 }
 
 export function intFlag(p: Parsed, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {

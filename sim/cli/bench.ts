@@ -22,7 +22,7 @@ import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
 import { writeFileAtomic, writeRunOutputs } from '../report/write.js';
 import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric } from '../bench/suite.js';
-import { parseArgs, UsageError, type FlagSpec } from './args.js';
+import { intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './main.js';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
@@ -64,17 +64,21 @@ interface Planned {
   scenario: Scenario;
 }
 
+/** A JSON file's contents, or a UsageError naming the flag that gave the file. */
+function readJsonFile(file: string, flag: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const why = e instanceof SyntaxError ? 'not JSON' : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
+    throw new UsageError(`${flag} ${file}: ${why}`);
+  }
+}
+
 /** A suite by name (ci, full) or a JSON file `{"entries": [...]}` whose scenario paths are relative to it. */
 function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: string } {
   if (SUITES[name]) return { name, entries: SUITES[name], base: REPO };
   if (!name.endsWith('.json')) throw new UsageError(`--suite: expected ${Object.keys(SUITES).join(' or ')}, or a suite file ending in .json, got "${name}"`);
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(name, 'utf8'));
-  } catch (e) {
-    const why = e instanceof SyntaxError ? 'not JSON' : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
-    throw new UsageError(`--suite ${name}: ${why}`);
-  }
+  const data = readJsonFile(name, '--suite');
   const entries = (data as { entries?: unknown } | null)?.entries;
   if (!Array.isArray(entries) || entries.length === 0) throw new UsageError(`--suite ${name}: entries: expected a non-empty list`);
   const out: BenchEntry[] = [];
@@ -108,14 +112,7 @@ function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: s
 
 function readBaseline(file: string): Baseline {
   if (!existsSync(file)) return { schema_version: BASELINE_SCHEMA_VERSION, suites: {} };
-  let data: unknown;
-  try {
-    data = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    const why = e instanceof SyntaxError ? 'not JSON' : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
-    throw new UsageError(`--baseline ${file}: ${why}`);
-  }
-  const b = data as Partial<Baseline> | null;
+  const b = readJsonFile(file, '--baseline') as Partial<Baseline> | null;
   if (b === null || typeof b !== 'object' || b.schema_version !== BASELINE_SCHEMA_VERSION || typeof b.suites !== 'object' || b.suites === null) {
     throw new UsageError(`--baseline ${file}: expected a baseline with schema_version ${BASELINE_SCHEMA_VERSION} and suites`);
   }
@@ -200,14 +197,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     threshold = Number(t);
     if (!/^\d+(\.\d+)?$/.test(t) || !(threshold >= 1)) throw new UsageError(`--wall-threshold: expected a ratio ≥ 1 like 1.5, got "${t}"`);
   }
-  let workersOverride: number | undefined;
-  const w = p.flags.get('workers');
-  if (typeof w === 'string') {
-    workersOverride = Number(w);
-    if (!/^\d+$/.test(w) || workersOverride < 1 || workersOverride > workersMax) {
-      throw new UsageError(`--workers: expected an integer from 1 to ${workersMax}, got "${w}"`);
-    }
-  }
+  const workersOverride = intFlag(p, 'workers', 1, workersMax);
   let entries = suite.entries;
   const only = p.flags.get('only');
   if (typeof only === 'string') {

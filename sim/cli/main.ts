@@ -30,7 +30,7 @@ import { buildRun } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
-import { parseArgs, intFlag, UsageError, type Parsed } from './args.js';
+import { parseArgs, intFlag, durationFlag, UsageError, type Parsed } from './args.js';
 import { cmdBench } from './bench.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
@@ -185,15 +185,7 @@ function onePositional(p: Parsed, what: string): string {
 function loadWithOverrides(p: Parsed): Scenario {
   const file = onePositional(p, 'scenario file');
   const seed = intFlag(p, 'seed', 0);
-  const d = p.flags.get('duration');
-  let duration_us: number | undefined;
-  if (typeof d === 'string') {
-    try {
-      duration_us = parseDuration(d);
-    } catch {
-      throw new UsageError(`--duration: expected a duration like "30s", got "${d}"`);
-    }
-  }
+  const duration_us = durationFlag(p, 'duration');
   let sc = applyOverrides(loadScenario(file), { seed, duration_us });
   const crypto = p.flags.get('crypto');
   if (crypto !== undefined) {

@@ -26,7 +26,7 @@ import {
   SweepMergeError, sweepPoint, sweepTable, SWEEP_SCHEMA_VERSION, type SweepKey, type SweepManifest, type SweepPoint,
   type SweepValue,
 } from '../report/sweep.js';
-import { intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
+import { durationFlag, intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './main.js';
 
 export const SWEEP_FLAGS: Record<string, FlagSpec> = {
@@ -233,15 +233,7 @@ export function planSweep(argv: readonly string[], workersMax: number): SweepPla
     throw new UsageError(p.positional.length === 0 ? 'missing scenario file' : `expected one scenario file, got ${p.positional.length}: ${p.positional.join(' ')}`);
   }
   const seed = intFlag(p, 'seed', 0);
-  const d = p.flags.get('duration');
-  let duration_us: number | undefined;
-  if (typeof d === 'string') {
-    try {
-      duration_us = parseDuration(d);
-    } catch {
-      throw new UsageError(`--duration: expected a duration like "30s", got "${d}"`);
-    }
-  }
+  const duration_us = durationFlag(p, 'duration');
   const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
   const shardFlag = p.flags.get('shard');
   const shard = typeof shardFlag === 'string' ? parseShard(shardFlag) : { i: 1, n: 1 };
