@@ -61,6 +61,11 @@ export interface BuildOptions {
   local?: Uint8Array | 'none';
   /** Replaces the observer that feeds metrics and checks (a worker records instead of judging). */
   observer?: (sim: Simulation, honest: Uint8Array) => Observer;
+  /**
+   * Also told of what the default observer sees, after metrics and checks (the visualizer's
+   * incremental figures). It only reads; the run is the same with and without it.
+   */
+  watch?: Partial<Observer>;
 }
 
 /** Stands in for a node that another worker runs; the engine never calls it. */
@@ -242,12 +247,17 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   const liveFrom = Math.max(faultPhaseEnd(sc), ...departures.map((d) => d.at_us));
   const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
     Array.from({ length: T }, (_, t) => genesisBlock(t).id), liveFrom, sc.checks.liveness_bound_us);
+  const watch = opts.watch ?? {};
   const observer: Observer = opts.observer ? opts.observer(sim, honest) : {
     onCommit: (node, b, now, ledger) => {
       metrics.onCommit(node, b, now);
       if (honest[node]) checks.onCommit(node, b, now, ledger.sum());
+      watch.onCommit?.(node, b, now, ledger);
     },
-    onView: (node, table, view) => metrics.onView(node, table, view),
+    onView: (node, table, view, now) => {
+      metrics.onView(node, table, view);
+      watch.onView?.(node, table, view, now);
+    },
     onPoolReject: (_node, tx) => metrics.onPoolReject(tx),
     onTxSubmit: (tx, now) => {
       metrics.onTxSubmit();

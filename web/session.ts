@@ -1,0 +1,441 @@
+/**
+ * A run as the page sees it: the scenario (with the viewer's actions applied), the simulation built
+ * from it by the engine, and what the views draw, gathered while it runs.
+ *
+ * The session drives the same Simulation the command line drives, in the same way (start, run to
+ * later and later times, finish at the scenario's duration), and only reads it: a node trace for
+ * messages, and the run's observer for commits. So its digest is the command line's digest.
+ *
+ * No DOM here: the worker owns a session, and tests run it in Node.
+ */
+import type { Scenario } from '../sim/scenario/index.js';
+import { buildRun, type BuiltRun } from '../sim/engine/build.js';
+import type { WorkTrace } from '../sim/engine/sim.js';
+import { MSG, MSG_NAMES, type Block, type ProposalMsg } from '../sim/protocol/messages.js';
+import { ConsensusNode } from '../sim/protocol/node.js';
+import { TX_NEEDS_CONFIRM } from '../sim/protocol/txstore.js';
+import { LEG_INNER, LEG_RECV, LEG_CONFIRM } from '../sim/protocol/ledger.js';
+import { scenarioWith, type Action } from './actions.js';
+
+/** Most messages a frame carries; above that, deliveries are sampled evenly. */
+export const FRAME_MESSAGES_MAX = 1500;
+/** Latency histogram buckets: edges in ms, log-spaced from 10 ms to 1,000 s. */
+export const LATENCY_EDGES_MS: readonly number[] = Array.from({ length: 41 }, (_, k) => 10 * 10 ** (k / 8));
+/** Recent messages kept for the inspected node. */
+const RECENT_MAX = 24;
+
+export interface NodeMeta {
+  name: string;
+  role: 'validator' | 'auditor' | 'edge' | 'beacon' | 'archive';
+  region: string;
+  /** Selector of the node's genesis group (`vgroup:0`, `agroup:1`, `standby`, `edges`, ...). */
+  group: string;
+}
+
+export interface SessionMeta {
+  name: string;
+  description: string;
+  seed: number;
+  duration_us: number;
+  warmup_us: number;
+  tables: number;
+  nodes: NodeMeta[];
+  /** Groups in drawing order (selectors). */
+  groups: string[];
+  regions: string[];
+  /** Selectors the page offers for partitions. */
+  partitionSides: string[];
+  /** Message kind names by number. */
+  messageKinds: Record<number, string>;
+  latencyEdgesMs: readonly number[];
+}
+
+/** Flags per node in a frame. */
+export const NODE_ALIVE = 1;
+export const NODE_BYZANTINE = 2;
+export const NODE_LEADER = 4;
+
+/** What the page draws, once per animation frame. Typed arrays are transferred to the page. */
+export interface Frame {
+  now_us: number;
+  duration_us: number;
+  events: number;
+  done: boolean;
+  /** The run's digest once it reached its duration, else null. */
+  digest: string | null;
+  flags: Uint8Array;
+  /** Messages delivered since the last frame (a sample): sender, receiver, kind, delivery time. */
+  msgFrom: Int32Array;
+  msgTo: Int32Array;
+  msgKind: Uint8Array;
+  msgAt: Float64Array;
+  /** All messages delivered since the last frame (the sample's population). */
+  msgDelivered: number;
+  /** Blocks first committed since the last frame. */
+  blkTable: Int32Array;
+  blkHeight: Int32Array;
+  blkCls: Uint8Array;
+  blkView: Int32Array;
+  blkTxs: Int32Array;
+  blkAt: Float64Array;
+  /** Per table: committed height, highest view seen, time of the last first commit. */
+  tableHeight: Int32Array;
+  tableView: Int32Array;
+  tableCommitAt: Float64Array;
+  /** Per table: the node that proposed the latest block seen (-1: none yet). */
+  tableLeader: Int32Array;
+  blocksCommitted: number;
+  txSubmitted: number;
+  txFinal: number;
+  /** Transfers final per simulated second, [0, now]. */
+  finalPerSecond: Float64Array;
+  /** Latency histograms (counts per LATENCY_EDGES_MS bucket) of final transfers, by class. */
+  latIntra: Float64Array;
+  latCross: Float64Array;
+  /** Per node: bytes in, bytes out, CPU busy µs (cumulative). */
+  bytesIn: Float64Array;
+  bytesOut: Float64Array;
+  cpuBusy: Float64Array;
+  cores: Uint8Array;
+}
+
+export interface Inspection {
+  node: number;
+  name: string;
+  role: string;
+  region: string;
+  group: string;
+  alive: boolean;
+  byzantine: boolean;
+  stake: { deposit_top: number; votes: number; credit: number } | null;
+  cores: number;
+  upload_bps: number;
+  download_bps: number;
+  tables: number[];
+  leads: number[];
+  workQueue: number;
+  bytes_in: number;
+  bytes_out: number;
+  cpu_busy_fraction: number;
+  replicas: { table: number; view: number; committed: number; locked: number; pool: number; receipts: number; confirms: number }[];
+  recent: { at_us: number; from: string; kind: string; table: number | null; bytes: number }[];
+}
+
+/** Groups' selector for each node, from genesis seats. */
+function groupsOf(b: BuiltRun): string[] {
+  const out = b.nodes.map((x) => `${x.role}s`);
+  const vpa = b.sc.topology.validator_groups_per_auditor;
+  b.ctx.epochs.forEach((rounds, vg) => {
+    const e = rounds[0];
+    for (const v of e.validators) out[v] = `vgroup:${vg}`;
+    for (const a of e.auditors) out[a] = `agroup:${Math.floor(vg / vpa)}`;
+  });
+  b.nodes.forEach((x, i) => {
+    if ((x.role === 'validator' || x.role === 'auditor') && out[i] === `${x.role}s`) out[i] = 'standby';
+  });
+  return out;
+}
+
+export class Session {
+  readonly sc: Scenario;
+  readonly built: BuiltRun;
+  readonly meta: SessionMeta;
+  private finished = false;
+  private digestHex: string | null = null;
+  // Gathered between frames.
+  private msgFrom: number[] = [];
+  private msgTo: number[] = [];
+  private msgKind: number[] = [];
+  private msgAt: number[] = [];
+  private delivered = 0;
+  private stride = 1;
+  private blocks: number[] = [];
+  // Gathered over the run.
+  private readonly countedTo: Int32Array;
+  private readonly tableLeader: Int32Array;
+  private committed = 0;
+  private finalTotal = 0;
+  private readonly finalPerSecond: number[] = [];
+  private readonly latIntra = new Float64Array(LATENCY_EDGES_MS.length + 1);
+  private readonly latCross = new Float64Array(LATENCY_EDGES_MS.length + 1);
+  private inspected = -1;
+  private recent: Inspection['recent'] = [];
+
+  constructor(readonly base: Scenario, readonly actions: readonly Action[] = []) {
+    this.sc = scenarioWith(base, actions);
+    const sc = this.sc;
+    let built: BuiltRun | null = null;
+    this.built = built = buildRun(sc, {
+      watch: { onCommit: (node, b, now) => this.onCommit(built!, node, b, now) },
+    });
+    const T = sc.topology.tables;
+    this.countedTo = new Int32Array(T);
+    this.tableLeader = new Int32Array(T).fill(-1);
+    const groups = groupsOf(built);
+    const order = ['vgroup', 'agroup', 'standby', 'edges', 'beacons', 'archives'];
+    const groupList = [...new Set(groups)].sort((x, y) => {
+      const kx = order.indexOf(x.split(':')[0]);
+      const ky = order.indexOf(y.split(':')[0]);
+      return kx - ky || Number(x.split(':')[1] ?? 0) - Number(y.split(':')[1] ?? 0);
+    });
+    const regions = [...new Set(built.nodes.map((x) => x.region))];
+    const clusters = sc.topology.auditor_groups;
+    this.meta = {
+      name: sc.name,
+      description: sc.description,
+      seed: sc.seed,
+      duration_us: sc.duration_us,
+      warmup_us: sc.warmup_us,
+      tables: T,
+      nodes: built.nodes.map((x, i) => ({ name: x.name, role: x.role, region: x.region, group: groups[i] })),
+      groups: groupList,
+      regions,
+      partitionSides: [
+        ...groupList.filter((g) => g.startsWith('vgroup:') || g.startsWith('agroup:')),
+        ...(clusters > 1 ? Array.from({ length: clusters }, (_, c) => `cluster:${c}`) : []),
+        ...regions.map((r) => `region:${r}`),
+      ],
+      messageKinds: { ...MSG_NAMES },
+      latencyEdgesMs: LATENCY_EDGES_MS,
+    };
+    const trace: WorkTrace = {
+      work: (node, _core, what, from, data) => {
+        if (what !== 0) return;
+        const m = data as { kind: number; table?: number; bytes: number };
+        if (m.kind === MSG.PROPOSAL) {
+          const p = data as ProposalMsg;
+          this.tableLeader[p.table] = p.block.leader;
+        }
+        if (this.delivered++ % this.stride === 0 && this.msgFrom.length < FRAME_MESSAGES_MAX) {
+          this.msgFrom.push(from);
+          this.msgTo.push(node);
+          this.msgKind.push(m.kind);
+          this.msgAt.push(this.built.sim.now_us);
+        }
+        if (node === this.inspected) {
+          this.recent.push({
+            at_us: this.built.sim.now_us, from: this.built.nodes[from]?.name ?? `#${from}`,
+            kind: MSG_NAMES[m.kind] ?? `kind ${m.kind}`, table: m.table ?? null, bytes: m.bytes,
+          });
+          if (this.recent.length > RECENT_MAX) this.recent.shift();
+        }
+      },
+      lifecycle: () => {},
+    };
+    built.sim.traceWork(trace);
+    built.sim.start();
+  }
+
+  get now_us(): number {
+    return this.built.sim.now_us;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The digest once the run reached its duration, else null. */
+  get digest(): string | null {
+    return this.digestHex;
+  }
+
+  /** Which node's deliveries to keep for the inspector (-1: none). */
+  inspect(node: number): void {
+    if (node !== this.inspected) this.recent = [];
+    this.inspected = node;
+  }
+
+  /**
+   * Runs on toward `target_us` (capped at the duration) until it is reached or `budget_ms` of
+   * wall time (read through `clock`) is spent. Returns whether the target was reached.
+   */
+  advance(target_us: number, budget_ms: number, clock: () => number): boolean {
+    const end = this.sc.duration_us;
+    const target = Math.min(end, Math.max(target_us, this.now_us));
+    const t0 = clock();
+    let slice = 2_000; // µs of simulated time per step, adapted to take ~1/8 of the budget
+    const sim = this.built.sim;
+    while (sim.now_us < target) {
+      const s0 = clock();
+      const to = Math.min(target, sim.now_us + slice);
+      sim.run(to);
+      const took = clock() - s0;
+      if (clock() - t0 >= budget_ms) break;
+      slice = took < budget_ms / 16 ? slice * 2 : took > budget_ms / 4 ? Math.max(100, slice / 2) : slice;
+    }
+    if (sim.now_us >= end && !this.finished) {
+      sim.finish();
+      this.built.checks.finish(sim.now_us);
+      this.finished = true;
+      this.digestHex = sim.digest();
+    }
+    return sim.now_us >= target;
+  }
+
+  /** Runs straight to the end (tests; the command line's path). */
+  runToEnd(): string {
+    this.advance(this.sc.duration_us, Infinity, () => 0);
+    return this.digestHex!;
+  }
+
+  private onCommit(b: BuiltRun, node: number, blk: Block, now: number): void {
+    if (!b.honest[node]) return;
+    const t = blk.table;
+    // Count each height once, at its first commit (the metrics' rule).
+    if (blk.height <= this.countedTo[t] || b.metrics.tables[t].commitTimes[blk.height] !== now) return;
+    this.countedTo[t] = blk.height;
+    this.committed++;
+    this.blocks.push(t, blk.height, blk.cls, blk.view, blk.txs.length, now);
+    const txs = b.txs;
+    const sec = Math.floor(now / 1e6);
+    while (this.finalPerSecond.length <= sec) this.finalPerSecond.push(0);
+    for (let i = 0; i < blk.txs.length; i++) {
+      const id = blk.txs[i];
+      const leg = blk.legs[i];
+      const final = leg === LEG_INNER || leg === LEG_CONFIRM || (leg === LEG_RECV && !(txs.flags[id] & TX_NEEDS_CONFIRM));
+      if (!final || txs.final_us[id] !== now) continue;
+      this.finalTotal++;
+      this.finalPerSecond[sec]++;
+      const ms = (now - txs.submit_us[id]) / 1000;
+      const k = bucketOf(ms);
+      if (b.metrics.isIntra(id)) this.latIntra[k]++;
+      else this.latCross[k]++;
+    }
+  }
+
+  /** The frame for the page; resets what is gathered between frames. */
+  frame(): Frame {
+    const b = this.built;
+    const sim = b.sim;
+    const n = b.nodes.length;
+    const flags = new Uint8Array(n);
+    for (let i = 0; i < n; i++) flags[i] = (sim.isAlive(i) ? NODE_ALIVE : 0) | (b.honest[i] ? 0 : NODE_BYZANTINE);
+    for (const l of this.tableLeader) if (l >= 0) flags[l] |= NODE_LEADER;
+    const T = this.sc.topology.tables;
+    const tableHeight = new Int32Array(T);
+    const tableView = new Int32Array(T);
+    const tableCommitAt = new Float64Array(T);
+    b.metrics.tables.forEach((r, t) => {
+      tableHeight[t] = this.countedTo[t];
+      tableView[t] = r.viewMax;
+      tableCommitAt[t] = r.commitTimes[this.countedTo[t]] ?? 0;
+    });
+    const bytesIn = new Float64Array(n);
+    const bytesOut = new Float64Array(n);
+    const cpuBusy = new Float64Array(n);
+    const cores = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = sim.counters(i);
+      bytesIn[i] = c.bytes_in;
+      bytesOut[i] = c.bytes_out;
+      cpuBusy[i] = c.cpu_busy_us;
+      cores[i] = this.sc.hardware[b.nodes[i].role].cores;
+    }
+    const blk = this.blocks;
+    const nb = blk.length / 6;
+    const col = (k: number) => Array.from({ length: nb }, (_, j) => blk[6 * j + k]);
+    const f: Frame = {
+      now_us: sim.now_us,
+      duration_us: this.sc.duration_us,
+      events: sim.events,
+      done: this.finished,
+      digest: this.digestHex,
+      flags,
+      msgFrom: Int32Array.from(this.msgFrom),
+      msgTo: Int32Array.from(this.msgTo),
+      msgKind: Uint8Array.from(this.msgKind),
+      msgAt: Float64Array.from(this.msgAt),
+      msgDelivered: this.delivered,
+      blkTable: Int32Array.from(col(0)),
+      blkHeight: Int32Array.from(col(1)),
+      blkCls: Uint8Array.from(col(2)),
+      blkView: Int32Array.from(col(3)),
+      blkTxs: Int32Array.from(col(4)),
+      blkAt: Float64Array.from(col(5)),
+      tableHeight,
+      tableView,
+      tableCommitAt,
+      tableLeader: Int32Array.from(this.tableLeader),
+      blocksCommitted: this.committed,
+      txSubmitted: b.metrics.submitted,
+      txFinal: this.finalTotal,
+      finalPerSecond: Float64Array.from(this.finalPerSecond),
+      latIntra: Float64Array.from(this.latIntra),
+      latCross: Float64Array.from(this.latCross),
+      bytesIn,
+      bytesOut,
+      cpuBusy,
+      cores,
+    };
+    // Sample the next frame's messages as evenly as this one's population allows.
+    this.stride = Math.max(1, Math.ceil(this.delivered / FRAME_MESSAGES_MAX));
+    this.msgFrom = [];
+    this.msgTo = [];
+    this.msgKind = [];
+    this.msgAt = [];
+    this.delivered = 0;
+    this.blocks = [];
+    return f;
+  }
+
+  /** A node's roles, stake, groups, queues and recent messages. */
+  inspection(node: number): Inspection {
+    const b = this.built;
+    const sim = b.sim;
+    const info = b.nodes[node];
+    const hw = this.sc.hardware[info.role];
+    const c = sim.counters(node);
+    const logic = sim.logicOf(node);
+    const replicas: Inspection['replicas'] = [];
+    if (logic instanceof ConsensusNode) {
+      logic.replicas.forEach((r, t) => {
+        if (!r) return;
+        replicas.push({
+          table: t, view: r.view, committed: r.committedHeight, locked: r.lockedHeight,
+          pool: r.pool.size, receipts: r.recvQ.size, confirms: r.confirmQ.size,
+        });
+      });
+    }
+    const staked = info.role === 'validator' || info.role === 'auditor';
+    const stake = staked ? { ...this.sc.stake[info.role as 'validator' | 'auditor'], ...(this.sc.stake.overrides[info.name] ?? {}) } : null;
+    const leads: number[] = [];
+    this.tableLeader.forEach((l, t) => { if (l === node) leads.push(t); });
+    const now = Math.max(1, sim.now_us);
+    return {
+      node,
+      name: info.name,
+      role: info.role,
+      region: info.region,
+      group: this.meta.nodes[node].group,
+      alive: sim.isAlive(node),
+      byzantine: !b.honest[node],
+      stake,
+      cores: hw.cores,
+      upload_bps: hw.upload_bps,
+      download_bps: hw.download_bps,
+      tables: [...(b.ctx.tablesOf[node] ?? [])],
+      leads,
+      workQueue: sim.nodes[node].work.size,
+      bytes_in: c.bytes_in,
+      bytes_out: c.bytes_out,
+      cpu_busy_fraction: c.cpu_busy_us / (hw.cores * now),
+      replicas,
+      recent: node === this.inspected ? [...this.recent].reverse() : [],
+    };
+  }
+}
+
+export function bucketOf(ms: number): number {
+  // Bucket k holds [edge[k-1], edge[k]); 0 is below the first edge, the last above the last.
+  const e = LATENCY_EDGES_MS;
+  if (ms < e[0]) return 0;
+  const k = Math.floor(8 * Math.log10(ms / 10)) + 1;
+  return Math.min(e.length, Math.max(1, k));
+}
+
+/** The typed arrays of a frame, for transfer. */
+export function frameBuffers(f: Frame): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  for (const v of Object.values(f)) if (ArrayBuffer.isView(v)) out.push(v.buffer as ArrayBuffer);
+  return out;
+}
