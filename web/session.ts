@@ -30,6 +30,9 @@ export interface NodeMeta {
   region: string;
   /** Selector of the node's genesis group (`vgroup:0`, `agroup:1`, `standby`, `edges`, ...). */
   group: string;
+  cores: number;
+  upload_bps: number;
+  download_bps: number;
 }
 
 export interface SessionMeta {
@@ -187,7 +190,10 @@ export class Session {
       duration_us: sc.duration_us,
       warmup_us: sc.warmup_us,
       tables: T,
-      nodes: built.nodes.map((x, i) => ({ name: x.name, role: x.role, region: x.region, group: groups[i] })),
+      nodes: built.nodes.map((x, i) => {
+        const hw = sc.hardware[x.role];
+        return { name: x.name, role: x.role, region: x.region, group: groups[i], cores: hw.cores, upload_bps: hw.upload_bps, download_bps: hw.download_bps };
+      }),
       groups: groupList,
       regions,
       partitionSides: [

@@ -1,0 +1,597 @@
+/**
+ * The page: loading scenarios, run control, the frame loop, viewer actions, export and share.
+ * The run itself lives in the worker (sim.worker.ts); the page pulls one frame per animation frame.
+ */
+import * as Comlink from 'comlink';
+import type { WorkerApi, Opened, Problem } from './sim.worker.js';
+import type { Frame, Inspection, SessionMeta } from './session.js';
+import { actionTime, decodeActions, describeAction, encodeActions, type Action } from './actions.js';
+import { BUNDLED, describe } from './scenarios.js';
+import { NetworkView, ROLE_COLOR, KIND_COLOR, MESSAGE_FILTERS, type GroupBy } from './views/network.js';
+import { TablesView, CLASS_FILL } from './views/tables.js';
+import { ChartsView } from './views/charts.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+/** Simulated time one press of "step" advances. */
+const STEP_US = 100_000;
+/** Wall time the worker may spend per frame request (ms). */
+const BUDGET_MS = 12;
+const SEEK_BUDGET_MS = 40;
+/** Scenario files larger than this are refused without reading them. */
+const FILE_BYTES_MAX = 1 << 20;
+
+type Mode = 'idle' | 'paused' | 'running' | 'done' | 'error';
+type Source = { kind: 'bundled'; name: string; text: string } | { kind: 'file'; name: string; text: string };
+
+const worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' });
+const api = Comlink.wrap<WorkerApi>(worker);
+
+const network = new NetworkView($('network-host'), (i) => select(i));
+const tables = new TablesView($('tables-host'));
+const charts = new ChartsView($('charts-host'));
+
+const st = {
+  meta: null as SessionMeta | null,
+  source: null as Source | null,
+  seed: 0,
+  actions: [] as Action[],
+  mode: 'idle' as Mode,
+  /** Where a re-run, a scrub or a step is heading, and what to do on arrival. */
+  seek: null as { to_us: number; then: 'paused' | 'running'; label: string } | null,
+  now_us: 0,
+  duration_us: 0,
+  events: 0,
+  digest: null as string | null,
+  committed: 0,
+  tps: 0,
+  busy: false,
+  /** Bumped whenever the worker's run is replaced: frames of an older run are dropped. */
+  gen: 0,
+  simTarget: 0,
+  lastTs: 0,
+  selected: -1,
+  frame: null as Frame | null,
+  fps: 0,
+  frameTimes: [] as number[],
+  lastCharts: 0,
+  lastInspect: 0,
+  inspecting: false,
+  /** A load or re-run is under way: no frame requests until it answers. */
+  pending: false,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Status and errors
+
+function setStatus(state: string, text = state): void {
+  const el = $('status');
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+function showProblems(problems: Problem[]): void {
+  const ul = $('errors');
+  ul.replaceChildren(...problems.map((p) => {
+    const li = document.createElement('li');
+    li.textContent = `${p.path}: ${p.message}`;
+    return li;
+  }));
+  ul.hidden = problems.length === 0;
+}
+
+function fmtS(us: number): string {
+  return `${(us / 1e6).toFixed(us < 10e6 ? 2 : 1)} s`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+function fillScenarioPicker(): void {
+  const sel = $<HTMLSelectElement>('scenario');
+  for (const [name, text] of BUNDLED) {
+    const o = document.createElement('option');
+    o.value = name;
+    o.textContent = name.replace(/\.yaml$/, '');
+    o.title = describe(text);
+    sel.appendChild(o);
+  }
+}
+
+async function load(source: Source, seed: number | null, actions: Action[]): Promise<boolean> {
+  const before = st.mode;
+  setStatus('loading', 'loading');
+  st.pending = true;
+  const r: Opened = await api.open(source.text, source.name, seed, actions).finally(() => { st.pending = false; });
+  if (!r.ok) {
+    // The worker keeps the run it had (if any); the page goes on showing it, paused.
+    showProblems(r.problems);
+    st.mode = !st.meta ? 'error' : before === 'running' ? 'paused' : before;
+    setStatus(st.mode === 'idle' ? 'ready' : st.mode);
+    return false;
+  }
+  st.gen++;
+  st.seek = null;
+  showProblems([]);
+  st.source = source;
+  st.seed = r.seed;
+  st.actions = actions;
+  $<HTMLInputElement>('seed').value = String(r.seed);
+  if (source.kind === 'bundled') $<HTMLSelectElement>('scenario').value = source.name;
+  adopt(r.meta);
+  st.mode = 'paused';
+  setStatus('ready', 'ready');
+  renderActions();
+  return true;
+}
+
+/** A new run (a load, or a re-run with other actions) starts at time 0. */
+function adopt(meta: SessionMeta): void {
+  const fresh = st.meta !== meta;
+  st.meta = meta;
+  st.now_us = 0;
+  st.simTarget = 0;
+  st.duration_us = meta.duration_us;
+  st.events = 0;
+  st.digest = null;
+  st.committed = 0;
+  st.tps = 0;
+  st.frame = null;
+  network.setMeta(meta, $<HTMLSelectElement>('group-by').value as GroupBy);
+  tables.setMeta(meta);
+  charts.setMeta(meta);
+  const tl = $<HTMLInputElement>('timeline');
+  tl.max = String(Math.floor(meta.duration_us / 1000));
+  tl.value = '0';
+  if (fresh) {
+    const nodeSel = $<HTMLSelectElement>('node');
+    const keep = st.selected >= 0 && st.selected < meta.nodes.length ? st.selected : 0;
+    nodeSel.replaceChildren(...meta.nodes.map((n, i) => new Option(`${n.name} (${n.role}, ${n.group})`, String(i))));
+    for (const id of ['part-a', 'part-b']) {
+      $<HTMLSelectElement>(id).replaceChildren(...meta.partitionSides.map((s) => new Option(s, s)));
+    }
+    if (meta.partitionSides.length > 1) $<HTMLSelectElement>('part-b').value = meta.partitionSides[1];
+    select(keep);
+  }
+  renderStats();
+}
+
+async function loadBundled(name: string, seed: number | null, actions: Action[] = []): Promise<boolean> {
+  const text = BUNDLED.get(name);
+  if (text === undefined) {
+    showProblems([{ path: 'scenario', message: `expected one of ${[...BUNDLED.keys()].join(', ')}, got "${name}"` }]);
+    setStatus('error', 'error');
+    return false;
+  }
+  return load({ kind: 'bundled', name, text }, seed, actions);
+}
+
+function seedInput(): number | null {
+  const raw = $<HTMLInputElement>('seed').value.trim();
+  if (raw === '') return null;
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < 0) {
+    showProblems([{ path: 'seed', message: `expected a non-negative integer, got "${raw}"` }]);
+    return NaN;
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+function play(): void {
+  if (!st.meta || st.mode === 'error') return;
+  if (st.mode === 'done') return;
+  if (st.seek) {
+    st.seek.then = 'running';
+    return;
+  }
+  st.mode = 'running';
+  st.simTarget = st.now_us;
+  setStatus('running');
+}
+
+function pause(): void {
+  if (st.seek) st.seek.then = 'paused';
+  if (st.mode === 'running') {
+    st.mode = 'paused';
+    setStatus('paused');
+  }
+}
+
+function step(): void {
+  if (!st.meta || st.mode === 'done' || st.mode === 'error' || st.seek) return;
+  st.mode = 'paused';
+  st.seek = { to_us: Math.min(st.duration_us, st.now_us + STEP_US), then: 'paused', label: 'stepping' };
+}
+
+function speed(): number | 'max' {
+  const v = $<HTMLSelectElement>('speed').value;
+  return v === 'max' ? 'max' : Number(v);
+}
+
+function request(ts: number): void {
+  if (!st.meta || st.busy || st.pending) return;
+  let target: number;
+  let budget = BUDGET_MS;
+  if (st.seek) {
+    target = st.seek.to_us;
+    budget = SEEK_BUDGET_MS;
+  } else if (st.mode === 'running') {
+    const s = speed();
+    const dt = Math.min(100, Math.max(0, ts - st.lastTs));
+    if (s === 'max') target = st.duration_us;
+    else {
+      // Simulated time follows wall time at the chosen speed; a run that cannot keep up lags.
+      st.simTarget = Math.min(Math.max(st.simTarget, st.now_us) + dt * 1000 * s, st.now_us + 250_000 * s);
+      target = st.simTarget;
+    }
+  } else return;
+  st.busy = true;
+  const gen = st.gen;
+  api.frame(target, budget, st.selected).then((f) => {
+    st.busy = false;
+    if (gen === st.gen) applyFrame(f, performance.now());
+  }, (e: unknown) => {
+    st.busy = false;
+    fail(e);
+  });
+}
+
+function applyFrame(f: Frame, wallNow: number): void {
+  st.frame = f;
+  st.now_us = f.now_us;
+  st.events = f.events;
+  st.committed = f.blocksCommitted;
+  st.digest = f.digest;
+  const s1 = Math.floor(f.now_us / 1e6);
+  const s0 = Math.max(0, s1 - 10);
+  let sum = 0;
+  for (let s = s0; s < s1; s++) sum += f.finalPerSecond[s] ?? 0;
+  st.tps = s1 > s0 ? sum / (s1 - s0) : 0;
+  network.update(f, wallNow);
+  tables.update(f);
+  tables.draw();
+  charts.update(f);
+  if (st.seek && f.now_us >= st.seek.to_us) {
+    const then = st.seek.then;
+    st.seek = null;
+    st.mode = then;
+    st.simTarget = f.now_us;
+    setStatus(then === 'running' ? 'running' : 'paused');
+  }
+  if (f.done) {
+    st.seek = null;
+    st.mode = 'done';
+    setStatus('done');
+  } else if (st.seek) setStatus('running', `${st.seek.label} to ${fmtS(st.seek.to_us)}`);
+  renderStats();
+}
+
+function renderStats(): void {
+  $('stat-committed').textContent = String(st.committed);
+  $('stat-tps').textContent = st.tps.toFixed(1);
+  $('stat-events').textContent = st.events.toLocaleString('en-US');
+  $('stat-digest').textContent = st.digest ?? '—';
+  $('time').textContent = `${fmtS(st.now_us)} / ${fmtS(st.duration_us)}`;
+  const tl = $<HTMLInputElement>('timeline');
+  if (document.activeElement !== tl) tl.value = String(Math.floor(st.now_us / 1000));
+}
+
+function fail(e: unknown): void {
+  st.mode = 'error';
+  st.seek = null;
+  showProblems([{ path: 'run', message: e instanceof Error ? e.message : String(e) }]);
+  setStatus('error', 'error');
+}
+
+/** Replaces the worker's run with one that has these actions and runs it to `to_us`. */
+async function rerun(actions: Action[], to_us: number, label: string): Promise<boolean> {
+  const then: 'paused' | 'running' = st.mode === 'running' || st.seek?.then === 'running' ? 'running' : 'paused';
+  st.pending = true;
+  const r = await api.restart(actions).finally(() => { st.pending = false; });
+  if (!r.ok) {
+    // The worker kept the run it had; the page goes on with it.
+    showProblems(r.problems);
+    return false;
+  }
+  st.gen++;
+  showProblems([]);
+  st.actions = actions;
+  adopt(r.meta);
+  st.mode = 'paused';
+  st.seek = { to_us, then, label };
+  setStatus('running', `${label} to ${fmtS(to_us)}`);
+  renderActions();
+  return true;
+}
+
+async function scrub(to_us: number): Promise<void> {
+  if (!st.meta || st.mode === 'error') return;
+  if (to_us < st.now_us) {
+    await rerun(st.actions, to_us, 're-running');
+    if (st.seek) st.seek.then = 'paused';
+  } else if (to_us > st.now_us) {
+    if (st.mode === 'done') return;
+    st.mode = 'paused';
+    st.seek = { to_us, then: 'paused', label: 'seeking' };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Actions
+
+async function act(make: (at_us: number) => Action | null): Promise<void> {
+  if (!st.meta || st.mode === 'error') return;
+  const at = actionTime(st.seek ? st.seek.to_us : st.now_us);
+  if (at >= st.duration_us) {
+    showProblems([{ path: 'actions', message: `the run has ended at ${fmtS(st.duration_us)}; scrub back to act` }]);
+    return;
+  }
+  const a = make(at);
+  if (!a) return;
+  const list = [...st.actions, a].sort((x, y) => x.at_us - y.at_us);
+  await rerun(list, at, 're-running');
+}
+
+function selectedName(): string | null {
+  return st.meta && st.selected >= 0 ? st.meta.nodes[st.selected].name : null;
+}
+
+function renderActions(): void {
+  const ol = $('actions');
+  ol.replaceChildren(...st.actions.map((a, i) => {
+    const li = document.createElement('li');
+    li.textContent = describeAction(a);
+    const rm = document.createElement('button');
+    rm.type = 'button';
+    rm.textContent = '×';
+    rm.title = 'remove this action (the run is re-run)';
+    rm.addEventListener('click', () => {
+      const list = st.actions.filter((_, k) => k !== i);
+      void rerun(list, st.now_us, 're-running');
+    });
+    li.appendChild(rm);
+    return li;
+  }));
+}
+
+function shareUrl(): string {
+  const u = new URL(window.location.href);
+  u.search = '';
+  u.hash = '';
+  if (st.source?.kind === 'bundled') u.searchParams.set('scenario', st.source.name);
+  u.searchParams.set('seed', String(st.seed));
+  if (st.actions.length > 0) u.searchParams.set('actions', encodeActions(st.actions));
+  return u.toString();
+}
+
+async function exportScenario(): Promise<void> {
+  if (!st.meta) return;
+  const text = await api.exportText();
+  const blob = new Blob([text], { type: 'application/yaml' });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = `${st.meta.name}-seed${st.seed}.yaml`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inspector
+
+function select(i: number): void {
+  st.selected = i;
+  network.selected = i;
+  $<HTMLSelectElement>('node').value = String(i);
+  st.lastInspect = 0;
+}
+
+function row(label: string, value: string): string {
+  return `<tr><th>${label}</th><td>${value}</td></tr>`;
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+}
+
+function renderInspection(x: Inspection): void {
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const bw = (bps: number) => `${bps / 1e6} Mb/s`;
+  const state = `${x.alive ? 'up' : '<b>crashed</b>'}${x.byzantine ? ', <b>byzantine</b>' : ''}${x.leads.length ? `, leads ${x.leads.map((t) => `T${t}`).join(' ')}` : ''}`;
+  const stake = x.stake ? `${x.stake.deposit_top.toLocaleString('en-US')} TOP, ${x.stake.votes.toLocaleString('en-US')} votes, credit ${x.stake.credit}` : '—';
+  const tablesList = x.tables.length > 12 ? `${x.tables.slice(0, 12).map((t) => `T${t}`).join(' ')} … (${x.tables.length})` : x.tables.map((t) => `T${t}`).join(' ') || '—';
+  let html = `<table>${row('node', `<b>${esc(x.name)}</b> (${x.role})`)}${row('state', state)}${row('group', esc(x.group))}${row('region', esc(x.region))}`
+    + `${row('stake', stake)}${row('hardware', `${x.cores} cores, up ${bw(x.upload_bps)}, down ${bw(x.download_bps)}`)}`
+    + `${row('tables', tablesList)}${row('work queue', String(x.workQueue))}`
+    + `${row('traffic', `in ${mb(x.bytes_in)}, out ${mb(x.bytes_out)}`)}${row('CPU busy', `${(100 * x.cpu_busy_fraction).toFixed(1)}% of its cores`)}</table>`;
+  if (x.replicas.length > 0) {
+    html += '<table><tr><th>table</th><th>view</th><th>committed</th><th>locked</th><th>pool</th><th>receipts</th><th>confirms</th></tr>'
+      + x.replicas.slice(0, 16).map((r) => `<tr><td>T${r.table}</td><td>${r.view}</td><td>${r.committed}</td><td>${r.locked}</td><td>${r.pool}</td><td>${r.receipts}</td><td>${r.confirms}</td></tr>`).join('')
+      + '</table>';
+  }
+  if (x.recent.length > 0) {
+    html += '<table class="recent"><tr><th>at</th><th>from</th><th>message</th><th>table</th><th>bytes</th></tr>'
+      + x.recent.map((m) => `<tr><td>${(m.at_us / 1e6).toFixed(3)} s</td><td>${esc(m.from)}</td><td>${esc(m.kind)}</td><td>${m.table ?? ''}</td><td>${m.bytes}</td></tr>`).join('')
+      + '</table>';
+  } else html += '<p class="note">Messages it receives appear here while the run goes on.</p>';
+  $('inspector').innerHTML = html;
+}
+
+function maybeInspect(ts: number): void {
+  if (!st.meta || st.selected < 0 || st.inspecting || ts - st.lastInspect < 500) return;
+  st.lastInspect = ts;
+  st.inspecting = true;
+  const gen = st.gen;
+  api.inspect(st.selected).then((x) => {
+    st.inspecting = false;
+    if (x && gen === st.gen) renderInspection(x);
+  }, () => { st.inspecting = false; });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The frame loop
+
+function tick(ts: number): void {
+  st.frameTimes.push(ts);
+  while (st.frameTimes.length > 0 && ts - st.frameTimes[0] > 1000) st.frameTimes.shift();
+  st.fps = st.frameTimes.length > 1 ? ((st.frameTimes.length - 1) * 1000) / (ts - st.frameTimes[0]) : 0;
+  request(ts);
+  st.lastTs = ts;
+  network.draw(ts);
+  if (ts - st.lastCharts > 250) {
+    st.lastCharts = ts;
+    charts.draw();
+    $('fps').textContent = st.fps.toFixed(0);
+  }
+  maybeInspect(ts);
+  requestAnimationFrame(tick);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring
+
+function legends(): void {
+  $('network-legend').innerHTML = Object.entries(ROLE_COLOR).map(([r, c]) => `<i style="background:${c}"></i>${r}`).join('')
+    + '<i style="background:#fff;border:2px solid #e6b800"></i>leader<i style="background:#bbb"></i>crashed<i style="background:#fff;border:2px solid #d62728"></i>byzantine'
+    + ' · messages' + [[1, 'tx batch'], [2, 'proposal'], [3, 'vote'], [4, 'certificate'], [7, 'receipt']]
+      .map(([k, name]) => `<i class="sq" style="background:${KIND_COLOR(k as number)}"></i>${name}`).join('');
+  $('tables-legend').innerHTML = Object.entries(CLASS_FILL).map(([k, c]) => `<i class="sq" style="background:${c};border:1px solid #777"></i>${k}`).join('')
+    + '<i class="sq" style="border:2px solid #e6550d"></i>locked<i class="sq" style="border:2px dashed #9e9ac8"></i>certified'
+    + '<i class="sq" style="background:#d62728;width:2px"></i>view change';
+}
+
+function wire(): void {
+  $('play').addEventListener('click', play);
+  $('pause').addEventListener('click', pause);
+  $('step').addEventListener('click', step);
+  $<HTMLSelectElement>('scenario').addEventListener('change', (e) => {
+    void loadBundled((e.target as HTMLSelectElement).value, null);
+  });
+  $('load').addEventListener('click', () => {
+    const seed = seedInput();
+    if (Number.isNaN(seed)) return;
+    if (st.source) void load(st.source, seed, []);
+  });
+  $<HTMLInputElement>('file').addEventListener('change', async (e) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    if (!file) return;
+    if (file.size > FILE_BYTES_MAX) {
+      showProblems([{ path: file.name, message: `expected a scenario of at most ${FILE_BYTES_MAX / (1 << 20)} MB, got ${(file.size / (1 << 20)).toFixed(1)} MB` }]);
+      input.value = '';
+      return;
+    }
+    const text = await file.text();
+    input.value = '';
+    await load({ kind: 'file', name: file.name, text }, null, []);
+  });
+  $<HTMLInputElement>('timeline').addEventListener('change', (e) => {
+    void scrub(Number((e.target as HTMLInputElement).value) * 1000);
+  });
+  $<HTMLSelectElement>('group-by').addEventListener('change', (e) => network.setGroupBy((e.target as HTMLSelectElement).value as GroupBy));
+  $<HTMLSelectElement>('msg-filter').addEventListener('change', (e) => {
+    const kinds = MESSAGE_FILTERS[(e.target as HTMLSelectElement).value];
+    network.shownKinds = kinds ? new Set(kinds) : null;
+  });
+  $<HTMLSelectElement>('node').addEventListener('change', (e) => select(Number((e.target as HTMLSelectElement).value)));
+  $('crash').addEventListener('click', () => void act((at) => {
+    const node = selectedName();
+    return node ? { kind: 'crash', node, at_us: at } : null;
+  }));
+  $('restart').addEventListener('click', () => void act((at) => {
+    const node = selectedName();
+    return node ? { kind: 'restart', node, at_us: at } : null;
+  }));
+  $('equivocate').addEventListener('click', () => void act((at) => {
+    const node = selectedName();
+    return node ? { kind: 'equivocate', node, at_us: at } : null;
+  }));
+  $('partition').addEventListener('click', () => void act((at) => {
+    const a = $<HTMLSelectElement>('part-a').value;
+    const b = $<HTMLSelectElement>('part-b').value;
+    if (a === b) {
+      showProblems([{ path: 'partition', message: 'expected two different groups' }]);
+      return null;
+    }
+    return { kind: 'partition', a, b, at_us: at };
+  }));
+  $('heal').addEventListener('click', () => void act((at) => ({ kind: 'heal', at_us: at })));
+  $('export').addEventListener('click', () => void exportScenario());
+  $('share').addEventListener('click', () => {
+    const url = shareUrl();
+    window.history.replaceState(null, '', url);
+    navigator.clipboard?.writeText(url).catch(() => {});
+    if (st.source?.kind === 'file') showProblems([{ path: 'share', message: 'a scenario opened from a file is not in the URL; export it to share it' }]);
+  });
+  document.addEventListener('keydown', (e) => {
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement) return;
+    if (e.key === ' ') {
+      e.preventDefault();
+      if (st.mode === 'running') pause();
+      else play();
+    } else if (e.key === '.') step();
+  });
+}
+
+declare global {
+  interface Window {
+    topsim: {
+      state(): {
+        status: string; now_us: number; duration_us: number; done: boolean; digest: string | null;
+        committed: number; tps: number; events: number; fps: number; nodes: number; crashed: string[]; actions: string;
+      };
+      exportText(): Promise<string>;
+    };
+  }
+}
+
+window.topsim = {
+  state: () => ({
+    status: $('status').dataset.state ?? '',
+    now_us: st.now_us,
+    duration_us: st.duration_us,
+    done: st.mode === 'done',
+    digest: st.digest,
+    committed: st.committed,
+    tps: st.tps,
+    events: st.events,
+    fps: st.fps,
+    nodes: st.meta?.nodes.length ?? 0,
+    crashed: st.frame && st.meta ? st.meta.nodes.filter((_, i) => !(st.frame!.flags[i] & 1)).map((n) => n.name) : [],
+    actions: encodeActions(st.actions),
+  }),
+  exportText: () => api.exportText(),
+};
+
+async function init(): Promise<void> {
+  fillScenarioPicker();
+  legends();
+  wire();
+  requestAnimationFrame(tick);
+  const q = new URLSearchParams(window.location.search);
+  const name = q.get('scenario') ?? 'default.yaml';
+  const seedText = q.get('seed');
+  let actions: Action[] = [];
+  try {
+    actions = decodeActions(q.get('actions') ?? '');
+  } catch (e) {
+    showProblems([{ path: 'url', message: e instanceof Error ? e.message : String(e) }]);
+    return;
+  }
+  let seed: number | null = null;
+  if (seedText !== null) {
+    seed = Number(seedText);
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      showProblems([{ path: 'url: seed', message: `expected a non-negative integer, got "${seedText}"` }]);
+      setStatus('error', 'error');
+      return;
+    }
+  }
+  await loadBundled(name, seed, actions);
+}
+
+void init();
