@@ -12,7 +12,7 @@ describe('determinism (DESIGN.md contracts 3, 4, 6)', () => {
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const f of files) {
       // Big networks get a shorter run: the point is the digest, not the figures.
-      const big = /mainnet/.test(f);
+      const big = /mainnet|viz-1k/.test(f);
       const sc = scenarioFile(join(SCENARIOS, f), { duration_us: big ? 3_000_000 : 15_000_000 });
       const a = run(sc).summary;
       const b = run(sc).summary;

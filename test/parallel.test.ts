@@ -25,6 +25,7 @@ const SECONDS: Record<string, number> = {
   'top-small.yaml': 20,
   'churn-rotation.yaml': 75,
   'top-mainnet.yaml': 3,
+  'viz-1k.yaml': 4,
   // The fault library: long enough for each fault to start, on one and two workers only.
   'group-third-crash.yaml': 18,
   'partition-heal.yaml': 22,

@@ -332,7 +332,8 @@ async function act(make: (at_us: number) => Action | null): Promise<void> {
   const a = make(at);
   if (!a) return;
   const list = [...st.actions, a].sort((x, y) => x.at_us - y.at_us);
-  await rerun(list, at, 're-running');
+  // Run just past the action's time, so the page shows its effect (events at `at` are handled).
+  await rerun(list, at + 1, 're-running');
 }
 
 function selectedName(): string | null {
@@ -457,7 +458,7 @@ function tick(ts: number): void {
 function legends(): void {
   $('network-legend').innerHTML = Object.entries(ROLE_COLOR).map(([r, c]) => `<i style="background:${c}"></i>${r}`).join('')
     + '<i style="background:#fff;border:2px solid #e6b800"></i>leader<i style="background:#bbb"></i>crashed<i style="background:#fff;border:2px solid #d62728"></i>byzantine'
-    + ' · messages' + [[1, 'tx batch'], [2, 'proposal'], [3, 'vote'], [4, 'certificate'], [7, 'receipt']]
+    + '<br>messages' + [[1, 'tx batch'], [2, 'proposal'], [3, 'vote'], [4, 'certificate'], [7, 'receipt']]
       .map(([k, name]) => `<i class="sq" style="background:${KIND_COLOR(k as number)}"></i>${name}`).join('');
   $('tables-legend').innerHTML = Object.entries(CLASS_FILL).map(([k, c]) => `<i class="sq" style="background:${c};border:1px solid #777"></i>${k}`).join('')
     + '<i class="sq" style="border:2px solid #e6550d"></i>locked<i class="sq" style="border:2px dashed #9e9ac8"></i>certified'

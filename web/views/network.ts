@@ -21,7 +21,7 @@ export const ROLE_COLOR: Record<string, string> = {
 
 export const KIND_COLOR = d3.scaleOrdinal<number, string>()
   .domain([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13])
-  .range(['#c7c7c7', '#e15759', '#4e79a7', '#2ca02c', '#76b7b2', '#76b7b2', '#9467bd', '#b07aa1', '#b07aa1', '#9c755f', '#9c755f', '#8c8c8c', '#8c8c8c']);
+  .range(['#c7c7c7', '#e15759', '#17becf', '#2ca02c', '#76b7b2', '#76b7b2', '#9467bd', '#b07aa1', '#b07aa1', '#9c755f', '#9c755f', '#8c8c8c', '#8c8c8c']);
 
 /** Message filters of the network view: which kinds travel as dots. */
 export const MESSAGE_FILTERS: Record<string, readonly number[] | null> = {
