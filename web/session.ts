@@ -9,7 +9,7 @@
  * No DOM here: the worker owns a session, and tests run it in Node.
  */
 import type { Scenario } from '../sim/scenario/index.js';
-import { buildRun, type BuiltRun } from '../sim/engine/build.js';
+import { buildRun, resolveSelectors, type BuiltRun } from '../sim/engine/build.js';
 import type { WorkTrace } from '../sim/engine/sim.js';
 import { MSG, MSG_NAMES, type Block, type ProposalMsg } from '../sim/protocol/messages.js';
 import { ConsensusNode } from '../sim/protocol/node.js';
@@ -55,6 +55,7 @@ export interface SessionMeta {
 
 /** Flags per node in a frame. */
 export const NODE_ALIVE = 1;
+/** Misbehaving now (a byzantine entry's window holds the current time). */
 export const NODE_BYZANTINE = 2;
 export const NODE_LEADER = 4;
 
@@ -161,6 +162,8 @@ export class Session {
   private readonly finalPerSecond: number[] = [];
   private readonly latIntra = new Float64Array(LATENCY_EDGES_MS.length + 1);
   private readonly latCross = new Float64Array(LATENCY_EDGES_MS.length + 1);
+  /** Per node: the windows [at, until) in which it misbehaves (byzantine entries of the scenario). */
+  private readonly byzWindows = new Map<number, [number, number][]>();
   private inspected = -1;
   private recent: Inspection['recent'] = [];
 
@@ -228,6 +231,13 @@ export class Session {
       },
       lifecycle: () => {},
     };
+    sc.byzantine.forEach((b, bi) => {
+      for (const i of resolveSelectors(b.nodes, sc, built!.nodes, `byzantine/${bi}/nodes`)) {
+        const list = this.byzWindows.get(i) ?? [];
+        list.push([b.at_us, b.until_us ?? Infinity]);
+        this.byzWindows.set(i, list);
+      }
+    });
     built.sim.traceWork(trace);
     built.sim.start();
   }
@@ -315,7 +325,9 @@ export class Session {
     const sim = b.sim;
     const n = b.nodes.length;
     const flags = new Uint8Array(n);
-    for (let i = 0; i < n; i++) flags[i] = (sim.isAlive(i) ? NODE_ALIVE : 0) | (b.honest[i] ? 0 : NODE_BYZANTINE);
+    const now = sim.now_us;
+    for (let i = 0; i < n; i++) flags[i] = sim.isAlive(i) ? NODE_ALIVE : 0;
+    for (const [i, windows] of this.byzWindows) if (windows.some(([from, to]) => now >= from && now < to)) flags[i] |= NODE_BYZANTINE;
     for (const l of this.tableLeader) if (l >= 0) flags[l] |= NODE_LEADER;
     const T = this.sc.topology.tables;
     const tableHeight = new Int32Array(T);
@@ -414,7 +426,7 @@ export class Session {
       region: info.region,
       group: this.meta.nodes[node].group,
       alive: sim.isAlive(node),
-      byzantine: !b.honest[node],
+      byzantine: (this.byzWindows.get(node) ?? []).some(([from, to]) => sim.now_us >= from && sim.now_us < to),
       stake,
       cores: hw.cores,
       upload_bps: hw.upload_bps,
