@@ -107,7 +107,7 @@ async function load(source: Source, seed: number | null, actions: Action[]): Pro
     // The worker keeps the run it had (if any); the page goes on showing it, paused.
     showProblems(r.problems);
     st.mode = !st.meta ? 'error' : before === 'running' ? 'paused' : before;
-    setStatus(st.mode === 'idle' ? 'ready' : st.mode);
+    setStatus(st.mode === 'idle' || (st.mode === 'paused' && st.now_us === 0) ? 'ready' : st.mode);
     return false;
   }
   st.gen++;
