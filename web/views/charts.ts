@@ -128,9 +128,9 @@ export class ChartsView {
       .text((s) => `${s.cls.replace('_', '-')} (${d3.format(',')(s.total)})`);
   }
 
-  /** A histogram of per-node figures in 20 bins over [0, max(100, top)], stacked by role. */
+  /** A histogram of per-node figures in 20 bins from 0 to a round figure above the largest, stacked by role. */
   private drawDistribution(c: Chart, values: number[], meta: SessionMeta): void {
-    const top = Math.max(100, d3.max(values) ?? 100);
+    const top = d3.scaleLinear().domain([0, Math.max(1, (d3.max(values) ?? 1) * 1.05)]).nice(4).domain()[1];
     const bins = 20;
     const roles = [...new Set(meta.nodes.map((n) => n.role))];
     const counts = roles.map(() => new Array<number>(bins).fill(0));
