@@ -25,7 +25,8 @@ import {
   TableLedger, StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM,
 } from './ledger.js';
 import { TxPool, ReceiptQueue, POOL_OK, POOL_DUP, type Picks } from './txpool.js';
-import { RecentIds } from './intset.js';
+import { RecentIds, RecentStrings } from './intset.js';
+import { ReceiptOutbox } from './outbox.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
@@ -46,13 +47,6 @@ const PULL_MAX = 5;
 export interface LocalDelivery {
   receipt(m: ReceiptMsg): void;
   state(m: ReceiptStateMsg): void;
-}
-
-/** A committed receipt kept until the peer table is known to have applied it. */
-interface OutboxEntry {
-  tx: number;
-  committed_us: number;
-  cert: string;
 }
 
 const enc = new Encoder(512);
@@ -95,9 +89,9 @@ export class TableReplica {
   /** Per peer table: the highest receipt id it is known to have sent us (pulls). */
   readonly peerSend: Uint32Array;
   /** Receipts toward each peer not yet known applied: recv receipts and confirm receipts. */
-  private readonly outRecv = new Map<number, Map<number, OutboxEntry>>();
-  private readonly outConfirm = new Map<number, Map<number, OutboxEntry>>();
-  private readonly certs = new Set<string>();
+  private readonly outRecv: ReceiptOutbox;
+  private readonly outConfirm: ReceiptOutbox;
+  private readonly certs = new RecentStrings(CERT_CACHE_MAX);
   private readonly blocks = new Map<string, Block>();
   private readonly qcs = new Map<string, QC>();
   private readonly committedIds: string[] = [];
@@ -151,10 +145,13 @@ export class TableReplica {
     const T = ctx.map.tables;
     this.ledger = new TableLedger(ctx.map.tableAccounts[table].length, T, sc.workload.genesis_balance);
     this.pool = new TxPool(ctx.txs, ctx.map, table, sc.protocol.pool_txs_max, sc.protocol.account_pending_max);
-    this.recvQ = new ReceiptQueue(LEG_RECV, Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max));
-    this.confirmQ = new ReceiptQueue(LEG_CONFIRM, Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max));
+    const receiptsMax = Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max);
+    this.recvQ = new ReceiptQueue(LEG_RECV, receiptsMax, T);
+    this.confirmQ = new ReceiptQueue(LEG_CONFIRM, receiptsMax, T);
     this.peerRecv = new Uint32Array(T);
     this.peerSend = new Uint32Array(T);
+    this.outRecv = new ReceiptOutbox(T);
+    this.outConfirm = new ReceiptOutbox(T);
     const g = genesisBlock(table);
     this.blocks.set(g.id, g);
     const gq = genesisQC(g);
@@ -278,21 +275,10 @@ export class TableReplica {
       cur = this.blocks.get(cur.parent);
     }
     above.reverse();
-    const outbox = (which: Map<number, Map<number, OutboxEntry>>) => {
-      const out: [number, number, number, number, string][] = [];
-      for (const peer of [...which.keys()].sort((a, b) => a - b)) {
-        const m = which.get(peer)!;
-        for (const rid of [...m.keys()].sort((a, b) => a - b)) {
-          const e = m.get(rid)!;
-          out.push([peer, rid, e.tx, e.committed_us, e.cert]);
-        }
-      }
-      return out;
-    };
     const snap: TableSnapshot = {
       table: this.table, ledger: L.clone(), committed, above, qcs, highQC: this.highQC, lockedView: this.lockedView, lockedHeight: this.lockedHeight,
       lockedId: this.lockedId, recvQ: this.recvQ.entries(), confirmQ: this.confirmQ.entries(),
-      outRecv: outbox(this.outRecv), outConfirm: outbox(this.outConfirm),
+      outRecv: this.outRecv.entries(), outConfirm: this.outConfirm.entries(),
       peerRecv: this.peerRecv.slice(), peerSend: this.peerSend.slice(), pool: this.pool.ids(),
     };
     const receipts = (snap.recvQ.length + snap.confirmQ.length) / 3 + snap.outRecv.length + snap.outConfirm.length;
@@ -343,8 +329,8 @@ export class TableReplica {
     for (let i = 0; i < s.confirmQ.length; i += 3) {
       this.confirmQ.add(s.confirmQ[i], s.confirmQ[i + 1], s.confirmQ[i + 2], L.confirmId[s.confirmQ[i]]);
     }
-    for (const [peer, rid, tx, at, cert] of s.outRecv) this.outbox(this.outRecv, peer).set(rid, { tx, committed_us: at, cert });
-    for (const [peer, rid, tx, at, cert] of s.outConfirm) this.outbox(this.outConfirm, peer).set(rid, { tx, committed_us: at, cert });
+    for (const [peer, rid, tx, at, cert] of s.outRecv) this.outRecv.addWith(peer, rid, tx, at, cert);
+    for (const [peer, rid, tx, at, cert] of s.outConfirm) this.outConfirm.addWith(peer, rid, tx, at, cert);
     for (let p = 0; p < s.peerRecv.length; p++) {
       if (s.peerRecv[p] > this.peerRecv[p]) this.peerRecv[p] = s.peerRecv[p];
       if (s.peerSend[p] > this.peerSend[p]) this.peerSend[p] = s.peerSend[p];
@@ -825,6 +811,8 @@ export class TableReplica {
     const view = new StateView(this.ledger);
     const outR = new Map<number, number[]>(); // dst table -> [tx, rid, ...] recv receipts
     const outC = new Map<number, number[]>(); // dst table -> [tx, rid, ...] confirm receipts
+    this.outRecv.begin(env.now_us);
+    this.outConfirm.begin(env.now_us);
     for (let i = 0; i < b.txs.length; i++) {
       const id = b.txs[i];
       const leg = b.legs[i];
@@ -834,14 +822,14 @@ export class TableReplica {
       else if (leg === LEG_SEND) {
         this.pool.remove(id);
         const dst = map.tableOf[txs.receiver[id]];
-        this.outbox(this.outRecv, dst).set(rid, { tx: id, committed_us: env.now_us, cert: '' });
+        this.outRecv.add(dst, rid, id);
         push(outR, dst, id, rid);
       } else if (leg === LEG_RECV) {
         const src = map.tableOf[txs.sender[id]];
         this.recvQ.remove(src, rid);
         if (txs.flags[id] & TX_NEEDS_CONFIRM) {
           const cid = ++this.ledger.rspId[src];
-          this.outbox(this.outConfirm, src).set(cid, { tx: id, committed_us: env.now_us, cert: '' });
+          this.outConfirm.add(src, cid, id);
           push(outC, src, id, cid);
         }
       } else {
@@ -870,26 +858,18 @@ export class TableReplica {
     // The leader whose certificate committed this block sends its receipts (§9.4).
     if (sendReceipts && b.txs.length > 0) {
       const cert = this.highQC.blockId;
+      // Every receipt of this commit is sent with the certificate (the commit's group in the outbox).
+      this.outRecv.certify(cert);
+      this.outConfirm.certify(cert);
       for (const [dst, items] of outR) {
-        for (let k = 0; k < items.length; k += 2) this.outRecv.get(dst)!.get(items[k + 1])!.cert = cert;
         if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
         this.sendReceipts(env, dst, LEG_RECV, items, cert, false);
       }
       for (const [dst, items] of outC) {
-        for (let k = 0; k < items.length; k += 2) this.outConfirm.get(dst)!.get(items[k + 1])!.cert = cert;
         if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
         this.sendReceipts(env, dst, LEG_CONFIRM, items, cert, false);
       }
     }
-  }
-
-  private outbox(which: Map<number, Map<number, OutboxEntry>>, peer: number): Map<number, OutboxEntry> {
-    let m = which.get(peer);
-    if (!m) {
-      m = new Map();
-      which.set(peer, m);
-    }
-    return m;
   }
 
   /**
@@ -921,12 +901,8 @@ export class TableReplica {
   onReceipt(env: Env, m: ReceiptMsg): void {
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
-    if (!this.certs.has(m.cert)) {
-      // The certificate of the source block h+2: one aggregate verification per group.
-      env.charge(2 * costs.verify_aggregate_us);
-      this.certs.add(m.cert);
-      if (this.certs.size > CERT_CACHE_MAX) this.certs.delete(this.certs.values().next().value!);
-    }
+    // The certificate of the source block h+2: one aggregate verification per group.
+    if (this.certs.add(m.cert)) env.charge(2 * costs.verify_aggregate_us);
     env.charge(m.txs.length * costs.merkle_path_us);
     const q = m.leg === LEG_RECV ? this.recvQ : this.confirmQ;
     const applied = m.leg === LEG_RECV ? this.ledger.recvId[m.src] : this.ledger.confirmId[m.src];
@@ -943,8 +919,7 @@ export class TableReplica {
     const applied = m.recvId[this.table];
     if (applied > this.peerRecv[peer]) {
       this.peerRecv[peer] = applied;
-      const out = this.outRecv.get(peer);
-      if (out) for (const rid of [...out.keys()]) if (rid <= applied) out.delete(rid);
+      this.outRecv.pruneUpTo(peer, applied);
     }
     const sent = m.sendId[this.table];
     if (sent > this.peerSend[peer]) this.peerSend[peer] = sent;
@@ -973,18 +948,17 @@ export class TableReplica {
     }
   }
 
-  private resend(env: Env, which: Map<number, Map<number, OutboxEntry>>, leg: number): void {
+  private resend(env: Env, out: ReceiptOutbox, leg: number): void {
     const minAge = this.ctx.sc.protocol.receipt_min_age_us;
-    for (const dst of [...which.keys()].sort((a, b) => a - b)) {
-      const out = which.get(dst)!;
+    for (const dst of out.peers()) {
       const items: number[] = [];
       let cert = '';
-      for (const rid of [...out.keys()].sort((a, b) => a - b)) {
-        const e = out.get(rid)!;
+      for (const p of out.positions(dst)) {
+        const rid = out.rid(p);
         if (leg === LEG_RECV && rid <= this.peerRecv[dst]) continue;
-        if (env.now_us - e.committed_us < minAge) continue;
-        items.push(e.tx, rid);
-        cert = e.cert || cert;
+        if (env.now_us - out.committedAt(p) < minAge) continue;
+        items.push(out.tx(p), rid);
+        cert = out.cert(p) || cert;
         if (items.length >= 2 * RESEND_MAX) break;
       }
       if (items.length > 0) this.sendReceipts(env, dst, leg, items, cert, true);
@@ -1010,15 +984,14 @@ export class TableReplica {
 
   /** A receiver table asked for receipts: send those still held (to its groups). */
   onReceiptPull(env: Env, m: ReceiptPullMsg): void {
-    const out = (m.leg === LEG_RECV ? this.outRecv : this.outConfirm).get(m.dst);
-    if (!out) return;
+    const out = m.leg === LEG_RECV ? this.outRecv : this.outConfirm;
     const items: number[] = [];
     let cert = '';
     for (let rid = m.from; rid < m.from + m.count; rid++) {
-      const e = out.get(rid);
-      if (!e) continue;
-      items.push(e.tx, rid);
-      cert = e.cert || cert;
+      const p = out.find(m.dst, rid);
+      if (p < 0) continue;
+      items.push(out.tx(p), rid);
+      cert = out.cert(p) || cert;
     }
     if (items.length > 0) this.sendReceipts(env, m.dst, m.leg, items, cert, true);
   }
