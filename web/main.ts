@@ -10,6 +10,7 @@ import { BUNDLED, describe } from './scenarios.js';
 import { NetworkView, ROLE_COLOR, KIND_COLOR, MESSAGE_FILTERS, type GroupBy } from './views/network.js';
 import { TablesView, CLASS_FILL } from './views/tables.js';
 import { ChartsView } from './views/charts.js';
+import { escapeHtml as esc } from '../sim/report/escape.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -393,10 +394,6 @@ function select(i: number): void {
 
 function row(label: string, value: string): string {
   return `<tr><th>${label}</th><td>${value}</td></tr>`;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
 function renderInspection(x: Inspection): void {

@@ -13,8 +13,7 @@ import { buildRun, resolveSelectors, type BuiltRun } from '../sim/engine/build.j
 import type { WorkTrace } from '../sim/engine/sim.js';
 import { MSG, MSG_NAMES, type Block, type ProposalMsg } from '../sim/protocol/messages.js';
 import { ConsensusNode } from '../sim/protocol/node.js';
-import { TX_NEEDS_CONFIRM } from '../sim/protocol/txstore.js';
-import { LEG_INNER, LEG_RECV, LEG_CONFIRM } from '../sim/protocol/ledger.js';
+import { isFinalLeg } from '../sim/metrics/collector.js';
 import { scenarioWith, type Action } from './actions.js';
 
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
@@ -307,9 +306,7 @@ export class Session {
     while (this.finalPerSecond.length <= sec) this.finalPerSecond.push(0);
     for (let i = 0; i < blk.txs.length; i++) {
       const id = blk.txs[i];
-      const leg = blk.legs[i];
-      const final = leg === LEG_INNER || leg === LEG_CONFIRM || (leg === LEG_RECV && !(txs.flags[id] & TX_NEEDS_CONFIRM));
-      if (!final || txs.final_us[id] !== now) continue;
+      if (!isFinalLeg(txs, id, blk.legs[i]) || txs.final_us[id] !== now) continue;
       this.finalTotal++;
       this.finalPerSecond[sec]++;
       const ms = (now - txs.submit_us[id]) / 1000;

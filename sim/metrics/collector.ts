@@ -8,6 +8,11 @@ import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../proto
 import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
 import type { LatencyStats, TableStats, TableTimeline, TimeseriesRow } from '../report/types.js';
 
+/** A transfer is final when its last leg commits: INNER; RECV, unless a CONFIRM follows; CONFIRM. */
+export function isFinalLeg(txs: TxStore, id: number, leg: number): boolean {
+  return leg === LEG_INNER || leg === LEG_CONFIRM || (leg === LEG_RECV && !(txs.flags[id] & TX_NEEDS_CONFIRM));
+}
+
 /** Gaps between commits longer than this count as stall time. */
 export const STALL_THRESHOLD_US = 5_000_000;
 
@@ -75,12 +80,9 @@ export class MetricsCollector {
       this.slotTimes.push(now_us);
       this.slotCounts.push(b.txs.length);
     }
-    // A transfer is final when its last leg commits: INNER; RECV, unless a CONFIRM follows; CONFIRM.
     for (let i = 0; i < b.txs.length; i++) {
       const id = b.txs[i];
-      const leg = b.legs[i];
-      const final = leg === LEG_INNER || leg === LEG_CONFIRM || (leg === LEG_RECV && !(txs.flags[id] & TX_NEEDS_CONFIRM));
-      if (final && txs.final_us[id] < 0) txs.final_us[id] = now_us;
+      if (isFinalLeg(txs, id, b.legs[i]) && txs.final_us[id] < 0) txs.final_us[id] = now_us;
     }
   }
 
