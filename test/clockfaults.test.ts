@@ -175,17 +175,18 @@ describe('clock faults in runs', () => {
     // One and two workers agree under clock faults: test/restart.test.ts runs them with crashes.
   });
 
-  it('drift moves an edge\'s arrival timers: a slow clock submits less, a fast one more', () => {
-    const clean = runScenario(base).summary.tx_submitted;
-    const slow = runScenario(withFaults(base, [clock(['edges'], 0, 0, -500_000)]));
-    const fast = runScenario(withFaults(base, [clock(['edges'], 0, 0, 250_000)]));
-    // Arrivals follow the local clock: about half and 5/4 of the transfers.
-    expect(slow.summary.tx_submitted / clean).toBeGreaterThan(0.4);
-    expect(slow.summary.tx_submitted / clean).toBeLessThan(0.6);
-    expect(fast.summary.tx_submitted / clean).toBeGreaterThan(1.15);
-    expect(fast.summary.tx_submitted / clean).toBeLessThan(1.35);
-    expect(slow.summary.violations).toEqual([]);
-    expect(fast.summary.violations).toEqual([]);
+  it('drift on an edge\'s clock leaves its clients\' arrivals alone; its flush timers move', () => {
+    const clean = runScenario(base).summary;
+    const slow = runScenario(withFaults(base, [clock(['edges'], 0, 0, -500_000)])).summary;
+    const fast = runScenario(withFaults(base, [clock(['edges'], 0, 0, 250_000)])).summary;
+    // The clients are other machines: they send on real time, so the same transfers are submitted.
+    expect(slow.tx_submitted).toBe(clean.tx_submitted);
+    expect(fast.tx_submitted).toBe(clean.tx_submitted);
+    // The edge's own timers (its flush of waiting transfers) run on its clock, so the runs differ.
+    expect(slow.digest).not.toBe(clean.digest);
+    expect(fast.digest).not.toBe(clean.digest);
+    expect(slow.violations).toEqual([]);
+    expect(fast.violations).toEqual([]);
     const drifting = runScenario(withFaults(base, [clock(['v1', 'a2'], 0, 0, 300_000)]));
     expect(drifting.summary.violations).toEqual([]);
   });

@@ -148,6 +148,7 @@ class NodeRuntime implements Env {
   readonly outSends: (number | Msg)[] = [];
   readonly outBroadcasts: (Int32Array | Msg)[] = [];
   readonly outTimers: (number | Timer)[] = [];
+  readonly outArrivals: (number | Timer)[] = [];
   pendingCrash: number | null | undefined = undefined;
 
   constructor(
@@ -169,6 +170,9 @@ class NodeRuntime implements Env {
   }
   setTimer(after_us: number, timer: Timer): void {
     this.outTimers.push(after_us, timer);
+  }
+  setArrival(at_us: number, timer: Timer): void {
+    this.outArrivals.push(at_us, timer);
   }
   charge(cost_us: number): void {
     this.cost_us += cost_us;
@@ -636,6 +640,13 @@ export class Simulation {
       if (at !== Infinity) this.schedule(at, n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
     }
     timers.length = 0;
+    const arrivals = n.outArrivals;
+    // Arrivals come from outside the node: real time, not after this handler's work.
+    for (let i = 0; i < arrivals.length; i += 2) {
+      const at = arrivals[i] as number;
+      this.schedule(at > now ? at : now, n.self, n.self, EV.TIMER, n.epoch, 0, arrivals[i + 1]);
+    }
+    arrivals.length = 0;
     if (n.pendingCrash !== undefined) {
       this.crash(n, n.pendingCrash, false);
       return cost;

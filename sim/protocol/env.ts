@@ -31,6 +31,12 @@ export interface Env {
   broadcast(members: Int32Array, msg: Msg): void;
   /** A timer that fires `after_us` after the handler's work completes. */
   setTimer(after_us: number, timer: Timer): void;
+  /**
+   * An event from outside the node, such as a client's request, at virtual time `at_us` (the
+   * handler's start at the earliest). Unlike a timer it does not wait for this handler's work and
+   * reads no local clock; when it fires it waits for a free core like a message.
+   */
+  setArrival(at_us: number, timer: Timer): void;
   /** Charge CPU time (µs of one core) to this node. */
   charge(cost_us: number): void;
   /** Crash this node now (a fault triggered by protocol state, e.g. "the leader of view N"). */

@@ -33,6 +33,9 @@ class MutedEnv implements Env {
   setTimer(after_us: number, timer: Timer): void {
     this.inner.setTimer(after_us, timer);
   }
+  setArrival(at_us: number, timer: Timer): void {
+    this.inner.setArrival(at_us, timer);
+  }
   charge(cost_us: number): void {
     this.inner.charge(cost_us);
   }
@@ -250,6 +253,8 @@ export class EdgeNode implements NodeLogic {
   /** Transfers waiting for the next flush, per sender table. */
   private pending = new Map<number, number[]>();
   private flushArmed = false;
+  /** The time of the armed client arrival. */
+  private arrivalAt = 0;
   /** The beacon clock as this edge last heard it (it picks the auditor round to send to). */
   private clock = 0;
 
@@ -273,24 +278,32 @@ export class EdgeNode implements NodeLogic {
     this.scheduleNext(env, Math.max(0, this.ctx.sc.workload.start_us - 1));
   }
 
-  /** Arms the timer for the first arrival after `after_us`, if it falls before the stop time. */
+  /**
+   * Arms the first arrival after `after_us`, if it falls before the stop time. Clients send on
+   * their own schedule (an open-loop process): the time of an arrival depends on the previous
+   * arrival only, not on when the edge got round to handling it, and an arrival that finds every
+   * core busy waits for one.
+   */
   private scheduleNext(env: Env, after_us: number): void {
     const w = this.ctx.sc.workload;
     const next = nextArrival(w.schedule, after_us, this.stream, w.arrival, 1 / this.edges);
     if (next === null || next >= w.stop_us) return;
-    env.setTimer(Math.max(1, next - env.now_us), { kind: TIMER.ARRIVAL, dw: this.k });
+    this.arrivalAt = next;
+    env.setArrival(next, { kind: TIMER.ARRIVAL, dw: this.k });
   }
 
   onTimer(env: Env, t: Timer): void {
     if (t.kind === TIMER.ARRIVAL) {
-      this.submit(env);
-      this.scheduleNext(env, env.now_us);
+      const at = this.arrivalAt;
+      this.submit(env, at);
+      this.scheduleNext(env, at);
     } else if (t.kind === TIMER.FLUSH) {
       this.flush(env);
     }
   }
 
-  private submit(env: Env): void {
+  /** Handles the client transfer sent at `at_us` (the handler may start later, behind busy cores). */
+  private submit(env: Env, at_us: number): void {
     const ctx = this.ctx;
     const sc = ctx.sc;
     const w = sc.workload;
@@ -311,11 +324,11 @@ export class EdgeNode implements NodeLogic {
     // MC-5: a confirm leg for every cross-table transfer with `design`, for system calls always.
     const confirm = cross && (sc.variant === 'design' || system);
     const flags = (confirm ? TX_NEEDS_CONFIRM : 0) | (system ? TX_SYSTEM : 0);
-    ctx.txs.create(id, sender, receiver, amount, nonce, env.now_us, flags);
+    ctx.txs.create(id, sender, receiver, amount, nonce, at_us, flags);
     // The client signs; the edge checks the signature before forwarding.
     ctx.txs.setSig(id, ctx.signer.sign(ctx.accountKey(sender), ctx.txs.hash(id)));
     env.charge(sc.costs.verify_tx_us);
-    ctx.observer.onTxSubmit(id, env.now_us);
+    ctx.observer.onTxSubmit(id, at_us);
     let list = this.pending.get(table);
     if (!list) {
       list = [];
