@@ -3,10 +3,12 @@
  *
  *   [############------------------] 24.0/60.0 s sim  1.23M events
  *
- * Drawn with `\r` only when the stream is a terminal; on anything else (CI logs, pipes) it writes
- * nothing at all, so logs stay clean. Redraws are throttled by a count of `update` calls, and
- * skipped when the line would not change. `sim/` may not read the wall clock, so a caller that
- * also wants a wall-time throttle (the CLI) injects `now_ms`.
+ * Drawn with `\r` only when the stream is a terminal. On anything else (CI logs, pipes) a run
+ * that lasts writes one plain line per `log_interval_ms` of wall time (default 30 s), so a long
+ * benchmark in a log shows how far it is; a shorter run writes nothing, so logs stay clean. That
+ * needs a wall clock: without `now_ms`, nothing is written off a terminal. Redraws are throttled
+ * by a count of `update` calls, and skipped when the line would not change. `sim/` may not read
+ * the wall clock, so a caller that also wants a wall-time throttle (the CLI) injects `now_ms`.
  */
 import { compactCount, fixed } from './table.js';
 
@@ -25,6 +27,8 @@ export interface ProgressOptions {
   now_ms?: () => number;
   /** Minimum wall time between redraws when `now_ms` is given (default 100). */
   min_interval_ms?: number;
+  /** Off a terminal, with `now_ms`: wall time between plain progress lines (default 30,000). */
+  log_interval_ms?: number;
 }
 
 export interface Progress {
@@ -48,7 +52,7 @@ export function createProgress(
   total_sim_s: number,
   options: ProgressOptions = {},
 ): Progress {
-  if (!stream.isTTY) return NOOP;
+  if (!stream.isTTY) return options.now_ms ? logProgress(stream, total_sim_s, options.now_ms, options.log_interval_ms ?? 30_000) : NOOP;
   const every = Math.max(1, Math.floor(options.every ?? 16));
   const width = Math.max(1, Math.floor(options.width ?? 30));
   const now_ms = options.now_ms;
@@ -90,6 +94,26 @@ export function createProgress(
       finished = true;
       draw(true);
       stream.write('\n');
+    },
+  };
+}
+
+/** One plain line per `interval_ms` of wall time, the first after one interval; none at the end. */
+function logProgress(stream: ProgressStream, total_sim_s: number, now_ms: () => number, interval_ms: number): Progress {
+  let next = now_ms() + interval_ms;
+  let finished = false;
+  let calls = 0;
+  return {
+    update(sim_s: number, events: number): void {
+      if (finished || ++calls % 16 !== 0) return;
+      const t = now_ms();
+      if (t < next) return;
+      next = t + interval_ms;
+      const pct = total_sim_s > 0 ? Math.min(100, Math.max(0, Math.floor((100 * sim_s) / total_sim_s))) : 0;
+      stream.write(`progress ${fixed(sim_s, 1)}/${fixed(total_sim_s, 1)} s sim (${pct}%)  ${compactCount(events)} events\n`);
+    },
+    done(): void {
+      finished = true;
     },
   };
 }

@@ -413,13 +413,34 @@ describe('createProgress', () => {
     return { isTTY, chunks, write: (c: string) => (chunks.push(c), true) };
   };
 
-  it('prints nothing at all when the stream is not a terminal', () => {
+  it('prints nothing at all when the stream is not a terminal and no wall clock is given', () => {
     // Proves CI logs stay quiet.
     const stream = fakeStream(false);
     const p = createProgress(stream, 60);
     for (let i = 0; i < 100; i++) p.update(i * 0.5, i * 1000);
     p.done();
     expect(stream.chunks).toEqual([]);
+  });
+
+  it('off a terminal, writes a plain line per interval of wall time, and none for a short run', () => {
+    let now = 0;
+    const short = fakeStream(false);
+    const s = createProgress(short, 60, { now_ms: () => now });
+    for (let i = 0; i < 1000; i++) { now = i * 25; s.update(i * 0.06, i * 1000); } // 25 s of wall time
+    s.done();
+    expect(short.chunks).toEqual([]);
+    now = 0;
+    const long = fakeStream(false);
+    const p = createProgress(long, 60, { now_ms: () => now, log_interval_ms: 30_000 });
+    for (let i = 1; i <= 1000; i++) { now = i * 100; p.update(i * 0.06, i * 1000); } // 100 s
+    p.done();
+    p.update(60, 1);
+    expect(long.chunks).toEqual([
+      // The clock is read on every 16th update: at 30.4 s, then 30 s after each line.
+      'progress 18.2/60.0 s sim (30%)  304.0k events\n',
+      'progress 36.5/60.0 s sim (60%)  608.0k events\n',
+      'progress 54.7/60.0 s sim (91%)  912.0k events\n',
+    ]);
   });
 
   it('draws the bar with \\r on a terminal, throttled by call count, and ends the line on done', () => {
