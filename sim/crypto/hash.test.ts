@@ -44,6 +44,11 @@ describe('sha256', () => {
     );
     expect(() => fromHex('abc')).toThrow();
     expect(() => fromHex('zz')).toThrow();
+    expect(() => fromHex('0g')).toThrow();
+    expect(() => fromHex('g0')).toThrow();
+    expect(() => fromHex('0 ')).toThrow();
+    expect(() => fromHex('@0')).toThrow();
+    expect(fromHex('00FfaB90')).toEqual(new Uint8Array([0x00, 0xff, 0xab, 0x90]));
   });
 });
 

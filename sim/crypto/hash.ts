@@ -35,14 +35,23 @@ export function sha256Hex(bytes: Uint8Array): string {
   return hex(nobleSha256(bytes));
 }
 
+/** Value of one hex digit's char code, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48; // 0-9
+  if (c >= 97 && c <= 102) return c - 87; // a-f
+  if (c >= 65 && c <= 70) return c - 55; // A-F
+  return -1;
+}
+
 /** Parse lower- or upper-case hex (even length) into bytes. Throws on anything else. */
 export function fromHex(text: string): Uint8Array {
   if (text.length % 2 !== 0) throw new Error(`fromHex: odd length ${text.length}`);
   const out = new Uint8Array(text.length / 2);
   for (let i = 0; i < out.length; i++) {
-    const pair = text.slice(2 * i, 2 * i + 2);
-    if (!/^[0-9a-fA-F]{2}$/.test(pair)) throw new Error(`fromHex: not hex at ${2 * i}: "${pair}"`);
-    out[i] = Number.parseInt(pair, 16);
+    const hi = hexDigit(text.charCodeAt(2 * i));
+    const lo = hexDigit(text.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new Error(`fromHex: not hex at ${2 * i}: "${text.slice(2 * i, 2 * i + 2)}"`);
+    out[i] = (hi << 4) | lo;
   }
   return out;
 }

@@ -317,6 +317,24 @@ describe('modeled signer', () => {
     );
   });
 
+  it('matches node:crypto for interleaved keys and every message length across block boundaries', () => {
+    const s = createSigner('modeled', 'lengths');
+    const secrets = [3, 9, ACCOUNT_KEY_BASE + 5].map((k) => createHash('sha256').update(`lengths/key/${k}`).digest());
+    const kept: Array<[Uint8Array, string]> = [];
+    for (let len = 0; len <= 200; len++) {
+      const msg = new Uint8Array(len).map((_, i) => (i * 31 + len) & 255);
+      const j = len % 3;
+      const sig = s.sign([3, 9, ACCOUNT_KEY_BASE + 5][j]!, msg);
+      const want = createHmac('sha256', secrets[j]!).update(msg).digest('hex');
+      expect(hex(sig)).toBe(want);
+      kept.push([sig, want]);
+      expect(s.verify([3, 9, ACCOUNT_KEY_BASE + 5][j]!, msg, sig)).toBe(true);
+      expect(s.verify([3, 9, ACCOUNT_KEY_BASE + 5][(j + 1) % 3]!, msg, sig)).toBe(false);
+    }
+    // A returned tag is the caller's own: later tags do not overwrite it.
+    for (const [sig, want] of kept) expect(hex(sig)).toBe(want);
+  });
+
   it('tags stay correct across more keys than the keyed-HMAC cache holds (eviction)', () => {
     const s = createSigner('modeled', 'many');
     const msg = enc.encode('digest');

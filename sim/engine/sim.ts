@@ -625,28 +625,38 @@ export class Simulation {
     const cost = Math.max(0, Math.round(n.cost_us));
     const done = now + cost;
     n.counters.cpu_busy_us += cost;
+    // Each list is emptied only when it has entries: setting an array's length is a runtime call,
+    // and most handlers leave most lists empty.
     const sends = n.outSends;
-    for (let i = 0; i < sends.length; i += 2) this.transmit(n, sends[i] as number, sends[i + 1] as Msg, done, -1, null);
-    sends.length = 0;
+    if (sends.length !== 0) {
+      for (let i = 0; i < sends.length; i += 2) this.transmit(n, sends[i] as number, sends[i + 1] as Msg, done, -1, null);
+      sends.length = 0;
+    }
     const bcs = n.outBroadcasts;
-    for (let i = 0; i < bcs.length; i += 2) this.startBroadcast(n, bcs[i] as Int32Array, bcs[i + 1] as Msg, done);
-    bcs.length = 0;
+    if (bcs.length !== 0) {
+      for (let i = 0; i < bcs.length; i += 2) this.startBroadcast(n, bcs[i] as Int32Array, bcs[i + 1] as Msg, done);
+      bcs.length = 0;
+    }
     const timers = n.outTimers;
-    const clock = n.clock;
-    for (let i = 0; i < timers.length; i += 2) {
-      const after = timers[i] as number;
-      // Under a clock fault the timer runs on the local clock: it fires once that has moved on by `after`.
-      const at = clock === null ? done + after : clock.firstAtLeast(done, clock.read(done) + after);
-      if (at !== Infinity) this.schedule(at, n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
+    if (timers.length !== 0) {
+      const clock = n.clock;
+      for (let i = 0; i < timers.length; i += 2) {
+        const after = timers[i] as number;
+        // Under a clock fault the timer runs on the local clock: it fires once that has moved on by `after`.
+        const at = clock === null ? done + after : clock.firstAtLeast(done, clock.read(done) + after);
+        if (at !== Infinity) this.schedule(at, n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
+      }
+      timers.length = 0;
     }
-    timers.length = 0;
     const arrivals = n.outArrivals;
-    // Arrivals come from outside the node: real time, not after this handler's work.
-    for (let i = 0; i < arrivals.length; i += 2) {
-      const at = arrivals[i] as number;
-      this.schedule(at > now ? at : now, n.self, n.self, EV.TIMER, n.epoch, 0, arrivals[i + 1]);
+    if (arrivals.length !== 0) {
+      // Arrivals come from outside the node: real time, not after this handler's work.
+      for (let i = 0; i < arrivals.length; i += 2) {
+        const at = arrivals[i] as number;
+        this.schedule(at > now ? at : now, n.self, n.self, EV.TIMER, n.epoch, 0, arrivals[i + 1]);
+      }
+      arrivals.length = 0;
     }
-    arrivals.length = 0;
     if (n.pendingCrash !== undefined) {
       this.crash(n, n.pendingCrash, false);
       return cost;

@@ -109,6 +109,31 @@ export interface LedgerRules {
   skipNonceCheck: boolean;
 }
 
+/** A view's dense overlay (see StateView); the counter arrays are made at the first counter write. */
+interface Overlay {
+  acct: Uint8Array;
+  bal: Float64Array;
+  non: Float64Array;
+  cntSet: Uint8Array | null;
+  cnt: Float64Array | null;
+}
+
+/**
+ * The arrays of the last released view, every flag clear, for the next view to take. A replica
+ * makes a view for every proposal it checks and every block it commits, and fresh arrays cost an
+ * allocation and a zero-fill of the whole table each time. Views live inside one handler, so one
+ * spare per thread serves every replica; any table fits arrays at least its size (the flags are
+ * read only below it), so the spare keeps the largest.
+ */
+let spare: Overlay | null = null;
+
+/** Whether the released view's arrays should replace the spare. */
+function betterSpare(o: Overlay): boolean {
+  if (spare === null) return true;
+  if (o.acct.length !== spare.acct.length) return o.acct.length > spare.acct.length;
+  return (o.cntSet?.length ?? 0) > (spare.cntSet?.length ?? 0);
+}
+
 const C_SEND = 0;
 const C_RECV = 1;
 const C_CONFIRM = 2;
@@ -132,8 +157,22 @@ export class StateView {
   private cntSet: Uint8Array | null = null;
   private cnt: Float64Array | null = null;
   private cntTouched: number[] = [];
+  private released = false;
 
-  constructor(readonly base: TableLedger) {}
+  constructor(readonly base: TableLedger) {
+    // Take the arrays a released view left clean, if they are big enough.
+    const o = spare;
+    if (o !== null && o.acct.length >= base.balance.length) {
+      spare = null;
+      this.acct = o.acct;
+      this.bal = o.bal;
+      this.non = o.non;
+      if (o.cntSet !== null && o.cntSet.length >= 3 * base.sendId.length) {
+        this.cntSet = o.cntSet;
+        this.cnt = o.cnt;
+      }
+    }
+  }
 
   balance(a: number): number {
     const f = this.acct;
@@ -145,6 +184,7 @@ export class StateView {
   }
   private flags(): Uint8Array {
     if (this.acct === null) {
+      if (this.released) throw new Error('StateView: written after release');
       const n = this.base.balance.length;
       this.acct = new Uint8Array(n);
       this.bal = new Float64Array(n);
@@ -171,6 +211,7 @@ export class StateView {
   private setCounter(kind: number, peer: number, v: number): void {
     const T = this.base.sendId.length;
     if (this.cntSet === null) {
+      if (this.released) throw new Error('StateView: written after release');
       this.cntSet = new Uint8Array(3 * T);
       this.cnt = new Float64Array(3 * T);
     }
@@ -218,8 +259,30 @@ export class StateView {
       (kind === C_SEND ? b.sendId : kind === C_RECV ? b.recvId : b.confirmId)[peer] = this.cnt![k];
       this.cntSet![k] = 0;
     }
-    this.touched.length = 0;
-    this.cntTouched.length = 0;
+    if (this.touched.length !== 0) this.touched.length = 0;
+    if (this.cntTouched.length !== 0) this.cntTouched.length = 0;
+  }
+
+  /**
+   * Ends the view: its changes are dropped (after `flush`, they are already committed) and its
+   * arrays, cleared, go to the ledger for the next view. The view reads the committed state
+   * afterwards and must not be written.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    const f = this.acct;
+    const c = this.cntSet;
+    for (const a of this.touched) f![a] = 0;
+    for (const k of this.cntTouched) c![k] = 0;
+    if (this.touched.length !== 0) this.touched.length = 0;
+    if (this.cntTouched.length !== 0) this.cntTouched.length = 0;
+    if (f !== null) {
+      const o: Overlay = { acct: f, bal: this.bal!, non: this.non!, cntSet: c, cnt: this.cnt };
+      if (betterSpare(o)) spare = o;
+    }
+    this.acct = this.bal = this.non = null;
+    this.cntSet = this.cnt = null;
   }
 }
 

@@ -425,6 +425,7 @@ export class TableReplica {
       const view = this.stateAt(parent);
       if (view) {
         const picked = this.select(view);
+        view.release();
         if (picked.txs.length > 0 && picked.txs.length >= Math.min(min, p.block_txs_max)) {
           this.propose(env, this.highQC, parent, BLOCK_LIGHT, picked, -1);
           return;
@@ -532,6 +533,7 @@ export class TableReplica {
       }
       const view = this.stateAt(parent);
       let picked = view ? this.select(view) : emptyPicks();
+      view?.release();
       // Make the two proposals differ even on one parent: the second fork takes no txs.
       if (fork === 1 && made.length > 0 && this.forkTips[0].blockId === tip.blockId) picked = emptyPicks();
       const cls = picked.txs.length > 0 ? BLOCK_LIGHT : BLOCK_EMPTY;
@@ -593,49 +595,59 @@ export class TableReplica {
       if (b.legs.length !== b.txs.length || b.rids.length !== b.txs.length) return;
       const state = this.stateAt(parent);
       if (!state) return;
-      const txs = ctx.txs;
-      const map = ctx.map;
-      let unseen = 0;
-      let proofs = 0;
-      let proofCerts = 0;
-      const peersSeen = new Set<number>();
-      for (let i = 0; i < b.txs.length; i++) {
-        const id = b.txs[i];
-        const leg = b.legs[i];
-        if (leg === LEG_INNER || leg === LEG_SEND) {
-          if (map.tableOf[txs.sender[id]] !== this.table) return;
-          if ((leg === LEG_INNER) !== (map.tableOf[txs.receiver[id]] === this.table)) return;
-          if (!this.pool.has(id)) {
-            unseen++;
-            if (!ctx.txSignatureOk(id)) return;
-          }
-        } else {
-          // The proposal carries each receipt with its proof (§4.3): a receipt this node has not
-          // seen yet costs a Merkle path check, plus the source certificate once per peer table.
-          const q = leg === LEG_RECV ? this.recvQ : this.confirmQ;
-          const peer = leg === LEG_RECV ? map.tableOf[txs.sender[id]] : map.tableOf[txs.receiver[id]];
-          if (!q.has(peer, b.rids[i])) {
-            proofs++;
-            if (!peersSeen.has(peer)) {
-              peersSeen.add(peer);
-              proofCerts++;
-            }
-          }
-        }
-      }
-      env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us +
-        proofs * costs.merkle_path_us + proofCerts * 2 * costs.verify_aggregate_us);
-      for (let i = 0; i < b.txs.length; i++) {
-        const id = b.txs[i];
-        const leg = b.legs[i];
-        if (checkLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== TX_OK) return;
-        if (applyLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== b.rids[i]) return;
-      }
+      const valid = this.reexecute(env, b, state);
+      state.release();
+      if (!valid) return;
     }
     this.blocks.set(b.id, b);
     if (!member) return;
     this.lastVotedView = b.view;
     this.vote(env, b);
+  }
+
+  /** Whether the proposal's legs, re-executed on `state` (its parent's), give the block's results. */
+  private reexecute(env: Env, b: Block, state: StateView): boolean {
+    const ctx = this.ctx;
+    const costs = ctx.sc.costs;
+    const txs = ctx.txs;
+    const map = ctx.map;
+    let unseen = 0;
+    let proofs = 0;
+    let proofCerts = 0;
+    const peersSeen = new Set<number>();
+    for (let i = 0; i < b.txs.length; i++) {
+      const id = b.txs[i];
+      const leg = b.legs[i];
+      if (leg === LEG_INNER || leg === LEG_SEND) {
+        if (map.tableOf[txs.sender[id]] !== this.table) return false;
+        if ((leg === LEG_INNER) !== (map.tableOf[txs.receiver[id]] === this.table)) return false;
+        if (!this.pool.has(id)) {
+          unseen++;
+          if (!ctx.txSignatureOk(id)) return false;
+        }
+      } else {
+        // The proposal carries each receipt with its proof (§4.3): a receipt this node has not
+        // seen yet costs a Merkle path check, plus the source certificate once per peer table.
+        const q = leg === LEG_RECV ? this.recvQ : this.confirmQ;
+        const peer = leg === LEG_RECV ? map.tableOf[txs.sender[id]] : map.tableOf[txs.receiver[id]];
+        if (!q.has(peer, b.rids[i])) {
+          proofs++;
+          if (!peersSeen.has(peer)) {
+            peersSeen.add(peer);
+            proofCerts++;
+          }
+        }
+      }
+    }
+    env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us +
+      proofs * costs.merkle_path_us + proofCerts * 2 * costs.verify_aggregate_us);
+    for (let i = 0; i < b.txs.length; i++) {
+      const id = b.txs[i];
+      const leg = b.legs[i];
+      if (checkLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== TX_OK) return false;
+      if (applyLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== b.rids[i]) return false;
+    }
+    return true;
   }
 
   private vote(env: Env, b: Block): void {
@@ -837,6 +849,7 @@ export class TableReplica {
       }
     }
     view.flush();
+    view.release();
     // One unit per touched account of this table (the per-account unit chains).
     const touched = new Set<number>();
     for (let i = 0; i < b.txs.length; i++) {
