@@ -13,16 +13,50 @@ export function streamSeed(seed: number, scope: string, id: number, purpose: str
   return `${seed}/${scope}/${id}/${purpose}`;
 }
 
+/** The ARC4 state seedrandom exposes with `{ state: true }`. */
+interface Arc4State {
+  i: number;
+  j: number;
+  S: number[];
+}
+
+/**
+ * A stream draws exactly what `seedrandom(seedString).int32() >>> 0` would: seedrandom seeds it
+ * (its key schedule, its discarded first 256 bytes), and the stream then runs the same ARC4 on
+ * the state seedrandom hands over, in a byte array and one tight loop instead of seedrandom's
+ * closure over a plain array (the draws were 4.5% of a saturated run's time).
+ */
 export class Stream {
-  private readonly prng: seedrandom.PRNG;
+  private readonly S: Uint8Array;
+  private i: number;
+  private j: number;
 
   constructor(seedString: string) {
-    this.prng = seedrandom(seedString);
+    const prng = seedrandom(seedString, { state: true }) as seedrandom.PRNG & { state(): Arc4State };
+    const st = prng.state();
+    this.S = Uint8Array.from(st.S);
+    this.i = st.i;
+    this.j = st.j;
   }
 
-  /** A uniform unsigned 32-bit integer. */
+  /** A uniform unsigned 32-bit integer: four ARC4 output bytes, the first the most significant. */
   u32(): number {
-    return this.prng.int32() >>> 0;
+    const s = this.S;
+    let i = this.i;
+    let j = this.j;
+    let r = 0;
+    for (let k = 0; k < 4; k++) {
+      i = (i + 1) & 255;
+      const t = s[i];
+      j = (j + t) & 255;
+      const u = s[j];
+      s[i] = u;
+      s[j] = t;
+      r = r * 256 + s[(u + t) & 255];
+    }
+    this.i = i;
+    this.j = j;
+    return r;
   }
 
   /** A uniform integer in [lo, hi] (inclusive), by rejection so every value is equally likely. */
