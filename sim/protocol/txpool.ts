@@ -66,11 +66,18 @@ export class TxPool {
     return this.members.has(id);
   }
 
+  /**
+   * Admits `id`, or says why not: already pooled, stale (its nonce is used), the pool full, or its
+   * sender at the pending limit. A full pool is checked before the ledger: under saturation most
+   * arrivals meet a full pool, and the sender's nonce is a read from the replica's own ledger
+   * (memory no other replica shares). A tx both stale and refused by a full pool is reported as
+   * refused; callers treat every refusal alike.
+   */
   add(id: number, committed: TableLedger, rules: LedgerRules): number {
     if (this.members.has(id)) return POOL_DUP;
+    if (this.members.size >= this.capacity) return POOL_FULL;
     const a = this.map.localIndex[this.txs.sender[id]];
     if (!rules.skipNonceCheck && this.txs.nonce[id] < committed.nonce[a]) return POOL_STALE;
-    if (this.members.size >= this.capacity) return POOL_FULL;
     const c = this.perAccount[a];
     if (c >= this.accountMax) return POOL_ACCOUNT_LIMIT;
     this.perAccount[a] = c + 1;
