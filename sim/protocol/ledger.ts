@@ -265,8 +265,8 @@ export class StateView {
 
   /**
    * Ends the view: its changes are dropped (after `flush`, they are already committed) and its
-   * arrays, cleared, go to the ledger for the next view. The view reads the committed state
-   * afterwards and must not be written.
+   * arrays, cleared, become the thread's spare for the next view. The view reads the committed
+   * state afterwards and must not be written.
    */
   release(): void {
     if (this.released) return;
