@@ -205,8 +205,8 @@ class ModeledSigner implements Signer {
   readonly stats: SignerStats = { signs: 0, verifies: 0, memo_hits: 0 };
   private readonly keys: KeyStore;
   /**
-   * HMAC states already keyed (inner and outer pads absorbed), per key id. Cloning one halves the
-   * cost of a tag over a 32-byte digest (measured: ~4.7 µs vs ~9.7 µs). Bounded, because there may
+   * HMAC states already keyed (inner and outer pads absorbed), per key id. Starting a tag from one
+   * halves its cost over a 32-byte digest (measured: ~4.7 µs vs ~9.7 µs). Bounded, because there may
    * be 10^6 account keys; node keys, which sign and verify most, stay hot. A cache of a pure
    * function cannot change any tag.
    */
