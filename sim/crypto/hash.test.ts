@@ -11,6 +11,7 @@ import {
   merkleRootOfArena,
   sha256,
   sha256Hex,
+  sha256Into,
   verifyMerklePath,
 } from './hash.js';
 
@@ -31,6 +32,25 @@ describe('sha256', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
         expect(hex(sha256(b))).toBe(nodeSha256(b));
+      }),
+    );
+  });
+
+  it('sha256Into digests one or two parts at any offset, over its own inputs too (differential)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 150 }), fc.uint8Array({ maxLength: 150 }), fc.nat(40), (a, b, at) => {
+        const out = new Uint8Array(at + 40).fill(7);
+        sha256Into(out, at, a, b);
+        expect(hex(out.subarray(at, at + 32))).toBe(nodeSha256(new Uint8Array([...a, ...b])));
+        // Bytes outside the digest are left alone.
+        expect(out.subarray(0, at).every((x) => x === 7)).toBe(true);
+        expect(out.subarray(at + 32).every((x) => x === 7)).toBe(true);
+        sha256Into(out, at, a);
+        expect(hex(out.subarray(at, at + 32))).toBe(nodeSha256(a));
+        // Output over an input (a Merkle level written in place): inputs are read first.
+        const buf = new Uint8Array([...a, ...b]);
+        sha256Into(buf, 0, buf.subarray(0, a.length), buf.subarray(a.length));
+        if (buf.length >= 32) expect(hex(buf.subarray(0, 32))).toBe(nodeSha256(new Uint8Array([...a, ...b])));
       }),
     );
   });

@@ -10,9 +10,37 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 /** Length of a sha256 digest in bytes. */
 export const DIGEST_BYTES = 32;
 
+/** The parts of @noble/hashes' SHA-256 object (2.x) that `hashInto` uses. */
+interface Md {
+  buffer: Uint8Array;
+  update(data: Uint8Array): unknown;
+  digestInto(out: Uint8Array): void;
+  _cloneInto(to: Md): Md;
+}
+
+/**
+ * One hash object reused for every digest of this thread: each digest copies the initial state
+ * into it (`_cloneInto`) instead of building a hash object with its buffer and views, and digests
+ * into the object's own buffer, whose view is kept. Digests are the same bytes.
+ */
+const FRESH = nobleSha256.create() as unknown as Md;
+const SCRATCH = nobleSha256.create() as unknown as Md;
+
+/** sha256(a || b) written at out[at, at + 32); `b` may be omitted. */
+export function sha256Into(out: Uint8Array, at: number, a: Uint8Array, b?: Uint8Array): void {
+  const h = FRESH._cloneInto(SCRATCH);
+  h.update(a);
+  if (b !== undefined) h.update(b);
+  h.digestInto(h.buffer);
+  const buf = h.buffer;
+  for (let i = 0; i < DIGEST_BYTES; i++) out[at + i] = buf[i]!;
+}
+
 /** sha256 of `bytes` (a fresh 32-byte array). */
 export function sha256(bytes: Uint8Array): Uint8Array {
-  return nobleSha256(bytes);
+  const out = new Uint8Array(DIGEST_BYTES);
+  sha256Into(out, 0, bytes);
+  return out;
 }
 
 const HEX_DIGITS = '0123456789abcdef';
@@ -32,7 +60,7 @@ export function hex(bytes: Uint8Array): string {
 
 /** Lower-case hex of sha256(bytes). */
 export function sha256Hex(bytes: Uint8Array): string {
-  return hex(nobleSha256(bytes));
+  return hex(sha256(bytes));
 }
 
 /** Value of one hex digit's char code, or -1. */
@@ -167,7 +195,7 @@ export class Encoder {
 
   /** sha256 of the encoded bytes (no intermediate copy); the encoder is reset for reuse. */
   finishSha256(): Uint8Array {
-    const out = nobleSha256(this.buf.subarray(0, this.len));
+    const out = sha256(this.buf.subarray(0, this.len));
     this.len = 0;
     return out;
   }
@@ -232,7 +260,7 @@ export class HashArena {
   /** Store sha256(data); returns its index. */
   putSha256(data: Uint8Array): number {
     const at = this.reserve();
-    nobleSha256.create().update(data).digestInto(this.bytes.subarray(at, at + DIGEST_BYTES));
+    sha256Into(this.bytes, at, data);
     return this.count++;
   }
 
@@ -241,10 +269,8 @@ export class HashArena {
     this.check(a);
     this.check(b);
     const at = this.reserve();
-    const h = nobleSha256.create();
-    h.update(this.bytes.subarray(a * DIGEST_BYTES, (a + 1) * DIGEST_BYTES));
-    h.update(this.bytes.subarray(b * DIGEST_BYTES, (b + 1) * DIGEST_BYTES));
-    h.digestInto(this.bytes.subarray(at, at + DIGEST_BYTES));
+    sha256Into(this.bytes, at, this.bytes.subarray(a * DIGEST_BYTES, (a + 1) * DIGEST_BYTES),
+      this.bytes.subarray(b * DIGEST_BYTES, (b + 1) * DIGEST_BYTES));
     return this.count++;
   }
 
@@ -300,7 +326,7 @@ export class HashArena {
  * One leaf: the root is (a copy of) that leaf. No leaves: sha256 of the empty string.
  */
 export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
-  if (leaves.length === 0) return nobleSha256(new Uint8Array(0));
+  if (leaves.length === 0) return sha256(new Uint8Array(0));
   let level: Uint8Array[] = leaves.slice();
   while (level.length > 1) {
     const next: Uint8Array[] = [];
@@ -312,7 +338,9 @@ export function merkleRoot(leaves: readonly Uint8Array[]): Uint8Array {
 }
 
 function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
-  return nobleSha256.create().update(a).update(b).digest();
+  const out = new Uint8Array(DIGEST_BYTES);
+  sha256Into(out, 0, a, b);
+  return out;
 }
 
 /**
@@ -321,7 +349,7 @@ function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
  */
 export function merkleRootOfArena(arena: HashArena, indices: ArrayLike<number>): Uint8Array {
   const n = indices.length;
-  if (n === 0) return nobleSha256(new Uint8Array(0));
+  if (n === 0) return sha256(new Uint8Array(0));
   if (n === 1) return arena.view(indices[0]!).slice();
   // Level 1 is built from arena views; later levels reuse the scratch buffer in place (node j of
   // the next level is written at slot j, which is never still needed: it was read from slots 2j
@@ -330,12 +358,8 @@ export function merkleRootOfArena(arena: HashArena, indices: ArrayLike<number>):
   const scratch = new Uint8Array(width * DIGEST_BYTES);
   for (let j = 0; j < width; j++) {
     const left = arena.view(indices[2 * j]!);
-    const out = scratch.subarray(j * DIGEST_BYTES, (j + 1) * DIGEST_BYTES);
-    if (2 * j + 1 < n) {
-      nobleSha256.create().update(left).update(arena.view(indices[2 * j + 1]!)).digestInto(out);
-    } else {
-      out.set(left);
-    }
+    if (2 * j + 1 < n) sha256Into(scratch, j * DIGEST_BYTES, left, arena.view(indices[2 * j + 1]!));
+    else scratch.set(left, j * DIGEST_BYTES);
   }
   while (width > 1) {
     const nextWidth = Math.ceil(width / 2);
@@ -343,8 +367,8 @@ export function merkleRootOfArena(arena: HashArena, indices: ArrayLike<number>):
       const left = scratch.subarray(2 * j * DIGEST_BYTES, (2 * j + 1) * DIGEST_BYTES);
       if (2 * j + 1 < width) {
         const right = scratch.subarray((2 * j + 1) * DIGEST_BYTES, (2 * j + 2) * DIGEST_BYTES);
-        const h = nobleSha256.create().update(left).update(right).digest();
-        scratch.set(h, j * DIGEST_BYTES);
+        // Both inputs are read before the digest is written (over `left` when j is 0).
+        sha256Into(scratch, j * DIGEST_BYTES, left, right);
       } else {
         scratch.copyWithin(j * DIGEST_BYTES, 2 * j * DIGEST_BYTES, (2 * j + 1) * DIGEST_BYTES);
       }

@@ -15,7 +15,6 @@
  */
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
-import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export type CryptoMode = 'real' | 'modeled';
@@ -194,10 +193,25 @@ class RealSigner implements Signer {
   }
 }
 
-/** Bound on cached keyed HMAC states in modeled mode; at the bound the oldest is dropped (FIFO). */
-const HMAC_STATE_CACHE_MAX = 4096;
+/**
+ * The parts of @noble/hashes' SHA-256 object (2.x, `_md.js` and `sha2.js`) the modeled signer
+ * drives directly: the chaining words (`get`/`set`), the bytes absorbed so far and the block
+ * buffer. Loading saved words into one object is what `_cloneInto` does, without a source object.
+ */
+interface Sha256Internals {
+  buffer: Uint8Array;
+  length: number;
+  pos: number;
+  finished: boolean;
+  destroyed: boolean;
+  get(): number[];
+  set(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): void;
+  update(data: Uint8Array): unknown;
+  digestInto(out: Uint8Array): void;
+  _cloneInto(to: Sha256Internals): Sha256Internals;
+}
 
-type KeyedHmac = ReturnType<typeof hmac.create>;
+const HMAC_BLOCK = 64;
 
 class ModeledSigner implements Signer {
   readonly mode = 'modeled' as const;
@@ -205,14 +219,20 @@ class ModeledSigner implements Signer {
   readonly stats: SignerStats = { signs: 0, verifies: 0, memo_hits: 0 };
   private readonly keys: KeyStore;
   /**
-   * HMAC states already keyed (inner and outer pads absorbed), per key id. Starting a tag from one
-   * halves its cost over a 32-byte digest (measured: ~4.7 µs vs ~9.7 µs). Bounded, because there may
-   * be 10^6 account keys; node keys, which sign and verify most, stay hot. A cache of a pure
-   * function cannot change any tag.
+   * Per key slot (the KeyStore's), the SHA-256 chaining words after HMAC's inner pad block, then
+   * after its outer pad block (8 + 8 words), computed at the key's first tag; `ready` marks them.
+   * A tag starts from them and compresses only the message and the outer block: half the work of
+   * keying an HMAC, for every key, with no object per key or per tag. (A bounded cache of keyed
+   * HMAC objects did this for hot keys only; account keys, 10^5..10^6 of them and each used a few
+   * times, missed it and built an HMAC per tag.) Saved words of a pure function cannot change a tag.
    */
-  private readonly keyed = new Map<number, KeyedHmac>();
-  /** The HMAC every tag is computed in (its key is overwritten by each copy of a keyed state). */
-  private readonly scratch: KeyedHmac = hmac.create(sha256, new Uint8Array(32));
+  private mid = new Int32Array(16 * 256);
+  private ready = new Uint8Array(256);
+  /** The one hash object every tag runs in (each use loads saved words into it first). */
+  private readonly s = sha256.create() as unknown as Sha256Internals;
+  private readonly fresh = sha256.create() as unknown as Sha256Internals;
+  private readonly pad = new Uint8Array(HMAC_BLOCK);
+  private readonly inner = new Uint8Array(32);
   private readonly out = new Uint8Array(32);
 
   constructor(seed: string) {
@@ -227,24 +247,68 @@ class ModeledSigner implements Signer {
     return this.keys.publicKey(k).slice();
   }
 
+  /** The scratch object in the state after one 64-byte block whose chaining words are mid[at, at + 8). */
+  private load(at: number): Sha256Internals {
+    const m = this.mid;
+    const s = this.s;
+    s.set(m[at]!, m[at + 1]!, m[at + 2]!, m[at + 3]!, m[at + 4]!, m[at + 5]!, m[at + 6]!, m[at + 7]!);
+    s.length = HMAC_BLOCK;
+    s.pos = 0;
+    s.finished = false;
+    s.destroyed = false;
+    return s;
+  }
+
+  /** Saves at mid[at, at + 8) the words after one pad block: the key XOR `byte`, then `byte`. */
+  private absorbPad(key: Uint8Array, byte: number, at: number): void {
+    const pad = this.pad;
+    pad.fill(byte);
+    for (let i = 0; i < key.length; i++) pad[i] = key[i]! ^ byte;
+    const s = this.fresh._cloneInto(this.s);
+    // Two halves: an update by a whole block would allocate a view of it.
+    s.update(pad.subarray(0, 32));
+    s.update(pad.subarray(32));
+    const w = s.get();
+    for (let i = 0; i < 8; i++) this.mid[at + i] = w[i]!;
+  }
+
+  /** Key k's slot, its pad words computed. */
+  private slotOf(k: number): number {
+    const slot = this.keys.offset(k) / 64;
+    if (slot >= this.ready.length) {
+      let c = this.ready.length;
+      while (c <= slot) c *= 2;
+      const r = new Uint8Array(c);
+      r.set(this.ready);
+      this.ready = r;
+      const m = new Int32Array(16 * c);
+      m.set(this.mid);
+      this.mid = m;
+    }
+    if (this.ready[slot] === 0) {
+      const key = this.keys.secret(k);
+      this.absorbPad(key, 0x36, 16 * slot);
+      this.absorbPad(key, 0x5c, 16 * slot + 8);
+      this.ready[slot] = 1;
+    }
+    return slot;
+  }
+
   /**
-   * The tag of `msg` under key k, written into `this.out` (valid until the next call). The keyed
-   * state is copied into one scratch HMAC instead of cloned into a fresh one: a clone allocates an
-   * HMAC, two hash states, their buffers and views, which was most of a tag's cost.
+   * HMAC-SHA256 of `msg` under key k's secret (RFC 2104: the bytes `hmac(sha256, secret, msg)`
+   * gives), written into `this.out` (valid until the next call).
    */
   private tagInto(k: number, msg: Uint8Array): Uint8Array {
-    let h = this.keyed.get(k);
-    if (h === undefined) {
-      h = hmac.create(sha256, this.keys.secret(k));
-      if (this.keyed.size >= HMAC_STATE_CACHE_MAX) {
-        const oldest = this.keyed.keys().next();
-        if (!oldest.done) this.keyed.delete(oldest.value);
-      }
-      this.keyed.set(k, h);
-    }
-    const s = h._cloneInto(this.scratch);
+    const at = 16 * this.slotOf(k);
+    let s = this.load(at);
     s.update(msg);
-    s.digestInto(this.out);
+    // Digested into the object's own buffer, whose view is kept (another array gets a new view).
+    s.digestInto(s.buffer);
+    this.inner.set(s.buffer.subarray(0, 32));
+    s = this.load(at + 8);
+    s.update(this.inner);
+    s.digestInto(s.buffer);
+    this.out.set(s.buffer.subarray(0, 32));
     return this.out;
   }
 
