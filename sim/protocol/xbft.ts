@@ -198,6 +198,7 @@ export class TableReplica {
     if (!this.synced || !this.seenBatches.add(m.batch)) return;
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
+    this.pool.touch(m.txs, this.ledger);
     for (let i = 0; i < m.txs.length; i++) {
       const id = m.txs[i];
       if (this.pool.has(id)) continue;
