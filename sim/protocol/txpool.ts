@@ -62,6 +62,11 @@ export class TxPool {
     return this.members.size;
   }
 
+  /** The home slot of `id` in the pool's set, as `touch` reads it (no answer about membership). */
+  home(id: number): number {
+    return this.members.home(id);
+  }
+
   /** What the last `touch` read (kept so that its reads are not dropped as unused). */
   touched = 0;
 
@@ -276,6 +281,11 @@ export class ReceiptQueue {
 
   has(peer: number, rid: number): boolean {
     return this.slot(peer, rid) >= 0;
+  }
+
+  /** The home slot of (peer, rid) as stored (no answer about membership; see TxPool.touch). */
+  touch(peer: number, rid: number): number {
+    return this.ridK[this.home(peer, rid)]!;
   }
 
   /**
