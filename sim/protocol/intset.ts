@@ -48,14 +48,6 @@ export class IntSet {
     }
   }
 
-  /**
-   * The home slot of `key` as stored (no answer about membership): reading it brings the slot into
-   * the cache, so that several keys' probes can be started together (see TxPool.touch).
-   */
-  home(key: number): number {
-    return this.keys[Math.imul(key, 0x9e3779b1) >>> this.shift];
-  }
-
   /** Adds `key`; returns false when it was already present. */
   add(key: number): boolean {
     if (2 * (this.count + 1) > this.keys.length) this.grow();

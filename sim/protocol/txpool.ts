@@ -62,38 +62,6 @@ export class TxPool {
     return this.members.size;
   }
 
-  /** The home slot of `id` in the pool's set, as `touch` reads it (no answer about membership). */
-  home(id: number): number {
-    return this.members.home(id);
-  }
-
-  /** What the last `touch` read (kept so that its reads are not dropped as unused). */
-  touched = 0;
-
-  /**
-   * Reads the memory `add` will read for each of `ids` (its pool slot, and its sender's ledger
-   * nonce unless the pool is full) without deciding anything. The reads of one pass do not depend
-   * on each other, so their cache misses overlap; the checks that follow, one tx at a time, find
-   * the lines cached. With thousands of replicas per thread a replica's pool and ledger are rarely
-   * cached when a batch reaches it, and one probe after another paid each miss in turn.
-   */
-  touch(ids: Int32Array, committed: TableLedger): void {
-    const members = this.members;
-    let x = 0;
-    if (members.size >= this.capacity) {
-      for (let i = 0; i < ids.length; i++) x = (x + members.home(ids[i]!)) | 0;
-    } else {
-      const sender = this.txs.sender;
-      const local = this.map.localIndex;
-      const nonce = committed.nonce;
-      for (let i = 0; i < ids.length; i++) {
-        const id = ids[i]!;
-        x = (x + members.home(id) + nonce[local[sender[id]!]!]!) | 0;
-      }
-    }
-    this.touched = x;
-  }
-
   has(id: number): boolean {
     return this.members.has(id);
   }
@@ -281,11 +249,6 @@ export class ReceiptQueue {
 
   has(peer: number, rid: number): boolean {
     return this.slot(peer, rid) >= 0;
-  }
-
-  /** The home slot of (peer, rid) as stored (no answer about membership; see TxPool.touch). */
-  touch(peer: number, rid: number): number {
-    return this.ridK[this.home(peer, rid)]!;
   }
 
   /**

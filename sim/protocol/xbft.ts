@@ -198,7 +198,6 @@ export class TableReplica {
     if (!this.synced || !this.seenBatches.add(m.batch)) return;
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
-    this.pool.touch(m.txs, this.ledger);
     for (let i = 0; i < m.txs.length; i++) {
       const id = m.txs[i];
       if (this.pool.has(id)) continue;
@@ -606,50 +605,8 @@ export class TableReplica {
     this.vote(env, b);
   }
 
-  /** What the last `warm` read (kept so that its reads are not dropped as unused). */
-  warmed = 0;
-
-  /**
-   * Reads what re-executing (or committing) block `b` will read of this replica's own state: pool
-   * or receipt-queue slots and the committed ledger entries of the table's accounts (with the unit
-   * heights a commit bumps). The loads of this pass do not depend on each other, so their cache
-   * misses overlap, and the leg-by-leg work that follows finds the lines cached (see TxPool.touch).
-   */
-  private warm(b: Block, commit: boolean): void {
-    const txs = this.ctx.txs;
-    const map = this.ctx.map;
-    const L = this.ledger;
-    const sender = txs.sender;
-    const receiver = txs.receiver;
-    const local = map.localIndex;
-    const tableOf = map.tableOf;
-    let x = 0;
-    for (let i = 0; i < b.txs.length; i++) {
-      const id = b.txs[i]!;
-      const leg = b.legs[i]!;
-      if (leg === LEG_INNER || leg === LEG_SEND) {
-        const s = local[sender[id]!]!;
-        x = (x + this.pool.home(id) + L.balance[s]! + L.nonce[s]!) | 0;
-        if (commit) x = (x + L.unitHeight[s]!) | 0;
-        if (leg === LEG_INNER) {
-          const r = local[receiver[id]!]!;
-          x = (x + L.balance[r]!) | 0;
-          if (commit) x = (x + L.unitHeight[r]!) | 0;
-        }
-      } else if (leg === LEG_RECV) {
-        const r = local[receiver[id]!]!;
-        x = (x + this.recvQ.touch(tableOf[sender[id]!]!, b.rids[i]!) + L.balance[r]!) | 0;
-        if (commit) x = (x + L.unitHeight[r]!) | 0;
-      } else {
-        x = (x + this.confirmQ.touch(tableOf[receiver[id]!]!, b.rids[i]!)) | 0;
-      }
-    }
-    this.warmed = x;
-  }
-
   /** Whether the proposal's legs, re-executed on `state` (its parent's), give the block's results. */
   private reexecute(env: Env, b: Block, state: StateView): boolean {
-    this.warm(b, false);
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
     const txs = ctx.txs;
@@ -860,7 +817,6 @@ export class TableReplica {
   }
 
   private commit(env: Env, b: Block, sendReceipts: boolean): void {
-    this.warm(b, true);
     const ctx = this.ctx;
     const txs = ctx.txs;
     const map = ctx.map;
