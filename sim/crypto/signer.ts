@@ -88,28 +88,38 @@ export const bip340 = {
 };
 
 /**
- * Per-key material stored in one growable byte array (64 bytes a key: secret, then public) with a
- * Map from key id to slot, so that 10^5..10^6 account keys do not cost two objects each.
+ * Per-key material stored in one growable byte array (`stride` bytes a key: secret, then public,
+ * then whatever else the signer derives) with a Map from key id to slot, so that 10^5..10^6
+ * account keys do not cost two objects each.
  */
 class KeyStore {
   private slots = new Map<number, number>();
-  private bytes = new Uint8Array(64 * 256);
+  private bytes: Uint8Array;
+  /** The same memory as 32-bit words (material that is words: the modeled signer's pad states). */
+  words: Int32Array;
   private used = 0;
 
-  constructor(private readonly derive: (k: number, out: Uint8Array) => void) {}
+  constructor(
+    private readonly derive: (k: number, out: Uint8Array) => void,
+    private readonly stride = 64,
+  ) {
+    this.bytes = new Uint8Array(stride * 256);
+    this.words = new Int32Array(this.bytes.buffer);
+  }
 
   /** Slot byte offset of key k, deriving it on first use. */
   offset(k: number): number {
     const slot = this.slots.get(k);
-    if (slot !== undefined) return slot * 64;
+    if (slot !== undefined) return slot * this.stride;
     checkKeyId(k);
-    if ((this.used + 1) * 64 > this.bytes.length) {
+    if ((this.used + 1) * this.stride > this.bytes.length) {
       const next = new Uint8Array(this.bytes.length * 2);
       next.set(this.bytes);
       this.bytes = next;
+      this.words = new Int32Array(next.buffer);
     }
-    const at = this.used * 64;
-    this.derive(k, this.bytes.subarray(at, at + 64));
+    const at = this.used * this.stride;
+    this.derive(k, this.bytes.subarray(at, at + this.stride));
     this.slots.set(k, this.used);
     this.used++;
     return at;
@@ -213,21 +223,22 @@ interface Sha256Internals {
 
 const HMAC_BLOCK = 64;
 
+/** Bytes a modeled key takes: secret, public key, then the inner and outer pad states (8 words each). */
+const MODELED_KEY_BYTES = 128;
+
 class ModeledSigner implements Signer {
   readonly mode = 'modeled' as const;
   readonly signatureBytes = 32;
   readonly stats: SignerStats = { signs: 0, verifies: 0, memo_hits: 0 };
-  private readonly keys: KeyStore;
   /**
-   * Per key slot (the KeyStore's), the SHA-256 chaining words after HMAC's inner pad block, then
-   * after its outer pad block (8 + 8 words), computed at the key's first tag; `ready` marks them.
-   * A tag starts from them and compresses only the message and the outer block: half the work of
-   * keying an HMAC, for every key, with no object per key or per tag. (A bounded cache of keyed
-   * HMAC objects did this for hot keys only; account keys, 10^5..10^6 of them and each used a few
-   * times, missed it and built an HMAC per tag.) Saved words of a pure function cannot change a tag.
+   * Per key, beside its secret and public key: the SHA-256 chaining words after HMAC's inner pad
+   * block, then after its outer pad block, derived with the key. A tag starts from them and
+   * compresses only the message and the outer block: half the work of keying an HMAC, for every
+   * key, with no object per key or per tag. (A bounded cache of keyed HMAC objects did this for hot
+   * keys only; account keys, 10^5..10^6 of them and each used a few times, missed it and built an
+   * HMAC per tag.) Saved words of a pure function of the key cannot change a tag.
    */
-  private mid = new Int32Array(16 * 256);
-  private ready = new Uint8Array(256);
+  private readonly keys: KeyStore;
   /** The one hash object every tag runs in (each use loads saved words into it first). */
   private readonly s = sha256.create() as unknown as Sha256Internals;
   private readonly fresh = sha256.create() as unknown as Sha256Internals;
@@ -240,16 +251,19 @@ class ModeledSigner implements Signer {
       const secret = sha256(utf8.encode(`${seed}/key/${k}`));
       out.set(secret, 0);
       out.set(sha256(secret), 32);
-    });
+      const words = new Int32Array(out.buffer, out.byteOffset + 64, 16);
+      this.absorbPad(secret, 0x36, words, 0);
+      this.absorbPad(secret, 0x5c, words, 8);
+    }, MODELED_KEY_BYTES);
   }
 
   publicKey(k: number): Uint8Array {
     return this.keys.publicKey(k).slice();
   }
 
-  /** The scratch object in the state after one 64-byte block whose chaining words are mid[at, at + 8). */
+  /** The scratch object in the state after one 64-byte block whose chaining words are keys.words[at, at + 8). */
   private load(at: number): Sha256Internals {
-    const m = this.mid;
+    const m = this.keys.words;
     const s = this.s;
     s.set(m[at]!, m[at + 1]!, m[at + 2]!, m[at + 3]!, m[at + 4]!, m[at + 5]!, m[at + 6]!, m[at + 7]!);
     s.length = HMAC_BLOCK;
@@ -259,8 +273,8 @@ class ModeledSigner implements Signer {
     return s;
   }
 
-  /** Saves at mid[at, at + 8) the words after one pad block: the key XOR `byte`, then `byte`. */
-  private absorbPad(key: Uint8Array, byte: number, at: number): void {
+  /** Writes at words[at, at + 8) the chaining words after one pad block: the key XOR `byte`, then `byte`. */
+  private absorbPad(key: Uint8Array, byte: number, words: Int32Array, at: number): void {
     const pad = this.pad;
     pad.fill(byte);
     for (let i = 0; i < key.length; i++) pad[i] = key[i]! ^ byte;
@@ -269,29 +283,7 @@ class ModeledSigner implements Signer {
     s.update(pad.subarray(0, 32));
     s.update(pad.subarray(32));
     const w = s.get();
-    for (let i = 0; i < 8; i++) this.mid[at + i] = w[i]!;
-  }
-
-  /** Key k's slot, its pad words computed. */
-  private slotOf(k: number): number {
-    const slot = this.keys.offset(k) / 64;
-    if (slot >= this.ready.length) {
-      let c = this.ready.length;
-      while (c <= slot) c *= 2;
-      const r = new Uint8Array(c);
-      r.set(this.ready);
-      this.ready = r;
-      const m = new Int32Array(16 * c);
-      m.set(this.mid);
-      this.mid = m;
-    }
-    if (this.ready[slot] === 0) {
-      const key = this.keys.secret(k);
-      this.absorbPad(key, 0x36, 16 * slot);
-      this.absorbPad(key, 0x5c, 16 * slot + 8);
-      this.ready[slot] = 1;
-    }
-    return slot;
+    for (let i = 0; i < 8; i++) words[at + i] = w[i]!;
   }
 
   /**
@@ -299,7 +291,8 @@ class ModeledSigner implements Signer {
    * gives), written into `this.out` (valid until the next call).
    */
   private tagInto(k: number, msg: Uint8Array): Uint8Array {
-    const at = 16 * this.slotOf(k);
+    // The key's inner pad words (its record's word 16 on; offset() derives the key first).
+    const at = (this.keys.offset(k) + 64) >> 2;
     let s = this.load(at);
     s.update(msg);
     // Digested into the object's own buffer, whose view is kept (another array gets a new view).
