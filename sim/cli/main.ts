@@ -26,7 +26,7 @@ import { runScenario, type RunResult, type WallHooks } from '../engine/run.js';
 import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
-import { buildRun } from '../engine/build.js';
+import { SMALL_RUN_NODES, buildRun, defaultWorkers } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
@@ -53,7 +53,8 @@ commands:
       --duration 30s         override the simulated duration
       --crypto real|modeled  override the crypto mode (the digest is the same in both)
       --workers N            spread the nodes over N worker threads (default: one per core,
-                             here ${availableParallelism()}); every N gives the same digest
+                             here ${availableParallelism()}, or 1 below ${SMALL_RUN_NODES} nodes); every N gives
+                             the same digest
       --check-determinism    run twice in one thread and once over --workers threads, compare
                              the digests, and on a mismatch name the first node and simulated
                              time at which the runs diverge
@@ -68,7 +69,8 @@ commands:
       --trace-cap N          most slices in the trace (default ${TRACE_CAP}); past it the trace
                              stops at a time it names, with a warning
   replay <summary.json>      re-run the scenario recorded in a summary and check its digest
-      --workers N            worker threads for the re-run (any number gives the same digest)
+      --workers N            worker threads for the re-run (default as for run; any number gives
+                             the same digest)
   validate <file>            check a scenario file; exit 2 with the first error
   swarm --seeds N            draw a fault scenario per seed (byzantine nodes within tolerance, every
                              fault healed before a liveness phase), run each, print one line per
@@ -233,7 +235,7 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const outRoot = (p.flags.get('out') as string | undefined) ?? 'reports';
   const json = p.flags.get('json') === true;
   const cores = availableParallelism();
-  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? cores;
+  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, cores);
   const spawn = io.spawnWorker ?? spawnNodeWorker;
   const newBar = (what: string) => {
     if (what) io.stderr.write(`${what}\n`);
@@ -344,7 +346,7 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
     if (e instanceof ScenarioError) throw new UsageError(`${file}: scenario_file.${e.message}`);
     throw e;
   }
-  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? availableParallelism();
+  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, availableParallelism());
   const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
   const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
   const result = await runOnWorkers(sc, { workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism(), progress, wall: WALL });
