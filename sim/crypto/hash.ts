@@ -10,12 +10,27 @@ import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
 /** Length of a sha256 digest in bytes. */
 export const DIGEST_BYTES = 32;
 
-/** The parts of @noble/hashes' SHA-256 object (2.x) that `hashInto` uses. */
-interface Md {
+/**
+ * The parts of @noble/hashes' SHA-256 object (2.x, `_md.js` and `sha2.js`) that `sha256Into` and
+ * the modeled signer drive directly: the chaining words (`get`/`set`), the bytes absorbed so far
+ * and the block buffer. Loading saved words is what `_cloneInto` does, without a source object.
+ */
+export interface Sha256Internals {
   buffer: Uint8Array;
+  length: number;
+  pos: number;
+  finished: boolean;
+  destroyed: boolean;
+  get(): number[];
+  set(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): void;
   update(data: Uint8Array): unknown;
   digestInto(out: Uint8Array): void;
-  _cloneInto(to: Md): Md;
+  _cloneInto(to: Sha256Internals): Sha256Internals;
+}
+
+/** A new SHA-256 object, typed for the parts used directly. */
+export function sha256Object(): Sha256Internals {
+  return nobleSha256.create() as unknown as Sha256Internals;
 }
 
 /**
@@ -23,8 +38,8 @@ interface Md {
  * into it (`_cloneInto`) instead of building a hash object with its buffer and views, and digests
  * into the object's own buffer, whose view is kept. Digests are the same bytes.
  */
-const FRESH = nobleSha256.create() as unknown as Md;
-const SCRATCH = nobleSha256.create() as unknown as Md;
+const FRESH = sha256Object();
+const SCRATCH = sha256Object();
 
 /** sha256(a || b) written at out[at, at + 32); `b` may be omitted. */
 export function sha256Into(out: Uint8Array, at: number, a: Uint8Array, b?: Uint8Array): void {

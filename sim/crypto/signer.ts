@@ -16,6 +16,7 @@
 import { schnorr } from '@noble/curves/secp256k1.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { sha256Object, type Sha256Internals } from './hash.js';
 
 export type CryptoMode = 'real' | 'modeled';
 
@@ -203,24 +204,6 @@ class RealSigner implements Signer {
   }
 }
 
-/**
- * The parts of @noble/hashes' SHA-256 object (2.x, `_md.js` and `sha2.js`) the modeled signer
- * drives directly: the chaining words (`get`/`set`), the bytes absorbed so far and the block
- * buffer. Loading saved words into one object is what `_cloneInto` does, without a source object.
- */
-interface Sha256Internals {
-  buffer: Uint8Array;
-  length: number;
-  pos: number;
-  finished: boolean;
-  destroyed: boolean;
-  get(): number[];
-  set(a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number): void;
-  update(data: Uint8Array): unknown;
-  digestInto(out: Uint8Array): void;
-  _cloneInto(to: Sha256Internals): Sha256Internals;
-}
-
 const HMAC_BLOCK = 64;
 
 /** Bytes a modeled key takes: secret, public key, then the inner and outer pad states (8 words each). */
@@ -240,8 +223,8 @@ class ModeledSigner implements Signer {
    */
   private readonly keys: KeyStore;
   /** The one hash object every tag runs in (each use loads saved words into it first). */
-  private readonly s = sha256.create() as unknown as Sha256Internals;
-  private readonly fresh = sha256.create() as unknown as Sha256Internals;
+  private readonly s = sha256Object();
+  private readonly fresh = sha256Object();
   private readonly pad = new Uint8Array(HMAC_BLOCK);
   private readonly inner = new Uint8Array(32);
   private readonly out = new Uint8Array(32);
