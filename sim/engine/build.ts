@@ -95,9 +95,10 @@ export function nodeCount(sc: Scenario): number {
 /**
  * Below this many nodes a run is faster in one thread than over several: workers advance in
  * lock-step windows one link latency long, and a small run has too little work per window to pay
- * for the barriers. Measured (whole runs, this repository's scenarios, 2 cores): default.yaml, 16
- * nodes, 0.96 s in one thread against about 23 s over 2 workers; top-small.yaml, 44 nodes, 2.0 s
- * against 4.9 s; top-mainnet.yaml, 680 nodes, 15 s simulated, 61.8 s against 33.4 s.
+ * for the barriers. Measured (this repository's scenarios, 2 cores): default.yaml, 16 nodes, 60 s
+ * simulated, 0.96 s in one thread against about 22 s over 2 workers (15 s simulated took 5.55 s);
+ * top-small.yaml, 44 nodes, 2.0 s against 4.9 s; top-mainnet.yaml, 680 nodes, 15 s simulated,
+ * 61.8 s against 33.4 s.
  */
 export const SMALL_RUN_NODES = 200;
 
