@@ -1,7 +1,9 @@
 /**
  * Facts every node of a run shares read-only: the scenario, groups, stakes, keys, transactions.
- * Built once before the run (contract 5: immutable shared data). The only mutable thing reachable
- * from here is the observer, which belongs to the metrics and checks layers, never to a node.
+ * Built once before the run (contract 5: immutable shared data). Mutable things reachable from
+ * here: the observer, which belongs to the metrics and checks layers, never to a node; memos of
+ * pure verification outcomes; and the replicas' own flags stored per transaction (`pooled`,
+ * `handledBatches`), each bit read and written by one replica only.
  */
 import type { Scenario, ByzantineBehavior } from '../scenario/types.js';
 import type { Signer } from '../crypto/index.js';
@@ -12,6 +14,7 @@ import type { Env } from './env.js';
 import type { Block } from './messages.js';
 import { draw64, ftsPickOne } from './stake.js';
 import { ReceiverSpace } from './workload.js';
+import { ReplicaSlots, TxFlags } from './txflags.js';
 
 export interface Observer {
   onCommit(node: number, block: Block, now_us: number, ledger: TableLedger): void;
@@ -150,6 +153,15 @@ export class ChainContext {
   private readonly objectSig = new WeakMap<object, boolean>();
   /** Distinct auditor groups' epoch lists (by the first validator group under each). */
   private readonly auditorEpochs: Epoch[][];
+  /**
+   * Replicas' own flags, stored per transaction for speed (sim/protocol/txflags.ts): each replica
+   * reads and writes only the bits of its slot, so no node sees another's state through them.
+   * `pooled`: the transaction is in the replica's pool. `handledBatches`: the replica has handled
+   * the batch that this transaction starts (a batch's id is its first transaction's).
+   */
+  readonly replicaSlots: ReplicaSlots;
+  readonly pooled: TxFlags;
+  readonly handledBatches: TxFlags;
 
   constructor(
     readonly sc: Scenario,
@@ -203,6 +215,9 @@ export class ChainContext {
       if (COLLUDING.includes(m.behavior)) this.colluding[m.node] = 1;
     }
     this.rules = { mint: sc.sabotage.ledger_mint, skipNonceCheck: sc.sabotage.skip_nonce_check };
+    this.replicaSlots = new ReplicaSlots(T);
+    this.pooled = new TxFlags(this.replicaSlots);
+    this.handledBatches = new TxFlags(this.replicaSlots);
   }
 
   /**

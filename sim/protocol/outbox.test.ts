@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ReceiptOutbox } from './outbox.js';
 import { ReceiptQueue } from './txpool.js';
 import { LEG_RECV } from './ledger.js';
-import { RecentStrings } from './intset.js';
+import { RecentStrings } from './recent.js';
 import { Stream } from '../engine/random.js';
 
 interface Entry { tx: number; at: number; cert: string }

@@ -11,7 +11,7 @@ import {
   checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND,
   type StateView, type LedgerRules, type TableLedger, type AccountMap,
 } from './ledger.js';
-import { IntSet } from './intset.js';
+import { ReplicaSlots, TxFlags } from './txflags.js';
 
 export const POOL_OK = 0;
 export const POOL_DUP = 1;
@@ -37,8 +37,10 @@ export class TxPool {
   private order = new Int32Array(ORDER_MIN);
   private head = 0;
   private end = 0;
-  /** Sized up front for a few hundred txs: most pools get there, and each doubling costs a rehash. */
-  private readonly members: IntSet;
+  /** Pooled txs: this pool's bits in a store shared by the table's replicas on the thread (txflags.ts). */
+  private readonly members: TxFlags;
+  private readonly slot: number;
+  private count = 0;
   /**
    * Pooled txs per sender, by the sender's index in this table (every pooled tx's sender lives in
    * the table: edges route each batch to its senders' table). Counts never exceed
@@ -52,18 +54,27 @@ export class TxPool {
     private readonly table: number,
     private readonly capacity: number,
     private readonly accountMax: number,
+    /** Where the pool keeps its membership bits, and its slot there (default: a store of its own). */
+    members?: TxFlags,
+    slot?: number,
   ) {
-    this.members = new IntSet(Math.min(2 * capacity, 512));
+    if (members === undefined) {
+      const slots = new ReplicaSlots(map.tables);
+      members = new TxFlags(slots);
+      slot = slots.take(table);
+    }
+    this.members = members;
+    this.slot = slot!;
     const accounts = map.tableAccounts[table].length;
     this.perAccount = Math.min(capacity, accountMax) <= 0xffff ? new Uint16Array(accounts) : new Int32Array(accounts);
   }
 
   get size(): number {
-    return this.members.size;
+    return this.count;
   }
 
   has(id: number): boolean {
-    return this.members.has(id);
+    return this.members.has(id, this.slot);
   }
 
   /**
@@ -74,21 +85,23 @@ export class TxPool {
    * refused; callers treat every refusal alike.
    */
   add(id: number, committed: TableLedger, rules: LedgerRules): number {
-    if (this.members.has(id)) return POOL_DUP;
-    if (this.members.size >= this.capacity) return POOL_FULL;
+    if (this.has(id)) return POOL_DUP;
+    if (this.count >= this.capacity) return POOL_FULL;
     const a = this.map.localIndex[this.txs.sender[id]];
     if (!rules.skipNonceCheck && this.txs.nonce[id] < committed.nonce[a]) return POOL_STALE;
     const c = this.perAccount[a];
     if (c >= this.accountMax) return POOL_ACCOUNT_LIMIT;
     this.perAccount[a] = c + 1;
-    this.members.add(id);
+    this.members.add(id, this.table, this.slot);
+    this.count++;
     if (this.end === this.order.length) this.reshape(2 * this.order.length);
     this.order[this.end++] = id;
     return POOL_OK;
   }
 
   remove(id: number): void {
-    if (!this.members.delete(id)) return;
+    if (!this.members.delete(id, this.slot)) return;
+    this.count--;
     const a = this.map.localIndex[this.txs.sender[id]];
     if (this.perAccount[a] > 0) this.perAccount[a]--;
   }
@@ -113,7 +126,7 @@ export class TxPool {
       let scanned = 0;
       for (let i = this.head; i < end && out.txs.length - start < max && scanned < maxScan; i++) {
         const id = order[i];
-        if (!this.members.has(id) || taken.has(id)) continue;
+        if (!this.has(id) || taken.has(id)) continue;
         scanned++;
         const peer = map.tableOf[this.txs.receiver[id]];
         const leg = peer === this.table ? LEG_INNER : LEG_SEND;
@@ -132,7 +145,7 @@ export class TxPool {
   /** The pooled tx ids in arrival order (for a state snapshot). */
   ids(): Int32Array {
     const out: number[] = [];
-    for (let i = this.head; i < this.end; i++) if (this.members.has(this.order[i])) out.push(this.order[i]);
+    for (let i = this.head; i < this.end; i++) if (this.has(this.order[i])) out.push(this.order[i]);
     return Int32Array.from(out);
   }
 
@@ -141,7 +154,7 @@ export class TxPool {
     let n = 0;
     for (let i = this.head; i < this.end; i++) {
       const id = this.order[i];
-      if (this.members.has(id) && this.txs.submit_us[id] < cutoff_us) {
+      if (this.has(id) && this.txs.submit_us[id] < cutoff_us) {
         this.remove(id);
         n++;
       }
@@ -152,7 +165,7 @@ export class TxPool {
 
   private compact(): void {
     const order = this.order;
-    while (this.head < this.end && !this.members.has(order[this.head])) this.head++;
+    while (this.head < this.end && !this.has(order[this.head])) this.head++;
     const span = this.end - this.head;
     if (order.length > ORDER_MIN && 4 * span < order.length) this.reshape(order.length / 2);
   }

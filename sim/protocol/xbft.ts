@@ -25,7 +25,7 @@ import {
   TableLedger, StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM,
 } from './ledger.js';
 import { TxPool, ReceiptQueue, POOL_OK, POOL_DUP, type Picks } from './txpool.js';
-import { RecentIds, RecentStrings } from './intset.js';
+import { RecentStrings } from './recent.js';
 import { ReceiptOutbox } from './outbox.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
@@ -35,8 +35,6 @@ import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
 export const TX_EXPIRE_US = 100_000_000;
 /** Committed blocks kept for serving sync requests. */
 const BLOCKS_KEPT = 512;
-/** Batch ids remembered per replica to drop repeated copies (the most recent ones: RecentIds). */
-const SEEN_BATCHES_MAX = 4096;
 /** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
 const CERT_CACHE_MAX = 2000;
 /** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
@@ -82,6 +80,8 @@ interface LeaderRound {
 export class TableReplica {
   readonly ledger: TableLedger;
   readonly pool: TxPool;
+  /** This replica's slot among its table's replicas on this thread (ChainContext.replicaSlots). */
+  private readonly slot: number;
   readonly recvQ: ReceiptQueue;
   readonly confirmQ: ReceiptQueue;
   /** Per peer table: the highest receipt id it is known to have applied from us (flow control). */
@@ -95,7 +95,6 @@ export class TableReplica {
   private readonly blocks = new Map<string, Block>();
   private readonly qcs = new Map<string, QC>();
   private readonly committedIds: string[] = [];
-  private readonly seenBatches = new RecentIds(SEEN_BATCHES_MAX);
   private readonly syncing = new Map<string, number>();
   /** Proposals waiting for their parent's body. */
   private readonly waiting = new Map<string, { from: number; msg: ProposalMsg }>();
@@ -144,7 +143,9 @@ export class TableReplica {
     const sc = ctx.sc;
     const T = ctx.map.tables;
     this.ledger = new TableLedger(ctx.map.tableAccounts[table].length, T, sc.workload.genesis_balance);
-    this.pool = new TxPool(ctx.txs, ctx.map, table, sc.protocol.pool_txs_max, sc.protocol.account_pending_max);
+    this.slot = ctx.replicaSlots.take(table);
+    this.pool = new TxPool(ctx.txs, ctx.map, table, sc.protocol.pool_txs_max, sc.protocol.account_pending_max,
+      ctx.pooled, this.slot);
     const receiptsMax = Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max);
     this.recvQ = new ReceiptQueue(LEG_RECV, receiptsMax, T);
     this.confirmQ = new ReceiptQueue(LEG_CONFIRM, receiptsMax, T);
@@ -194,8 +195,8 @@ export class TableReplica {
   }
 
   onTxBatch(env: Env, m: TxBatchMsg): void {
-    // Remember the most recent batches only; an older copy finds its txs in the pool or stale.
-    if (!this.synced || !this.seenBatches.add(m.batch)) return;
+    // Each batch once: a second copy (two auditors forward it) is dropped unread.
+    if (!this.synced || !this.ctx.handledBatches.add(m.batch, this.table, this.slot)) return;
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
     for (let i = 0; i < m.txs.length; i++) {
