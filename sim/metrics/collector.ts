@@ -283,7 +283,7 @@ export function round3(x: number): number {
 }
 
 /** Nearest-rank percentile of a sorted array. */
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[Math.min(rank, sorted.length) - 1];
@@ -292,12 +292,20 @@ export function percentile(sorted: readonly number[], p: number): number {
 /** The 101 quantiles p0, p1, ..., p100 (nearest rank, as in latencyStats), ms to 3 decimals; [] for no values. */
 export function latencyCdf(values: readonly number[]): number[] {
   if (values.length === 0) return [];
-  const s = values.slice().sort((a, b) => a - b);
+  const s = sortedCopy(values);
   return Array.from({ length: 101 }, (_, p) => round3(percentile(s, p)));
 }
 
-export function latencyStats(values: number[]): LatencyStats {
-  const s = values.slice().sort((a, b) => a - b);
+/**
+ * Ascending copy. A typed array sorts numbers without a comparator call per comparison: the same
+ * order as `(a, b) => a - b` for the finite values here, several times faster on a run's latencies.
+ */
+function sortedCopy(values: readonly number[]): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
+export function latencyStats(values: readonly number[]): LatencyStats {
+  const s = sortedCopy(values);
   return {
     count: s.length,
     p50: round3(percentile(s, 50)),

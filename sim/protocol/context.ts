@@ -151,6 +151,8 @@ export class ChainContext {
    */
   private txSig = new Uint8Array(1024);
   private readonly objectSig = new WeakMap<object, boolean>();
+  /** Per proposed block: the committed blocks it was re-executed on, each followed by the outcome. */
+  private readonly executions = new WeakMap<object, (string | boolean)[]>();
   /** Distinct auditor groups' epoch lists (by the first validator group under each). */
   private readonly auditorEpochs: Epoch[][];
   /**
@@ -316,6 +318,26 @@ export class ChainContext {
     if (v !== undefined) return v;
     const ok = check();
     this.objectSig.set(o, ok);
+    return ok;
+  }
+
+  /**
+   * Whether block `b` re-executes to its own results on the state after committed block
+   * `committedId` and then `b`'s uncommitted ancestors (memoized per block object and committed
+   * block). That state is a function of the chain alone: a table's ledger after a committed block
+   * is the same at every replica that committed it (every ledger change is a committed leg or a
+   * copy of such a ledger), block ids hash their contents and parents, and the ledger rules are
+   * the scenario's. So the outcome is too; each replica is still charged its execution.
+   */
+  executionValid(b: object, committedId: string, execute: () => boolean): boolean {
+    let seen = this.executions.get(b);
+    if (seen === undefined) {
+      seen = [];
+      this.executions.set(b, seen);
+    }
+    for (let i = 0; i < seen.length; i += 2) if (seen[i] === committedId) return seen[i + 1] as boolean;
+    const ok = execute();
+    seen.push(committedId, ok);
     return ok;
   }
 

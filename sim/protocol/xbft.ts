@@ -594,11 +594,9 @@ export class TableReplica {
     if (!ctx.misbehaves(this.self, 'invalid_execution', env.now_us)) {
       // One leg kind and one result (receipt id) per transaction, no more, no less.
       if (b.legs.length !== b.txs.length || b.rids.length !== b.txs.length) return;
-      const state = this.stateAt(parent);
-      if (!state) return;
-      const valid = this.reexecute(env, b, state);
-      state.release();
-      if (!valid) return;
+      if (!this.onCommittedChain(parent)) return;
+      if (!this.chargeExecution(env, b)) return;
+      if (!ctx.executionValid(b, this.committedId, () => this.replays(b, parent))) return;
     }
     this.blocks.set(b.id, b);
     if (!member) return;
@@ -606,8 +604,13 @@ export class TableReplica {
     this.vote(env, b);
   }
 
-  /** Whether the proposal's legs, re-executed on `state` (its parent's), give the block's results. */
-  private reexecute(env: Env, b: Block, state: StateView): boolean {
+  /**
+   * Re-execution's CPU charge for this replica, after the checks of the block's legs that need no
+   * state: false when one fails (nothing is charged then). Transactions missing from the pool
+   * cost a signature check; receipts not yet seen cost a Merkle path, plus the source
+   * certificate once per peer table.
+   */
+  private chargeExecution(env: Env, b: Block): boolean {
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
     const txs = ctx.txs;
@@ -627,8 +630,7 @@ export class TableReplica {
           if (!ctx.txSignatureOk(id)) return false;
         }
       } else {
-        // The proposal carries each receipt with its proof (§4.3): a receipt this node has not
-        // seen yet costs a Merkle path check, plus the source certificate once per peer table.
+        // The proposal carries each receipt with its proof (§4.3).
         const q = leg === LEG_RECV ? this.recvQ : this.confirmQ;
         const peer = leg === LEG_RECV ? map.tableOf[txs.sender[id]] : map.tableOf[txs.receiver[id]];
         if (!q.has(peer, b.rids[i])) {
@@ -642,13 +644,26 @@ export class TableReplica {
     }
     env.charge(unseen * costs.verify_tx_us + b.txs.length * costs.execute_tx_us +
       proofs * costs.merkle_path_us + proofCerts * 2 * costs.verify_aggregate_us);
-    for (let i = 0; i < b.txs.length; i++) {
+    return true;
+  }
+
+  /**
+   * Whether the block's legs, applied in order on the state after `parent` (which must lie on
+   * this replica's committed chain), give the block's results. A function of the chain alone
+   * (ChainContext.executionValid).
+   */
+  private replays(b: Block, parent: Block): boolean {
+    const ctx = this.ctx;
+    const state = this.stateAt(parent)!;
+    let ok = true;
+    for (let i = 0; i < b.txs.length && ok; i++) {
       const id = b.txs[i];
       const leg = b.legs[i];
-      if (checkLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== TX_OK) return false;
-      if (applyLeg(state, txs, map, id, leg, b.rids[i], ctx.rules) !== b.rids[i]) return false;
+      ok = checkLeg(state, ctx.txs, ctx.map, id, leg, b.rids[i], ctx.rules) === TX_OK &&
+        applyLeg(state, ctx.txs, ctx.map, id, leg, b.rids[i], ctx.rules) === b.rids[i];
     }
-    return true;
+    state.release();
+    return ok;
   }
 
   private vote(env: Env, b: Block): void {
@@ -1008,6 +1023,13 @@ export class TableReplica {
       cert = out.cert(p) || cert;
     }
     if (items.length > 0) this.sendReceipts(env, m.dst, m.leg, items, cert, true);
+  }
+
+  /** Whether `parent` descends from (or is) this replica's committed block, by blocks it holds. */
+  private onCommittedChain(parent: Block): boolean {
+    let cur: Block | undefined = parent;
+    while (cur && cur.height > this.committedHeight) cur = this.blocks.get(cur.parent);
+    return cur !== undefined && cur.id === this.committedId;
   }
 
   /** State after `parent`: committed state plus the uncommitted ancestors' effects. */
