@@ -49,13 +49,8 @@ export class TxFlags {
   constructor(private readonly slots: ReplicaSlots) {}
 
   has(tx: number, slot: number): boolean {
-    if (tx >= this.offset.length) return false;
-    const off = this.offset[tx];
-    if (off === 0) return false;
-    const arena = this.arena;
-    const w = slot >>> 5;
-    if (w >= arena[off]) return false;
-    return ((arena[off + 1 + w] >>> (slot & 31)) & 1) === 1;
+    const at = this.wordOf(tx, slot);
+    return at >= 0 && ((this.arena[at] >>> (slot & 31)) & 1) === 1;
   }
 
   /** Sets the bit of `slot` (a slot of `table`, the transaction's table); false if it was set. */
@@ -75,23 +70,22 @@ export class TxFlags {
 
   /** Clears the bit of `slot`; false if it was not set. */
   delete(tx: number, slot: number): boolean {
-    if (tx >= this.offset.length) return false;
-    const off = this.offset[tx];
-    if (off === 0) return false;
-    const arena = this.arena;
-    const w = slot >>> 5;
-    if (w >= arena[off]) return false;
-    const at = off + 1 + w;
+    const at = this.wordOf(tx, slot);
+    if (at < 0) return false;
     const bit = 1 << (slot & 31);
-    const v = arena[at];
+    const v = this.arena[at];
     if ((v & bit) === 0) return false;
-    arena[at] = v & ~bit;
+    this.arena[at] = v & ~bit;
     return true;
   }
 
-  /** Words in use (for tests and memory figures). */
-  get words(): number {
-    return this.top;
+  /** Where the word holding (tx, slot) sits in `arena`; -1 when the transaction's entry has none. */
+  private wordOf(tx: number, slot: number): number {
+    if (tx >= this.offset.length) return -1;
+    const off = this.offset[tx];
+    if (off === 0) return -1;
+    const w = slot >>> 5;
+    return w < this.arena[off] ? off + 1 + w : -1;
   }
 
   /** Gives `tx` an entry as wide as its table's slots now, carrying over the bits of `old` (0: none). */
