@@ -1,23 +1,35 @@
 /**
- * Invariant checkers (DESIGN.md sim/checks). They watch every commit of every honest node and
- * judge the protocol from outside it: they keep their own records and never trust the protocol's
+ * Invariant checkers (DESIGN.md sim/checks). They watch every commit of every node and judge the
+ * protocol from outside it: they keep their own records and never trust the protocol's
  * bookkeeping. Each violation names the check, node, table, height and simulated time.
  *
- * - safety: no two different blocks committed at one height of a table (across honest nodes);
- * - agreement: each honest node's committed chain is hash-linked without gaps and is a prefix of
- *   the canonical chain;
+ * A commit counts as honest when no byzantine window of its node covers its time
+ * (ByzantineWindows); docs/CHECKS.md says what each check covers.
+ *
+ * - safety: no two different blocks committed at one height of a table (across honest commits);
+ * - agreement: each node's honestly committed chain is hash-linked without gaps and is a prefix
+ *   of the canonical chain (the first honest commit of each height); the link to the commit
+ *   before is not judged across a byzantine window in which the node committed;
  * - conservation: the balances of all tables plus the value in flight in receipts (sent, not yet
- *   received) equal the genesis total, and every honest node's table state sums to what the first
- *   node to commit that height had;
+ *   received) equal the genesis total, and every honest commit leaves its node's table state
+ *   summing to what the first honest commit of that height had;
  * - nonce_order: on the canonical chain, each account's transactions carry nonces 0, 1, 2, ...
- * - exactly_once: every receipt leg (recv, confirm) is applied once, and only after its send;
+ * - exactly_once: every receipt leg (recv, confirm) is applied once, and only after its send (or
+ *   recv) leg was committed. A leg is committed when any node commits its block, byzantine or
+ *   not: the receipt's certificate proves the commit, and a byzantine leader may hold that
+ *   certificate (and send the receipt) long before an honest replica hears of it. So a recv
+ *   whose send has no honest commit yet waits, and is judged when the send's block reaches the
+ *   canonical chain: it is a violation unless some node had committed that block before the
+ *   recv. A leg still waiting at the end is judged against blocks only byzantine nodes
+ *   committed.
  * - liveness: after the last fault starts or heals, a table with work waiting (a transfer from one
  *   of its accounts, or a receipt committed toward it) commits within the bound.
  */
 import type { Violation } from '../report/types.js';
 import type { Block } from '../protocol/messages.js';
-import { LEG_INNER, LEG_SEND, LEG_RECV, type AccountMap } from '../protocol/ledger.js';
+import { LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
 import type { TxStore } from '../protocol/txstore.js';
+import type { ByzantineWindows } from '../faults/byzantine.js';
 
 const SEEN_SEND = 1;
 const SEEN_RECV = 2;
@@ -25,10 +37,27 @@ const SEEN_CONFIRM = 4;
 
 export const VIOLATIONS_MAX = 1000;
 
+/** A receipt leg committed canonically before any honest commit of the leg it follows. */
+interface Waiting {
+  leg: number;
+  node: string;
+  table: number;
+  height: number;
+  time_us: number;
+}
+
 export class Checkers {
   readonly violations: Violation[] = [];
   private readonly canonical: string[][] = [];
-  private readonly last: { height: number; id: string }[][] = [];
+  /**
+   * Per table and node: its last honest commit; null when it committed inside a byzantine window
+   * since (the next honest commit is not linked to the one before).
+   */
+  private readonly last: ({ height: number; id: string } | null)[][] = [];
+  /** Blocks some node committed before any honest commit of their height: when, and the block. */
+  private readonly early = new Map<string, { time_us: number; block: Block }>();
+  /** Receipt legs waiting for the honest commit of the leg they follow, by transaction. */
+  private readonly waiting = new Map<number, Waiting>();
   private readonly expectedNonce: Uint32Array;
   private readonly total: number;
   private readonly fired = new Set<string>();
@@ -43,7 +72,7 @@ export class Checkers {
 
   constructor(
     private readonly names: readonly string[],
-    private readonly honest: Uint8Array,
+    private readonly byzantine: ByzantineWindows,
     private readonly map: AccountMap,
     genesis_balance: number,
     private readonly txs: TxStore,
@@ -80,11 +109,17 @@ export class Checkers {
     if (this.violations.length < VIOLATIONS_MAX) this.violations.push(v);
   }
 
-  /** An honest node committed `b`; `sum` is its table's balance sum right after. */
+  /** A node committed `b`; `sum` is its table's balance sum right after. */
   onCommit(node: number, b: Block, now_us: number, sum: number): void {
-    if (!this.honest[node]) return;
     const t = b.table;
     const canon = this.canonical[t];
+    if (!this.byzantine.honestAt(node, now_us)) {
+      // Not judged, but proof that the block was committed then (exactly_once), and the node's
+      // chain is not linked across this commit (agreement).
+      if (b.height >= canon.length && !this.early.has(b.id)) this.early.set(b.id, { time_us: now_us, block: b });
+      this.last[t][node] = null;
+      return;
+    }
     const name = this.names[node];
     // safety
     if (b.height < canon.length) {
@@ -105,13 +140,19 @@ export class Checkers {
       this.onCanonical(name, b, now_us, sum);
     }
     // agreement: hash-linked, no gaps
-    const prev = this.last[t][node] ?? { height: 0, id: canon[0] };
-    if (b.height !== prev.height + 1 || b.parent !== prev.id) {
+    const prev = this.last[t][node] === undefined ? { height: 0, id: canon[0] } : this.last[t][node];
+    if (prev !== null && (b.height !== prev.height + 1 || b.parent !== prev.id)) {
       this.report({
         check: 'agreement', node: name, table: t, height: b.height, time_us: now_us,
         message: b.height !== prev.height + 1
           ? `committed height ${b.height} right after ${prev.height}`
           : `block's parent ${b.parent.slice(0, 12)} is not this node's committed ${prev.id.slice(0, 12)}`,
+      });
+    } else if (prev === null && canon[b.height - 1] && b.parent !== canon[b.height - 1]) {
+      // The first honest commit after a byzantine window: at least its parent must be canonical.
+      this.report({
+        check: 'agreement', node: name, table: t, height: b.height, time_us: now_us,
+        message: `block's parent ${b.parent.slice(0, 12)} is not the committed ${canon[b.height - 1].slice(0, 12)}`,
       });
     }
     this.last[t][node] = { height: b.height, id: b.id };
@@ -132,7 +173,10 @@ export class Checkers {
    * The block must be the canonical one at that height (agreement).
    */
   onStateSync(node: number, table: number, committed: Block, now_us: number): void {
-    if (!this.honest[node]) return;
+    if (!this.byzantine.honestAt(node, now_us)) {
+      this.last[table][node] = null;
+      return;
+    }
     const canon = this.canonical[table];
     if (committed.height < canon.length && canon[committed.height] !== '' && canon[committed.height] !== committed.id) {
       this.report({
@@ -174,23 +218,28 @@ export class Checkers {
       } else {
         const need = leg === LEG_RECV ? SEEN_SEND : SEEN_RECV;
         const bit = leg === LEG_RECV ? SEEN_RECV : SEEN_CONFIRM;
-        const what = leg === LEG_RECV ? 'recv' : 'confirm';
-        if (!(this.seen[id] & need)) {
-          this.report({
-            check: 'exactly_once', node: name, table: t, height: b.height, time_us: now_us,
-            message: `tx ${id}: ${what} leg committed before its ${leg === LEG_RECV ? 'send' : 'recv'} leg`,
-          });
-        }
         if (this.seen[id] & bit) {
           this.report({
             check: 'exactly_once', node: name, table: t, height: b.height, time_us: now_us,
-            message: `tx ${id}: ${what} leg committed twice (receipt id ${b.rids[i]})`,
+            message: `tx ${id}: ${leg === LEG_RECV ? 'recv' : 'confirm'} leg committed twice (receipt id ${b.rids[i]})`,
           });
+        } else if (!(this.seen[id] & need)) {
+          this.waiting.set(id, { leg, node: name, table: t, height: b.height, time_us: now_us });
         }
         this.seen[id] |= bit;
         if (leg === LEG_RECV) this.inflight -= txs.amount[id];
       }
+      // The leg a waiting receipt leg follows: committed before it, by some node?
+      if (leg !== LEG_INNER && leg !== LEG_CONFIRM) {
+        const w = this.waiting.get(id);
+        if (w !== undefined && w.leg === leg + 1) {
+          this.waiting.delete(id);
+          const since = this.early.get(b.id)?.time_us ?? now_us;
+          if (since > w.time_us) this.reportEarly(id, w, `first committed at ${formatTime(since)}`);
+        }
+      }
     }
+    this.early.delete(b.id);
     this.commits[t].push(now_us);
     for (let i = 0; i < b.txs.length; i++) {
       if (b.legs[i] === LEG_SEND) this.demand[this.map.tableOf[txs.receiver[b.txs[i]]]].push(now_us);
@@ -205,6 +254,44 @@ export class Checkers {
         message: `balances of all tables plus ${this.inflight} in flight sum to ${total}, genesis total is ${this.total}`,
       });
     }
+  }
+
+  private reportEarly(id: number, w: Waiting, when: string): void {
+    const what = w.leg === LEG_RECV ? 'recv' : 'confirm';
+    const before = w.leg === LEG_RECV ? 'send' : 'recv';
+    this.report({
+      check: 'exactly_once', node: w.node, table: w.table, height: w.height, time_us: w.time_us,
+      message: `tx ${id}: ${what} leg committed before its ${before} leg (${before} leg ${when})`,
+    });
+  }
+
+  /**
+   * Receipt legs still waiting at the end: their leg before may be in a block that only
+   * byzantine nodes committed (in their windows) before the run ended; if no such block holds it
+   * from before the receipt leg, the receipt leg was applied without it.
+   */
+  private judgeWaiting(): void {
+    if (this.waiting.size === 0) return;
+    const proof = new Map<number, number>(); // tx -> earliest byzantine-only commit of its leg before
+    for (const { time_us, block } of this.early.values()) {
+      // A block whose height has another canonical block never was the committed one.
+      const canon = this.canonical[block.table];
+      if (block.height < canon.length && canon[block.height] !== '') continue;
+      for (let i = 0; i < block.txs.length; i++) {
+        const id = block.txs[i];
+        const w = this.waiting.get(id);
+        if (w === undefined || block.legs[i] !== w.leg - 1) continue;
+        if (time_us < (proof.get(id) ?? Infinity)) proof.set(id, time_us);
+      }
+    }
+    const ids = [...this.waiting.keys()].sort((x, y) => x - y);
+    for (const id of ids) {
+      const w = this.waiting.get(id)!;
+      const since = proof.get(id);
+      if (since === undefined) this.reportEarly(id, w, 'never committed');
+      else if (since > w.time_us) this.reportEarly(id, w, `committed only by byzantine nodes, at ${formatTime(since)}`);
+    }
+    this.waiting.clear();
   }
 
   /**
@@ -244,6 +331,7 @@ export class Checkers {
   /** End of run: honest nodes' committed chains must be prefixes of the canonical chain. */
   finish(now_us: number): void {
     this.checkLiveness(now_us);
+    this.judgeWaiting();
     this.last.forEach((perNode, t) => {
       perNode.forEach((l, node) => {
         if (!l) return;
@@ -256,6 +344,11 @@ export class Checkers {
       });
     });
   }
+}
+
+/** Simulated time as the violations print it: "49.106291s". */
+function formatTime(t_us: number): string {
+  return `${(t_us / 1e6).toFixed(6)}s`;
 }
 
 /** Index of the first element >= x in an ascending array, or -1. */

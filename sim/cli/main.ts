@@ -22,11 +22,11 @@ import { readFileSync } from 'node:fs';
 import { loadScenario, applyOverrides, parseDuration, parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
 import { SIM_VERSION } from '../engine/version.js';
 import type { Summary } from '../report/types.js';
-import { runScenario, type RunResult, type WallHooks } from '../engine/run.js';
+import { phasesOf, runScenario, type RunResult, type WallHooks } from '../engine/run.js';
 import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
-import { SMALL_RUN_NODES, buildRun, defaultWorkers } from '../engine/build.js';
+import { SMALL_RUN_NODES, buildRun, defaultWorkers, faultPhaseEnd } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { reportDir, writeRunOutputs } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
@@ -229,8 +229,20 @@ function traceOptions(p: Parsed, sc: Scenario): TimelineOptions | null {
 
 const WALL: WallHooks = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
 
+/**
+ * A run with faults whose liveness phase cannot be judged (a `--duration` that ends the run inside
+ * or too soon after the fault phase) says so before it starts; the summary records it too.
+ */
+function warnLiveness(sc: Scenario, io: Io): void {
+  const end = faultPhaseEnd(sc);
+  if (end === 0) return;
+  const phases = phasesOf(end, sc.duration_us, sc.checks.liveness_bound_us);
+  if (!phases.liveness_judged) io.stderr.write(`warning: liveness will not be judged: ${phases.liveness_reason}\n`);
+}
+
 async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const sc = loadWithOverrides(p);
+  warnLiveness(sc, io);
   const timeline = traceOptions(p, sc) ?? undefined;
   const outRoot = (p.flags.get('out') as string | undefined) ?? 'reports';
   const json = p.flags.get('json') === true;
@@ -347,6 +359,7 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
     throw e;
   }
   const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, availableParallelism());
+  warnLiveness(sc, io);
   const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
   const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);
   const result = await runOnWorkers(sc, { workers, spawn: io.spawnWorker ?? spawnNodeWorker, cores: availableParallelism(), progress, wall: WALL });

@@ -30,6 +30,7 @@ import type { StakeInput } from '../scenario/types.js';
 import {
   churnOf, departuresOf, faultPhaseEnd, linkWindows, resolveSelectors, type Departure, type NodeInfo,
 } from '../faults/schedule.js';
+import { ByzantineWindows } from '../faults/byzantine.js';
 
 export { faultPhaseEnd, resolveSelectors, type Departure, type NodeInfo };
 
@@ -38,7 +39,10 @@ export interface BuiltRun {
   sim: Simulation;
   ctx: ChainContext;
   nodes: NodeInfo[];
+  /** 1 for each node never byzantine in the run. */
   honest: Uint8Array;
+  /** When each node is byzantine: checks and metrics leave out what it does in those windows. */
+  byzantine: ByzantineWindows;
   checks: Checkers;
   metrics: MetricsCollector;
   txs: TxStore;
@@ -60,7 +64,7 @@ export interface BuildOptions {
    */
   local?: Uint8Array | 'none';
   /** Replaces the observer that feeds metrics and checks (a worker records instead of judging). */
-  observer?: (sim: Simulation, honest: Uint8Array) => Observer;
+  observer?: (sim: Simulation) => Observer;
   /**
    * Also told of what the default observer sees, after metrics and checks (the visualizer's
    * incremental figures). It only reads; the run is the same with and without it.
@@ -159,13 +163,12 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   const auditorWeight = new Map<number, number>();
   auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
     .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
-  // Every node with a byzantine behaviour, in any window, is left out of the safety checks.
-  const byz = new Set<number>();
+  // Checks and metrics leave out what a byzantine node does inside its windows.
+  const byzantine = ByzantineWindows.of(sc, nodes);
   const misbehavior: Misbehavior[] = [];
   const colluding = new Set<number>();
   sc.byzantine.forEach((b, bi) => {
     const ids = resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`);
-    for (const i of ids) byz.add(i);
     const behavior = b.behavior;
     if (behavior === 'grind_seed') return;
     for (const i of ids) {
@@ -173,8 +176,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
       if (COLLUDING.includes(behavior)) colluding.add(i);
     }
   });
-  const honest = new Uint8Array(n).fill(1);
-  for (const i of byz) honest[i] = 0;
+  const honest = byzantine.neverByzantine();
   const forks = (members: Int32Array): [Int32Array, Int32Array] => {
     const f: [number[], number[]] = [[], []];
     let k = 0;
@@ -270,19 +272,19 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   }
 
   const txs = new TxStore(topo.edges);
-  const metrics = new MetricsCollector(txs, honest, map);
+  const metrics = new MetricsCollector(txs, byzantine, map);
   const liveFrom = Math.max(faultPhaseEnd(sc), ...departures.map((d) => d.at_us));
-  const checks = new Checkers(names, honest, map, sc.workload.genesis_balance, txs,
+  const checks = new Checkers(names, byzantine, map, sc.workload.genesis_balance, txs,
     Array.from({ length: T }, (_, t) => genesisBlock(t).id), liveFrom, sc.checks.liveness_bound_us);
   const watch = opts.watch ?? {};
-  const observer: Observer = opts.observer ? opts.observer(sim, honest) : {
+  const observer: Observer = opts.observer ? opts.observer(sim) : {
     onCommit: (node, b, now, ledger) => {
       metrics.onCommit(node, b, now);
-      if (honest[node]) checks.onCommit(node, b, now, ledger.sum());
+      checks.onCommit(node, b, now, ledger.sum());
       watch.onCommit?.(node, b, now, ledger);
     },
     onView: (node, table, view, now) => {
-      metrics.onView(node, table, view);
+      metrics.onView(node, table, view, now);
       watch.onView?.(node, table, view, now);
     },
     onPoolReject: (_node, tx) => metrics.onPoolReject(tx),
@@ -337,5 +339,5 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
       else sim.addClockFault(i, { at_us: f.at_us, until_us: f.until_us, skew_us: f.skew_us, drift_ppm: f.drift_ppm });
     }
   });
-  return { sc, sim, ctx, nodes, honest, checks, metrics, txs, rounds, ground: plan.ground, departures, faultPhaseEnd_us: liveFrom };
+  return { sc, sim, ctx, nodes, honest, byzantine, checks, metrics, txs, rounds, ground: plan.ground, departures, faultPhaseEnd_us: liveFrom };
 }

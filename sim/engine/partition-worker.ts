@@ -87,7 +87,7 @@ export class PartitionWorker {
     this.local = Uint8Array.from(owner, (w) => (w === index ? 1 : 0));
     const built = buildRun(sc, {
       local: this.local,
-      observer: (sim, honest) => (this.recorder = new ObservationRecorder(sim, honest)),
+      observer: (sim) => (this.recorder = new ObservationRecorder(sim)),
     });
     this.built = built;
     const sim = built.sim;

@@ -45,10 +45,8 @@ export class ObservationRecorder implements Observer {
   private sub = 0;
   private rejected = new Uint8Array(1024);
 
-  constructor(
-    private readonly sim: Simulation,
-    private readonly honest: Uint8Array,
-  ) {}
+  /** Every node's calls are recorded: the main thread judges which were made in byzantine windows. */
+  constructor(private readonly sim: Simulation) {}
 
   private record(op: number, node: number, a: number, b: number, c: number, d: number): void {
     const sim = this.sim;
@@ -92,13 +90,11 @@ export class ObservationRecorder implements Observer {
   }
 
   onCommit(node: number, b: Block, now_us: number, ledger: { sum(): number }): void {
-    if (!this.honest[node]) return;
     this.record(OP_COMMIT, node, this.ref(b), now_us, ledger.sum(), 0);
   }
 
-  onView(node: number, table: number, view: number): void {
-    if (!this.honest[node]) return;
-    this.record(OP_VIEW, node, table, view, 0, 0);
+  onView(node: number, table: number, view: number, now_us: number): void {
+    this.record(OP_VIEW, node, table, view, now_us, 0);
   }
 
   /**
@@ -172,7 +168,7 @@ export function replayObservations(logs: readonly ObservationLog[], metrics: Met
         metrics.onPoolReject(r[i + 6]);
         break;
       case OP_VIEW:
-        metrics.onView(node, r[i + 6], r[i + 7]);
+        metrics.onView(node, r[i + 6], r[i + 7], r[i + 8]);
         break;
       case OP_COMMIT: {
         const b = logs[best].blocks[r[i + 6]];

@@ -14,7 +14,7 @@ import { MSG, MSG_NAMES } from '../protocol/messages.js';
 import { latencyCdf, latencyStats, round3 } from '../metrics/collector.js';
 import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
 import { limitStats } from '../report/limits.js';
-import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats } from '../report/types.js';
+import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats, type PhaseStats } from '../report/types.js';
 
 export interface WallHooks {
   now_ms: () => number;
@@ -107,6 +107,27 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   return { summary, timeseries, built, checkpoints, trace: trace ? trace.rows : null, timeline };
 }
 
+/**
+ * The run's phases, and whether its liveness phase could be judged: the checker looks for a
+ * stretch without commits longer than the bound after the fault phase, so a liveness phase no
+ * longer than the bound (or none at all) judges nothing.
+ */
+export function phasesOf(faultEnd_us: number, duration_us: number, bound_us: number): PhaseStats {
+  const s = (us: number) => `${round3(us / 1e6)} s`;
+  let reason: string | null = null;
+  if (faultEnd_us >= duration_us) {
+    reason = `the fault phase lasts until ${s(faultEnd_us)}, not before the run's end at ${s(duration_us)}`;
+  } else if (duration_us - faultEnd_us <= bound_us) {
+    reason = faultEnd_us === 0
+      ? `the run (${s(duration_us)}) is not longer than the liveness bound (${s(bound_us)})`
+      : `the liveness phase (${s(faultEnd_us)} to ${s(duration_us)}) is not longer than the liveness bound (${s(bound_us)})`;
+  }
+  return {
+    fault_end_s: round3(faultEnd_us / 1e6), liveness_bound_s: round3(bound_us / 1e6),
+    liveness_judged: reason === null, liveness_reason: reason,
+  };
+}
+
 /** The summary of a finished run (`built`'s metrics and checks have seen all of it). */
 export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_bytes: number): Summary {
   const { sc, metrics, txs } = b;
@@ -178,7 +199,7 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
       blocks: metrics.blocks(from, end), legs: slots, offered: metrics.offered(from, end),
       tps_final: window_s > 0 ? finalCount / window_s : 0,
     }),
-    phases: { fault_end_s: round3(b.faultPhaseEnd_us / 1e6), liveness_bound_s: round3(sc.checks.liveness_bound_us / 1e6) },
+    phases: phasesOf(b.faultPhaseEnd_us, sc.duration_us, sc.checks.liveness_bound_us),
     elections: electionStats(b),
     scenario_file: scenarioToFile(sc),
     wall: {

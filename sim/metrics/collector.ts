@@ -1,11 +1,13 @@
 /**
  * Metrics (DESIGN.md "Metrics"). A transaction is final when the block holding its final leg is
- * first committed by any honest node; block statistics count each height once, at its first commit.
+ * first committed honestly (by a node outside its byzantine windows); block statistics count each
+ * height once, at that first commit.
  */
 import type { Block } from '../protocol/messages.js';
 import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/messages.js';
 import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../protocol/txstore.js';
 import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
+import type { ByzantineWindows } from '../faults/byzantine.js';
 import type { LatencyStats, TableStats, TableTimeline, TimeseriesRow } from '../report/types.js';
 
 /** A transfer is final when its last leg commits: INNER; RECV, unless a CONFIRM follows; CONFIRM. */
@@ -33,7 +35,7 @@ export class MetricsCollector {
 
   constructor(
     private readonly txs: TxStore,
-    private readonly honest: Uint8Array,
+    private readonly byzantine: ByzantineWindows,
     private readonly map: AccountMap,
   ) {
     for (let t = 0; t < map.tables; t++) this.tables.push({ commitTimes: [0], classes: [BLOCK_FULL], views: [0], viewMax: 0 });
@@ -62,14 +64,14 @@ export class MetricsCollector {
     }
   }
 
-  onView(node: number, table: number, view: number): void {
-    if (!this.honest[node]) return;
+  onView(node: number, table: number, view: number, now_us: number): void {
+    if (!this.byzantine.honestAt(node, now_us)) return;
     const r = this.tables[table];
     if (view > r.viewMax) r.viewMax = view;
   }
 
   onCommit(node: number, b: Block, now_us: number): void {
-    if (!this.honest[node]) return;
+    if (!this.byzantine.honestAt(node, now_us)) return;
     const r = this.tables[b.table];
     if (b.height < r.commitTimes.length && r.commitTimes[b.height] !== undefined) return;
     r.commitTimes[b.height] = now_us;

@@ -68,7 +68,7 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
     tx_final: 24_812,
     tps_final: 496.24,
     tps_slots: 731.9,
-    phases: { fault_end_s: 0, liveness_bound_s: 90 },
+    phases: { fault_end_s: 0, liveness_bound_s: 90, liveness_judged: false, liveness_reason: 'the run (60 s) is not longer than the liveness bound (90 s)' },
     elections: { rounds: [], state_syncs: 0, state_sync_bytes: 0, state_sync_s_max: 0, departed: [], grinding: null },
     latency_final_ms: {
       cross_table: { count: 9_120, p50: 2_410.25, p90: 3_101.5, p99: 4_820.75, max: 7_002 },

@@ -331,7 +331,9 @@ export function formatSummaryTable(s: Summary): string {
   }
   if (el && el.departed.length > 0) out.push(`departed  ${el.departed.map((d) => `${d.node}@${fixed(d.at_s, 0)}s`).join(' ')}`);
   if (s.phases && s.phases.fault_end_s > 0) {
-    out.push(`phases    faults until ${fixed(s.phases.fault_end_s, 1)} s (safety only), then liveness within ${fixed(s.phases.liveness_bound_s, 0)} s`);
+    out.push(s.phases.liveness_judged === false
+      ? `phases    faults until ${fixed(s.phases.fault_end_s, 1)} s (safety only); LIVENESS NOT JUDGED: ${s.phases.liveness_reason}`
+      : `phases    faults until ${fixed(s.phases.fault_end_s, 1)} s (safety only), then liveness within ${fixed(s.phases.liveness_bound_s, 0)} s`);
   }
   out.push(...violationLines(s.violations));
 

@@ -140,11 +140,19 @@ export interface ElectionStats {
 /**
  * The two phases of a run with faults: up to `fault_end_s` (the last fault start or heal) the run
  * is checked for safety only; from it on, every table with work waiting must also commit within
- * `liveness_bound_s`.
+ * `liveness_bound_s`. A run that ends inside the fault phase, or too soon after it, is not judged
+ * for liveness, and says so.
  */
 export interface PhaseStats {
   fault_end_s: number;
   liveness_bound_s: number;
+  /**
+   * Whether liveness was judged at all: only a liveness phase longer than the bound can hold a
+   * stretch without commits longer than the bound.
+   */
+  liveness_judged: boolean;
+  /** Why liveness was not judged (null when it was). */
+  liveness_reason: string | null;
 }
 
 /** Per role: bandwidth against the documented hardware, and CPU (whole run, per simulated second). */

@@ -951,8 +951,16 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
     (name[0] === 'v' && Number(name.slice(1)) >= seatedV) || (name[0] === 'a' && Number(name.slice(1)) >= seatedA);
   const clusters = f.topology.auditor_groups;
 
+  // A fault or behaviour that starts at or after the end never happens: a mistake, and one that
+  // would silently move the liveness phase past the end.
+  const starts = (path: PropertyKey[], at_us: number) => {
+    if (at_us >= f.duration) {
+      issue([...path, 'at'], `expected a time before duration (${formatDuration(f.duration)}), got ${JSON.stringify(formatDuration(at_us))}`);
+    }
+  };
   f.faults.forEach((fault, i) => {
     const path = ['faults', i];
+    if ('at_us' in fault) starts(path, fault.at_us);
     if ('until_us' in fault && fault.kind !== 'crash_leader' && fault.until_us !== null && fault.until_us <= fault.at_us) {
       issue([...path, 'until'], `expected a time after at (${formatDuration(fault.at_us)}), got ${JSON.stringify(formatDuration(fault.until_us))}`);
     }
@@ -1041,6 +1049,7 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
   });
   f.byzantine.forEach((b, i) => {
     const path = ['byzantine', i];
+    starts(path, b.at_us);
     checkNodes([...path, 'nodes'], b.nodes);
     checkNodes([...path, 'favor'], b.favor);
     if (b.until_us !== null && b.until_us <= b.at_us) {
