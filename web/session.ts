@@ -294,7 +294,7 @@ export class Session {
   }
 
   private onCommit(b: BuiltRun, node: number, blk: Block, now: number): void {
-    if (!b.honest[node]) return;
+    if (!b.byzantine.honestAt(node, now)) return;
     const t = blk.table;
     // Count each height once, at its first commit (the metrics' rule).
     if (blk.height <= this.countedTo[t] || b.metrics.tables[t].commitTimes[blk.height] !== now) return;

@@ -39,8 +39,6 @@ export interface BuiltRun {
   sim: Simulation;
   ctx: ChainContext;
   nodes: NodeInfo[];
-  /** 1 for each node never byzantine in the run. */
-  honest: Uint8Array;
   /** When each node is byzantine: checks and metrics leave out what it does in those windows. */
   byzantine: ByzantineWindows;
   checks: Checkers;
@@ -176,7 +174,6 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
       if (COLLUDING.includes(behavior)) colluding.add(i);
     }
   });
-  const honest = byzantine.neverByzantine();
   const forks = (members: Int32Array): [Int32Array, Int32Array] => {
     const f: [number[], number[]] = [[], []];
     let k = 0;
@@ -339,5 +336,5 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
       else sim.addClockFault(i, { at_us: f.at_us, until_us: f.until_us, skew_us: f.skew_us, drift_ppm: f.drift_ppm });
     }
   });
-  return { sc, sim, ctx, nodes, honest, byzantine, checks, metrics, txs, rounds, ground: plan.ground, departures, faultPhaseEnd_us: liveFrom };
+  return { sc, sim, ctx, nodes, byzantine, checks, metrics, txs, rounds, ground: plan.ground, departures, faultPhaseEnd_us: liveFrom };
 }

@@ -37,9 +37,4 @@ export class ByzantineWindows {
   ever(node: number): boolean {
     return this.windows[node].length > 0;
   }
-
-  /** 1 for each node that is never byzantine (the visualizer's and the trace's view). */
-  neverByzantine(): Uint8Array {
-    return Uint8Array.from(this.windows, (w) => (w.length === 0 ? 1 : 0));
-  }
 }
