@@ -144,6 +144,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
     failure_detect_us: sc.network.failure_detect_us,
     clock_interval_us: sc.protocol.clock_interval_us,
     message_base_us: sc.costs.message_base_us,
+    end_us: sc.duration_us,
   };
   const sim = new Simulation(sc.seed, net, params);
 

@@ -12,7 +12,7 @@ import { EventQueue } from './queue.js';
 import { Digest64, runDigest } from './digest.js';
 import { Stream, streamSeed } from './random.js';
 import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
-import { NetTopology, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
+import { NetTopology, TIME_HORIZON_US, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
 import { LocalClock, type ClockWindow } from './localclock.js';
 
 /** Event kinds. Numbers are folded into digests, so they are part of the format. */
@@ -104,9 +104,17 @@ export interface NetParams {
   failure_detect_us: number;
   clock_interval_us: number;
   message_base_us: number;
+  /**
+   * The end of the run: bytes count as sent once their last bit has left the uplink, and only up
+   * to here (a backlog still queued at the end was not sent). Default: no end.
+   */
+  end_us?: number;
 }
 
-/** Per-node counters the metrics layer reads after the run. */
+/**
+ * Per-node counters the metrics layer reads after the run. Bytes and messages out count a copy
+ * once it has left the uplink by the end of the run; bytes and messages in once it is downloaded.
+ */
 export class NodeCounters {
   bytes_in = 0;
   bytes_out = 0;
@@ -231,6 +239,8 @@ export class Simulation {
   /** Bytes sent per simulated second. */
   readonly bytesPerSecond: number[] = [];
   readonly lookahead_us: number;
+  /** Copies leaving the uplink after this are not counted as sent (NetParams.end_us). */
+  private readonly end_us: number;
   /** In a partitioned run: 1 for the nodes this instance runs; null when it runs them all. */
   private local: Uint8Array | null = null;
   private remote: RemoteFn | null = null;
@@ -247,6 +257,7 @@ export class Simulation {
     readonly topo: NetTopology,
     readonly params: NetParams,
   ) {
+    this.end_us = params.end_us ?? Infinity;
     this.lookahead_us = topo.minLatency();
     if (!(this.lookahead_us > 0)) {
       throw new Error(`network: the minimum link latency must be > 0 µs (lookahead), got ${this.lookahead_us}`);
@@ -456,11 +467,8 @@ export class Simulation {
         const msg = (a1 >= 0 ? (data as Relayed).msg : data) as Msg;
         n.digest.event(now, kind, origin, seq, msg.dw);
         if (!n.alive) return;
-        const bytes = msg.bytes;
         const start = n.down_free_us > now ? n.down_free_us : now;
-        n.down_free_us = start + serializationUs(bytes, n.spec.download_bps);
-        n.counters.bytes_in += bytes;
-        n.counters.msgs_in++;
+        n.down_free_us = Math.min(start + serializationUs(msg.bytes, n.spec.download_bps), TIME_HORIZON_US);
         this.schedule(n.down_free_us, target, target, EV.DELIVERED, a0, a1, data);
         return;
       }
@@ -469,6 +477,8 @@ export class Simulation {
         const msg = (relayed ? relayed.msg : data) as Msg;
         n.digest.event(now, kind, origin, seq, msg.dw);
         if (!n.alive) return;
+        n.counters.bytes_in += msg.bytes;
+        n.counters.msgs_in++;
         if (relayed) this.relay(n, relayed, a1, now);
         this.enqueueWork(n, WORK_MSG, a0, msg);
         return;
@@ -708,13 +718,17 @@ export class Simulation {
       }
     }
     const start = n.up_free_us > ready_us ? n.up_free_us : ready_us;
-    const depart = start + ser;
+    const depart = Math.min(start + ser, TIME_HORIZON_US);
     n.up_free_us = depart;
-    n.counters.bytes_out += bytes;
-    n.counters.msgs_out++;
-    const sec = Math.floor(depart / 1_000_000);
-    while (this.bytesPerSecond.length <= sec) this.bytesPerSecond.push(0);
-    this.bytesPerSecond[sec] += bytes;
+    // Counted as sent when the last bit leaves, and only within the run: a copy still queued at
+    // the end was not sent (and a huge copy never grows the per-second series past the end).
+    if (depart <= this.end_us) {
+      n.counters.bytes_out += bytes;
+      n.counters.msgs_out++;
+      const sec = Math.floor(depart / 1_000_000);
+      while (this.bytesPerSecond.length <= sec) this.bytesPerSecond.push(0);
+      this.bytesPerSecond[sec] += bytes;
+    }
     this.msgCount[msg.kind] = (this.msgCount[msg.kind] ?? 0) + 1;
     if (msg.table !== undefined) {
       const key = msg.kind * 65536 + msg.table;

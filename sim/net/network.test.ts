@@ -52,6 +52,26 @@ describe('serialization and queueing arithmetic', () => {
     expect(recv.got.map((g) => g.t)).toEqual([12_000, 13_000, 14_000]);
   });
 
+  it('counts bytes as sent when they leave the uplink, and received when downloaded, within the run', () => {
+    // Proves the per-node byte counters count what was sent, not what was queued: ten 125,000-byte
+    // copies at 100 Mb/s take 10 ms each, so by the end at 35 ms three have left (at 10, 20 and
+    // 30 ms) and, over a 1 ms link with an equal downlink, two are downloaded (at 21 and 31 ms).
+    // A copy of 2^50 bytes queued after them never leaves and must not grow the per-second series.
+    const sim = new Simulation(1, twoRegions(1_000, 2), { ...params, end_us: 35_000 });
+    sim.addNode(spec(100_000_000), new Probe((env) => {
+      for (let i = 0; i < 10; i++) env.send(1, { kind: 1, bytes: 125_000, dw: i });
+      env.send(1, { kind: 1, bytes: 2 ** 50, dw: 99 });
+    }));
+    sim.addNode(spec(100_000_000), new Probe());
+    sim.start();
+    sim.run(35_000);
+    expect(sim.counters(0).bytes_out).toBe(3 * 125_000);
+    expect(sim.counters(0).msgs_out).toBe(3);
+    expect(sim.counters(1).bytes_in).toBe(2 * 125_000);
+    expect(sim.counters(1).msgs_in).toBe(2);
+    expect(sim.bytesPerSecond).toEqual([3 * 125_000]);
+  });
+
   it('a slow downlink delays delivery and its queue builds up', () => {
     // Proves the receiver side: 10 Mb/s downlink, 12,500 bytes take 10 ms each.
     const recv = new Probe();

@@ -60,8 +60,16 @@ export class NetTopology {
 
 /** Serialization time of `bytes` on a link of `bps`, integer µs, rounded up. */
 export function serializationUs(bytes: number, bps: number): number {
-  return Math.ceil((bytes * 8_000_000) / bps);
+  const us = Math.ceil((bytes * 8_000_000) / bps);
+  return us < TIME_HORIZON_US ? us : TIME_HORIZON_US;
 }
+
+/**
+ * A time past every run (runs last at most a week, 2^39 µs): link queues stop here, so a huge
+ * message on a slow link can never push a time past 2^53, where µs stop being exact integers.
+ * Nothing at or past it happens within a run.
+ */
+export const TIME_HORIZON_US = 2 ** 52;
 
 /**
  * A relay tree over an ordered member list: position 0 is the root, the children of position p

@@ -26,7 +26,7 @@ import {
   type LatencyDataset,
 } from '../net/datasets.js';
 import { expectedGot } from './errors.js';
-import { checkSchedule } from '../protocol/workload.js';
+import { checkSchedule, scheduleMaxRate } from '../protocol/workload.js';
 import type {
   ByzantineBehavior,
   ByzantineSpec,
@@ -58,6 +58,26 @@ export const SCHEMA_VERSION = 1;
 
 /** Limits on topology sizes: beyond these a single-machine run is not meaningful yet. */
 export const NODES_PER_ROLE_MAX = 512;
+
+/*
+ * Every number has a bound, so that a file that validates describes a run that can end on one
+ * machine (see scenarios/README.md, "Limits"); what the bounds cannot catch alone (a topology or a
+ * load too large for the memory) the command line estimates before it builds the run.
+ */
+/** Longest simulated time of a run, and of any duration in a scenario: one week. */
+export const DURATION_MAX_US = 7 * 24 * 3_600_000_000;
+/** Most user accounts. */
+export const ACCOUNTS_MAX = 10_000_000;
+/** Highest offered rate over all clients, and per edge (arrival times are whole µs). */
+export const RATE_TPS_MAX = 10_000_000;
+export const RATE_TPS_PER_EDGE_MAX = 1_000_000;
+/** Largest message part (bytes), and the largest per-operation CPU cost (µs). */
+export const BYTES_MAX = 100_000_000;
+export const COST_US_MAX = 10_000_000;
+/** Fastest link (bits per second). */
+export const BANDWIDTH_MAX_BPS = 1e12;
+/** Transaction counts in protocol settings (block sizes, pool capacities, caps). */
+const COUNT_MAX = 1_000_000;
 
 // ---------------------------------------------------------------------------------------------
 // Building blocks. Each carries its own "expected ..." wording, used for both a wrong type and a
@@ -108,6 +128,10 @@ function duration(opts: { positive: boolean }) {
       ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
       return z.NEVER;
     }
+    if (us > DURATION_MAX_US) {
+      ctx.issues.push({ code: 'custom', input: s, message: expectedGot(`a duration of at most ${formatDuration(DURATION_MAX_US)}`, s) });
+      return z.NEVER;
+    }
     return us;
   });
 }
@@ -136,14 +160,14 @@ function formatSignedDuration(us: number): string {
 
 /** A bandwidth string ("100Mbps") → integer bits/s, at least 1. */
 function bandwidth() {
-  const what = `${BANDWIDTH_EXPECTED} (at least 1bps)`;
+  const what = `${BANDWIDTH_EXPECTED} (from 1bps to 1Tbps)`;
   const e = expecting(what);
   return z
     .string(e)
     .regex(new RegExp(BANDWIDTH_PATTERN), e)
     .transform((s, ctx) => {
       const bps = attempt(() => parseBandwidth(s));
-      if (bps === undefined || bps < 1) {
+      if (bps === undefined || bps < 1 || bps > BANDWIDTH_MAX_BPS) {
         ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
         return z.NEVER;
       }
@@ -329,8 +353,9 @@ const hardwareSectionSchema = z.strictObject({
   archive: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
 });
 
-const depositSchema = () => int(0).describe('Deposit in TOP.');
-const votesSchema = () => int(0).describe('Votes received.');
+/** TOP's whole supply is 2·10^11: no deposit or vote count goes past 10^12. */
+const depositSchema = () => int(0, 1e12).describe('Deposit in TOP.');
+const votesSchema = () => int(0, 1e12).describe('Votes received.');
 const creditSchema = () => num(0.1, 1).describe('Credit score in [0.1, 1].');
 
 function stakeSchema(deposit_top: number) {
@@ -364,14 +389,14 @@ const stakeSectionSchema = z.strictObject({
 const packThresholdSchema = z
   .strictObject({
     until: duration({ positive: true }).describe('Applies while the time since view start is below this.'),
-    min_txs: int(0).describe('Minimum pool size to pack.'),
+    min_txs: int(0, COUNT_MAX).describe('Minimum pool size to pack.'),
   })
   .transform((t) => ({ until_us: t.until, min_txs: t.min_txs }));
 
 const protocolSchema = z
   .strictObject({
-    block_txs_max: int(1).default(288).describe('Transactions per table block at most.'),
-    pack_immediate_txs: int(1).default(200).describe('Pool size at which the leader packs at once.'),
+    block_txs_max: int(1, COUNT_MAX).default(288).describe('Transactions per table block at most.'),
+    pack_immediate_txs: int(1, COUNT_MAX).default(200).describe('Pool size at which the leader packs at once.'),
     pack_retry: duration({ positive: true }).prefault('50ms').describe('Leader re-checks the pool at this period.'),
     pack_thresholds: z
       .array(packThresholdSchema, expecting('a list of {until, min_txs}'))
@@ -381,21 +406,21 @@ const protocolSchema = z
         { until: '1000ms', min_txs: 50 },
       ])
       .describe('Minimum pool size to pack, by time since view start; after the last `until` it is 0.'),
-    full_block_interval: int(1).default(128).describe('Every this many blocks is a full block.'),
+    full_block_interval: int(1, COUNT_MAX).default(128).describe('Every this many blocks is a full block.'),
     clock_interval: duration({ positive: true }).prefault('10s').describe('Global clock tick period.'),
-    view_clock_ticks: int(1).default(3).describe('Without progress, the view advances every this many clock ticks.'),
+    view_clock_ticks: int(1, 1000).default(3).describe('Without progress, the view advances every this many clock ticks.'),
     proposal_expiry: duration({ positive: true }).prefault('15s').describe('A proposal not certified by then is dropped.'),
-    pool_txs_max: int(1).default(1024).describe('Transaction pool capacity per table.'),
-    account_pending_max: int(1).default(16).describe('Pending transactions per account at most.'),
+    pool_txs_max: int(1, COUNT_MAX).default(1024).describe('Transaction pool capacity per table.'),
+    account_pending_max: int(1, COUNT_MAX).default(16).describe('Pending transactions per account at most.'),
     edge_flush: duration({ positive: true }).prefault('20ms').describe('Edges batch transactions per table and flush at this period.'),
     sync_retry: duration({ positive: true }).prefault('1s').describe('Retry period for fetching a missing block.'),
-    recv_per_block_max: int(0).default(220).describe('Receipt legs (recv + confirm) per block at most.'),
-    confirm_per_block_max: int(0).default(160).describe('Confirm legs per block at most.'),
+    recv_per_block_max: int(0, COUNT_MAX).default(220).describe('Receipt legs (recv + confirm) per block at most.'),
+    confirm_per_block_max: int(0, COUNT_MAX).default(160).describe('Confirm legs per block at most.'),
     receipt_resend: duration({ positive: true }).prefault('64s').describe('A rotating node re-sends unconfirmed receipts at this period.'),
     receipt_pull: duration({ positive: true }).prefault('64s').describe('Receivers pull missing receipt ids at this period.'),
     receipt_state: duration({ positive: true }).prefault('64s').describe("Each table broadcasts its receipt-id state at this period."),
     receipt_min_age: duration({ positive: true }).prefault('60s').describe('Receipts younger than this are not re-sent.'),
-    receipts_unconfirmed_max: int(1).default(2048).describe('No new sends to a peer table with this many receipts unconfirmed.'),
+    receipts_unconfirmed_max: int(1, COUNT_MAX).default(2048).describe('No new sends to a peer table with this many receipts unconfirmed.'),
   })
   .superRefine(
     (p, ctx) => {
@@ -439,13 +464,13 @@ const protocolSchema = z
 
 const COST_KEYS = Object.keys(DEFAULT_COSTS) as (keyof CostTable)[];
 const costsSchema = z.strictObject(
-  Object.fromEntries(COST_KEYS.map((k) => [k, num(0).default(DEFAULT_COSTS[k])])) as Record<
+  Object.fromEntries(COST_KEYS.map((k) => [k, num(0, COST_US_MAX).default(DEFAULT_COSTS[k])])) as Record<
     keyof CostTable,
     z.ZodDefault<z.ZodNumber>
   >,
 );
 
-const byteSize = (dflt: number, what: string) => int(1).default(dflt).describe(`${what}, bytes.`);
+const byteSize = (dflt: number, what: string) => int(1, BYTES_MAX).default(dflt).describe(`${what}, bytes.`);
 const sizesSchema = z.strictObject({
   tx_bytes: byteSize(350, 'A plain transfer transaction'),
   vote_bytes: byteSize(250, 'A consensus vote'),
@@ -457,7 +482,7 @@ const sizesSchema = z.strictObject({
   state_per_account_bytes: byteSize(100, 'State sync to a new member, per account of the table'),
 }) satisfies z.ZodType<SizeTable>;
 
-const tps = () => num(0).describe('Transactions per simulated second, over all clients.');
+const tps = () => num(0, RATE_TPS_MAX).describe('Transactions per simulated second, over all clients.');
 
 const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('constant'), rate_tps: tps() })
@@ -489,14 +514,14 @@ const popularitySchema = z.union([
 ], expecting('"uniform" or {kind: zipf, s, scope}'));
 
 const workloadSchema = z.strictObject({
-  accounts: int(2).default(1000).describe('User accounts.'),
+  accounts: int(2, ACCOUNTS_MAX).default(1000).describe('User accounts.'),
   rate_tps: tps().optional().describe('Constant rate (default 50); use `schedule` for ramps and steps.'),
   schedule: scheduleSchema.optional().describe('Rate over time: constant, ramp or steps (instead of rate_tps).'),
   arrival: z.enum(['constant', 'poisson']).default('poisson').describe('Spacing of submissions.'),
   start: duration({ positive: false }).prefault('0s').describe('Submissions start at this time.'),
   stop: duration({ positive: false }).optional().describe("Submissions stop at this time (default: the run's duration)."),
-  amount_max: int(1).default(100).describe('Transfer amounts are drawn from 1..amount_max.'),
-  genesis_balance: int(1).default(1_000_000_000).describe('Balance of every account at genesis.'),
+  amount_max: int(1, 1e12).default(100).describe('Transfer amounts are drawn from 1..amount_max.'),
+  genesis_balance: int(1, 1e15).default(1_000_000_000).describe('Balance of every account at genesis.'),
   popularity: popularitySchema.prefault('uniform').describe('Which accounts send and receive.'),
   intra_share_percent: percent().nullable().default(null)
     .describe("Share of transfers that stay in the sender's table; null: as accounts fall (about 1/tables)."),
@@ -554,7 +579,7 @@ const rotateSchema = z
     kind: z.literal('rotate'),
     at: duration({ positive: false }).describe('Earliest time of the election.'),
     clusters: z
-      .array(int(0), expecting('a list of cluster (auditor group) indices'))
+      .array(int(0, 63), expecting('a list of cluster (auditor group) indices'))
       .min(1, expecting('a non-empty list of cluster (auditor group) indices'))
       .describe('Clusters to rotate.'),
   })
@@ -564,8 +589,8 @@ const rotateSchema = z
 const crashLeaderSchema = z
   .strictObject({
     kind: z.literal('crash_leader'),
-    view: int(0).describe('Crash the leader of this view as it enters the view.'),
-    table: int(0).default(0).describe('Table whose view is meant.'),
+    view: int(0, 1e9).describe('Crash the leader of this view as it enters the view.'),
+    table: int(0, 1023).default(0).describe('Table whose view is meant.'),
     until: duration({ positive: true }).optional().describe('Restart time (default: never).'),
   })
   .describe('Crash whichever node leads `view` of `table`, as it enters that view; it restarts at `until` (or never).')
@@ -605,8 +630,8 @@ const dropReceiptsSchema = z
     kind: z.literal('drop_receipts'),
     at: duration({ positive: false }).describe('Start of the loss.'),
     until: duration({ positive: true }).optional().describe('End of the loss (default: never).'),
-    from_table: int(0).describe('Source table of the receipts.'),
-    to_table: int(0).describe('Destination table of the receipts.'),
+    from_table: int(0, 1023).describe('Source table of the receipts.'),
+    to_table: int(0, 1023).describe('Destination table of the receipts.'),
   })
   .describe("Lose the first copy of every receipt from one table to another (the resend and pull timers still deliver them).")
   .transform((f) => ({
@@ -623,7 +648,7 @@ const degradeSchema = z
     duplicate_percent: percent().default(0).describe('Extra share of copies delivered twice.'),
     reorder: duration({ positive: false }).prefault('0s')
       .describe('Each copy is held back a uniform random time up to this, so copies sent close together arrive out of order.'),
-    bandwidth_percent: num(0, 100).default(100)
+    bandwidth_percent: num(0.01, 100).default(100)
       .describe("The sender's uplink runs at this percent of its rate for copies on these links (> 0)."),
   })
   .describe('Degrade the links between node sets a and b from `at` until `until` (or forever).')
@@ -680,7 +705,7 @@ const byzantineSchema = z
   })) satisfies z.ZodType<ByzantineSpec>;
 
 const sabotageSchema = z.strictObject({
-  quorum_shortfall: int(0).default(0).describe('Certificates need this many fewer votes per group than floor(2n/3)+1.'),
+  quorum_shortfall: int(0, NODES_PER_ROLE_MAX).default(0).describe('Certificates need this many fewer votes per group than floor(2n/3)+1.'),
   ledger_mint: z.boolean().default(false).describe('The ledger credits receivers without debiting senders.'),
   skip_nonce_check: z.boolean().default(false).describe('The ledger accepts any nonce.'),
   replay_nonce_percent: percent().default(0).describe('Share of nonces that clients replay.'),
@@ -696,18 +721,18 @@ const checksSchema = z
 
 const electionsSchema = z
   .strictObject({
-    cluster_interval: int(1)
+    cluster_interval: int(1, 1_000_000)
       .default(1080)
       .describe('Clocks between elections of one cluster: 1080 (3 h) as governance set it (MC-4); 60 in churn experiments.'),
-    trigger_interval: int(1).default(31).describe("Clocks between ZEC's election triggers (zone_election_trigger_interval)."),
-    clusters_per_trigger: int(1).default(2).describe('Clusters rotated per trigger at most (max_auditor_rotation_count).'),
+    trigger_interval: int(1, 1_000_000).default(31).describe("Clocks between ZEC's election triggers (zone_election_trigger_interval)."),
+    clusters_per_trigger: int(1, 64).default(2).describe('Clusters rotated per trigger at most (max_auditor_rotation_count).'),
     rotation_percent: int(0, 100).default(8).describe('Members swapped per election: max(1, floor(rotation_percent% × group size)).'),
     min_rotation_ratio_percent: int(0, 100)
       .default(66)
       .describe('A group below its maximum size also rotates members out when the standby pool is at most this share of its size.'),
-    max_auditor_group_size: int(1).default(64).describe('Auditor group size at most; a smaller group grows from the standby pool.'),
-    max_validator_group_size: int(1).default(128).describe('Validator group size at most; a smaller group grows from the standby pool.'),
-    leader_election_rounds: int(0)
+    max_auditor_group_size: int(1, NODES_PER_ROLE_MAX).default(64).describe('Auditor group size at most; a smaller group grows from the standby pool.'),
+    max_validator_group_size: int(1, NODES_PER_ROLE_MAX).default(128).describe('Validator group size at most; a smaller group grows from the standby pool.'),
+    leader_election_rounds: int(0, 1_000_000)
       .default(2)
       .describe('Members who joined within this many rounds lead only when no other member can (PROTOCOL.md §8.2).'),
     leader_min_credit: num(0, 1).default(0.1).describe('Non-genesis members with credit at or below this lead only when no other member can.'),
@@ -897,6 +922,22 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
   const stop = w.stop ?? f.duration;
   if (w.start > stop) {
     issue(['workload', 'start'], `expected at most workload.stop (${formatDuration(stop)}), got ${JSON.stringify(formatDuration(w.start))}`);
+  }
+  // Each edge's clients submit at whole µs: past one transfer per µs per edge the arrivals would
+  // bunch up at the start and the offered rate would be a fiction.
+  const peak = w.schedule !== undefined ? scheduleMaxRate(w.schedule) : (w.rate_tps ?? 0);
+  if (peak > RATE_TPS_PER_EDGE_MAX * f.topology.edges) {
+    issue(['workload', w.schedule !== undefined ? 'schedule' : 'rate_tps'],
+      `expected at most ${RATE_TPS_PER_EDGE_MAX.toLocaleString('en-US')} tx/s per edge (${f.topology.edges} edge${f.topology.edges === 1 ? '' : 's'}: ` +
+      `${(RATE_TPS_PER_EDGE_MAX * f.topology.edges).toLocaleString('en-US')}), got ${peak}; add topology.edges or lower the rate`);
+  }
+  // Balances are summed exactly (conservation), so the money supply must stay below 2^53.
+  if (w.accounts * w.genesis_balance > Number.MAX_SAFE_INTEGER) {
+    issue(['workload', 'genesis_balance'],
+      `expected accounts × genesis_balance at most 2^53 - 1 (balances are summed exactly), got ${w.accounts} × ${w.genesis_balance}`);
+  }
+  if (w.amount_max > w.genesis_balance) {
+    issue(['workload', 'amount_max'], `expected at most genesis_balance (${w.genesis_balance}), got ${w.amount_max}`);
   }
 
   const vGroups = f.topology.auditor_groups * f.topology.validator_groups_per_auditor;
