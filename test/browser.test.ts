@@ -209,6 +209,29 @@ function garbage(bytes: number): Buffer {
   return buf;
 }
 
+/** The error lines the page shows. */
+async function shownErrors(page: Page): Promise<string[]> {
+  return page.locator('#errors li').allTextContents();
+}
+
+/**
+ * After a failed start (status `error`, nothing loaded): Load starts the scenario in the picker
+ * (default.yaml), or `start` opens one, and the run goes on from there.
+ */
+async function recoverWithLoad(o: Opened, what: string, start = () => o.page.click('#load')): Promise<void> {
+  await start();
+  await untilStatus(o, ['ready'], DEFAULT_DURATION_US);
+  expect(await shownErrors(o.page), `${what}: errors after Load`).toEqual([]);
+  expect(await o.page.locator('#errors').isHidden(), `${what}: #errors hidden`).toBe(true);
+  await play(o, '100');
+  await until(o, `${what}: the run past 1 s after Load`, () => {
+    const s = (window as unknown as Win).topsim!.state();
+    return s.status === 'running' && s.now_us >= 1_000_000 && s.events > 0;
+  }, undefined, RUN_MS);
+  await o.page.click('#pause');
+  await untilStatus(o, ['paused']);
+}
+
 describe('visualizer in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -362,6 +385,69 @@ describe('visualizer in Chromium', () => {
     // The run loaded before stays.
     expect((await state(o.page)).duration_us).toBe(DEFAULT_DURATION_US);
   }, 120_000);
+
+  it('a bad share URL shows one error line naming its parameter, and Load recovers', async () => {
+    // Found in the page (the URL's text), and found by the worker (the scenario refuses the action).
+    const cases: [query: string, line: RegExp][] = [
+      ['?actions=crash:zz@1', /^URL parameter actions: crash needs a node name like v3, got "zz"/],
+      ['?scenario=nope.yaml', /^URL parameter scenario: expected a bundled scenario \(default\.yaml, .*\), got "nope\.yaml"$/],
+      ['?scenario=default.yaml&seed=abc', /^URL parameter seed: expected an integer from 0 to 9007199254740991, got "abc"$/],
+      ['?actions=Y3Jhc2g6djE%3D', /^URL parameter actions: expected kind\[:target\]@µs like "crash:v3@12000000", got "Y3Jhc2g6djE="$/],
+      ['?scenario=default.yaml&seed=42&actions=crash:v99@1000000', /^URL parameter actions: unknown node "v99" .*\(in "crash:v99@1000000"\)$/],
+      ['?scenario=default.yaml&seed=42&actions=crash:v1@999000000000', /^URL parameter actions: expected a time in \[0, 60s\), got 999000000000 µs \(in "crash:v1@999000000000"\)$/],
+    ];
+    for (const [query, line] of cases) {
+      const o = await open(query);
+      await untilStatus(o, ['error']);
+      const errors = await shownErrors(o.page);
+      expect(errors, query).toHaveLength(1);
+      expect(errors[0], query).toMatch(line);
+      expect(await o.page.locator('#errors').isVisible(), `${query}: #errors visible`).toBe(true);
+      // What the URL got right is offered for Load.
+      if (query.includes('seed=42')) expect(await o.page.inputValue('#seed'), query).toBe('42');
+      await recoverWithLoad(o, query);
+      if (query.includes('seed=42')) expect(await o.page.inputValue('#seed'), query).toBe('42');
+      expect(await listItems(o.page, '#actions'), `${query}: actions after Load`).toEqual([]);
+    }
+    // Opening a scenario file recovers as well.
+    const o = await open('?actions=crash:zz@1');
+    await untilStatus(o, ['error']);
+    const text = readFileSync(join(REPO, 'scenarios', 'default.yaml'));
+    await recoverWithLoad(o, 'a file after a bad URL', () =>
+      o.page.setInputFiles('#file', { name: 'mine.yaml', mimeType: 'application/yaml', buffer: text }));
+  }, 300_000);
+
+  it('a simulation worker that does not load shows an error, and Load starts a new one', async () => {
+    // As after a redeploy, when the page's worker chunk is gone: the worker's script answers 404.
+    if (!site) throw new Error('the site was not built');
+    const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    context.setDefaultTimeout(LOAD_MS);
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()} (${m.location().url})`);
+    });
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
+    cur = { context, page, errors };
+    const worker = /\/assets\/sim\.worker-[^/]*\.js$/;
+    let refused = 0;
+    await page.route(worker, (route) => {
+      refused++;
+      return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' });
+    });
+    await page.goto(site.url + '?scenario=default.yaml', { waitUntil: 'load' });
+    await untilStatus(cur, ['error']);
+    expect(refused).toBe(1);
+    const shown = await shownErrors(page);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).toMatch(/^default\.yaml: the simulation worker failed: /);
+    await page.unroute(worker);
+    await recoverWithLoad(cur, 'a new worker');
+    // The browser may log the 404 itself; no other error.
+    cur = undefined;
+    await context.close();
+    expect(errors.filter((e) => !/^console: .*\b404\b/.test(e)), 'console errors and page errors').toEqual([]);
+  }, 240_000);
 
   it('a 10 MB garbage file does not freeze the page and gives an error; nor does a smaller one it parses', async () => {
     // 10 MB: past the page's size limit. Just under 1 MB: read and parsed (in the worker).

@@ -41,11 +41,21 @@ export function describeAction(a: Action): string {
  * partition, a time beyond the run, a node or group the scenario does not have.
  */
 export function scenarioFileWith(base: Scenario, actions: readonly Action[]): ScenarioFile {
+  return fileWith(base, actions).file;
+}
+
+/**
+ * `scenarioFileWith`, and which action wrote each entry it added: `faults[3]` → the crash or
+ * partition that opened it (`faults[3].until` → the restart or heal that closed it),
+ * `byzantine[0]` → the equivocation.
+ */
+function fileWith(base: Scenario, actions: readonly Action[]): { file: ScenarioFile; origin: Map<string, number> } {
   const file = scenarioToFile(base);
+  const origin = new Map<string, number>();
   const faults = file.faults as Record<string, unknown>[];
   const byzantine = file.byzantine as Record<string, unknown>[];
-  const openCrash = new Map<string, { entry: Record<string, unknown>; at_us: number }>();
-  let openPartition: { entry: Record<string, unknown>; at_us: number } | null = null;
+  const openCrash = new Map<string, { entry: Record<string, unknown>; at_us: number; index: number }>();
+  let openPartition: { entry: Record<string, unknown>; at_us: number; index: number } | null = null;
   actions.forEach((a, i) => {
     const fail = (message: string): never => {
       throw new ScenarioError([{ path: `actions/${i}`, message }]);
@@ -58,8 +68,9 @@ export function scenarioFileWith(base: Scenario, actions: readonly Action[]): Sc
       case 'crash': {
         if (openCrash.has(a.node)) fail(`${a.node} is already crashed`);
         const entry = { kind: 'crash', at, nodes: [a.node], state: 'kept' };
+        origin.set(`faults[${faults.length}]`, i);
         faults.push(entry);
-        openCrash.set(a.node, { entry, at_us: a.at_us });
+        openCrash.set(a.node, { entry, at_us: a.at_us, index: faults.length - 1 });
         break;
       }
       case 'restart': {
@@ -67,23 +78,27 @@ export function scenarioFileWith(base: Scenario, actions: readonly Action[]): Sc
         if (!open) fail(`no crash of ${a.node} from the page to end`);
         if (open!.at_us >= a.at_us) fail('a restart must come after the crash it ends');
         open!.entry.until = at;
+        origin.set(`faults[${open!.index}].until`, i);
         openCrash.delete(a.node);
         break;
       }
       case 'equivocate':
+        origin.set(`byzantine[${byzantine.length}]`, i);
         byzantine.push({ nodes: [a.node], behavior: 'equivocate', at });
         break;
       case 'partition': {
         if (openPartition) fail('a partition is already open; heal it first');
         const entry = { kind: 'partition', at, a: [a.a], b: [a.b] };
+        origin.set(`faults[${faults.length}]`, i);
         faults.push(entry);
-        openPartition = { entry, at_us: a.at_us };
+        openPartition = { entry, at_us: a.at_us, index: faults.length - 1 };
         break;
       }
       case 'heal': {
         if (!openPartition) fail('no open partition to heal');
         if (openPartition!.at_us >= a.at_us) fail('a heal must come after the partition it ends');
         openPartition!.entry.until = at;
+        origin.set(`faults[${openPartition!.index}].until`, i);
         openPartition = null;
         break;
       }
@@ -91,13 +106,27 @@ export function scenarioFileWith(base: Scenario, actions: readonly Action[]): Sc
         fail(`unknown action kind "${(a as { kind: string }).kind}"`);
     }
   });
-  return file;
+  return { file, origin };
 }
 
-/** The scenario with the actions applied, validated like a file (selectors, times). */
+/**
+ * The scenario with the actions applied, validated like a file (selectors, times). A problem in an
+ * entry an action wrote is reported as that action's (`actions/0: unknown node "v99" ...`), not as
+ * a `faults[...]` entry the viewer never saw.
+ */
 export function scenarioWith(base: Scenario, actions: readonly Action[]): Scenario {
   if (actions.length === 0) return base;
-  return parseScenario(scenarioFileWith(base, actions));
+  const { file, origin } = fileWith(base, actions);
+  try {
+    return parseScenario(file);
+  } catch (e) {
+    if (!(e instanceof ScenarioError)) throw e;
+    throw new ScenarioError(e.issues.map((issue) => {
+      const m = /^((?:faults|byzantine)\[\d+\])(\.until\b)?/.exec(issue.path);
+      const k = m ? origin.get(m[1] + (m[2] ?? '')) ?? origin.get(m[1]) : undefined;
+      return k === undefined ? issue : { path: `actions/${k}`, message: issue.message };
+    }), e.file);
+  }
 }
 
 // Share URLs: `crash:v3@12000000,partition:vgroup:0|vgroup:1@15000000,heal@20000000`.
@@ -147,4 +176,95 @@ export function decodeActions(text: string): Action[] {
         return fail(`unknown action "${kind}" (expected ${ACTION_KINDS.join(', ')})`);
     }
   });
+}
+
+// Reading a share URL. Every problem is one line naming the URL parameter and what was expected,
+// as the command line words a bad flag; what the URL gets right is still returned, so the page can
+// offer it (the scenario in the picker, the seed in its field).
+
+/** One problem with what the page was given: where (`URL parameter seed`, `actions/1`), and what was expected. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** What a share URL asks for. `scenario` and `seed` are null when it does not say or says something unusable. */
+export interface SharedRun {
+  scenario: string | null;
+  seed: number | null;
+  actions: Action[];
+}
+
+const urlPath = (param: string) => `URL parameter ${param}`;
+
+/** A seed as the command line reads `--seed`: decimal digits, at most 2^53 - 1; else null. */
+export function parseSeed(text: string): number | null {
+  if (!/^[0-9]+$/.test(text)) return null;
+  const n = Number(text);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/** What a seed must be, for the error line. */
+export const SEED_EXPECTED = `expected an integer from 0 to ${Number.MAX_SAFE_INTEGER}`;
+
+/** `message` as the share URL's problem with action `text` (named unless the message quotes it). */
+function actionIssue(message: string, text: string): Issue {
+  return { path: urlPath('actions'), message: message.includes(JSON.stringify(text)) ? message : `${message} (in "${text}")` };
+}
+
+/**
+ * A problem the worker found loading a share URL's run, worded for the URL: `actions/2` becomes the
+ * `actions` parameter, naming that action as the URL spells it. Other problems are returned as they are.
+ */
+export function shareIssue(issue: Issue, actions: readonly Action[]): Issue {
+  const m = /^actions\/(\d+)$/.exec(issue.path);
+  const a = m ? actions[Number(m[1])] : undefined;
+  return a ? actionIssue(issue.message, encodeActions([a])) : issue;
+}
+
+/**
+ * Reads a share URL's query (`?scenario=default.yaml&seed=42&actions=crash:v3@12000000`):
+ * `scenario` must be one of `scenarios` (default: `fallback`), `seed` an integer as `--seed` takes
+ * it, `actions` what `encodeActions` writes. Each parameter given more than once, or not as
+ * expected, is one problem; other query parameters are ignored.
+ */
+export function readShareUrl(search: string, scenarios: readonly string[], fallback: string): { run: SharedRun; problems: Issue[] } {
+  const q = new URLSearchParams(search);
+  const problems: Issue[] = [];
+  const one = (param: string): string | null => {
+    const all = q.getAll(param);
+    if (all.length > 1) {
+      problems.push({ path: urlPath(param), message: `expected one value, got ${all.length}: ${all.map((v) => JSON.stringify(v)).join(', ')}` });
+      return null;
+    }
+    return all.length === 1 ? all[0] : null;
+  };
+  const run: SharedRun = { scenario: null, seed: null, actions: [] };
+
+  const name = one('scenario');
+  if (name === null) {
+    if (!q.has('scenario')) run.scenario = fallback;
+  } else if (scenarios.includes(name)) run.scenario = name;
+  else problems.push({ path: urlPath('scenario'), message: `expected a bundled scenario (${scenarios.join(', ')}), got ${JSON.stringify(name)}` });
+
+  const seedText = one('seed');
+  if (seedText !== null) {
+    run.seed = parseSeed(seedText);
+    if (run.seed === null) problems.push({ path: urlPath('seed'), message: `${SEED_EXPECTED}, got ${JSON.stringify(seedText)}` });
+  }
+
+  const actionsText = one('actions');
+  if (actionsText !== null) {
+    try {
+      run.actions = decodeActions(actionsText);
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      const parts = actionsText.split(',');
+      for (const issue of e.issues) {
+        const m = /^actions\/(\d+)$/.exec(issue.path);
+        problems.push(m ? actionIssue(issue.message, parts[Number(m[1])].trim()) : { path: urlPath('actions'), message: issue.message });
+      }
+    }
+  }
+  return { run, problems };
 }

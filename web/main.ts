@@ -5,7 +5,7 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi, Opened, Problem } from './sim.worker.js';
 import type { Frame, Inspection, SessionMeta } from './session.js';
-import { actionTime, decodeActions, describeAction, encodeActions, type Action } from './actions.js';
+import { actionTime, describeAction, encodeActions, parseSeed, readShareUrl, shareIssue, SEED_EXPECTED, type Action } from './actions.js';
 import { BUNDLED, describe } from './scenarios.js';
 import { NetworkView, ROLE_COLOR, KIND_COLOR, MESSAGE_FILTERS, type GroupBy } from './views/network.js';
 import { TablesView, CLASS_FILL } from './views/tables.js';
@@ -25,8 +25,63 @@ const FILE_BYTES_MAX = 1 << 20;
 type Mode = 'idle' | 'paused' | 'running' | 'done' | 'error';
 type Source = { kind: 'bundled'; name: string; text: string } | { kind: 'file'; name: string; text: string };
 
-const worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' });
-const api = Comlink.wrap<WorkerApi>(worker);
+// ---------------------------------------------------------------------------------------------
+// The worker
+
+interface WorkerHost {
+  worker: Worker;
+  api: Comlink.Remote<WorkerApi>;
+  /** Rejects when the worker fails outside a call (its script did not load, an uncaught error). */
+  lost: Promise<never>;
+}
+
+let host: WorkerHost | null = null;
+
+function spawnWorker(): WorkerHost {
+  const worker = new Worker(new URL('./sim.worker.ts', import.meta.url), { type: 'module' });
+  let lose!: (e: Error) => void;
+  const lost = new Promise<never>((_, no) => { lose = no; });
+  lost.catch(() => {}); // observed through call() and workerLost()
+  const h: WorkerHost = { worker, api: Comlink.wrap<WorkerApi>(worker), lost };
+  const onLost = (e: Error) => {
+    lose(e);
+    workerLost(h, e);
+  };
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    const why = e instanceof ErrorEvent && e.message ? e.message : 'its script did not load';
+    onLost(new Error(`the simulation worker failed: ${why}`));
+  });
+  worker.addEventListener('messageerror', () => onLost(new Error('the simulation worker sent a message the page could not read')));
+  return h;
+}
+
+/**
+ * Calls the worker (started on first use). Comlink carries an error thrown in the call back as a
+ * rejection; a worker that fails outside any call (its script did not load, say) never answers, so
+ * the call also rejects when the worker is lost.
+ */
+function call<T>(f: (api: Comlink.Remote<WorkerApi>) => Promise<T>): Promise<T> {
+  let h: WorkerHost;
+  try {
+    h = host ??= spawnWorker();
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  return Promise.race([f(h.api), h.lost]);
+}
+
+/** A failed worker is dropped with its run; the next load starts a new one. */
+function workerLost(h: WorkerHost, e: Error): void {
+  if (host !== h) return;
+  host = null;
+  h.worker.terminate();
+  st.gen++;
+  st.meta = null;
+  st.busy = false;
+  st.inspecting = false;
+  fail(e);
+}
 
 const network = new NetworkView($('network-host'), (i) => select(i));
 const tables = new TablesView($('tables-host'));
@@ -99,14 +154,26 @@ function fillScenarioPicker(): void {
   }
 }
 
-async function load(source: Source, seed: number | null, actions: Action[]): Promise<boolean> {
+/**
+ * Loads a scenario into the worker. Whatever goes wrong (the scenario, the seed, the actions, the
+ * worker itself) ends as error lines and a status other than `loading`; `word` rewords the
+ * worker's problems (for a share URL, as URL parameters).
+ */
+async function load(source: Source, seed: number | null, actions: Action[], word = (p: Problem) => p): Promise<boolean> {
   const before = st.mode;
   setStatus('loading', 'loading');
   st.pending = true;
-  const r: Opened = await api.open(source.text, source.name, seed, actions).finally(() => { st.pending = false; });
+  let r: Opened;
+  try {
+    r = await call<Opened>((api) => api.open(source.text, source.name, seed, actions));
+  } catch (e) {
+    r = { ok: false, problems: [{ path: source.name, message: e instanceof Error ? e.message : String(e) }] };
+  } finally {
+    st.pending = false;
+  }
   if (!r.ok) {
     // The worker keeps the run it had (if any); the page goes on showing it, paused.
-    showProblems(r.problems);
+    showProblems(r.problems.map(word));
     st.mode = !st.meta ? 'error' : before === 'running' ? 'paused' : before;
     setStatus(st.mode === 'idle' || (st.mode === 'paused' && st.now_us === 0) ? 'ready' : st.mode);
     return false;
@@ -157,22 +224,22 @@ function adopt(meta: SessionMeta): void {
   renderStats();
 }
 
-async function loadBundled(name: string, seed: number | null, actions: Action[] = []): Promise<boolean> {
+async function loadBundled(name: string, seed: number | null, actions: Action[] = [], word?: (p: Problem) => Problem): Promise<boolean> {
   const text = BUNDLED.get(name);
   if (text === undefined) {
     showProblems([{ path: 'scenario', message: `expected one of ${[...BUNDLED.keys()].join(', ')}, got "${name}"` }]);
     setStatus('error', 'error');
     return false;
   }
-  return load({ kind: 'bundled', name, text }, seed, actions);
+  return load({ kind: 'bundled', name, text }, seed, actions, word);
 }
 
 function seedInput(): number | null {
   const raw = $<HTMLInputElement>('seed').value.trim();
   if (raw === '') return null;
-  const v = Number(raw);
-  if (!Number.isSafeInteger(v) || v < 0) {
-    showProblems([{ path: 'seed', message: `expected a non-negative integer, got "${raw}"` }]);
+  const v = parseSeed(raw);
+  if (v === null) {
+    showProblems([{ path: 'seed', message: `${SEED_EXPECTED}, got "${raw}"` }]);
     return NaN;
   }
   return v;
@@ -231,12 +298,12 @@ function request(ts: number): void {
   } else return;
   st.busy = true;
   const gen = st.gen;
-  api.frame(target, budget, st.selected).then((f) => {
+  call((api) => api.frame(target, budget, st.selected)).then((f) => {
     st.busy = false;
     if (gen === st.gen) applyFrame(f, performance.now());
   }, (e: unknown) => {
     st.busy = false;
-    fail(e);
+    if (gen === st.gen) fail(e);
   });
 }
 
@@ -291,7 +358,15 @@ function fail(e: unknown): void {
 async function rerun(actions: Action[], to_us: number, label: string): Promise<boolean> {
   const then: 'paused' | 'running' = st.mode === 'running' || st.seek?.then === 'running' ? 'running' : 'paused';
   st.pending = true;
-  const r = await api.restart(actions).finally(() => { st.pending = false; });
+  let r: Opened;
+  try {
+    r = await call<Opened>((api) => api.restart(actions));
+  } catch (e) {
+    fail(e);
+    return false;
+  } finally {
+    st.pending = false;
+  }
   if (!r.ok) {
     // The worker kept the run it had; the page goes on with it.
     showProblems(r.problems);
@@ -371,7 +446,13 @@ function shareUrl(): string {
 
 async function exportScenario(): Promise<void> {
   if (!st.meta) return;
-  const text = await api.exportText();
+  let text: string;
+  try {
+    text = await call((api) => api.exportText());
+  } catch (e) {
+    showProblems([{ path: 'export', message: e instanceof Error ? e.message : String(e) }]);
+    return;
+  }
   const blob = new Blob([text], { type: 'application/yaml' });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
@@ -424,7 +505,7 @@ function maybeInspect(ts: number): void {
   st.lastInspect = ts;
   st.inspecting = true;
   const gen = st.gen;
-  api.inspect(st.selected).then((x) => {
+  call((api) => api.inspect(st.selected)).then((x) => {
     st.inspecting = false;
     if (x && gen === st.gen) renderInspection(x);
   }, () => { st.inspecting = false; });
@@ -472,7 +553,9 @@ function wire(): void {
   $('load').addEventListener('click', () => {
     const seed = seedInput();
     if (Number.isNaN(seed)) return;
+    // Before anything loaded (a bad share URL, a worker that failed), Load starts the picked scenario.
     if (st.source) void load(st.source, seed, []);
+    else void loadBundled($<HTMLSelectElement>('scenario').value, seed);
   });
   $<HTMLInputElement>('file').addEventListener('change', async (e) => {
     const input = e.target as HTMLInputElement;
@@ -562,7 +645,7 @@ window.topsim = {
     crashed: st.frame && st.meta ? st.meta.nodes.filter((_, i) => !(st.frame!.flags[i] & 1)).map((n) => n.name) : [],
     actions: encodeActions(st.actions),
   }),
-  exportText: () => api.exportText(),
+  exportText: () => call((api) => api.exportText()),
 };
 
 async function init(): Promise<void> {
@@ -570,26 +653,19 @@ async function init(): Promise<void> {
   legends();
   wire();
   requestAnimationFrame(tick);
-  const q = new URLSearchParams(window.location.search);
-  const name = q.get('scenario') ?? 'default.yaml';
-  const seedText = q.get('seed');
-  let actions: Action[] = [];
-  try {
-    actions = decodeActions(q.get('actions') ?? '');
-  } catch (e) {
-    showProblems([{ path: 'url', message: e instanceof Error ? e.message : String(e) }]);
+  // A share URL. A bad one loads nothing: its problems show, and what it got right is offered
+  // (the scenario in the picker, the seed in its field) for Load to start.
+  const { run, problems } = readShareUrl(window.location.search, [...BUNDLED.keys()], 'default.yaml');
+  if (run.scenario !== null) $<HTMLSelectElement>('scenario').value = run.scenario;
+  if (run.seed !== null) $<HTMLInputElement>('seed').value = String(run.seed);
+  if (problems.length > 0 || run.scenario === null) {
+    showProblems(problems);
+    setStatus('error', 'error');
     return;
   }
-  let seed: number | null = null;
-  if (seedText !== null) {
-    seed = Number(seedText);
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      showProblems([{ path: 'url: seed', message: `expected a non-negative integer, got "${seedText}"` }]);
-      setStatus('error', 'error');
-      return;
-    }
-  }
-  await loadBundled(name, seed, actions);
+  const word = (p: Problem): Problem => (p.path === '--seed' ? { path: 'URL parameter seed', message: p.message } : shareIssue(p, run.actions));
+  await loadBundled(run.scenario, run.seed, run.actions, word);
 }
 
-void init();
+// Nothing that goes wrong while starting leaves the page on "loading".
+init().catch(fail);
