@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../sim/cli/main.js';
-import { compareWall } from '../sim/cli/bench.js';
+import { compareSim, compareWall } from '../sim/cli/bench.js';
 import { SUITES } from '../sim/bench/suite.js';
 import { loadScenario } from '../sim/scenario/index.js';
 import { capture } from './helpers.js';
@@ -51,6 +51,8 @@ describe('bench', () => {
     const baseline = JSON.parse(readFileSync(join(dir, 'baseline.json'), 'utf8'));
     const entry = baseline.suites[join(dir, 'suite.json')]?.small ?? Object.values(baseline.suites)[0] as never;
     expect(entry).toBeDefined();
+    // The baseline records a missing figure as null, with its unit.
+    expect(entry.sim['latency_final_ms.cross_table.max']).toEqual({ unit: 'ms', value: null });
 
     // The log: one line per run with the attributes and labelled metrics.
     const lines = readFileSync(join(dir, 'bench.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -59,12 +61,22 @@ describe('bench', () => {
       expect(Object.keys(l.attributes)).toEqual(expect.arrayContaining(['commit', 'scenario', 'seed', 'node', 'digest']));
       expect(l.attributes.node).toBe(process.version);
       expect(l.metrics.length).toBeGreaterThan(10);
+      const value = (name: string) => l.metrics.find((m: { name: string }) => m.name === name)?.value;
       for (const m of l.metrics) {
         expect(typeof m.name).toBe('string');
         expect(typeof m.unit).toBe('string');
-        expect(Number.isFinite(m.value)).toBe(true);
         expect(['sim', 'wall']).toContain(m.kind);
+        if (m.value === null) {
+          // Only a latency of a class with no finalized transaction is missing.
+          const cls = /^latency_final_ms\.(\w+)\.(p50|p90|p99|max)$/.exec(m.name)?.[1];
+          expect(cls, m.name).toBeDefined();
+          expect(value(`latency_final_ms.${cls}.count`), m.name).toBe(0);
+        } else expect(Number.isFinite(m.value), m.name).toBe(true);
       }
+      // One table: no cross-table transfer, so its latencies are null (not 0) in the log.
+      expect(value('latency_final_ms.cross_table.count')).toBe(0);
+      expect(value('latency_final_ms.cross_table.p50')).toBeNull();
+      expect(value('latency_final_ms.all.p50')).toBeGreaterThan(0);
       expect(l.metrics.find((m: { name: string }) => m.name === 'tps_final').kind).toBe('sim');
       expect(l.metrics.find((m: { name: string }) => m.name === 'events_per_wall_s').kind).toBe('wall');
     }
@@ -101,6 +113,35 @@ describe('bench', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/no baseline for .*small.*--update-baseline/);
   }, 60_000);
+
+  it('compares a missing figure exactly: null equals null, and null against a number is a change', () => {
+    // A latency of a class with no finalized transaction is null, in the baseline and in a run.
+    const base = {
+      scenario: 's', duration: null, warmup: null, seed: 1, simulator_version: 'x', digest: 'd',
+      sim: {
+        'latency_final_ms.cross_table.count': { unit: 'tx', value: 0 },
+        'latency_final_ms.cross_table.p50': { unit: 'ms', value: null },
+        'latency_final_ms.intra_table.p50': { unit: 'ms', value: 1500 },
+      },
+      wall: {}, recorded: { commit: 'c', node: 'v', date: 'd', workers: 1 },
+    };
+    const run = (cross: number | null, intra: number | null, count = cross === null ? 0 : 1) => [
+      { name: 'latency_final_ms.cross_table.count', unit: 'tx', value: count, kind: 'sim' as const },
+      { name: 'latency_final_ms.cross_table.p50', unit: 'ms', value: cross, kind: 'sim' as const },
+      { name: 'latency_final_ms.intra_table.p50', unit: 'ms', value: intra, kind: 'sim' as const },
+    ];
+    expect(compareSim(base, 'd', run(null, 1500))).toEqual([]);
+    expect(compareSim(base, 'd', run(0, 1500, 0))).toEqual([
+      { name: 'latency_final_ms.cross_table.p50', unit: 'ms', baseline: '–', now: '0' },
+    ]);
+    expect(compareSim(base, 'd', run(2100.5, 1500))).toEqual([
+      { name: 'latency_final_ms.cross_table.count', unit: 'tx', baseline: '0', now: '1' },
+      { name: 'latency_final_ms.cross_table.p50', unit: 'ms', baseline: '–', now: '2100.5' },
+    ]);
+    expect(compareSim(base, 'd', run(null, null))).toEqual([
+      { name: 'latency_final_ms.intra_table.p50', unit: 'ms', baseline: '1500', now: '–' },
+    ]);
+  });
 
   it('warns, but does not fail, when a wall figure is worse beyond the threshold', () => {
     const base = {

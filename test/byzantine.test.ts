@@ -90,7 +90,7 @@ describe('byzantine behaviours', () => {
     const lead = run(scenario({ ...base, ...V0_LEADS })).summary;
     const slow = run(scenario({ ...base, ...V0_LEADS, byzantine: [{ nodes: ['v0'], behavior: 'delay_proposals', delay: '2s' }] }));
     expect(slow.summary.violations).toEqual([]);
-    expect(slow.summary.latency_final_ms.all.p50).toBeGreaterThan(lead.latency_final_ms.all.p50 + 500);
+    expect(slow.summary.latency_final_ms.all.p50).toBeGreaterThan((lead.latency_final_ms.all.p50 ?? NaN) + 500);
     const honest = run(scenario(base));
     expect(committedLeaders(honest).some((x) => x.leader === 'v0')).toBe(true);
     expect(Math.max(...gaps([0, ...commitTimes(honest)]))).toBeLessThan(5_000_000);

@@ -84,6 +84,32 @@ describe('CLI', () => {
     expect(await main(['replay', join(dir, 'junk.json')], capture().io)).toBe(2);
   });
 
+  it('replay accepts a summary of an older schema: it reads only digest and scenario_file', async () => {
+    // Version 3 wrote 0 for the latencies of an empty class; version 4 writes null. Both replay.
+    const dir = tmp();
+    const file = join(dir, 's.yaml');
+    writeFileSync(file, SMALL);
+    const c = capture();
+    expect(await main(['run', file, '--json', '--out', join(dir, 'out'), '--seed', '3', '--duration', '4s', '--workers', '1'], c.io)).toBe(0);
+    const s = JSON.parse(c.out());
+    expect(s.schema_version).toBe(4);
+    expect(s.latency_final_ms.cross_table).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
+    const v3 = {
+      ...s,
+      schema_version: 3,
+      latency_final_ms: { ...s.latency_final_ms, cross_table: { count: 0, p50: 0, p90: 0, p99: 0, max: 0 } },
+      latency_cdf_ms: { ...s.latency_cdf_ms, cross_table: [] },
+    };
+    const minimal = { digest: s.digest, scenario_file: s.scenario_file };
+    for (const [name, body] of [['v3', v3], ['minimal', minimal]] as const) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, JSON.stringify(body));
+      const r = capture();
+      expect(await main(['replay', f, '--workers', '1'], r.io), name).toBe(0);
+      expect(r.out()).toMatch(new RegExp(`^replay: same digest ${s.digest} `));
+    }
+  });
+
   it('run prints a summary table without --json', async () => {
     const dir = tmp();
     const file = join(dir, 's.yaml');

@@ -35,7 +35,7 @@ describe('degrade faults', () => {
     const clean = runScenario(base);
     const slow = runScenario(sc);
     expect(slow.summary.violations).toEqual([]);
-    expect(slow.summary.latency_final_ms.cross_table.p90).toBeGreaterThan(clean.summary.latency_final_ms.cross_table.p90 + 300);
+    expect(slow.summary.latency_final_ms.cross_table.p90).toBeGreaterThan((clean.summary.latency_final_ms.cross_table.p90 ?? NaN) + 300);
     expect(slow.summary.nodes.reduce((n, _x, i) => n + slow.built.sim.counters(i).dropped_loss, 0)).toBeGreaterThan(0);
     const par = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker });
     expect(par.summary.digest).toBe(slow.summary.digest);

@@ -82,7 +82,7 @@ describe('scenario library: each expected outcome', () => {
     const r = runScenario(sc).summary;
     const clean = runScenario(honest(sc)).summary;
     expect(r.violations).toEqual([]);
-    expect(r.latency_final_ms.all.p50).toBeGreaterThan(1.5 * clean.latency_final_ms.all.p50);
+    expect(r.latency_final_ms.all.p50).toBeGreaterThan(1.5 * (clean.latency_final_ms.all.p50 ?? NaN));
     expect(r.tps_final).toBeLessThan(clean.tps_final);
     expect(r.tables[0].height_committed).toBeGreaterThan(20);
   });

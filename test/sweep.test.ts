@@ -135,6 +135,48 @@ describe('sweep and merge', () => {
     expect(html).toContain('wall_s (wall)');
   });
 
+  it('a class with no finalized transaction is null in sweep.json, an empty cell in sweep.csv, and – in the table and sweep.html', () => {
+    // One table: no cross-table transfer at the tables=1 points.
+    const m = manifest(all);
+    expect(m.sweep_schema_version).toBe(2);
+    const one = m.points.filter((p) => p.values[0] === 1);
+    expect(one).toHaveLength(3);
+    for (const p of one) expect(p.latency_final_ms['cross_table'], p.id).toEqual({ count: 0, p50: null, p99: null });
+    for (const p of m.points) expect(p.latency_final_ms['all']?.p50, p.id).toBeGreaterThan(0);
+    const [head, ...rows] = readFileSync(join(all, 'sweep.csv'), 'utf8').trimEnd().split('\n').map((l) => l.split(','));
+    const cols = ['latency_final_ms_cross_table_p50', 'latency_final_ms_cross_table_p99'].map((h) => head.indexOf(h));
+    expect(cols.every((c) => c > 0)).toBe(true);
+    for (const r of rows.filter((r) => r[1] === '1')) for (const c of cols) expect(r[c], r.join(',')).toBe('');
+    const tableRows = allOut.split('\n').filter((l) => /^\d+\s+1\s/.test(l));
+    expect(tableRows).toHaveLength(3);
+    for (const l of tableRows) expect(l).toMatch(/\s–\s+–\s/);
+    const html = readFileSync(join(all, 'sweep.html'), 'utf8');
+    expect(html.match(/<td class="n">–<\/td>/g)?.length).toBeGreaterThanOrEqual(6);
+    expect(html).toContain('– where no transaction of the class finalized');
+  });
+
+  it('merge reads a version 1 manifest, whose empty classes have 0 latencies, as null', async () => {
+    const old = join(dir, 'v1');
+    const m1 = manifest(s1);
+    m1.sweep_schema_version = 1;
+    for (const p of m1.points) {
+      for (const l of Object.values(p.latency_final_ms)) if (l.count === 0) Object.assign(l, { p50: 0, p99: 0 });
+    }
+    expect(JSON.stringify(m1)).toContain('"count":0,"p50":0,"p99":0');
+    writeFileSync(join(dir, 'v1.json'), JSON.stringify(m1));
+    const c = capture();
+    expect(await main(['merge', join(dir, 'v1.json'), s2, '--out', old], c.io)).toBe(0);
+    expect(readFileSync(join(old, 'sweep.csv'), 'utf8')).toBe(readFileSync(join(all, 'sweep.csv'), 'utf8'));
+    const merged = manifest(old);
+    expect(merged.sweep_schema_version).toBe(2);
+    expect(merged.points.map((p) => p.latency_final_ms)).toEqual(manifest(all).points.map((p) => p.latency_final_ms));
+    // An unknown version is refused, naming the versions a merge reads.
+    writeFileSync(join(dir, 'v9.json'), JSON.stringify({ ...m1, sweep_schema_version: 9 }));
+    const bad = capture();
+    expect(await main(['merge', join(dir, 'v9.json'), s2, '--out', join(dir, 'v9')], bad.io)).toBe(2);
+    expect(bad.err()).toMatch(/sweep_schema_version: expected 1 or 2, got 9/);
+  });
+
   it('merge names the missing points (exit 1) and still writes the merged output with a note', async () => {
     const out = join(dir, 'partial');
     const c = capture();

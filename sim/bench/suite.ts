@@ -24,11 +24,25 @@ export interface BenchEntry {
   note: string;
 }
 
-export interface Metric {
+/**
+ * A simulated figure is null when it does not exist: the latencies (p50, p90, p99, max) of a class
+ * in which no transaction finalized (its count is 0). It is compared like any value: null equals
+ * only null. Wall figures always exist.
+ */
+export type Metric = SimMetric | WallMetric;
+
+export interface SimMetric {
+  name: string;
+  unit: string;
+  value: number | null;
+  kind: 'sim';
+}
+
+export interface WallMetric {
   name: string;
   unit: string;
   value: number;
-  kind: 'sim' | 'wall';
+  kind: 'wall';
 }
 
 /**
@@ -68,7 +82,7 @@ export const SUITES: Record<string, BenchEntry[]> = {
 /** The figures of one run: simulated ones first (compared exactly), then wall ones. */
 export function metricsOf(s: Summary): Metric[] {
   const m: Metric[] = [];
-  const sim = (name: string, unit: string, value: number) => m.push({ name, unit, value, kind: 'sim' });
+  const sim = (name: string, unit: string, value: number | null) => m.push({ name, unit, value, kind: 'sim' });
   const wall = (name: string, unit: string, value: number) => m.push({ name, unit, value, kind: 'wall' });
   sim('tps_final', 'tx/s', s.tps_final);
   sim('tps_slots', 'legs/s', s.tps_slots);

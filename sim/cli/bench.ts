@@ -21,7 +21,8 @@ import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
 import { writeFileAtomic, writeRunOutputs } from '../report/write.js';
-import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric } from '../bench/suite.js';
+import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric, type WallMetric } from '../bench/suite.js';
+import { NO_VALUE } from '../report/table.js';
 import { intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './main.js';
 
@@ -48,7 +49,8 @@ interface BaselineEntry {
   seed: number;
   simulator_version: string;
   digest: string;
-  sim: Record<string, { unit: string; value: number }>;
+  /** Null for a latency figure of a class with no finalized transaction (as in summary.json). */
+  sim: Record<string, { unit: string; value: number | null }>;
   wall: Record<string, { unit: string; value: number }>;
   recorded: { commit: string; node: string; date: string; workers: number };
 }
@@ -138,7 +140,9 @@ function segment(name: string): string {
   return s === '' || /^\.+$/.test(s) ? '_' : s;
 }
 
-function fmt(v: number): string {
+/** A figure for the terminal; a missing one (null) as an en dash, as in the run's summary table. */
+function fmt(v: number | null): string {
+  if (v === null) return NO_VALUE;
   return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
 }
 
@@ -149,7 +153,11 @@ export interface Difference {
   now: string;
 }
 
-/** Simulated figures (and the digest) that differ from the baseline's; empty when they agree. */
+/**
+ * Simulated figures (and the digest) that differ from the baseline's; empty when they agree.
+ * Exact: a null figure (a latency of an empty class) equals null only, so a class that gains or
+ * loses its transactions is a change.
+ */
 export function compareSim(b: BaselineEntry, digest: string, metrics: readonly Metric[]): Difference[] {
   const diffs: Difference[] = [];
   if (b.digest !== digest) diffs.push({ name: 'digest', unit: '', baseline: b.digest.slice(0, 16), now: digest.slice(0, 16) });
@@ -275,7 +283,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     const entryRecord: BaselineEntry = {
       scenario: entry.scenario, duration: entry.duration ?? null, warmup: entry.warmup ?? null, seed: sc.seed, simulator_version: SIM_VERSION, digest: s.digest,
       sim: Object.fromEntries(metrics.filter((m) => m.kind === 'sim').map((m) => [m.name, { unit: m.unit, value: m.value }])),
-      wall: Object.fromEntries(metrics.filter((m) => m.kind === 'wall').map((m) => [m.name, { unit: m.unit, value: m.value }])),
+      wall: Object.fromEntries(metrics.filter((m): m is WallMetric => m.kind === 'wall').map((m) => [m.name, { unit: m.unit, value: m.value }])),
       recorded: { commit, node: process.version, date, workers },
     };
     recorded[entry.id] = entryRecord;
@@ -314,7 +322,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       io.stdout.write(`${entry.id.padEnd(22)} ${status.padEnd(13)} tps_final ${fmt(get('tps_final'))}  tps_slots ${fmt(get('tps_slots'))}  ` +
         `p50 ${fmt(get('latency_final_ms.all.p50'))} ms  limit ${s.limits.binding}  digest ${s.digest.slice(0, 12)}  | wall ` +
         `${fmt(get('wall_s'))} s, ${fmt(get('events_per_wall_s'))} events/s, ${fmt(get('sim_s_per_wall_s'))} sim_s/s, ` +
-        `peak RSS ${(get('peak_rss_bytes') / 2 ** 20).toFixed(0)} MiB\n  report: ${join(reportAt, 'report.html')}\n`);
+        `peak RSS ${((get('peak_rss_bytes') ?? 0) / 2 ** 20).toFixed(0)} MiB\n  report: ${join(reportAt, 'report.html')}\n`);
       for (const l of out) io.stdout.write(l + '\n');
     }
   }

@@ -23,8 +23,8 @@ import { createProgress } from '../report/progress.js';
 import { writeFileAtomic, writeReport, writeRunOutputs } from '../report/write.js';
 import {
   gridSize, gridValues, hashJson, mergeManifests, missingText, pointId, shardPoints, sweepCsv, sweepHtml, sweepJson,
-  SweepMergeError, sweepPoint, sweepTable, SWEEP_SCHEMA_VERSION, type SweepKey, type SweepManifest, type SweepPoint,
-  type SweepValue,
+  SweepMergeError, sweepPoint, sweepTable, SWEEP_SCHEMA_VERSION, SWEEP_SCHEMA_VERSIONS_READ, upgradeManifest, type SweepKey,
+  type SweepManifest, type SweepPoint, type SweepValue,
 } from '../report/sweep.js';
 import { durationFlag, intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './main.js';
@@ -347,15 +347,16 @@ function readManifest(dir: string): { manifest: SweepManifest } | { problem: str
   }
   const x = m as Partial<SweepManifest> | null;
   if (x === null || typeof x !== 'object' || Array.isArray(x)) return { problem: `${file}: expected a sweep manifest object` };
-  if (x.sweep_schema_version !== SWEEP_SCHEMA_VERSION) {
-    return { problem: `${file}: sweep_schema_version: expected ${SWEEP_SCHEMA_VERSION}, got ${JSON.stringify(x.sweep_schema_version)}` };
+  if (!SWEEP_SCHEMA_VERSIONS_READ.includes(x.sweep_schema_version as number)) {
+    return { problem: `${file}: sweep_schema_version: expected ${SWEEP_SCHEMA_VERSIONS_READ.join(' or ')}, got ${JSON.stringify(x.sweep_schema_version)}` };
   }
   const bad = (field: string) => ({ problem: `${file}: ${field}: missing or malformed` });
   if (typeof x.base_hash !== 'string') return bad('base_hash');
   if (!Array.isArray(x.keys) || x.keys.some((k) => typeof k?.path !== 'string' || !Array.isArray(k.values))) return bad('keys');
   if (!Number.isSafeInteger(x.points_total)) return bad('points_total');
   if (!Array.isArray(x.points) || x.points.some((p) => typeof p?.k !== 'number' || typeof p.digest !== 'string')) return bad('points');
-  return { manifest: x as SweepManifest };
+  // Version 1 wrote 0 for the latency of a class with no transaction; read it as null.
+  return { manifest: upgradeManifest(x as SweepManifest) };
 }
 
 /** `a` is `b` or inside it. */

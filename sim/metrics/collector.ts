@@ -261,7 +261,7 @@ export class MetricsCollector {
         blocks_committed: blocks[s],
         height_max: height[s],
         view_max: view[s],
-        latency_final_ms_p50: lat[s].length ? percentile(lat[s].sort((a, b) => a - b), 50) : 0,
+        latency_final_ms_p50: lat[s].length ? percentile(lat[s].sort((a, b) => a - b), 50) : null,
         bytes_total: bytesPerSecond[s] ?? 0,
         legs_committed: legs[s],
       });
@@ -291,9 +291,12 @@ export function percentile(sorted: ArrayLike<number>, p: number): number {
   return sorted[Math.min(rank, sorted.length) - 1];
 }
 
-/** The 101 quantiles p0, p1, ..., p100 (nearest rank, as in latencyStats), ms to 3 decimals; [] for no values. */
-export function latencyCdf(values: readonly number[]): number[] {
-  if (values.length === 0) return [];
+/**
+ * The 101 quantiles p0, p1, ..., p100 (nearest rank, as in latencyStats), ms to 3 decimals; null
+ * for no values (an empty class has no distribution, as its latencyStats figures are null).
+ */
+export function latencyCdf(values: readonly number[]): number[] | null {
+  if (values.length === 0) return null;
   const s = sortedCopy(values);
   return Array.from({ length: 101 }, (_, p) => round3(percentile(s, p)));
 }
@@ -306,13 +309,19 @@ function sortedCopy(values: readonly number[]): Float64Array {
   return Float64Array.from(values).sort();
 }
 
+/**
+ * Count and nearest-rank percentiles (ms, 3 decimals) of a class's latencies. A class with no
+ * values keeps `count: 0` and has every figure null: no transaction, no latency (0 ms would read
+ * as instant finality).
+ */
 export function latencyStats(values: readonly number[]): LatencyStats {
+  if (values.length === 0) return { count: 0, p50: null, p90: null, p99: null, max: null };
   const s = sortedCopy(values);
   return {
     count: s.length,
     p50: round3(percentile(s, 50)),
     p90: round3(percentile(s, 90)),
     p99: round3(percentile(s, 99)),
-    max: round3(s.length ? s[s.length - 1] : 0),
+    max: round3(s[s.length - 1]),
   };
 }

@@ -4,8 +4,9 @@ import { scenarioFile } from '../../test/helpers.js';
 import { runScenario, type RunResult } from '../engine/run.js';
 import { STALL_THRESHOLD_US, TIMELINE_BUCKETS_MAX, timelineBucketS } from '../metrics/collector.js';
 import { heatmapLayout, latencyCdfSvg, mbps, roleDistributionSvg, tableHeatmapSvg } from './charts.js';
-import { summaryJson } from './csv.js';
+import { summaryJson, TIMESERIES_COLUMNS, timeseriesCsv } from './csv.js';
 import { reportHtml } from './html.js';
+import { formatSummaryTable } from './table.js';
 import type { NodeStats, Summary, TableTimeline } from './types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -78,9 +79,10 @@ describe('distribution figures of a run (default.yaml, 20 s; leader-crash.yaml, 
     for (const [c, q] of Object.entries(s.latency_cdf_ms)) {
       const l = s.latency_final_ms[c];
       if (!l || l.count === 0) {
-        expect(q, c).toEqual([]);
+        expect(q, c).toBeNull();
         continue;
       }
+      if (q === null) throw new Error(`${c}: no quantiles for ${l.count} latencies`);
       expect(q, c).toHaveLength(101);
       for (let p = 1; p <= 100; p++) expect(q[p], `${c} p${p}`).toBeGreaterThanOrEqual(q[p - 1] ?? Infinity);
       expect(q[50], c).toBe(l.p50);
@@ -90,6 +92,30 @@ describe('distribution figures of a run (default.yaml, 20 s; leader-crash.yaml, 
       expect(q[0], c).toBeGreaterThan(0);
       for (const v of q) expect(Math.round(v * 1000) / 1000).toBe(v);
     }
+  });
+
+  it('a one-table run has no cross-table latency: null in summary.json, an en dash in the table and report, no CDF curve', () => {
+    // Proves an empty class is never written as 0 ms, which a pipeline would read as instant finality.
+    const s = run.summary;
+    expect(s.tables).toHaveLength(1);
+    expect(s.latency_final_ms['cross_table']).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
+    expect(s.latency_cdf_ms['cross_table']).toBeNull();
+    const json = JSON.parse(summaryJson(s)) as Summary;
+    expect(json.schema_version).toBe(4);
+    expect(json.latency_final_ms['cross_table']).toEqual({ count: 0, p50: null, p90: null, p99: null, max: null });
+    expect(json.latency_cdf_ms['cross_table']).toBeNull();
+    expect(json.latency_final_ms['all']?.p50).toBe(s.latency_final_ms['all']?.p50);
+    expect(formatSummaryTable(s)).toMatch(/^ +cross_table +0 +– +– +– +–$/m);
+    const html = reportHtml(s, run.timeseries);
+    expect(html).toMatch(/<td>cross_table<\/td><td class="n">0<\/td>(<td class="n">–<\/td>){4}/);
+    expect(html).not.toContain('data-class="cross_table"');
+    // A second in which nothing finalized has an empty p50 cell in timeseries.csv, not 0.
+    const col = TIMESERIES_COLUMNS.indexOf('latency_final_ms_p50');
+    const lines = timeseriesCsv(run.timeseries).trimEnd().split('\n').slice(1).map((l) => l.split(','));
+    const idle = run.timeseries.flatMap((r, i) => (r.tx_final === 0 ? [i] : []));
+    expect(idle.length).toBeGreaterThan(0);
+    for (const i of idle) expect(lines[i]?.[col], `t=${i}`).toBe('');
+    for (const [i, r] of run.timeseries.entries()) if (r.tx_final > 0) expect(Number(lines[i]?.[col])).toBeGreaterThan(0);
   });
 
   it('table_timeline: blocks per table sum to its committed blocks; stalled shares add up to stall_s_total', () => {
@@ -217,11 +243,14 @@ describe('chart builders', () => {
 
   it('the latency CDF goes logarithmic only past 1.5 decades and skips empty classes', () => {
     const q = (lo: number, hi: number) => Array.from({ length: 101 }, (_, p) => lo + ((hi - lo) * p) / 100);
-    const narrow = latencyCdfSvg({ all: q(1000, 2000), intra_table: q(1000, 1500), cross_table: [] });
+    const narrow = latencyCdfSvg({ all: q(1000, 2000), intra_table: q(1000, 1500), cross_table: null });
     expect(narrow).not.toContain('log scale');
     expect(narrow).toContain('data-class="all"');
     expect(narrow).toContain('data-class="intra_table"');
-    expect(narrow).not.toContain('data-class="cross_table"');
+    // A null class has no curve and no legend entry (no line at 0 ms), as an empty list had.
+    expect(narrow).not.toContain('cross_table');
+    expect(latencyCdfSvg({ all: q(1000, 2000), intra_table: q(1000, 1500), cross_table: [] })).toBe(narrow);
+    expect(elements(narrow, 'path', 'series')).toHaveLength(2);
     const wide = latencyCdfSvg({ all: q(50, 5000) });
     expect(wide).toContain('finality latency (ms) (log scale)');
     // The curve climbs from y(0) at the left to y(1) at the right.
@@ -229,6 +258,7 @@ describe('chart builders', () => {
     expect(Number(d?.[1])).toBeLessThan(Number(d?.[3]));
     expect(Number(d?.[2])).toBeGreaterThan(Number(d?.[4]));
     expect(latencyCdfSvg({ all: [] })).toContain('no data');
+    expect(latencyCdfSvg({ all: null, intra_table: null, cross_table: null })).toContain('no data');
   });
 
   it('capacity rules sit at the capacity on the panel axis, linear and log', () => {
@@ -285,12 +315,12 @@ describe('chart builders', () => {
   it('summary.json writes each quantile list and timeline row on one line, and parses back', () => {
     const s = {
       latency_final_ms: {}, tables: [], nodes: [], messages: {}, violations: [], wall: {},
-      latency_cdf_ms: { all: [1, 2.5, 3], intra_table: [], cross_table: [1, 2, 3] },
+      latency_cdf_ms: { all: [1, 2.5, 3], intra_table: null, cross_table: [1, 2, 3] },
       table_timeline: { bucket_s: 5, blocks: [[1, 2], [3, 4]], stalled: [[0, 0.5], [1, 0]] },
     } as unknown as Summary;
     const json = summaryJson(s);
     expect(json).toContain('"all": [1,2.5,3],\n');
-    expect(json).toContain('"intra_table": [],\n');
+    expect(json).toContain('"intra_table": null,\n');
     expect(json).toContain('      [0,0.5],\n      [1,0]\n');
     expect(json).not.toContain('\\u0001');
     const back = JSON.parse(json) as Summary;

@@ -159,9 +159,11 @@ function legend(parts: string[], right: number, items: { label: string; color: s
 
 /**
  * Finality latency CDF, one curve per class with data: x = latency (ms), y = fraction of
- * transactions finalized within it, from the 101 quantiles of `latency_cdf_ms`.
+ * transactions finalized within it, from the 101 quantiles of `latency_cdf_ms`. A class with no
+ * transaction (null, or an empty list in summaries before schema 4) has no curve and no legend
+ * entry: it is skipped, never drawn as a line at 0 ms.
  */
-export function latencyCdfSvg(cdf: Record<string, readonly number[]>): string {
+export function latencyCdfSvg(cdf: Record<string, readonly number[] | null>): string {
   const w = CHART_WIDTH;
   const h = 280;
   const x0 = MARGIN.left;
@@ -172,9 +174,10 @@ export function latencyCdfSvg(cdf: Record<string, readonly number[]>): string {
   const parts = svgOpen(w, h, title);
   parts.push(`<text class="ctitle" x="${x0}" y="16">${esc(title)}</text>`);
   const classes = latencyClasses(cdf).filter((c) => (cdf[c]?.length ?? 0) > 0);
+  const quantiles = (c: string): readonly number[] => cdf[c] ?? [];
   if (classes.length === 0) return noData(parts, x0, x1, y0, y1);
 
-  const x = valueScale(classes.flatMap((c) => cdf[c] ?? []), x0, x1, 'min');
+  const x = valueScale(classes.flatMap(quantiles), x0, x1, 'min');
   const y = scaleLinear().domain([0, 1]).range([y0, y1]);
   fractionAxis(parts, y, x0, x1, 'fraction finalized');
   xAxis(parts, x, y0, y1, 8, 'finality latency (ms)');
@@ -185,7 +188,7 @@ export function latencyCdfSvg(cdf: Record<string, readonly number[]>): string {
   }
   // "all" is drawn first, wide and pale, so a class curve on top of it stays visible.
   for (const c of classes) {
-    const q = cdf[c] ?? [];
+    const q = quantiles(c);
     const n = q.length - 1;
     const path = line<number>()
       .x((v) => x(v))

@@ -37,8 +37,13 @@ type ListsAllKeys<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[numbe
   ? true
   : never;
 
-/** A CSV cell for a number: shortest round-trip form; NaN/±Infinity as an empty cell. */
-function csvNumber(x: number): string {
+/**
+ * A CSV cell for a number: shortest round-trip form. A missing figure (null: e.g. the latency of a
+ * second in which no transaction finalized) and NaN/±Infinity are an empty cell, not 0 and not a
+ * word: CSV has no null, every CSV reader takes an empty cell as a missing value (pandas NaN, R NA,
+ * a spreadsheet's blank), and a 0 would read as a real 0 ms.
+ */
+function csvNumber(x: number | null): string {
   return typeof x === 'number' && Number.isFinite(x) ? String(x) : '';
 }
 
@@ -166,7 +171,8 @@ function sortedRecord<V>(rec: Record<string, V>, order: string[], map: (v: V) =>
  */
 const INLINE = '\u0001inline';
 
-function inline(values: readonly number[]): string {
+function inline(values: readonly number[] | null): string | null {
+  if (values === null) return null;
   return INLINE + JSON.stringify(values.map((v) => (Number.isFinite(v) ? v : null)));
 }
 
@@ -184,8 +190,8 @@ export function summaryJson(s: Summary): string {
   }
   if (s.table_timeline) {
     const tl = ordered(s.table_timeline, TIMELINE_KEYS);
-    tl['blocks'] = s.table_timeline.blocks.map(inline);
-    tl['stalled'] = s.table_timeline.stalled.map(inline);
+    tl['blocks'] = s.table_timeline.blocks.map((row) => inline(row));
+    tl['stalled'] = s.table_timeline.stalled.map((row) => inline(row));
     top['table_timeline'] = tl;
   }
   top['tables'] = s.tables.map((t) => ordered(t, TABLE_KEYS));

@@ -15,7 +15,9 @@ import {
   formatTimeUs,
   grouped,
   latencyClasses,
+  latencyText,
   megabytes,
+  NO_VALUE,
   messageKinds,
   percent,
   roleSummaries,
@@ -37,14 +39,17 @@ const MARGIN = { top: 28, right: 20, bottom: 40, left: 64 };
 
 const esc = escapeHtml;
 
+/** Under a latency table with an empty class. */
+const NO_VALUE_NOTE = `${NO_VALUE}: no transaction of the class finalized in the measurement window, so it has no latency.`;
+
 // ---------------------------------------------------------------------------------------------
 // Charts
 
 interface Series {
   label: string;
   color: string;
-  value: (r: TimeseriesRow) => number;
-  /** Rows where the series has no value (drawn as a gap). Non-finite values are always gaps. */
+  value: (r: TimeseriesRow) => number | null;
+  /** Rows where the series has no value (drawn as a gap). Null and non-finite values are always gaps. */
   missing?: (r: TimeseriesRow) => boolean;
   /** SVG stroke-dasharray, so a series that often equals another stays visible beside it. */
   dash?: string;
@@ -78,10 +83,14 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
   parts.push(`<title>${esc(spec.title)}</title>`);
   parts.push(`<text class="ctitle" x="${x0}" y="16">${esc(spec.title)}</text>`);
 
-  const isPresent = (s: Series, r: TimeseriesRow): boolean =>
-    Number.isFinite(s.value(r)) && !(s.missing?.(r) ?? false);
+  const isPresent = (s: Series, r: TimeseriesRow): boolean => {
+    const v = s.value(r);
+    return v !== null && Number.isFinite(v) && !(s.missing?.(r) ?? false);
+  };
+  /** The value of a row where isPresent holds. */
+  const at = (s: Series, r: TimeseriesRow): number => s.value(r) as number;
   const values: number[] = [];
-  for (const s of spec.series) for (const r of rows) if (isPresent(s, r)) values.push(s.value(r));
+  for (const s of spec.series) for (const r of rows) if (isPresent(s, r)) values.push(at(s, r));
 
   if (rows.length === 0 || values.length === 0) {
     parts.push(`<text class="empty" x="${(x0 + x1) / 2}" y="${(y0 + y1) / 2}" text-anchor="middle">no data</text>`);
@@ -143,7 +152,7 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
     const path = line<TimeseriesRow>()
       .defined((r) => isPresent(s, r))
       .x((r) => x(r.t_s))
-      .y((r) => y(s.value(r)))
+      .y((r) => y(at(s, r)))
       .digits(1)(rows as TimeseriesRow[]);
     if (path) {
       const dash = s.dash ? ` stroke-dasharray="${esc(s.dash)}"` : '';
@@ -156,7 +165,7 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
       const next = rows[i + 1];
       const alone = !(prev && isPresent(s, prev)) && !(next && isPresent(s, next));
       if (alone) {
-        parts.push(`<circle cx="${r1(x(r.t_s))}" cy="${r1(y(s.value(r)))}" r="2.5" fill="${esc(s.color)}"/>`);
+        parts.push(`<circle cx="${r1(x(r.t_s))}" cy="${r1(y(at(s, r)))}" r="2.5" fill="${esc(s.color)}"/>`);
       }
     });
   }
@@ -249,8 +258,8 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
     metricGrid([
       ['tps_final', fixed(s.tps_final, 1)],
       ['tps_slots', fixed(s.tps_slots, 1)],
-      ['latency_final_ms p50 (all)', all ? fixed(all.p50, 1) : '-'],
-      ['latency_final_ms p99 (all)', all ? fixed(all.p99, 1) : '-'],
+      ['latency_final_ms p50 (all)', latencyText(all?.p50)],
+      ['latency_final_ms p99 (all)', latencyText(all?.p99)],
       ['tx submitted', grouped(s.tx_submitted)],
       ['tx final', grouped(s.tx_final)],
       ['tx dropped', grouped(s.tx_dropped)],
@@ -293,9 +302,8 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
         {
           label: 'latency_final_ms_p50',
           color: '#bf3989',
+          // Null in a second in which nothing finalized: a gap, not a 0.
           value: (r) => r.latency_final_ms_p50,
-          // A second in which nothing finalized has no latency; a 0 there is "no sample".
-          missing: (r) => r.tx_final === 0 && r.latency_final_ms_p50 === 0,
         },
       ],
     }),
@@ -313,11 +321,14 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
         classes.map((c) => {
           const l = s.latency_final_ms[c];
           return l
-            ? [{ text: c }, num(grouped(l.count)), num(fixed(l.p50, 1)), num(fixed(l.p90, 1)), num(fixed(l.p99, 1)), num(fixed(l.max, 1))]
+            ? [{ text: c }, num(grouped(l.count)), num(latencyText(l.p50)), num(latencyText(l.p90)), num(latencyText(l.p99)), num(latencyText(l.max))]
             : [{ text: c }];
         }),
       ),
     );
+    if (classes.some((c) => s.latency_final_ms[c]?.count === 0)) {
+      out.push(`<p class="note">${NO_VALUE_NOTE}</p>`);
+    }
   }
   out.push(latencyCdfSvg(s.latency_cdf_ms ?? {}));
 

@@ -7,7 +7,7 @@ import { TIMESERIES_COLUMNS, summaryJson, timeseriesCsv } from './csv.js';
 import { HTML_NODES_MAX, reportHtml } from './html.js';
 import { createProgress, progressLine } from './progress.js';
 import { formatSummaryTable } from './table.js';
-import type { NodeStats, Summary, TimeseriesRow } from './types.js';
+import { SUMMARY_SCHEMA_VERSION, type NodeStats, type Summary, type TimeseriesRow } from './types.js';
 import { reportDir, writeReport, writeRunOutputs } from './write.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -54,7 +54,7 @@ function makeNodes(): NodeStats[] {
 
 function makeSummary(overrides: Partial<Summary> = {}): Summary {
   return {
-    schema_version: 3,
+    schema_version: SUMMARY_SCHEMA_VERSION,
     simulator_version: '0.1.0',
     scenario: 'default',
     seed: 42,
@@ -161,7 +161,7 @@ function makeRows(n = 60): TimeseriesRow[] {
       blocks_committed: 40,
       height_max: t * 20,
       view_max: t * 20 + 1,
-      latency_final_ms_p50: final === 0 ? 0 : 1_200 + ((t * 53) % 200),
+      latency_final_ms_p50: final === 0 ? null : 1_200 + ((t * 53) % 200),
       bytes_total: 8_000_000 * t,
       legs_committed: final * 1.5,
     });
@@ -224,6 +224,57 @@ describe('formatSummaryTable', () => {
   });
 });
 
+/** The fixture with no cross-table transaction: a one-table run. */
+function oneTableSummary(): Summary {
+  const s = makeSummary();
+  return {
+    ...s,
+    latency_final_ms: {
+      ...s.latency_final_ms,
+      cross_table: { count: 0, p50: null, p90: null, p99: null, max: null },
+    },
+    latency_cdf_ms: { ...s.latency_cdf_ms, cross_table: null },
+  };
+}
+
+describe('an empty latency class', () => {
+  it('the terminal table shows an en dash for each figure, and the count 0', () => {
+    const text = formatSummaryTable(oneTableSummary());
+    expect(text).toMatch(/^ +cross_table +0 +– +– +– +–$/m);
+    expect(text).toMatch(/^ +all +24,812 +1320\.5 +2650\.1 +4410\.0 +7002\.0$/m);
+    expect(formatSummaryTable(makeSummary())).not.toContain('–');
+  });
+
+  it('summary.json writes null for each figure and for the quantiles, and keeps count 0', () => {
+    const json = summaryJson(oneTableSummary());
+    expect(json).toContain('"cross_table": {\n      "count": 0,\n      "p50": null,\n      "p90": null,\n      "p99": null,\n      "max": null\n    }');
+    const back = JSON.parse(json) as Summary;
+    expect(back.latency_cdf_ms['cross_table']).toBeNull();
+    expect(back).toEqual(oneTableSummary());
+  });
+
+  it('report.html shows an en dash in the latency table and key metrics, with a note, and no CDF curve', () => {
+    const html = reportHtml(oneTableSummary(), makeRows());
+    expect(html).toContain('<tr><td>cross_table</td><td class="n">0</td><td class="n">–</td><td class="n">–</td><td class="n">–</td><td class="n">–</td></tr>');
+    expect(html).toContain('<p class="note">–: no transaction of the class finalized');
+    expect(html).not.toContain('data-class="cross_table"');
+    expect(html).toContain('data-class="intra_table"');
+    expect(reportHtml(makeSummary(), makeRows())).not.toContain('–');
+    const none = makeSummary({ latency_final_ms: { all: { count: 0, p50: null, p90: null, p99: null, max: null } } });
+    expect(reportHtml(none, makeRows())).toMatch(/latency_final_ms p50 \(all\)<\/[a-z]+><[^>]*>–</);
+  });
+
+  it('the per-second latency chart leaves a gap at a second with no latency instead of a drop to 0', () => {
+    const rows = makeRows(10);
+    const html = reportHtml(makeSummary(), rows);
+    const chart = html.match(/<svg [^>]*aria-label="Finality latency p50 per second"[\s\S]*?<\/svg>/)?.[0] ?? '';
+    const d = /<path class="series" d="([^"]+)"/.exec(chart)?.[1] ?? '';
+    // Seconds 1 and 2 have no latency: the line starts at second 3 and has one segment run.
+    expect(d.match(/M/g)).toHaveLength(1);
+    expect(d.split('L')).toHaveLength(rows.length - 2);
+  });
+});
+
 describe('timeseriesCsv', () => {
   it('writes a header with the exact field names and one line per row', () => {
     // Proves the CSV contract: column names equal TimeseriesRow's fields, row count preserved.
@@ -240,6 +291,15 @@ describe('timeseriesCsv', () => {
         String(rows[2]?.legs_committed)].join(','),
     );
     expect(csv.endsWith('\n')).toBe(true);
+  });
+
+  it('writes a missing latency (null: nothing finalized that second) as an empty cell, not 0', () => {
+    // Proves a CSV reader sees no value (NaN, NA, blank) where a second has no latency.
+    const rows = makeRows(3);
+    expect(rows[0]?.tx_final).toBe(0);
+    const lines = timeseriesCsv(rows).trimEnd().split('\n');
+    expect(lines[1]).toBe('1,500,0,40,20,21,,8000000,0');
+    expect(lines[3]?.split(',')[6]).toBe(String(rows[2]?.latency_final_ms_p50));
   });
 
   it('writes a non-finite value as an empty cell and an empty series as the header alone', () => {

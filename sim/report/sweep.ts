@@ -16,10 +16,16 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { line, max as d3max, scaleLinear, scaleLog, schemeTableau10 } from 'd3';
 import { escapeHtml as esc } from './html.js';
-import { fixed, latencyClasses } from './table.js';
-import type { LatencyStats, Summary } from './types.js';
+import { fixed, latencyClasses, latencyText, NO_VALUE } from './table.js';
+import type { Summary } from './types.js';
 
-export const SWEEP_SCHEMA_VERSION = 1;
+/**
+ * Version 2: a class with no finalized transaction at a point has `count: 0` and null p50 and p99;
+ * version 1 wrote 0 for them. A merge reads both (see upgradeManifest).
+ */
+export const SWEEP_SCHEMA_VERSION = 2;
+/** The sweep.json versions a merge reads. */
+export const SWEEP_SCHEMA_VERSIONS_READ: readonly number[] = [1, 2];
 
 export type SweepValue = number | string | boolean;
 
@@ -33,11 +39,14 @@ export interface SweepKey {
   values: SweepValue[];
 }
 
-/** The headline latency of one class: count, p50 and p99 (ms, submit to final commit). */
+/**
+ * The headline latency of one class: count, p50 and p99 (ms, submit to final commit); p50 and
+ * p99 are null when count is 0 (no transaction of the class finalized).
+ */
 export interface SweepLatency {
   count: number;
-  p50: number;
-  p99: number;
+  p50: number | null;
+  p99: number | null;
 }
 
 export interface SweepPoint {
@@ -144,13 +153,29 @@ export function pointId(keys: readonly Pick<SweepKey, 'label'>[], values: readon
 export function sweepPoint(k: number, id: string, values: SweepValue[], s: Summary): SweepPoint {
   const latency: Record<string, SweepLatency> = {};
   for (const c of latencyClasses(s.latency_final_ms)) {
-    const l: LatencyStats = s.latency_final_ms[c];
+    const l = s.latency_final_ms[c];
     latency[c] = { count: l.count, p50: l.p50, p99: l.p99 };
   }
   return {
     k, id, values, digest: s.digest, tps_final: s.tps_final, tps_slots: s.tps_slots, latency_final_ms: latency,
     tx_final: s.tx_final, violations: s.violations.length, wall: { wall_s: s.wall.wall_s },
   };
+}
+
+/**
+ * A manifest read from sweep.json as the current version: a version 1 manifest's latencies of
+ * classes with no finalized transaction (0 there) become null. Other fields are as they were.
+ */
+export function upgradeManifest(m: SweepManifest): SweepManifest {
+  if (m.sweep_schema_version === SWEEP_SCHEMA_VERSION) return m;
+  const points = m.points.map((p) => {
+    const latency: Record<string, SweepLatency> = {};
+    for (const [c, l] of Object.entries(p.latency_final_ms ?? {})) {
+      latency[c] = l.count === 0 ? { ...l, p50: null, p99: null } : l;
+    }
+    return { ...p, latency_final_ms: latency };
+  });
+  return { ...m, sweep_schema_version: SWEEP_SCHEMA_VERSION, points };
 }
 
 /** sweep.json text: pretty JSON, trailing newline. */
@@ -233,15 +258,17 @@ export function missingText(m: SweepManifest): string {
 
 /** The latency classes any point has, in report order. */
 function classesOf(m: SweepManifest): string[] {
-  const all: Record<string, LatencyStats> = {};
-  for (const p of m.points) for (const c of Object.keys(p.latency_final_ms)) all[c] = { count: 0, p50: 0, p90: 0, p99: 0, max: 0 };
+  const all: Record<string, true> = {};
+  for (const p of m.points) for (const c of Object.keys(p.latency_final_ms)) all[c] = true;
   return latencyClasses(all);
 }
 
 /** A class's latency at a point, or null when none finalized in it. */
 function latencyOf(p: SweepPoint, c: string, q: 'p50' | 'p99'): number | null {
   const l = p.latency_final_ms[c];
-  return l === undefined || l.count === 0 || !Number.isFinite(l[q]) ? null : l[q];
+  if (l === undefined || l.count === 0) return null;
+  const v = l[q];
+  return v === null || !Number.isFinite(v) ? null : v;
 }
 
 function csvCell(v: SweepValue | number | null): string {
@@ -262,10 +289,7 @@ function figureColumns(m: SweepManifest): { head: string; value: (p: SweepPoint)
       cols.push({
         head: `latency_final_ms_${c}_${q}`,
         value: (p) => latencyOf(p, c, q),
-        text: (p) => {
-          const v = latencyOf(p, c, q);
-          return v === null ? '-' : fixed(v, 1);
-        },
+        text: (p) => latencyText(latencyOf(p, c, q)),
       });
     }
   }
@@ -481,7 +505,7 @@ export function sweepHtml(m: SweepManifest): string {
     [...cols.map((c) => c.text(p)), fixed(p.wall.wall_s, 2)].map((v) => `<td class="n">${esc(v)}</td>`).join('') +
     `<td><code>${esc(p.digest.slice(0, 16))}</code></td></tr>`);
   out.push(`<table><thead><tr>${th}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`);
-  out.push('<p class="note">Latency in ms from submit to final commit; "-" where no transaction of the class finalized. ' +
+  out.push(`<p class="note">Latency in ms from submit to final commit; ${NO_VALUE} where no transaction of the class finalized. ` +
     'Wall figures vary between machines and runs; every other figure is exact for the scenario and point. ' +
     'Each point\'s full report is in its own directory of the sweep.</p>');
   out.push('</body></html>');

@@ -102,6 +102,17 @@ export function fixed(x: number, decimals: number): string {
   return Number.isFinite(x) ? x.toFixed(decimals) : '-';
 }
 
+/**
+ * What the reports (terminal, report.html, sweep.html) show for a figure that does not exist, such
+ * as a latency of a class in which no transaction finalized: an en dash, never "0".
+ */
+export const NO_VALUE = '\u2013';
+
+/** A latency figure in ms with `decimals`, or NO_VALUE when there is none (null). */
+export function latencyText(x: number | null | undefined, decimals = 1): string {
+  return x === null || x === undefined || !Number.isFinite(x) ? NO_VALUE : x.toFixed(decimals);
+}
+
 /** Integer with thin grouping ("1,234,567"), locale-independent. */
 export function grouped(x: number): string {
   if (!Number.isFinite(x)) return '-';
@@ -260,7 +271,7 @@ export function formatSummaryTable(s: Summary): string {
     for (const c of classes) {
       const l = s.latency_final_ms[c];
       if (!l) continue;
-      rows.push([oneLine(c), grouped(l.count), fixed(l.p50, 1), fixed(l.p90, 1), fixed(l.p99, 1), fixed(l.max, 1)]);
+      rows.push([oneLine(c), grouped(l.count), latencyText(l.p50), latencyText(l.p90), latencyText(l.p99), latencyText(l.max)]);
     }
     out.push('latency_final_ms');
     out.push(...alignRows(rows, ['l', 'r', 'r', 'r', 'r', 'r']));

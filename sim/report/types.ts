@@ -1,16 +1,25 @@
 import type { ScenarioFile } from '../scenario/schema.js';
-/** The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics". */
-export const SUMMARY_SCHEMA_VERSION = 3;
+/**
+ * The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics".
+ *
+ * Version 4: a latency class with no transaction has `count: 0` and null figures (and a null
+ * `latency_cdf_ms` entry); up to version 3 it had 0 for each figure and an empty quantile list.
+ */
+export const SUMMARY_SCHEMA_VERSION = 4;
 
 /** Latency classes of `latency_final_ms` and `latency_cdf_ms`. */
 export type LatencyClass = 'all' | 'intra_table' | 'cross_table';
 
+/**
+ * Latencies of one class, ms. When `count` is 0 every figure is null: an empty class has no
+ * latency, and 0 ms would read as instant finality.
+ */
 export interface LatencyStats {
   count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
+  p50: number | null;
+  p90: number | null;
+  p99: number | null;
+  max: number | null;
 }
 
 export interface Violation {
@@ -93,9 +102,10 @@ export interface Summary {
   latency_final_ms: Record<string, LatencyStats>;
   /**
    * Per class, the quantiles p0, p1, ..., p100 (101 values, ms, 3 decimals) of the latencies
-   * `latency_final_ms` summarises; empty when no transaction finalized in the window.
+   * `latency_final_ms` summarises; null when no transaction of the class finalized in the window
+   * (as the class's `latency_final_ms` figures).
    */
-  latency_cdf_ms: Record<string, number[]>;
+  latency_cdf_ms: Record<string, number[] | null>;
   tables: TableStats[];
   table_timeline: TableTimeline;
   nodes: NodeStats[];
@@ -200,7 +210,8 @@ export interface TimeseriesRow {
   blocks_committed: number;
   height_max: number;
   view_max: number;
-  latency_final_ms_p50: number;
+  /** Median latency of the transactions final in this second; null when none was. */
+  latency_final_ms_p50: number | null;
   bytes_total: number;
   /** Transaction legs in blocks first committed in this second (tps_slots, per second). */
   legs_committed: number;
