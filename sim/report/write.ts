@@ -309,8 +309,9 @@ const MAX_ATTEMPTS = 50;
 
 /**
  * Moves the complete directory `tmp` into place by the rules of `p`, yielding after each step
- * that another writer could interleave with (the CLI runs it straight through; tests interleave
- * several). Returns the directory it went to.
+ * whose outcome another writer could change before the next (the look at the place, the move
+ * aside of the old report); the CLI runs it straight through, tests interleave several. Returns
+ * the directory it went to, right after the rename that put it there.
  */
 function* place(tmp: string, p: Placement): Generator<string, string, void> {
   const parent = dirname(tmp);
@@ -318,10 +319,7 @@ function* place(tmp: string, p: Placement): Generator<string, string, void> {
     const { dir, state } = choose(p);
     yield `chose ${basename(dir)} (${state})`;
     if (state === 'free') {
-      if (claim(tmp, dir)) {
-        yield `placed ${basename(dir)}`;
-        return dir;
-      }
+      if (claim(tmp, dir)) return dir;
       continue; // another writer got there first: decide again
     }
     // Replace our own report: move it aside, put the new one in, delete the old one.
@@ -348,10 +346,7 @@ function* place(tmp: string, p: Placement): Generator<string, string, void> {
     }
     // Placed or not, the old report is superseded (by ours, or by the writer who got in first).
     rmSync(old, { recursive: true, force: true });
-    if (placed) {
-      yield `placed ${basename(dir)}`;
-      return dir;
-    }
+    if (placed) return dir;
   }
   throw new OutputError(candidates(p)[0], `other writers kept taking this place (${MAX_ATTEMPTS} tries)`);
 }
@@ -392,7 +387,6 @@ export function* reportWrite(p: Placement, files: Record<string, string>): Gener
   try {
     mkdirSync(tmp);
     names.forEach((name, i) => writeFileSync(join(tmp, name), contents[i]));
-    yield 'staged';
     return yield* place(tmp, p);
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
