@@ -18,7 +18,9 @@
  *   `<root>/<name>/<seed>-<first 8 hex of the hash>/`: no run replaces another's report.
  * - Several writers into one directory never crash on each other: a directory is claimed by
  *   renaming into a free place (which fails when another writer got there first), and a writer
- *   that loses a race decides again. The last writer of the same report wins.
+ *   that loses a race decides again. The last writer of the same report wins. (With three or
+ *   more writers of two scenarios at once, one scenario's report can end in its other place,
+ *   `<seed>-<hash8>` instead of `<seed>`, and so elsewhere than its writer said: whole, never lost.)
  *
  * This is the only file in sim/report that touches the file system (Node only). The other
  * modules are pure string builders that also run in a browser; ./index.ts does not re-export
@@ -243,19 +245,46 @@ function reportHashOf(dir: string): string | null {
 /**
  * What is at `dir`: nothing (or an empty directory, which a rename replaces), a file (or a
  * symbolic link: not ours to replace), a report this write may replace, or something else.
+ * "Something else" is only believed when the same directory is still there after the look: a
+ * report another writer moves away while we read it looks, for that moment, like no report.
  */
-function stateOf(dir: string, p: Placement): PlaceState {
+function* stateOf(dir: string, p: Placement): Generator<string, PlaceState, void> {
+  for (let tries = 0; ; tries++) {
+    let before;
+    try {
+      before = lstatSync(dir);
+    } catch (e) {
+      const c = codeOf(e);
+      if (c === 'ENOENT') return 'free';
+      if (c === 'ENOTDIR') return 'file';
+      throw new OutputError(dir, `cannot look at it: ${words(e)}`);
+    }
+    if (!before.isDirectory()) return 'file';
+    const state = yield* lookInto(dir, p);
+    if (state !== 'other' || tries >= 10) return state;
+    try {
+      const after = lstatSync(dir);
+      if (after.ino === before.ino && after.dev === before.dev) return 'other';
+    } catch {
+      // gone meanwhile: look again
+    }
+  }
+}
+
+/**
+ * What the directory `dir` holds: nothing, a report this write may replace, or something else.
+ * Yields between listing it and reading its files, where another writer may move it away.
+ */
+function* lookInto(dir: string, p: Placement): Generator<string, 'free' | 'ours' | 'other', void> {
   let entries: string[];
   try {
-    if (!lstatSync(dir).isDirectory()) return 'file';
     entries = readdirSync(dir);
   } catch (e) {
-    const c = codeOf(e);
-    if (c === 'ENOENT') return 'free';
-    if (c === 'ENOTDIR') return 'file';
+    if (codeOf(e) === 'ENOENT') return 'free';
     throw new OutputError(dir, `cannot look at it: ${words(e)}`);
   }
   if (entries.length === 0) return 'free';
+  yield `listed ${basename(dir)}`;
   if (p.kind === 'run') return reportHashOf(dir) === p.hash ? 'ours' : 'other';
   // A report directory holds plain files only, among them one this write would write.
   const plainFiles = entries.every((f) => {
@@ -277,10 +306,10 @@ function candidates(p: Placement): string[] {
  * The directory the report goes to and what is there now, or an OutputError: a file in the way,
  * or (fixed place) a directory that is not a report, or (run) both places taken by other reports.
  */
-function choose(p: Placement): { dir: string; state: 'free' | 'ours' } {
+function* choose(p: Placement): Generator<string, { dir: string; state: 'free' | 'ours' }, void> {
   const all = candidates(p);
   for (const dir of all) {
-    const state = stateOf(dir, p);
+    const state = yield* stateOf(dir, p);
     if (state === 'free' || state === 'ours') return { dir, state };
     if (state === 'file') throw new OutputError(dir, 'a file is there, not a report directory; move it away');
   }
@@ -316,7 +345,7 @@ const MAX_ATTEMPTS = 50;
 function* place(tmp: string, p: Placement): Generator<string, string, void> {
   const parent = dirname(tmp);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const { dir, state } = choose(p);
+    const { dir, state } = yield* choose(p);
     yield `chose ${basename(dir)} (${state})`;
     if (state === 'free') {
       if (claim(tmp, dir)) return dir;
@@ -326,7 +355,7 @@ function* place(tmp: string, p: Placement): Generator<string, string, void> {
     const old = join(parent, `${basename(dir)}.old-${ownSuffix()}`);
     if (!claim(dir, old)) continue; // another writer moved it meanwhile
     yield `moved ${basename(dir)} aside`;
-    if (stateOf(old, p) !== 'ours') {
+    if ((yield* stateOf(old, p)) !== 'ours') {
       // Another writer swapped something else in between our look and our move: give it back.
       yield* giveBack(old, dir, p);
       continue;
@@ -405,6 +434,7 @@ function finish<T>(steps: Generator<string, T, void>): T {
 /** Writes one file by a temporary name and a rename (creating its directory), so a reader never sees half of it. */
 export function writeFileAtomic(path: string, text: string): void {
   makeDirs(dirname(path));
+  removeLeftovers(dirname(path));
   const tmp = `${path}.tmp-${ownSuffix()}`;
   try {
     writeFileSync(tmp, text);
@@ -480,7 +510,7 @@ export const RUN_FILE_NAMES: readonly string[] = ['report.html', 'summary.json',
  * checkDirWritable's question.)
  */
 export function checkReportTarget(dir: string, names: readonly string[]): void {
-  choose({ kind: 'fixed', dir, names });
+  finish(choose({ kind: 'fixed', dir, names }));
 }
 
 /** Checks, before the work, that a report can be placed at `dir` by writeReport: checkDirWritable and checkReportTarget. */
@@ -527,7 +557,7 @@ export function runPlacement(root: string, scenario: string, seed: number, scena
 export function planRunReport(root: string, scenario: string, seed: number, scenarioFile: unknown): string {
   const p = runPlacement(root, scenario, seed, scenarioFile);
   checkDirWritable(p.parent);
-  return choose(p).dir;
+  return finish(choose(p)).dir;
 }
 
 /**
