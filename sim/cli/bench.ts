@@ -11,7 +11,7 @@
  * checked before the first run: exit 2 with one line, nothing appended or written.
  */
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -20,7 +20,10 @@ import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
-import { writeFileAtomic, writeRunOutputs } from '../report/write.js';
+import {
+  appendLine, checkAppendable, checkDirWritable, checkFileWritable, checkReportTarget, OutputError, RUN_FILE_NAMES, writeFileAtomic,
+  writeRunOutputs,
+} from '../report/write.js';
 import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric, type WallMetric } from '../bench/suite.js';
 import { NO_VALUE } from '../report/table.js';
 import { intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
@@ -241,6 +244,21 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     sc = applyOverrides(sc, { duration_us, seed: entry.seed });
     return { entry, file, scenario: sc };
   });
+  // Every output place is checked before the first run (creating nothing).
+  const suiteRoot = join(reportRoot, segment(suite.name));
+  let flag = '--log';
+  try {
+    checkAppendable(logFile);
+    flag = '--out';
+    checkDirWritable(suiteRoot);
+    for (const { entry } of planned) checkReportTarget(join(suiteRoot, entry.id), RUN_FILE_NAMES);
+    flag = '--baseline';
+    if (update) checkFileWritable(baselineFile);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: ${flag}: ${e.message}\n`);
+    return 2;
+  }
 
   const commit = commitOf();
   const cores = availableParallelism();
@@ -263,7 +281,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     });
     bar.done();
     const s = result.summary;
-    const reportAt = join(reportRoot, segment(suite.name), entry.id);
+    const reportAt = join(suiteRoot, entry.id);
     writeRunOutputs(reportAt, s, result.timeseries);
     const metrics = metricsOf(s);
     const date = new Date().toISOString();
@@ -278,8 +296,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       },
       metrics,
     };
-    mkdirSync(dirname(resolve(logFile)), { recursive: true });
-    appendFileSync(logFile, JSON.stringify(line) + '\n');
+    appendLine(logFile, JSON.stringify(line) + '\n');
     const entryRecord: BaselineEntry = {
       scenario: entry.scenario, duration: entry.duration ?? null, warmup: entry.warmup ?? null, seed: sc.seed, simulator_version: SIM_VERSION, digest: s.digest,
       sim: Object.fromEntries(metrics.filter((m) => m.kind === 'sim').map((m) => [m.name, { unit: m.unit, value: m.value }])),

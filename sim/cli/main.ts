@@ -19,7 +19,7 @@
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { loadScenario, applyOverrides, parseDuration, parseScenario, ScenarioError, type Scenario } from '../scenario/index.js';
+import { loadScenario, applyOverrides, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario } from '../scenario/index.js';
 import { SIM_VERSION } from '../engine/version.js';
 import type { Summary } from '../report/types.js';
 import { phasesOf, runScenario, type RunResult, type WallHooks } from '../engine/run.js';
@@ -28,7 +28,7 @@ import { spawnNodeWorker } from '../engine/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
 import { SMALL_RUN_NODES, buildRun, defaultWorkers, faultPhaseEnd } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
-import { reportDir, writeRunOutputs } from '../report/write.js';
+import { OutputError, planRunReport, writeRunReport } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
 import { parseArgs, intFlag, durationFlag, UsageError, type Parsed } from './args.js';
 import { cmdBench } from './bench.js';
@@ -169,6 +169,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       if (e instanceof UsageError) io.stderr.write(`run "npm run sim -- help" for usage\n`);
       return 2;
     }
+    if (e instanceof OutputError) {
+      // An output place found unusable where a command did not check it itself: one line.
+      io.stderr.write(`error: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof WorkerFailure) {
       io.stderr.write(`\nerror: worker ${e.worker} failed at simulated time ${(e.at_us / 1e6).toFixed(6)} s: ` +
         `${e.reason.split('\n')[0]}\nno report was written\n`);
@@ -249,6 +254,14 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const cores = availableParallelism();
   const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, cores);
   const spawn = io.spawnWorker ?? spawnNodeWorker;
+  // The report's place is checked before the run, so a bad --out costs nothing.
+  try {
+    planRunReport(outRoot, sc.name, sc.seed, scenarioToFile(sc));
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return 2;
+  }
   const newBar = (what: string) => {
     if (what) io.stderr.write(`${what}\n`);
     return createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
@@ -300,7 +313,6 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   } else {
     result = await run(workers, '');
   }
-  const dir = reportDir(outRoot, sc.name, sc.seed);
   const extra: Record<string, string> = {};
   const tl = result.timeline;
   if (tl) {
@@ -312,14 +324,24 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
         `${tl.cap} slices was reached (--trace-window picks a stretch, --trace-cap raises the cap)\n`);
     }
   }
-  writeRunOutputs(dir, result.summary, result.timeseries, extra);
+  const violated = result.summary.violations.length > 0;
+  // The results first: a report that cannot be written (the place changed during the run) loses
+  // the files, not the outcome.
   if (json) io.stdout.write(summaryJson(result.summary) + '\n');
-  else {
-    io.stdout.write(formatSummaryTable(result.summary) + '\n');
+  else io.stdout.write(formatSummaryTable(result.summary) + '\n');
+  let dir: string;
+  try {
+    dir = writeRunReport(outRoot, result.summary, result.timeseries, extra);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}; no report was written\n`);
+    return violated ? 1 : 2;
+  }
+  if (!json) {
     io.stdout.write(`report: ${dir}/report.html\n`);
     if (tl) io.stdout.write(`trace: ${dir}/trace.json (${tl.slices} slices; open it at https://ui.perfetto.dev)\n`);
   }
-  return result.summary.violations.length > 0 ? 1 : 0;
+  return violated ? 1 : 0;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, parse as parseYaml, visit } from 'yaml';
 import { loadScenario, parseDuration } from '../scenario/index.js';
@@ -19,6 +19,7 @@ import { formatDuration } from '../scenario/units.js';
 import { runOnWorkers, WorkerFailure } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { formatTimeUs } from '../report/table.js';
+import { checkDirWritable, OutputError, writeFileAtomic } from '../report/write.js';
 import type { Summary, Violation } from '../report/types.js';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './main.js';
@@ -149,8 +150,18 @@ function commitsOf(s: Summary): number {
 
 export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<number> {
   const o = options(p, workersMax);
+  // Checked before the first seed (creating nothing): a finding must never be lost to a bad --out.
+  try {
+    checkDirWritable(o.out);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return 2;
+  }
   const t0 = performance.now();
   const results: SeedResult[] = [];
+  /** Seeds whose scenario file could not be written. */
+  const unwritten: number[] = [];
   for (let seed = o.from; seed < o.from + o.seeds; seed++) {
     const drawn = drawScenario(seed, { base: o.base, duration_us: o.duration_us });
     const sc = drawn.scenario;
@@ -183,17 +194,28 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
     }
     io.stderr.write(`# seed ${seed}: ${r.verdict}, ${((performance.now() - started) / 1000).toFixed(1)} s wall\n`);
     if (r.verdict !== 'ok') {
-      mkdirSync(o.out, { recursive: true });
-      writeFileSync(file, yaml);
       r.file = file;
       r.reproduce = `npm run sim -- run ${file}`;
     }
     results.push(r);
+    // The finding first, then the file: a file that cannot be written loses nothing printed.
     if (o.json) io.stdout.write(JSON.stringify(r) + '\n');
     else {
       io.stdout.write(seedLine(r) + '\n');
       if (r.first_violation !== null) io.stdout.write(`  first violation: ${violationText(r.first_violation)}\n`);
       if (r.reproduce !== null) io.stdout.write(`  reproduce: ${r.reproduce}\n`);
+    }
+    if (r.file !== null) {
+      try {
+        writeFileAtomic(r.file, yaml);
+      } catch (e) {
+        // The exit code stays the finding's (1 or 3); the scenario is on stderr above and the
+        // swarm command in its header draws it again.
+        if (!(e instanceof OutputError)) throw e;
+        unwritten.push(seed);
+        io.stderr.write(`error: swarm seed ${seed}: ${e.message}; the scenario is the YAML above, and ` +
+          `"npm run sim -- swarm --seeds 1 --from ${seed}${o.drawFlags ? ` ${o.drawFlags}` : ''}" draws it again\n`);
+      }
     }
   }
   const bad = results.filter((x) => x.verdict === 'VIOLATION').map((x) => x.seed);
@@ -201,11 +223,14 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
   const ok = results.length - bad.length - failed.length;
   const last = o.from + o.seeds - 1;
   if (o.json) {
-    io.stdout.write(JSON.stringify({ totals: { seeds: o.seeds, from: o.from, to: last, ok, violation: bad, failed } }) + '\n');
+    io.stdout.write(JSON.stringify({
+      totals: { seeds: o.seeds, from: o.from, to: last, ok, violation: bad, failed, ...(unwritten.length > 0 ? { unwritten } : {}) },
+    }) + '\n');
   } else {
     const list = (seeds: number[]) => (seeds.length > 0 ? ` (seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')})` : '');
     io.stdout.write(`swarm: ${o.seeds} seed${o.seeds === 1 ? '' : 's'} (${o.from}..${last}): ${ok} ok, ` +
-      `${bad.length} VIOLATION${list(bad)}, ${failed.length} FAILED${list(failed)}\n`);
+      `${bad.length} VIOLATION${list(bad)}, ${failed.length} FAILED${list(failed)}` +
+      `${unwritten.length > 0 ? `; scenario file not written${list(unwritten)}` : ''}\n`);
   }
   io.stderr.write(`swarm: ${o.seeds} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
   return bad.length > 0 ? 1 : failed.length > 0 ? 3 : 0;

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import {
   applyOverrides, loadScenario, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario,
@@ -20,7 +20,10 @@ import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { createProgress } from '../report/progress.js';
-import { writeFileAtomic, writeReport, writeRunOutputs } from '../report/write.js';
+import {
+  checkDirWritable, checkFileTarget, checkReportPlace, checkReportTarget, OutputError, RUN_FILE_NAMES, writeFileAtomic, writeReport,
+  writeRunOutputs,
+} from '../report/write.js';
 import {
   gridSize, gridValues, hashJson, mergeManifests, missingText, pointId, shardPoints, sweepCsv, sweepHtml, sweepJson,
   SweepMergeError, sweepPoint, sweepTable, SWEEP_SCHEMA_VERSION, SWEEP_SCHEMA_VERSIONS_READ, upgradeManifest, type SweepKey,
@@ -288,13 +291,22 @@ function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
 
 export async function cmdSweep(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
   const plan = planSweep(argv, workersMax);
+  // The output places are checked before the first point runs (creating nothing).
+  try {
+    checkDirWritable(plan.out);
+    for (const f of ['sweep.json', 'sweep.csv', 'sweep.html']) checkFileTarget(join(plan.out, f));
+    for (const k of plan.run) checkReportTarget(join(plan.out, plan.points[k].id), RUN_FILE_NAMES);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return 2;
+  }
   const t0 = performance.now();
   const spawn = io.spawnWorker ?? spawnNodeWorker;
   const cores = availableParallelism();
   const sharded = plan.shard.n > 1;
   io.stderr.write(`sweep ${plan.base.name}: ${plan.points.length} point${plan.points.length === 1 ? '' : 's'}` +
     `${sharded ? `, shard ${plan.shard.i}/${plan.shard.n} runs ${plan.run.length}` : ''}; writing ${plan.out}\n`);
-  mkdirSync(plan.out, { recursive: true });
   const done: SweepPoint[] = [];
   writeFileAtomic(join(plan.out, 'sweep.json'), sweepJson(manifestOf(plan, done)));
   for (const [n, k] of plan.run.entries()) {
@@ -394,7 +406,15 @@ export async function cmdMerge(argv: readonly string[], io: Io): Promise<number>
     io.stderr.write(`error: --out ${out} would replace ${clash.dir}, one of the merged directories\n`);
     return 2;
   }
-  writeReport(out, { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged) });
+  const files = { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged) };
+  try {
+    checkReportPlace(out, Object.keys(files));
+    writeReport(out, files);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return 2;
+  }
   if (p.flags.get('json') === true) {
     io.stdout.write(JSON.stringify(merged) + '\n');
     if (merged.missing.length > 0) io.stderr.write(`incomplete: missing ${missingText(merged)}\n`);
