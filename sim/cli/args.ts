@@ -4,14 +4,14 @@
  * and the whole line is bounded and printable whatever the arguments.
  */
 import { closest } from '../scenario/errors.js';
-import { echoText, parseDuration, quoteText, TooLargeError } from '../scenario/units.js';
+import { clipLine, echoText, parseDuration, quoteText, TooLargeError } from '../scenario/units.js';
 
 /** Longest UsageError line, in characters. */
 const USAGE_LINE_MAX = 400;
 
 export class UsageError extends Error {
   constructor(message: string) {
-    super(echoText(message, USAGE_LINE_MAX));
+    super(clipLine(message, USAGE_LINE_MAX));
   }
 }
 

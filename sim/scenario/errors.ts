@@ -7,7 +7,7 @@
  * `{ path, message }` pairs.
  */
 import type { z } from 'zod';
-import { describeValue, echoText, quoteText } from './units.js';
+import { clipLine, describeValue, quoteText } from './units.js';
 
 export interface ScenarioIssue {
   /** `faults[2].at`, `network.latency.regions[1]`, `(root)`, or a file name for file errors. */
@@ -24,7 +24,7 @@ export class ScenarioError extends Error {
   constructor(issues: ScenarioIssue[], file?: string) {
     // Every line is bounded and printable whatever the input: each builder already cuts and
     // escapes the values it echoes, and this is the one place all of them pass through.
-    const safe = issues.map((i) => ({ path: echoText(i.path, PATH_CHARS_MAX), message: echoText(i.message, MESSAGE_CHARS_MAX) }));
+    const safe = issues.map((i) => ({ path: clipLine(i.path, PATH_CHARS_MAX), message: clipLine(i.message, MESSAGE_CHARS_MAX) }));
     const first = safe[0] ?? { path: '(root)', message: 'invalid scenario' };
     super(`${first.path}: ${first.message}`);
     this.issues = safe.length > 0 ? safe : [first];

@@ -72,6 +72,18 @@ export function echoText(s: string, max = ECHO_CHARS_MAX): string {
 }
 
 /**
+ * A whole message line, made printable and at most `max` characters long (escapes included):
+ * the last guard of every error line, after each builder cut the values it echoes.
+ */
+export function clipLine(s: string, max: number): string {
+  const { head, cut } = prefix(s, max);
+  const e = escapeText(head);
+  if (e.length <= max) return e + (cut ? '…' : '');
+  // Escapes made it longer: cut again, without splitting a pair.
+  return prefix(e, max - 1).head + '…';
+}
+
+/**
  * User text echoed as a quoted string: `"abc"`, or `"abcdef…" (52428800 characters)` when cut
  * (the length left out with `withLength` false).
  * Quotes and backslashes are escaped as in JSON, and so is every character escapeText escapes.
