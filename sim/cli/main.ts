@@ -203,9 +203,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
       io.stderr.write(`error: ${e.message}\n`);
-      const cmd = argv[0];
-      const about = cmd !== undefined && cmd !== 'help' && COMMANDS.includes(cmd) ? `${cmd} --help` : 'help';
-      if (e instanceof UsageError) io.stderr.write(`run "npm run sim -- ${about}" for usage\n`);
+      if (e instanceof UsageError) io.stderr.write(`run "npm run sim -- help" for usage\n`);
       return 2;
     }
     if (e instanceof WorkerFailure) {
