@@ -1,16 +1,17 @@
 /**
  * topsim command line.
  *
- *   run <scenario> [--seed N] [--duration 30s] [--crypto real|modeled] [--workers N]
+ *   run <scenario> [--seed N] [--duration 30s] [--warmup 5s] [--crypto real|modeled] [--workers N]
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>
  *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
- *         [--seed N] [--json]
+ *         [--warmup 5s] [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
  *   bench [--suite ci|full|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE] [--out DIR]
  *         [--wall-threshold R] [--workers N] [--json]
+ *   help [command]   (also <command> --help or -h)
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
  * 2 bad input or usage, 3 the run failed (a worker died). Wall-clock reads live here (and in

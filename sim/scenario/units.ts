@@ -98,7 +98,7 @@ export function quoteText(s: string, max = ECHO_CHARS_MAX, withLength = true): s
  * A file name as echoed in messages: escaped, and when longer than `max` characters cut at the
  * front ("…/deep/dir/file.yaml"), since the end of a path names the file.
  */
-export function echoFileName(path: string, max = 80): string {
+export function echoFileName(path: string, max = 120): string {
   if (path.length <= max) return escapeText(path);
   const cps = Array.from(path.length > 4 * max ? path.slice(-2 * max - 2) : path);
   return cps.length <= max ? escapeText(cps.join('')) : '…' + escapeText(cps.slice(-(max - 1)).join(''));
