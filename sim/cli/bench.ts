@@ -11,11 +11,14 @@
  * checked before the first run: exit 2 with one line, nothing appended or written.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { applyOverrides, loadScenario, parseDuration, type Scenario } from '../scenario/index.js';
+import { applyOverrides, loadScenario, parseDuration, ScenarioError, type Scenario } from '../scenario/index.js';
+import { closest, formatPath } from '../scenario/errors.js';
+import { parseJsonText, readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/load.js';
+import { echoFileName, quoteText, TooLargeError } from '../scenario/units.js';
 import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
@@ -69,35 +72,64 @@ interface Planned {
   scenario: Scenario;
 }
 
-/** A JSON file's contents, or a UsageError naming the flag that gave the file. */
-function readJsonFile(file: string, flag: string): unknown {
+/**
+ * A JSON file's contents, or a UsageError naming the flag that gave the file. The file must be a
+ * regular file of at most `maxBytes` (a FIFO or a device is refused, not read). A suite file is
+ * user-written and parsed with a scenario file's checks (`checked`); the baseline, which bench
+ * itself writes, is parsed as it is.
+ */
+function readJsonFile(file: string, flag: string, maxBytes: number, checked: boolean): unknown {
+  const name = echoFileName(file);
+  let text: string;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    text = readTextFile(file, { maxBytes, what: checked ? 'a suite file' : 'a baseline' });
   } catch (e) {
-    const why = e instanceof SyntaxError ? 'not JSON' : `cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`;
-    throw new UsageError(`${flag} ${file}: ${why}`);
+    if (e instanceof ScenarioError) throw new UsageError(`${flag} ${name}: cannot read it (${e.issues[0]!.message})`);
+    throw e;
+  }
+  if (checked) {
+    try {
+      return parseJsonText(text, file);
+    } catch (e) {
+      if (e instanceof ScenarioError) throw new UsageError(`${flag} ${e.message}`);
+      throw e;
+    }
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    throw new UsageError(`${flag} ${name}: not JSON`);
   }
 }
 
 /** A suite by name (ci, full) or a JSON file `{"entries": [...]}` whose scenario paths are relative to it. */
 function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: string } {
   if (SUITES[name]) return { name, entries: SUITES[name], base: REPO };
-  if (!name.endsWith('.json')) throw new UsageError(`--suite: expected ${Object.keys(SUITES).join(' or ')}, or a suite file ending in .json, got "${name}"`);
-  const data = readJsonFile(name, '--suite');
+  const shown = echoFileName(name);
+  if (!name.endsWith('.json')) {
+    const near = closest(name, Object.keys(SUITES));
+    throw new UsageError(`--suite: expected ${Object.keys(SUITES).join(' or ')}, or a suite file ending in .json, got ${quoteText(name)}` +
+      `${near !== undefined ? ` (did you mean ${near}?)` : ''}`);
+  }
+  const data = readJsonFile(name, '--suite', SCENARIO_BYTES_MAX, true);
   const entries = (data as { entries?: unknown } | null)?.entries;
-  if (!Array.isArray(entries) || entries.length === 0) throw new UsageError(`--suite ${name}: entries: expected a non-empty list`);
+  if (!Array.isArray(entries) || entries.length === 0) throw new UsageError(`--suite ${shown}: entries: expected a non-empty list`);
   const out: BenchEntry[] = [];
   const ids = new Set<string>();
   entries.forEach((e: Record<string, unknown>, i) => {
-    const at = `--suite ${name}: entries[${i}]`;
+    const at = `--suite ${shown}: entries[${i}]`;
     if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new UsageError(`${at}: expected an object`);
+    const KEYS = ['id', 'scenario', 'duration', 'warmup', 'seed', 'workers', 'note'];
     for (const k of Object.keys(e)) {
-      if (!['id', 'scenario', 'duration', 'warmup', 'seed', 'workers', 'note'].includes(k)) {
-        throw new UsageError(`${at}.${k}: unknown key (expected id, scenario, duration, warmup, seed, workers, note)`);
+      if (!KEYS.includes(k)) {
+        const key = formatPath([k]);
+        const near = closest(k, KEYS);
+        throw new UsageError(`${at}${key.startsWith('[') ? '' : '.'}${key}: unknown key (${near !== undefined ? `did you mean ${near}? ` : ''}` +
+          `expected ${KEYS.join(', ')})`);
       }
     }
     if (typeof e.id !== 'string' || !/^[A-Za-z0-9._-]+$/.test(e.id)) throw new UsageError(`${at}.id: expected a name of letters, digits, '.', '_' or '-'`);
-    if (ids.has(e.id)) throw new UsageError(`${at}.id: "${e.id}" is used twice`);
+    if (ids.has(e.id)) throw new UsageError(`${at}.id: ${quoteText(e.id)} is used twice`);
     ids.add(e.id);
     if (typeof e.scenario !== 'string') throw new UsageError(`${at}.scenario: expected a scenario file path`);
     if (e.duration !== undefined && typeof e.duration !== 'string') throw new UsageError(`${at}.duration: expected a duration like "20s"`);
@@ -117,9 +149,9 @@ function loadSuite(name: string): { name: string; entries: BenchEntry[]; base: s
 
 function readBaseline(file: string): Baseline {
   if (!existsSync(file)) return { schema_version: BASELINE_SCHEMA_VERSION, suites: {} };
-  const b = readJsonFile(file, '--baseline') as Partial<Baseline> | null;
+  const b = readJsonFile(file, '--baseline', REPORT_BYTES_MAX, false) as Partial<Baseline> | null;
   if (b === null || typeof b !== 'object' || b.schema_version !== BASELINE_SCHEMA_VERSION || typeof b.suites !== 'object' || b.suites === null) {
-    throw new UsageError(`--baseline ${file}: expected a baseline with schema_version ${BASELINE_SCHEMA_VERSION} and suites`);
+    throw new UsageError(`--baseline ${echoFileName(file)}: expected a baseline with schema_version ${BASELINE_SCHEMA_VERSION} and suites`);
   }
   return b as Baseline;
 }
@@ -195,7 +227,9 @@ export function compareWall(b: BaselineEntry, metrics: readonly Metric[], thresh
 
 export async function cmdBench(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
   const p = parseArgs(argv, BENCH_FLAGS);
-  if (p.positional.length > 0) throw new UsageError(`bench takes no file arguments (got ${p.positional.join(' ')}); use --suite`);
+  if (p.positional.length > 0) {
+    throw new UsageError(`bench takes no file arguments (got ${p.positional.map((x) => echoFileName(x)).join(' ')}); use --suite`);
+  }
   const suite = loadSuite((p.flags.get('suite') as string | undefined) ?? 'ci');
   const update = p.flags.get('update-baseline') === true;
   const baselineFile = (p.flags.get('baseline') as string | undefined) ?? join('reports', 'baseline.json');
@@ -206,7 +240,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
   const t = p.flags.get('wall-threshold');
   if (typeof t === 'string') {
     threshold = Number(t);
-    if (!/^\d+(\.\d+)?$/.test(t) || !(threshold >= 1)) throw new UsageError(`--wall-threshold: expected a ratio ≥ 1 like 1.5, got "${t}"`);
+    if (!/^\d+(\.\d+)?$/.test(t) || !(threshold >= 1)) throw new UsageError(`--wall-threshold: expected a ratio ≥ 1 like 1.5, got ${quoteText(t)}`);
   }
   const workersOverride = intFlag(p, 'workers', 1, workersMax);
   let entries = suite.entries;
@@ -215,7 +249,9 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     const want = only.split(',');
     for (const id of want) {
       if (!entries.some((e) => e.id === id)) {
-        throw new UsageError(`--only: no entry "${id}" in suite ${suite.name} (entries: ${entries.map((e) => e.id).join(', ')})`);
+        const near = closest(id, entries.map((e) => e.id));
+        throw new UsageError(`--only: no entry ${quoteText(id)} in suite ${echoFileName(suite.name)} (${near !== undefined ? `did you mean ${near}? ` : ''}` +
+          `entries: ${entries.map((e) => e.id).join(', ')})`);
       }
     }
     entries = entries.filter((e) => want.includes(e.id));
@@ -229,8 +265,9 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       if (v === undefined) return undefined;
       try {
         return parseDuration(v);
-      } catch {
-        throw new UsageError(`suite ${suite.name}, entry ${entry.id}: ${what}: expected a duration like "20s", got "${v}"`);
+      } catch (e) {
+        const why = e instanceof TooLargeError ? e.message : `expected a duration like "20s", got ${quoteText(v)}`;
+        throw new UsageError(`suite ${echoFileName(suite.name)}, entry ${entry.id}: ${what}: ${why}`);
       }
     };
     const duration_us = dur('duration');
@@ -238,7 +275,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     let sc = loadScenario(file);
     if (warmup_us !== undefined) sc = { ...sc, warmup_us };
     if ((duration_us ?? sc.duration_us) <= sc.warmup_us) {
-      throw new UsageError(`suite ${suite.name}, entry ${entry.id}: the duration (${(duration_us ?? sc.duration_us) / 1e6} s) ` +
+      throw new UsageError(`suite ${echoFileName(suite.name)}, entry ${entry.id}: the duration (${(duration_us ?? sc.duration_us) / 1e6} s) ` +
         `must exceed the warmup (${sc.warmup_us / 1e6} s)`);
     }
     sc = applyOverrides(sc, { duration_us, seed: entry.seed });

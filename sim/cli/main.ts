@@ -1,16 +1,17 @@
 /**
  * topsim command line.
  *
- *   run <scenario> [--seed N] [--duration 30s] [--crypto real|modeled] [--workers N]
+ *   run <scenario> [--seed N] [--duration 30s] [--warmup 5s] [--crypto real|modeled] [--workers N]
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>
  *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
- *         [--seed N] [--json]
+ *         [--warmup 5s] [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
  *   bench [--suite ci|full|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE] [--out DIR]
  *         [--wall-threshold R] [--workers N] [--json]
+ *   help [command]   (also <command> --help or -h)
  *
  * Exit codes: 0 ok, 1 an invariant was violated (or the runs of --check-determinism differ),
  * 2 bad input or usage, 3 the run failed (a worker died). Wall-clock reads live here (and in
@@ -18,8 +19,10 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { loadScenario, applyOverrides, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario } from '../scenario/index.js';
+import { readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/load.js';
+import { closest } from '../scenario/errors.js';
+import { describeValue, echoFileName, echoText, quoteText } from '../scenario/units.js';
 import { SIM_VERSION } from '../engine/version.js';
 import type { Summary } from '../report/types.js';
 import { phasesOf, runScenario, type RunResult, type WallHooks } from '../engine/run.js';
@@ -30,7 +33,7 @@ import { SMALL_RUN_NODES, buildRun, defaultWorkers, faultPhaseEnd } from '../eng
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { OutputError, planRunReport, writeRunReport } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
-import { parseArgs, intFlag, durationFlag, UsageError, type Parsed } from './args.js';
+import { parseArgs, intFlag, durationFlag, UsageError, wantsHelp, type Parsed } from './args.js';
 import { cmdBench } from './bench.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
@@ -45,12 +48,14 @@ export interface Io {
 /** Most workers a run may ask for. */
 export const WORKERS_MAX = 64;
 
-export const USAGE = `usage: npm run sim -- <command> [options]
-
-commands:
-  run <scenario.yaml|json>   run a scenario; writes reports/<scenario>/<seed>/
+/** Each command's part of the usage text: its synopsis line and its options. */
+const COMMAND_USAGE: Readonly<Record<string, string>> = {
+  run: `  run <scenario.yaml|json>   run a scenario; writes reports/<scenario>/<seed>/
       --seed N               override the scenario's seed
       --duration 30s         override the simulated duration
+      --warmup 5s            override the warm-up (measurements start after it; it must be less
+                             than the duration): --duration 4s --warmup 1s smoke-tests a large
+                             scenario in seconds
       --crypto real|modeled  override the crypto mode (the digest is the same in both)
       --workers N            spread the nodes over N worker threads (default: one per core,
                              here ${availableParallelism()}, or 1 below ${SMALL_RUN_NODES} nodes); every N gives
@@ -67,12 +72,12 @@ commands:
                              With --check-determinism, the first one-worker run is traced
       --trace-window A..B    trace only work that starts in [A, B), e.g. 10s..12s; implies --trace
       --trace-cap N          most slices in the trace (default ${TRACE_CAP}); past it the trace
-                             stops at a time it names, with a warning
-  replay <summary.json>      re-run the scenario recorded in a summary and check its digest
+                             stops at a time it names, with a warning`,
+  replay: `  replay <summary.json>      re-run the scenario recorded in a summary and check its digest
       --workers N            worker threads for the re-run (default as for run; any number gives
-                             the same digest)
-  validate <file>            check a scenario file; exit 2 with the first error
-  swarm --seeds N            draw a fault scenario per seed (byzantine nodes within tolerance, every
+                             the same digest)`,
+  validate: `  validate <file>            check a scenario file; exit 2 with the first error`,
+  swarm: `  swarm --seeds N            draw a fault scenario per seed (byzantine nodes within tolerance, every
                              fault healed before a liveness phase), run each, print one line per
                              seed; a violating seed's scenario is written with the command that
                              reproduces it (the drawn YAML goes to stderr)
@@ -82,8 +87,8 @@ commands:
       --base FILE            draw faults on this scenario's topology, workload and settings
                              instead of the built-in small network (its faults are replaced)
       --out DIR              where violating scenarios go (default: reports/swarm)
-      --json                 one JSON object per seed, and one for the totals
-  sweep <scenario.yaml|json> run the scenario at every point of a grid of values; each point's
+      --json                 one JSON object per seed, and one for the totals`,
+  sweep: `  sweep <scenario.yaml|json> run the scenario at every point of a grid of values; each point's
                              report goes to <out>/<point-id>/ (like tables=256,rate_tps=5000), the
                              manifest to <out>/sweep.json, and without --shard sweep.csv and
                              sweep.html (the sweep curves); one line per point on stderr
@@ -93,16 +98,17 @@ commands:
                              network.loss_percent; up to ${SWEEP_POINTS_MAX} points
       --shard i/n            run only the points k with k % n == i-1 (i from 1 to n)
       --duration 30s         override the simulated duration of every point
+      --warmup 5s            override the warm-up of every point (less than the duration)
       --seed N               override the scenario's seed (unless seed is swept)
       --workers N            worker threads per run (default 1: points are independent)
       --out DIR              default reports/sweeps/<scenario>/ (plus shard-i-of-n/ with --shard)
-      --json                 print the manifest as JSON instead of the results table
-  merge <dir...>             combine the sweep.json of shards of one sweep into sweep.json,
+      --json                 print the manifest as JSON instead of the results table`,
+  merge: `  merge <dir...>             combine the sweep.json of shards of one sweep into sweep.json,
                              sweep.csv and sweep.html; exit 1 naming points missing from all
                              of them (the output is still written) or a point whose digests differ
       --out DIR              default reports/sweeps/<scenario>/merged
-      --json                 print the merged manifest as JSON instead of the results table
-  bench                      run a benchmark suite; append one JSON line per run to
+      --json                 print the merged manifest as JSON instead of the results table`,
+  bench: `  bench                      run a benchmark suite; append one JSON line per run to
                              reports/bench.jsonl; compare with reports/baseline.json: any change
                              of a simulated figure fails, wall figures warn beyond a ratio
       --suite ci|full|FILE   ci (default; within 10 minutes on 2 cores), full, or a suite file
@@ -114,17 +120,41 @@ commands:
       --out DIR              where each run's report goes, as DIR/<suite>/<id>/ (default reports/bench)
       --wall-threshold R     warn when a wall figure is R times worse (default 1.5)
       --workers N            override every entry's worker count (simulated figures stay equal)
-      --json                 one JSON object per run on stdout instead of the results lines
-  help                       this text
+      --json                 one JSON object per run on stdout instead of the results lines`,
+  help: `  help [command]             this text, or one command's part of it (also: <command> --help)`,
+};
 
-exit codes: 0 ok, 1 an invariant was violated (in any swarm seed or sweep point),
+const COMMANDS = Object.keys(COMMAND_USAGE);
+
+const EXIT_CODES = `exit codes: 0 ok, 1 an invariant was violated (in any swarm seed or sweep point),
             --check-determinism found a difference, a merge is incomplete, or a benchmark's
             simulated figures differ from the baseline, 2 bad input or usage, 3 the run failed
-            (a worker thread died; in a swarm, a run threw and no seed violated an invariant)`;
+            (a worker thread died; in a swarm, a run threw and no seed violated an invariant)
+files: a scenario (or suite) file is a regular file of at most ${SCENARIO_BYTES_MAX / 2 ** 20} MiB, a summary.json at most
+            ${REPORT_BYTES_MAX / 2 ** 20} MiB; a FIFO, socket, device or directory is refused`;
+
+export const USAGE = `usage: npm run sim -- <command> [options]
+
+commands:
+${COMMANDS.map((c) => COMMAND_USAGE[c]).join('\n')}
+
+${EXIT_CODES}`;
+
+/** One command's usage (`run --help`). */
+export function commandUsage(cmd: string): string {
+  return `usage: npm run sim -- ${cmd} ${cmd === 'help' ? '[command]' : '[options]'}\n\n${COMMAND_USAGE[cmd]}\n\n${EXIT_CODES}`;
+}
+
+/** "unknown command "rn" (did you mean run?)", or the list of commands when none is close. */
+function unknownCommand(cmd: string): UsageError {
+  const near = closest(cmd, COMMANDS);
+  return new UsageError(`unknown command ${quoteText(cmd)} (${near !== undefined ? `did you mean ${near}?` : `expected ${COMMANDS.slice(0, -1).join(', ')} or help`})`);
+}
 
 const RUN_FLAGS = {
   seed: { value: true },
   duration: { value: true },
+  warmup: { value: true },
   crypto: { value: true },
   out: { value: true },
   json: { value: false },
@@ -138,6 +168,10 @@ const RUN_FLAGS = {
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     const [cmd, ...rest] = argv;
+    if (cmd !== undefined && cmd !== 'help' && COMMANDS.includes(cmd) && wantsHelp(rest)) {
+      io.stdout.write(commandUsage(cmd) + '\n');
+      return 0;
+    }
     switch (cmd) {
       case 'run':
         return await cmdRun(parseArgs(rest, RUN_FLAGS), io);
@@ -155,13 +189,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await cmdBench(rest, io, WORKERS_MAX);
       case 'help':
       case '--help':
-      case '-h':
-        io.stdout.write(USAGE + '\n');
+      case '-h': {
+        const about = rest.find((a) => a !== '--help' && a !== '-h');
+        if (about === undefined) io.stdout.write(USAGE + '\n');
+        else if (COMMANDS.includes(about)) io.stdout.write(commandUsage(about) + '\n');
+        else throw unknownCommand(about);
         return 0;
+      }
       case undefined:
         throw new UsageError('missing command (run, replay, validate, swarm, sweep, merge, bench, help)');
       default:
-        throw new UsageError(`unknown command "${cmd}" (expected run, replay, validate, swarm, sweep, merge, bench or help)`);
+        throw unknownCommand(cmd);
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof ScenarioError) {
@@ -185,7 +223,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 function onePositional(p: Parsed, what: string): string {
   if (p.positional.length === 0) throw new UsageError(`missing ${what}`);
-  if (p.positional.length > 1) throw new UsageError(`expected one ${what}, got ${p.positional.length}: ${p.positional.join(' ')}`);
+  if (p.positional.length > 1) {
+    throw new UsageError(`expected one ${what}, got ${p.positional.length}: ${p.positional.map((x) => echoFileName(x)).join(' ')}`);
+  }
   return p.positional[0];
 }
 
@@ -193,10 +233,11 @@ function loadWithOverrides(p: Parsed): Scenario {
   const file = onePositional(p, 'scenario file');
   const seed = intFlag(p, 'seed', 0);
   const duration_us = durationFlag(p, 'duration');
-  let sc = applyOverrides(loadScenario(file), { seed, duration_us });
+  const warmup_us = durationFlag(p, 'warmup');
+  let sc = applyOverrides(loadScenario(file), { seed, duration_us, warmup_us });
   const crypto = p.flags.get('crypto');
   if (crypto !== undefined) {
-    if (crypto !== 'real' && crypto !== 'modeled') throw new UsageError(`--crypto: expected real or modeled, got "${String(crypto)}"`);
+    if (crypto !== 'real' && crypto !== 'modeled') throw new UsageError(`--crypto: expected real or modeled, got ${quoteText(String(crypto))}`);
     sc = { ...sc, crypto };
   }
   return sc;
@@ -223,11 +264,11 @@ function traceOptions(p: Parsed, sc: Scenario): TimelineOptions | null {
     }
   }
   if (Number.isNaN(from_us) || Number.isNaN(to_us)) {
-    throw new UsageError(`--trace-window: expected FROM..TO with durations like 10s..12s, got "${w}"`);
+    throw new UsageError(`--trace-window: expected FROM..TO with durations like 10s..12s, got ${quoteText(w)}`);
   }
-  if (from_us >= to_us) throw new UsageError(`--trace-window: FROM (${parts[0]}) must be before TO (${parts[1]}), got "${w}"`);
+  if (from_us >= to_us) throw new UsageError(`--trace-window: FROM (${echoText(parts[0])}) must be before TO (${echoText(parts[1])}), got ${quoteText(w)}`);
   if (to_us > sc.duration_us) {
-    throw new UsageError(`--trace-window: TO (${parts[1]}) is beyond the run's duration (${sc.duration_us / 1e6}s), got "${w}"`);
+    throw new UsageError(`--trace-window: TO (${echoText(parts[1])}) is beyond the run's duration (${sc.duration_us / 1e6}s), got ${quoteText(w)}`);
   }
   return { from_us, to_us, cap };
 }
@@ -350,34 +391,30 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
  */
 async function cmdReplay(p: Parsed, io: Io): Promise<number> {
   const file = onePositional(p, 'summary file');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-  }
+  const name = echoFileName(file);
+  const text = readTextFile(file, { maxBytes: REPORT_BYTES_MAX, what: 'a summary' });
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
-    throw new UsageError(`${file}: expected a summary.json, got text that is not JSON`);
+    throw new UsageError(`${name}: expected a summary.json, got text that is not JSON`);
   }
   const rec = data as Partial<Summary> | null;
   if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
-    throw new UsageError(`${file}: expected a summary object, got ${Array.isArray(rec) ? 'an array' : String(rec)}`);
+    throw new UsageError(`${name}: expected a summary object, got ${Array.isArray(rec) ? 'an array' : describeValue(rec)}`);
   }
   if (typeof rec.digest !== 'string' || !/^[0-9a-f]{64}$/.test(rec.digest)) {
-    throw new UsageError(`${file}: digest: expected 64 hex characters, got ${JSON.stringify(rec.digest)}`);
+    throw new UsageError(`${name}: digest: expected 64 hex characters, got ${describeValue(rec.digest)}`);
   }
   if (rec.scenario_file === undefined) {
-    throw new UsageError(`${file}: scenario_file: missing (summaries record their scenario from schema_version 2 on; ` +
-      `this one is version ${JSON.stringify(rec.schema_version)} from topsim ${JSON.stringify(rec.simulator_version)})`);
+    throw new UsageError(`${name}: scenario_file: missing (summaries record their scenario from schema_version 2 on; ` +
+      `this one is version ${describeValue(rec.schema_version)} from topsim ${describeValue(rec.simulator_version)})`);
   }
   let sc: Scenario;
   try {
     sc = parseScenario(rec.scenario_file);
   } catch (e) {
-    if (e instanceof ScenarioError) throw new UsageError(`${file}: scenario_file.${e.message}`);
+    if (e instanceof ScenarioError) throw new UsageError(`${name}: scenario_file.${e.message}`);
     throw e;
   }
   const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, availableParallelism());
@@ -412,7 +449,7 @@ function cmdValidate(p: Parsed, io: Io): number {
   const parts = counts.filter(([c]) => c > 0).map(([c, what]) => `${c} ${what}`).join(', ');
   const standby = t.standby_validators + t.standby_auditors;
   io.stdout.write(
-    `ok: ${file}: scenario "${sc.name}", ${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}` +
+    `ok: ${echoFileName(file)}: scenario "${sc.name}", ${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}` +
     `${standby > 0 ? `; ${standby} on standby` : ''}), ${sc.faults.length} faults, ` +
     `${sc.byzantine.length > 0 ? `${sc.byzantine.length} byzantine entr${sc.byzantine.length === 1 ? 'y' : 'ies'}, ` : ''}` +
     `${sc.duration_us / 1e6} s simulated\n`,

@@ -10,12 +10,12 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Document, isMap, isScalar, isSeq, parse as parseYaml, visit } from 'yaml';
-import { loadScenario, parseDuration } from '../scenario/index.js';
+import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import { parseDuration } from '../scenario/index.js';
+import { loadScenarioFile } from '../scenario/load.js';
 import { drawScenario, SWARM_DURATION_MIN_US, type DrawBase, type Drawn } from '../scenario/draw.js';
-import { formatDuration } from '../scenario/units.js';
+import { echoFileName, formatDuration, quoteText, TooLargeError } from '../scenario/units.js';
 import { runOnWorkers, WorkerFailure } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { formatTimeUs } from '../report/table.js';
@@ -71,7 +71,9 @@ interface SwarmOptions {
 }
 
 function options(p: Parsed, workersMax: number): SwarmOptions {
-  if (p.positional.length > 0) throw new UsageError(`swarm takes no scenario file (use --base FILE), got ${p.positional.join(' ')}`);
+  if (p.positional.length > 0) {
+    throw new UsageError(`swarm takes no scenario file (use --base FILE), got ${p.positional.map((x) => echoFileName(x)).join(' ')}`);
+  }
   const seeds = intFlag(p, 'seeds', 1, SWARM_SEEDS_MAX);
   if (seeds === undefined) throw new UsageError(`missing --seeds N (how many seeds to draw, 1 to ${SWARM_SEEDS_MAX})`);
   const from = intFlag(p, 'from', 0, Number.MAX_SAFE_INTEGER - seeds) ?? 1;
@@ -81,11 +83,12 @@ function options(p: Parsed, workersMax: number): SwarmOptions {
     let us: number | undefined;
     try {
       us = parseDuration(d);
-    } catch {
+    } catch (e) {
+      if (e instanceof TooLargeError) throw new UsageError(`--duration: ${e.message}`);
       us = undefined;
     }
     if (us === undefined || us < SWARM_DURATION_MIN_US) {
-      throw new UsageError(`--duration: expected a duration of at least ${formatDuration(SWARM_DURATION_MIN_US)} like "60s", got "${d}"`);
+      throw new UsageError(`--duration: expected a duration of at least ${formatDuration(SWARM_DURATION_MIN_US)} like "60s", got ${quoteText(d)}`);
     }
     duration_us = us;
   }
@@ -93,7 +96,7 @@ function options(p: Parsed, workersMax: number): SwarmOptions {
   const baseFlag = p.flags.get('base');
   const base = typeof baseFlag === 'string' ? loadBase(baseFlag) : undefined;
   if (base !== undefined && duration_us === undefined && base.scenario.duration_us < SWARM_DURATION_MIN_US) {
-    throw new UsageError(`--base: ${baseFlag} runs ${formatDuration(base.scenario.duration_us)}; a swarm needs at least ` +
+    throw new UsageError(`--base: ${echoFileName(String(baseFlag))} runs ${formatDuration(base.scenario.duration_us)}; a swarm needs at least ` +
       `${formatDuration(SWARM_DURATION_MIN_US)} (give --duration)`);
   }
   const drawFlags = [
@@ -107,13 +110,12 @@ function options(p: Parsed, workersMax: number): SwarmOptions {
 }
 
 /**
- * A user's base scenario: validated by the loader (its errors exit 2 like `run`'s), and kept in
- * the file form it was written in, so a drawn file repeats the user's few lines, not every default.
+ * A user's base scenario: read and validated by the loader (its errors exit 2 like `run`'s; a
+ * FIFO or an oversized file is refused), and kept in the file form it was written in, so a drawn
+ * file repeats the user's few lines, not every default.
  */
 function loadBase(path: string): DrawBase {
-  const scenario = loadScenario(path);
-  const text = readFileSync(path, 'utf8');
-  const data = /\.json$/i.test(path) ? (JSON.parse(text) as unknown) : (parseYaml(text) as unknown);
+  const { data, scenario } = loadScenarioFile(path);
   return { file: data as Record<string, unknown>, scenario };
 }
 

@@ -11,11 +11,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import {
   applyOverrides, loadScenario, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario,
 } from '../scenario/index.js';
+import { readTextFile, REPORT_BYTES_MAX } from '../scenario/load.js';
+import { closest } from '../scenario/errors.js';
+import { describeValue, echoFileName, echoText, quoteText } from '../scenario/units.js';
 import { SIM_VERSION } from '../engine/version.js';
 import { runOnWorkers } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
@@ -37,6 +40,7 @@ export const SWEEP_FLAGS: Record<string, FlagSpec> = {
   out: { value: true },
   workers: { value: true },
   duration: { value: true },
+  warmup: { value: true },
   seed: { value: true },
   json: { value: false },
 };
@@ -67,7 +71,7 @@ const WALL = { now_ms: () => performance.now(), rss_bytes: () => process.memoryU
 
 /** A --set problem: one line, `--set <what>: <why>`, exit 2 (a ScenarioError, like --seed's). */
 function setError(what: string, message: string): ScenarioError {
-  return new ScenarioError([{ path: `--set ${what}`, message }]);
+  return new ScenarioError([{ path: `--set ${echoText(what)}`, message }]);
 }
 
 /** Pulls every `--set X` / `--set=X` out of argv (the generic parser allows a flag once). */
@@ -91,8 +95,14 @@ function takeSets(argv: readonly string[]): { sets: string[]; rest: string[] } {
   return { sets, rest };
 }
 
-/** "64" → 64, "true" → true, "100Mbps" stays a string. */
-function parseValue(s: string): SweepValue {
+/**
+ * "64" → 64, "true" → true, "100Mbps" stays a string. An integer beyond 2^53 - 1 is refused
+ * (`what` names it), as in a scenario file: as a number it would be silently rounded.
+ */
+function parseValue(s: string, what: string): SweepValue {
+  if (/^[+-]?\d+$/.test(s) && !Number.isSafeInteger(Number(s))) {
+    throw setError(what, `integer ${echoText(s)} is too large: the limit is ${Number.MAX_SAFE_INTEGER} (2^53 - 1)`);
+  }
   if (/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(s)) return Number(s);
   if (s === 'true') return true;
   if (s === 'false') return false;
@@ -155,17 +165,18 @@ function sweepKeys(sets: readonly string[], base: FileObject): SweepKey[] {
     const set = arg.slice(0, eq);
     const list = arg.slice(eq + 1);
     const path = SWEEP_ALIASES[set] ?? set;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$/.test(path)) throw setError(arg, `expected a dotted key like topology.tables, got "${set}"`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*$/.test(path)) throw setError(arg, `expected a dotted key like topology.tables, got ${quoteText(set)}`);
     const top = path.split('.')[0];
     if (!(top in base)) {
-      throw setError(arg, `unknown key "${set}" (a short name: ${Object.keys(SWEEP_ALIASES).join(', ')}; or a path ` +
-        `into the scenario file: ${Object.keys(base).join(', ')})`);
+      const near = closest(set, [...Object.keys(SWEEP_ALIASES), ...Object.keys(base)]);
+      throw setError(arg, `unknown key ${quoteText(set)} (${near !== undefined ? `did you mean ${near}? ` : ''}a short name: ` +
+        `${Object.keys(SWEEP_ALIASES).join(', ')}; or a path into the scenario file: ${Object.keys(base).join(', ')})`);
     }
     const dup = keys.find((k) => k.path === path);
     if (dup !== undefined) throw setError(arg, `${path} is already swept by --set ${dup.set}=...`);
     const raw = list.split(',');
     if (list === '' || raw.some((v) => v.trim() === '')) throw setError(arg, 'expected a comma-separated list of values with none empty');
-    const values = raw.map((v) => parseValue(v.trim()));
+    const values = raw.map((v) => parseValue(v.trim(), arg));
     const seen = new Set<string>();
     for (const v of values) {
       if (seen.has(String(v))) throw setError(arg, `the value ${String(v)} is given twice`);
@@ -197,7 +208,7 @@ export function parseShard(s: string): { i: number; n: number } {
   const i = m ? Number(m[1]) : NaN;
   const n = m ? Number(m[2]) : NaN;
   if (!m || !Number.isSafeInteger(i) || !Number.isSafeInteger(n) || n < 1 || i < 1 || i > n) {
-    throw new UsageError(`--shard: expected i/n with 1 <= i <= n, like 2/4, got "${s}"`);
+    throw new UsageError(`--shard: expected i/n with 1 <= i <= n, like 2/4, got ${quoteText(s)}`);
   }
   return { i, n };
 }
@@ -231,16 +242,18 @@ export interface SweepPlan {
 /** Everything a sweep will do, checked: throws UsageError or ScenarioError before anything runs. */
 export function planSweep(argv: readonly string[], workersMax: number): SweepPlan {
   const { sets, rest } = takeSets(argv);
-  const p: Parsed = parseArgs(rest, SWEEP_FLAGS);
+  // --set is taken out above; it is in the spec only so that a typo of it is suggested and listed.
+  const p: Parsed = parseArgs(rest, { ...SWEEP_FLAGS, set: { value: true } });
   if (p.positional.length !== 1) {
-    throw new UsageError(p.positional.length === 0 ? 'missing scenario file' : `expected one scenario file, got ${p.positional.length}: ${p.positional.join(' ')}`);
+    throw new UsageError(p.positional.length === 0 ? 'missing scenario file' : `expected one scenario file, got ${p.positional.length}: ${p.positional.map((x) => echoFileName(x)).join(' ')}`);
   }
   const seed = intFlag(p, 'seed', 0);
   const duration_us = durationFlag(p, 'duration');
+  const warmup_us = durationFlag(p, 'warmup');
   const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
   const shardFlag = p.flags.get('shard');
   const shard = typeof shardFlag === 'string' ? parseShard(shardFlag) : { i: 1, n: 1 };
-  const base = applyOverrides(loadScenario(p.positional[0]), { seed, duration_us });
+  const base = applyOverrides(loadScenario(p.positional[0]), { seed, duration_us, warmup_us });
   const baseFile = scenarioToFile(base) as FileObject;
   const keys = sweepKeys(sets, baseFile);
   const total = gridSize(keys);
@@ -342,27 +355,39 @@ export async function cmdSweep(argv: readonly string[], io: Io, workersMax: numb
 // ---------------------------------------------------------------------------------------------
 // merge
 
-/** A directory's sweep.json (or a sweep.json named directly), checked for the fields a merge reads, or why not. */
+/**
+ * A directory's sweep.json (or a sweep.json named directly), checked for the fields a merge
+ * reads, or why not. The file is read like a summary (a regular file, at most REPORT_BYTES_MAX
+ * bytes), so a FIFO or a device in its place is refused rather than read.
+ */
 function readManifest(dir: string): { manifest: SweepManifest } | { problem: string } {
-  const file = existsSync(dir) && statSync(dir).isFile() ? dir : join(dir, 'sweep.json');
+  let isFile = false;
+  try {
+    isFile = !statSync(dir).isDirectory();
+  } catch {
+    // Named as missing below.
+  }
+  const file = isFile ? dir : join(dir, 'sweep.json');
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFile(file, { maxBytes: REPORT_BYTES_MAX, what: 'a sweep manifest' });
   } catch (e) {
-    return { problem: `${dir}: no sweep.json (${(e as NodeJS.ErrnoException).code ?? String(e)})` };
+    if (!(e instanceof ScenarioError)) throw e;
+    return { problem: /file not found$/.test(e.message) ? `${echoFileName(dir)}: no sweep.json (ENOENT)` : e.message };
   }
+  const name = echoFileName(file);
   let m: unknown;
   try {
-    m = JSON.parse(text);
+    m = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
-    return { problem: `${file}: not JSON` };
+    return { problem: `${name}: not JSON` };
   }
   const x = m as Partial<SweepManifest> | null;
-  if (x === null || typeof x !== 'object' || Array.isArray(x)) return { problem: `${file}: expected a sweep manifest object` };
+  if (x === null || typeof x !== 'object' || Array.isArray(x)) return { problem: `${name}: expected a sweep manifest object` };
   if (!SWEEP_SCHEMA_VERSIONS_READ.includes(x.sweep_schema_version as number)) {
-    return { problem: `${file}: sweep_schema_version: expected ${SWEEP_SCHEMA_VERSIONS_READ.join(' or ')}, got ${JSON.stringify(x.sweep_schema_version)}` };
+    return { problem: `${name}: sweep_schema_version: expected ${SWEEP_SCHEMA_VERSIONS_READ.join(' or ')}, got ${describeValue(x.sweep_schema_version)}` };
   }
-  const bad = (field: string) => ({ problem: `${file}: ${field}: missing or malformed` });
+  const bad = (field: string) => ({ problem: `${name}: ${field}: missing or malformed` });
   if (typeof x.base_hash !== 'string') return bad('base_hash');
   if (!Array.isArray(x.keys) || x.keys.some((k) => typeof k?.path !== 'string' || !Array.isArray(k.values))) return bad('keys');
   if (!Number.isSafeInteger(x.points_total)) return bad('points_total');
@@ -403,7 +428,7 @@ export async function cmdMerge(argv: readonly string[], io: Io): Promise<number>
   const out = typeof outFlag === 'string' ? outFlag : join('reports', 'sweeps', segment(merged.scenario), 'merged');
   const clash = parts.find((x) => within(x.dir, out));
   if (clash !== undefined) {
-    io.stderr.write(`error: --out ${out} would replace ${clash.dir}, one of the merged directories\n`);
+    io.stderr.write(`error: --out ${echoFileName(out)} would replace ${echoFileName(clash.dir)}, one of the merged directories\n`);
     return 2;
   }
   const files = { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged) };

@@ -7,7 +7,7 @@
  * `{ path, message }` pairs.
  */
 import type { z } from 'zod';
-import { describeValue } from './units.js';
+import { clipLine, describeValue, quoteText } from './units.js';
 
 export interface ScenarioIssue {
   /** `faults[2].at`, `network.latency.regions[1]`, `(root)`, or a file name for file errors. */
@@ -22,9 +22,12 @@ export class ScenarioError extends Error {
   readonly file: string | undefined;
 
   constructor(issues: ScenarioIssue[], file?: string) {
-    const first = issues[0] ?? { path: '(root)', message: 'invalid scenario' };
+    // Every line is bounded and printable whatever the input: each builder already cuts and
+    // escapes the values it echoes, and this is the one place all of them pass through.
+    const safe = issues.map((i) => ({ path: clipLine(i.path, PATH_CHARS_MAX), message: clipLine(i.message, MESSAGE_CHARS_MAX) }));
+    const first = safe[0] ?? { path: '(root)', message: 'invalid scenario' };
     super(`${first.path}: ${first.message}`);
-    this.issues = issues.length > 0 ? issues : [first];
+    this.issues = safe.length > 0 ? safe : [first];
     this.file = file;
   }
 
@@ -34,17 +37,66 @@ export class ScenarioError extends Error {
   }
 }
 
+/** Longest path, and longest message, of one issue (in characters). */
+const PATH_CHARS_MAX = 200;
+const MESSAGE_CHARS_MAX = 320;
+
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** ['faults', 2, 'at'] → "faults[2].at"; [] → "(root)"; odd keys in brackets: overrides["x y"]. */
+/**
+ * ['faults', 2, 'at'] → "faults[2].at"; [] → "(root)"; odd keys in brackets: overrides["x y"].
+ * Long keys are cut ("["xxxx…"]"), and a path longer than 160 characters keeps its first and
+ * last segments around "…" (`a…[3].b`), so a path is short whatever the file's keys and depth.
+ */
 export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (typeof seg === 'string' && IDENTIFIER.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(String(seg))}]`;
+  const segs = path.map((seg, i) => {
+    if (typeof seg === 'number') return `[${seg}]`;
+    if (typeof seg === 'string' && IDENTIFIER.test(seg) && seg.length <= 60) return i === 0 ? seg : `.${seg}`;
+    return `[${quoteText(String(seg), 60, false)}]`;
+  });
+  if (segs.length === 0) return '(root)';
+  const out = segs.join('');
+  if (out.length <= 160) return out;
+  let tail = '';
+  for (let i = segs.length - 1; i > 0 && segs[0]!.length + segs[i]!.length + tail.length <= 159; i--) tail = segs[i]! + tail;
+  return `${segs[0]}…${tail}`;
+}
+
+/** Optimal string alignment distance (edits, with a swap of neighbours as one edit). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
   }
-  return out === '' ? '(root)' : out;
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The candidate closest to `word` (ignoring case) within a few edits, for "did you mean ...?":
+ * one edit for words of up to 3 characters, two up to 6, three beyond. The first of equally
+ * close candidates wins; undefined when none is close (or the word is too long to be a typo).
+ */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length === 0 || word.length > 64) return undefined;
+  const limit = word.length <= 3 ? 1 : word.length <= 6 ? 2 : 3;
+  const w = word.toLowerCase();
+  let best: string | undefined;
+  let bestD = limit + 1;
+  for (const c of candidates) {
+    if (Math.abs(c.length - w.length) >= bestD || c.length > 128) continue;
+    const dist = editDistance(w, c.toLowerCase());
+    if (dist < bestD) {
+      best = c;
+      bestD = dist;
+    }
+  }
+  return best;
 }
 
 /** "expected X, got Y", or a "missing" message when there was no value at all. */
@@ -130,7 +182,7 @@ function countOf(n: number | bigint, origin: string): string {
 
 function describeLength(v: unknown): string {
   if (Array.isArray(v)) return `${v.length} item${v.length === 1 ? '' : 's'}`;
-  if (typeof v === 'string') return `${JSON.stringify(v)} (${v.length} characters)`;
+  if (typeof v === 'string') return `${quoteText(v, 60, false)} (${v.length} characters)`;
   return describeValue(v);
 }
 

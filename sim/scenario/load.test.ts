@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { withFifo } from '../../test/fifo.js';
 import { ScenarioError } from './errors.js';
-import { applyOverrides, loadScenario, parseScenario, parseScenarioText } from './load.js';
+import { applyOverrides, loadScenario, parseScenario, parseScenarioText, SCENARIO_BYTES_MAX } from './load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'topsim-scenario-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -191,6 +193,184 @@ describe('applyOverrides', () => {
     const late = parseScenario({ name: 'x', duration: '60s', workload: { start: '20s' } });
     expect(errorOf(() => applyOverrides(late, { duration_us: 10_000_000 })).message).toBe(
       `--duration: expected at least the workload's start (20s), got "10s"`,
+    );
+  });
+});
+
+describe('malformed files: one located line, never a stack trace', () => {
+  // A YAML "billion laughs": each anchor repeats the previous ten times.
+  test('a YAML alias bomb is refused', () => {
+    let y = 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 0; i < 8; i++) y += `b${i}: &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]\n`;
+    const e = errorOf(() => parseScenarioText(`name: x\n${y}`, 'bomb.yaml'));
+    expect(e.message).toBe('bomb.yaml: invalid YAML: its aliases expand too far (more than 100 nodes through aliases; an alias bomb?)');
+  });
+
+  // 200,000 open brackets: a syntax error at the end, found without recursion.
+  test('deeply nested broken JSON is a located syntax error', () => {
+    const e = errorOf(() => parseScenarioText('['.repeat(200_000), 'deep.json'));
+    expect(e.message).toBe('deep.json:1:200001: invalid JSON: unexpected end of file');
+  });
+
+  // Valid but absurdly deep documents are refused at the level that passes the limit.
+  test('deeply nested valid JSON and YAML are refused', () => {
+    for (const d of [100, 200_000]) {
+      const json = '['.repeat(d) + ']'.repeat(d);
+      expect(errorOf(() => parseScenarioText(json, 'deep.json')).message).toBe(
+        'deep.json:1:65: nested too deeply: more than 64 levels of lists and mappings',
+      );
+      // As YAML flow collections the parser's own recursion may give out first, somewhere past 64.
+      expect(errorOf(() => parseScenarioText(json, 'deep.yaml')).message).toMatch(
+        /^deep\.yaml:1:\d+: nested too deeply: more than 64 levels of lists and mappings$/,
+      );
+    }
+    expect(errorOf(() => parseScenarioText('['.repeat(100) + ']'.repeat(100), 'deep.yaml')).message).toBe(
+      'deep.yaml:1:65: nested too deeply: more than 64 levels of lists and mappings',
+    );
+    const block = Array.from({ length: 100 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
+    expect(errorOf(() => parseScenarioText(block, 'block.yaml')).message).toBe(
+      'block.yaml:65:65: nested too deeply: more than 64 levels of lists and mappings',
+    );
+    // Nesting within the limit is left to the schema.
+    expect(errorOf(() => parseScenarioText(`{"name":"x","description":${'['.repeat(60)}${']'.repeat(60)}}`, 'ok.json')).message)
+      .toBe('description: expected a string, got a list');
+  });
+
+  // Parsed text that YAML allows but a scenario cannot hold: typed values, NUL bytes.
+  test('!!binary and friends are named as what they are', () => {
+    expect(errorOf(() => parseScenarioText('name: x\nseed: !!binary aGVsbG8=\n', 'b.yaml')).message).toBe(
+      'seed: expected a mapping, list, string, number, true/false or null, got binary data (!!binary)',
+    );
+    expect(errorOf(() => parseScenarioText('name: x\nnetwork: !!set { a, b }\n', 'b.yaml')).message).toBe(
+      'network: expected a mapping, list, string, number, true/false or null, got a set (!!set)',
+    );
+    expect(errorOf(() => parseScenarioText('name: x\nduration: !!timestamp 2001-12-14\n', 'b.yaml')).message).toBe(
+      'duration: expected a mapping, list, string, number, true/false or null, got a timestamp (!!timestamp)',
+    );
+    expect(errorOf(() => parseScenarioText('name: x\n\u0000\u0001\n', 'bin.yaml')).message).toBe(
+      'bin.yaml:2:1: expected a text file, got binary data (a NUL byte)',
+    );
+  });
+
+  // A byte-order mark is skipped in JSON as YAML always did.
+  test('a leading byte-order mark is accepted in YAML and JSON alike', () => {
+    const fromYaml = parseScenarioText('\uFEFF' + YAML_OK, 'bom.yaml');
+    expect(parseScenarioText('\uFEFF' + JSON.stringify(smallScenarioObject()), 'bom.json')).toEqual(fromYaml);
+    expect(loadScenario(write('bom.json', '\uFEFF' + JSON.stringify(smallScenarioObject())))).toEqual(fromYaml);
+  });
+});
+
+describe('integers and units beyond the exact range', () => {
+  // JavaScript would round these (1152921504606846976 → 1152921504606847000): refused with the path and the limit.
+  test('integer literals beyond 2^53 - 1 are too large, in YAML and JSON', () => {
+    const limit = 'the limit is 9007199254740991 (2^53 - 1)';
+    expect(errorOf(() => parseScenarioText('name: x\nseed: 1152921504606846976\n', 'a.yaml')).message).toBe(
+      `seed: integer 1152921504606846976 is too large: ${limit}`,
+    );
+    expect(errorOf(() => parseScenarioText('{"name": "x", "seed": 1152921504606846976}', 'a.json')).message).toBe(
+      `seed: integer 1152921504606846976 is too large: ${limit}`,
+    );
+    expect(errorOf(() => parseScenarioText('name: x\ntopology: { tables: 0x1000000000000000 }\n', 'a.yaml')).message).toBe(
+      `topology.tables: integer 0x1000000000000000 is too large: ${limit}`,
+    );
+    expect(errorOf(() => parseScenarioText('{"name": "x", "faults": [{"kind": "crash", "at": -9007199254740993}]}', 'a.json')).message)
+      .toBe('faults[0].at: integer -9007199254740993 is too large in magnitude: the limit is -9007199254740991 (-(2^53 - 1))');
+    expect(errorOf(() => parseScenarioText(`name: x\nseed: ${'9'.repeat(5000)}\n`, 'a.yaml')).message).toBe(
+      `seed: integer ${'9'.repeat(60)}… is too large: ${limit}`,
+    );
+    // The largest exact integer is still a valid seed, read the same in both syntaxes; floats are left to the schema.
+    expect(parseScenarioText('name: x\nseed: 9007199254740991\n', 'a.yaml').seed).toBe(9007199254740991);
+    expect(parseScenarioText('{"name": "x", "seed": 9007199254740991}', 'a.json').seed).toBe(9007199254740991);
+    expect(errorOf(() => parseScenarioText('name: x\nseed: 1.5e300\n', 'a.yaml')).message).toBe('seed: expected a non-negative integer, got 1.5e+300');
+  });
+
+  // A duration or bandwidth past 2^53 - 1 of its unit says so, with the limit, instead of "expected a duration".
+  test('durations and bandwidths too large to hold exactly', () => {
+    expect(errorOf(() => parseScenarioText('name: x\nduration: 2500000000h\n', 'a.yaml')).message).toBe(
+      'duration: "2500000000h" is too large: a duration is at most 9007199254740991us (2^53 - 1 µs, about 285 years)',
+    );
+    expect(errorOf(() => parseScenarioText('name: x\nhardware: { validator: { upload: 10000Tbps } }\n', 'a.yaml')).message).toBe(
+      'hardware.validator.upload: "10000Tbps" is too large: a bandwidth is at most 9007199254740991bps (2^53 - 1 bits/s, about 9007Tbps)',
+    );
+  });
+});
+
+describe('only regular files are read', () => {
+  // A FIFO would block the read forever: it is refused from its type, before any read.
+  test.skipIf(process.platform === 'win32')('a FIFO is refused', async () => {
+    const fifo = join(dir, 'fifo.yaml');
+    const e = await withFifo(fifo, 'name: fifo\n', () => errorOf(() => loadScenario(fifo)));
+    expect(e.message).toBe(`${fifo}: is a FIFO (named pipe), not a regular file`);
+  });
+
+  // A socket, a device and a directory are named as what they are.
+  test.skipIf(process.platform === 'win32')('sockets, devices and directories are refused', async () => {
+    const sock = join(dir, 'sock.yaml');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(sock, resolve));
+    try {
+      expect(errorOf(() => loadScenario(sock)).message).toBe(`${sock}: is a socket, not a regular file`);
+    } finally {
+      server.close();
+    }
+    const dev = join(dir, 'null.yaml');
+    symlinkSync('/dev/null', dev);
+    expect(errorOf(() => loadScenario(dev)).message).toBe(`${dev}: is a character device, not a regular file`);
+    const sub = join(dir, 'adir.json');
+    mkdirSync(sub);
+    expect(errorOf(() => loadScenario(sub)).message).toBe(`${sub}: is a directory, not a file`);
+  });
+
+  // A file larger than any scenario is refused from its size, without reading it (this one is sparse).
+  test('a file over the size limit is refused unread', () => {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, 'name: big\n');
+    truncateSync(big, SCENARIO_BYTES_MAX + 1);
+    expect(errorOf(() => loadScenario(big)).message).toBe(
+      `${big}: is too large to be a scenario: ${SCENARIO_BYTES_MAX + 1} bytes (4.0 MiB); the limit is 4 MiB`,
+    );
+    // At the limit it is read (and here fails on its NUL padding, as binary).
+    truncateSync(big, SCENARIO_BYTES_MAX);
+    expect(errorOf(() => loadScenario(big)).message).toBe(`${big}:2:1: expected a text file, got binary data (a NUL byte)`);
+  });
+
+  // A missing file names a close existing one: in its own directory, else in scenarios/.
+  test('a missing file suggests a close name', () => {
+    const here = mkdtempSync(join(dir, 'near-'));
+    writeFileSync(join(here, 'small.yaml'), YAML_OK);
+    expect(errorOf(() => loadScenario(join(here, 'smal.yaml'))).message).toBe(
+      `${join(here, 'smal.yaml')}: file not found (did you mean ${join(here, 'small.yaml')}?)`,
+    );
+    expect(errorOf(() => loadScenario(join(here, 'small.yml'))).message).toMatch(/\(did you mean .*small\.yaml\?\)$/);
+    expect(errorOf(() => loadScenario(join(here, 'leader-crash.yaml'))).message).toMatch(
+      /file not found \(did you mean (.*\/)?scenarios\/leader-crash\.yaml\?\)$/,
+    );
+    expect(errorOf(() => loadScenario(join(here, 'unrelated-name.yaml'))).message).toBe(`${join(here, 'unrelated-name.yaml')}: file not found`);
+  });
+});
+
+describe('applyOverrides: --warmup', () => {
+  const base = parseScenario({ name: 'x', duration: '60s', warmup: '5s' });
+
+  // The warm-up can be shortened with the duration, for a quick smoke test of a large scenario.
+  test('warmup and duration together', () => {
+    const s = applyOverrides(base, { duration_us: 4_000_000, warmup_us: 1_000_000 });
+    expect([s.duration_us, s.warmup_us, s.workload.stop_us]).toEqual([4_000_000, 1_000_000, 4_000_000]);
+    expect(applyOverrides(base, { warmup_us: 0 }).warmup_us).toBe(0);
+    expect(base.warmup_us).toBe(5_000_000);
+  });
+
+  // The warm-up must stay below the duration, whichever of them the flags set.
+  test('invalid warmups', () => {
+    expect(errorOf(() => applyOverrides(base, { duration_us: 4_000_000, warmup_us: 4_000_000 })).message).toBe(
+      '--warmup: expected less than the duration (4s), got "4s"',
+    );
+    expect(errorOf(() => applyOverrides(base, { warmup_us: 60_000_000 })).message).toBe(
+      `--warmup: expected less than the scenario's duration (60s), got "60s"`,
+    );
+    expect(errorOf(() => applyOverrides(base, { warmup_us: -1 })).message).toBe('--warmup: expected a duration of at least 0, got -1 µs');
+    expect(errorOf(() => applyOverrides(base, { duration_us: 4_000_000 })).message).toBe(
+      `--duration: expected more than the scenario's warmup (5s), got "4s"`,
     );
   });
 });

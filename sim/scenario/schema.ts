@@ -51,6 +51,7 @@ import {
   formatDuration,
   parseBandwidth,
   parseDuration,
+  TooLargeError,
 } from './units.js';
 import { parseSelector, ROLE_WORDS, SELECTOR_HELP, SELECTOR_PATTERN, type Selector } from './selectors.js';
 
@@ -124,8 +125,8 @@ function duration(opts: { positive: boolean }) {
   const input = opts.positive ? str : z.union([str, z.literal(0)], e);
   return input.transform((s, ctx) => {
     const us = attempt(() => parseDuration(s));
-    if (us === undefined || (opts.positive && us <= 0)) {
-      ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
+    if (typeof us !== 'number' || (opts.positive && us <= 0)) {
+      ctx.issues.push({ code: 'custom', input: s, message: us instanceof TooLargeError ? us.message : expectedGot(what, s) });
       return z.NEVER;
     }
     if (us > DURATION_MAX_US) {
@@ -145,8 +146,8 @@ function signedDuration() {
     const text = typeof s === 'number' ? '0' : s;
     const sign = text.startsWith('-') ? -1 : 1;
     const us = attempt(() => parseDuration(text.replace(/^[-+]/, '')));
-    if (us === undefined) {
-      ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
+    if (typeof us !== 'number') {
+      ctx.issues.push({ code: 'custom', input: s, message: us instanceof TooLargeError ? us.message : expectedGot(what, s) });
       return z.NEVER;
     }
     return sign * us;
@@ -167,20 +168,23 @@ function bandwidth() {
     .regex(new RegExp(BANDWIDTH_PATTERN), e)
     .transform((s, ctx) => {
       const bps = attempt(() => parseBandwidth(s));
-      if (bps === undefined || bps < 1 || bps > BANDWIDTH_MAX_BPS) {
-        ctx.issues.push({ code: 'custom', input: s, message: expectedGot(what, s) });
+      if (typeof bps !== 'number' || bps < 1 || bps > BANDWIDTH_MAX_BPS) {
+        ctx.issues.push({ code: 'custom', input: s, message: bps instanceof TooLargeError ? bps.message : expectedGot(what, s) });
         return z.NEVER;
       }
       return bps;
     });
 }
 
-/** The parser's result, or undefined if it throws (the caller words the error). */
-function attempt(parse: () => number): number | undefined {
+/**
+ * The parser's result; or, if it throws, undefined (the caller words the error), or the
+ * TooLargeError of a value beyond the exact range, whose message names the limit.
+ */
+function attempt(parse: () => number): number | TooLargeError | undefined {
   try {
     return parse();
-  } catch {
-    return undefined;
+  } catch (e) {
+    return e instanceof TooLargeError ? e : undefined;
   }
 }
 

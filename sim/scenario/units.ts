@@ -35,16 +35,102 @@ export const BANDWIDTH_PATTERN = `^${DECIMAL} ?(?:bps|kbps|Kbps|Mbps|Gbps|Tbps)$
 const DURATION_RE = new RegExp(`^(${DECIMAL}) ?(us|µs|ms|s|m|h)$`);
 const BANDWIDTH_RE = new RegExp(`^(${DECIMAL}) ?(bps|kbps|Kbps|Mbps|Gbps|Tbps)$`);
 
-/** How a value looks in an error message: strings quoted, everything else by its kind. */
+/**
+ * Longest echo of a user's text (a value, key, flag value) in a message, in characters: a 50 MB
+ * scalar or a pasted binary file is shown by its first characters and its length, never whole.
+ */
+export const ECHO_CHARS_MAX = 60;
+
+/**
+ * Characters that must not reach a terminal raw: C0 and C1 controls (ESC, CSI U+009B, newlines),
+ * format characters (bidi overrides such as U+202E, zero-width characters, the byte-order mark),
+ * line and paragraph separators, and lone surrogates.
+ */
+const UNSAFE_CHARS = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
+function escapeChar(c: string): string {
+  const cp = c.codePointAt(0)!;
+  return cp > 0xffff ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+}
+
+/** `s` with every control, format (bidi), separator and lone-surrogate character written as \uXXXX. */
+export function escapeText(s: string): string {
+  return s.replace(UNSAFE_CHARS, escapeChar);
+}
+
+/** The first `max` code points of `s` (a surrogate pair is never split), and whether it was cut. */
+function prefix(s: string, max: number): { head: string; cut: boolean } {
+  if (s.length <= max) return { head: s, cut: false };
+  const cps = Array.from(s.slice(0, 2 * max + 2));
+  return cps.length <= max ? { head: s, cut: false } : { head: cps.slice(0, max).join(''), cut: true };
+}
+
+/** User text echoed unquoted (a key, a flag name): escaped, and cut to `max` characters with "…". */
+export function echoText(s: string, max = ECHO_CHARS_MAX): string {
+  const { head, cut } = prefix(s, max);
+  return escapeText(head) + (cut ? '…' : '');
+}
+
+/**
+ * A whole message line, made printable and at most `max` characters long (escapes included):
+ * the last guard of every error line, after each builder cut the values it echoes.
+ */
+export function clipLine(s: string, max: number): string {
+  const { head, cut } = prefix(s, max);
+  const e = escapeText(head);
+  if (e.length <= max) return e + (cut ? '…' : '');
+  // Escapes made it longer: cut again, without splitting a pair.
+  return prefix(e, max - 1).head + '…';
+}
+
+/**
+ * User text echoed as a quoted string: `"abc"`, or `"abcdef…" (52428800 characters)` when cut
+ * (the length left out with `withLength` false).
+ * Quotes and backslashes are escaped as in JSON, and so is every character escapeText escapes.
+ */
+export function quoteText(s: string, max = ECHO_CHARS_MAX, withLength = true): string {
+  const { head, cut } = prefix(s, max);
+  const q = escapeText(JSON.stringify(head));
+  return cut ? `${q.slice(0, -1)}…"${withLength ? ` (${s.length} characters)` : ''}` : q;
+}
+
+/**
+ * A file name as echoed in messages: escaped, and when longer than `max` characters cut at the
+ * front ("…/deep/dir/file.yaml"), since the end of a path names the file.
+ */
+export function echoFileName(path: string, max = 120): string {
+  if (path.length <= max) return escapeText(path);
+  const cps = Array.from(path.length > 4 * max ? path.slice(-2 * max - 2) : path);
+  return cps.length <= max ? escapeText(cps.join('')) : '…' + escapeText(cps.slice(-(max - 1)).join(''));
+}
+
+/**
+ * How a value looks in an error message: strings quoted (escaped, and cut when long), everything
+ * else by its kind. YAML's typed values (!!binary, !!timestamp, !!set, !!omap) are named as such.
+ */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'string') return quoteText(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'bigint') return echoText(String(v));
   if (Array.isArray(v)) return v.length === 0 ? 'an empty list' : 'a list';
+  if (v instanceof Uint8Array) return 'binary data (!!binary)';
+  if (v instanceof Date) return 'a timestamp (!!timestamp)';
+  if (v instanceof Set) return 'a set (!!set)';
+  if (v instanceof Map) return 'an ordered mapping (!!omap)';
   if (typeof v === 'object') return Object.keys(v).length === 0 ? 'an empty mapping' : 'a mapping';
   return typeof v;
 }
+
+/**
+ * A duration or bandwidth beyond 2^53 - 1 of its integer unit (µs, bits/s), which could not be
+ * held exactly. Its message names the value and the limit.
+ */
+export class TooLargeError extends RangeError {}
+
+/** The most microseconds (and bits per second) a value may hold: 2^53 - 1, about 285 years of µs. */
+export const UNITS_MAX = Number.MAX_SAFE_INTEGER;
 
 export const DURATION_EXPECTED = 'a duration like "30s"';
 export const BANDWIDTH_EXPECTED = 'a bandwidth like "100Mbps"';
@@ -59,7 +145,9 @@ export function parseDuration(s: string | number): number {
   const m = typeof s === 'string' ? DURATION_RE.exec(s.trim()) : null;
   if (m === null) throw new RangeError(`expected ${DURATION_EXPECTED}, got ${describeValue(s)}`);
   const us = Math.round(Number(m[1]) * (US_PER_UNIT[m[2]!] ?? Number.NaN));
-  if (!Number.isSafeInteger(us)) throw new RangeError(`duration ${JSON.stringify(s)} is too large`);
+  if (!Number.isSafeInteger(us)) {
+    throw new TooLargeError(`${quoteText(String(s))} is too large: a duration is at most ${UNITS_MAX}us (2^53 - 1 µs, about 285 years)`);
+  }
   return us;
 }
 
@@ -68,7 +156,9 @@ export function parseBandwidth(s: string): number {
   const m = typeof s === 'string' ? BANDWIDTH_RE.exec(s.trim()) : null;
   if (m === null) throw new RangeError(`expected ${BANDWIDTH_EXPECTED}, got ${describeValue(s)}`);
   const bps = Math.round(Number(m[1]) * (BPS_PER_UNIT[m[2]!] ?? Number.NaN));
-  if (!Number.isSafeInteger(bps)) throw new RangeError(`bandwidth ${JSON.stringify(s)} is too large`);
+  if (!Number.isSafeInteger(bps)) {
+    throw new TooLargeError(`${quoteText(s)} is too large: a bandwidth is at most ${UNITS_MAX}bps (2^53 - 1 bits/s, about 9007Tbps)`);
+  }
   return bps;
 }
 
