@@ -31,6 +31,7 @@ import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric, 
 import { NO_VALUE } from '../report/table.js';
 import { intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './main.js';
+import { checkMemory } from './memory.js';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
   suite: { value: true },
@@ -281,6 +282,10 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     sc = applyOverrides(sc, { duration_us, seed: entry.seed });
     return { entry, file, scenario: sc };
   });
+  // Every entry must fit in memory before the first one runs.
+  for (const { entry, scenario } of planned) {
+    checkMemory(scenario, workersOverride ?? entry.workers, `suite ${echoFileName(suite.name)}, entry ${entry.id}`, io.memory_bytes);
+  }
   // Every output place is checked before the first run (creating nothing).
   const suiteRoot = join(reportRoot, segment(suite.name));
   let flag = '--log';

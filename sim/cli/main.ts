@@ -35,6 +35,7 @@ import { OutputError, planRunReport, writeRunReport } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
 import { parseArgs, intFlag, durationFlag, UsageError, wantsHelp, type Parsed } from './args.js';
 import { cmdBench } from './bench.js';
+import { checkMemory } from './memory.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
 
@@ -43,6 +44,8 @@ export interface Io {
   stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
   /** Starts a partition worker (default: a worker thread); tests inject failures here. */
   spawnWorker?: SpawnWorker;
+  /** Bytes a run may use (default: 90% of this machine's memory); tests shrink it. */
+  memory_bytes?: number;
 }
 
 /** Most workers a run may ask for. */
@@ -294,6 +297,7 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const json = p.flags.get('json') === true;
   const cores = availableParallelism();
   const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, cores);
+  checkMemory(sc, workers, onePositional(p, 'scenario file'), io.memory_bytes);
   const spawn = io.spawnWorker ?? spawnNodeWorker;
   // The report's place is checked before the run, so a bad --out costs nothing.
   try {
@@ -418,6 +422,7 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
     throw e;
   }
   const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, availableParallelism());
+  checkMemory(sc, workers, name, io.memory_bytes);
   warnLiveness(sc, io);
   const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });
   const progress = (now_us: number, events: number) => bar.update(now_us / 1e6, events);

@@ -23,6 +23,7 @@ import { checkDirWritable, OutputError, writeFileAtomic } from '../report/write.
 import type { Summary, Violation } from '../report/types.js';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './main.js';
+import { checkMemory } from './memory.js';
 
 export const SWARM_SEEDS_MAX = 10_000;
 
@@ -152,6 +153,11 @@ function commitsOf(s: Summary): number {
 
 export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<number> {
   const o = options(p, workersMax);
+  // A base scenario too large for this machine is refused before the first seed.
+  if (o.base !== undefined) {
+    const sc = o.duration_us === undefined ? o.base.scenario : { ...o.base.scenario, duration_us: o.duration_us };
+    checkMemory(sc, o.workers, `--base ${echoFileName(String(p.flags.get('base')))}`, io.memory_bytes);
+  }
   // Checked before the first seed (creating nothing): a finding must never be lost to a bad --out.
   try {
     checkDirWritable(o.out);

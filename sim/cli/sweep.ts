@@ -34,6 +34,7 @@ import {
 } from '../report/sweep.js';
 import { durationFlag, intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './main.js';
+import { checkMemory } from './memory.js';
 
 export const SWEEP_FLAGS: Record<string, FlagSpec> = {
   shard: { value: true },
@@ -304,6 +305,8 @@ function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
 
 export async function cmdSweep(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
   const plan = planSweep(argv, workersMax);
+  // Every point this shard runs must fit in memory before the first one starts.
+  for (const k of plan.run) checkMemory(plan.points[k].scenario, plan.workers, `--set ${plan.points[k].id}`, io.memory_bytes);
   // The output places are checked before the first point runs (creating nothing).
   try {
     checkDirWritable(plan.out);

@@ -158,8 +158,14 @@ export interface ReceiptPullMsg extends Msg {
 }
 
 /** A newly elected member asks a current one for a table's state (PROTOCOL.md §7.4). */
+/**
+ * A syncing replica's request. A probe asks only how far the peer's chain is (its highest
+ * certificate and committed height); the replica then fetches the state from the peer furthest
+ * ahead, as TOP's block sync downloads from the highest of several neighbours.
+ */
 export interface StateReqMsg extends Msg {
   readonly table: number;
+  readonly probe: boolean;
 }
 
 /**
@@ -192,12 +198,19 @@ export interface TableSnapshot {
 
 export interface StateRespMsg extends Msg {
   readonly table: number;
-  readonly snap: TableSnapshot;
+  /** The answerer's highest certificate (view, height) and committed height. */
+  readonly qcView: number;
+  readonly qcHeight: number;
+  readonly committedHeight: number;
+  /** The state; null in the answer to a probe. */
+  readonly snap: TableSnapshot | null;
 }
 
 export interface StateTimer extends Timer {
   readonly table: number;
   readonly attempt: number;
+  /** The end of the attempt's probe (else of its state request). */
+  readonly probe: boolean;
 }
 
 /** A REC node's signature on the clock block of one 10 s slot (PROTOCOL.md §4.5). */

@@ -224,12 +224,12 @@ export class ConsensusNode implements NodeLogic {
       }
       case MSG.STATE_REQ: {
         const m = msg as StateReqMsg;
-        this.replicas[m.table]?.onStateRequest(env, from);
+        this.replicas[m.table]?.onStateRequest(env, from, m.probe);
         return;
       }
       case MSG.STATE_RESP: {
         const m = msg as StateRespMsg;
-        this.replicas[m.table]?.onStateResponse(env, m);
+        this.replicas[m.table]?.onStateResponse(env, from, m);
         return;
       }
       default:

@@ -507,12 +507,17 @@ export function writeMsg(w: Writer, m: Msg): void {
     }
     case MSG.STATE_REQ: {
       w.i32((m as StateReqMsg).table);
+      w.u8((m as StateReqMsg).probe ? 1 : 0);
       break;
     }
     case MSG.STATE_RESP: {
       const x = m as StateRespMsg;
       w.i32(x.table);
-      writeSnapshot(w, x.snap);
+      w.i32(x.qcView);
+      w.i32(x.qcHeight);
+      w.i32(x.committedHeight);
+      w.u8(x.snap === null ? 0 : 1);
+      if (x.snap !== null) writeSnapshot(w, x.snap);
       break;
     }
     case MSG.CLOCK_SHARE: {
@@ -593,12 +598,16 @@ export function readMsg(r: Reader): Msg {
       break;
     }
     case MSG.STATE_REQ: {
-      const x: StateReqMsg = { kind, bytes, dw, table: r.i32() };
+      const x: StateReqMsg = { kind, bytes, dw, table: r.i32(), probe: r.u8() === 1 };
       m = x;
       break;
     }
     case MSG.STATE_RESP: {
-      const x: StateRespMsg = { kind, bytes, dw, table: r.i32(), snap: readSnapshot(r) };
+      const table = r.i32();
+      const qcView = r.i32();
+      const qcHeight = r.i32();
+      const committedHeight = r.i32();
+      const x: StateRespMsg = { kind, bytes, dw, table, qcView, qcHeight, committedHeight, snap: r.u8() === 1 ? readSnapshot(r) : null };
       m = x;
       break;
     }
@@ -652,6 +661,7 @@ export function forEachTxRef(m: Msg, f: (id: number) => void): void {
       return;
     case MSG.STATE_RESP: {
       const s = (m as StateRespMsg).snap;
+      if (s === null) return;
       each(s.committed.txs, f);
       for (const b of s.above) each(b.txs, f);
       eachThird(s.recvQ, f);

@@ -123,6 +123,8 @@ export class TableReplica {
    */
   synced: boolean;
   private stateAttempt = -1;
+  /** The probe of the current state-sync attempt: whom it asked, and the answers so far. */
+  private probe: { asked: number; answers: { from: number; qcView: number; qcHeight: number; committed: number }[] } | null = null;
   /**
    * Set on a replica rebuilt after a restart that lost the node's state: the node may have voted
    * (or, as leader, proposed) in any view up to the one current when the state arrives, and must
@@ -225,7 +227,10 @@ export class TableReplica {
   onTimer(env: Env, t: PackTimer | SyncTimer | StateTimer): void {
     if (t.kind === TIMER.STATE) {
       const st = t as StateTimer;
-      if (!this.synced && st.attempt === this.stateAttempt) this.requestState(env, st.attempt + 1);
+      if (this.synced || st.attempt !== this.stateAttempt) return;
+      if (st.probe) {
+        if (this.probe !== null) this.endProbe(env);
+      } else this.requestState(env, st.attempt + 1);
     } else if (t.kind === TIMER.PACK) {
       if ((t as PackTimer).view === this.view) this.tryPack(env);
     } else if (t.kind === TIMER.SYNC) {
@@ -238,30 +243,71 @@ export class TableReplica {
 
   // ---- state sync for new members (PROTOCOL.md §7.4) -----------------------------------------
 
-  /** Asks a member of the active round for the table's state; retried with the next member. */
+  /**
+   * Syncs the table's state from the member furthest ahead (PROTOCOL.md §7.4). As TOP's block
+   * sync learns its neighbours' heights and downloads from the highest, the replica first probes
+   * ⌊√n⌋+1 live members of the active round (n members) for how far their chains are, then asks
+   * the one with the highest certificate for its state. Asking one peer blindly could adopt a
+   * peer's stale state (a member that was partitioned) and leave this replica behind its group
+   * for as long as no certificate reaches it. Each attempt starts with a new probe, rotated on
+   * by one member.
+   */
   requestState(env: Env, attempt: number): void {
     this.stateAttempt = attempt;
     const members = this.ctx.epoch(this.table, this.clock).members;
-    let peer = -1;
-    for (let k = 0; peer < 0 && k < members.length; k++) {
+    const want = Math.floor(Math.sqrt(members.length)) + 1;
+    const peers: number[] = [];
+    for (let k = 0; peers.length < want && k < members.length; k++) {
       const c = members[(this.self + attempt + k) % members.length];
-      if (c !== this.self && !env.knownDown(c)) peer = c;
+      if (c !== this.self && !env.knownDown(c)) peers.push(c);
     }
-    if (peer >= 0) {
+    this.probe = { asked: peers.length, answers: [] };
+    const sizes = this.ctx.sc.sizes;
+    for (const peer of peers) {
       const req: StateReqMsg = {
-        kind: MSG.STATE_REQ, bytes: this.ctx.sc.sizes.sync_request_bytes, dw: (this.table * 131 + attempt) >>> 0,
-        table: this.table,
+        kind: MSG.STATE_REQ, bytes: sizes.sync_request_bytes, dw: (this.table * 131 + attempt) >>> 0, table: this.table, probe: true,
       };
       env.send(peer, req);
     }
-    const t: StateTimer = { kind: TIMER.STATE, dw: attempt, table: this.table, attempt };
+    const t: StateTimer = { kind: TIMER.STATE, dw: attempt, table: this.table, attempt, probe: true };
+    env.setTimer(this.ctx.sc.protocol.sync_retry_us, t);
+  }
+
+  /** The probe is over (every peer answered, or its time ran out): fetch from the best, or retry. */
+  private endProbe(env: Env): void {
+    const answers = this.probe!.answers;
+    this.probe = null;
+    const attempt = this.stateAttempt;
+    if (answers.length === 0) {
+      this.requestState(env, attempt + 1);
+      return;
+    }
+    // Highest certificate, then highest committed height; ties to the lowest node id.
+    let best = answers[0];
+    for (const a of answers) {
+      const d = a.qcView - best.qcView || a.qcHeight - best.qcHeight || a.committed - best.committed || best.from - a.from;
+      if (d > 0) best = a;
+    }
+    const req: StateReqMsg = {
+      kind: MSG.STATE_REQ, bytes: this.ctx.sc.sizes.sync_request_bytes, dw: (this.table * 137 + attempt) >>> 0, table: this.table, probe: false,
+    };
+    env.send(best.from, req);
+    const t: StateTimer = { kind: TIMER.STATE, dw: attempt, table: this.table, attempt, probe: false };
     env.setTimer(2 * this.ctx.sc.protocol.sync_retry_us, t);
   }
 
-  onStateRequest(env: Env, from: number): void {
+  onStateRequest(env: Env, from: number, probe: boolean): void {
     if (!this.synced) return;
     const ctx = this.ctx;
     const sizes = ctx.sc.sizes;
+    if (probe) {
+      const resp: StateRespMsg = {
+        kind: MSG.STATE_RESP, bytes: sizes.sync_request_bytes, dw: (this.highQC.blockWord ^ Math.imul(this.table + 1, 0x27d4eb2f)) >>> 0,
+        table: this.table, qcView: this.highQC.view, qcHeight: this.highQC.height, committedHeight: this.committedHeight, snap: null,
+      };
+      env.send(from, resp);
+      return;
+    }
     const L = this.ledger;
     const committed = this.blocks.get(this.committedId)!;
     const above: Block[] = [];
@@ -288,13 +334,22 @@ export class TableReplica {
     for (const b of above) bytes += b.bytes;
     env.charge((bytes / 1024) * ctx.sc.costs.hash_per_kib_us);
     const resp: StateRespMsg = {
-      kind: MSG.STATE_RESP, bytes, dw: (committed.idWord ^ Math.imul(this.table + 1, 0x85ebca6b)) >>> 0, table: this.table, snap,
+      kind: MSG.STATE_RESP, bytes, dw: (committed.idWord ^ Math.imul(this.table + 1, 0x85ebca6b)) >>> 0, table: this.table,
+      qcView: this.highQC.view, qcHeight: this.highQC.height, committedHeight: this.committedHeight, snap,
     };
     env.send(from, resp);
   }
 
-  onStateResponse(env: Env, m: StateRespMsg): void {
+  onStateResponse(env: Env, from: number, m: StateRespMsg): void {
     if (this.synced) return;
+    if (m.snap === null) {
+      // An answer to the current probe (late ones are dropped).
+      const p = this.probe;
+      if (p === null || p.answers.some((a) => a.from === from)) return;
+      p.answers.push({ from, qcView: m.qcView, qcHeight: m.qcHeight, committed: m.committedHeight });
+      if (p.answers.length === p.asked) this.endProbe(env);
+      return;
+    }
     const ctx = this.ctx;
     const costs = ctx.sc.costs;
     const s = m.snap;
