@@ -18,7 +18,7 @@
  * sim/bench), never in the simulation.
  */
 import { performance } from 'node:perf_hooks';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { loadScenario, applyOverrides, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario } from '../scenario/index.js';
 import { readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/load.js';
 import { closest } from '../scenario/errors.js';
@@ -29,7 +29,7 @@ import { phasesOf, runScenario, type RunResult, type WallHooks } from '../engine
 import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
-import { SMALL_RUN_NODES, buildRun, defaultWorkers, faultPhaseEnd } from '../engine/build.js';
+import { WORKERS_MIN_EVENTS_PER_WINDOW, buildRun, defaultWorkers, eventsPerWindow, faultPhaseEnd } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { OutputError, planRunReport, writeRunReport } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
@@ -46,6 +46,8 @@ export interface Io {
   spawnWorker?: SpawnWorker;
   /** Bytes a run may use (default: 90% of this machine's memory); tests shrink it. */
   memory_bytes?: number;
+  /** Cores other work keeps busy now (default: measured); tests set it. */
+  busy_cores?: number;
 }
 
 /** Most workers a run may ask for. */
@@ -60,9 +62,10 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
                              than the duration): --duration 4s --warmup 1s smoke-tests a large
                              scenario in seconds
       --crypto real|modeled  override the crypto mode (the digest is the same in both)
-      --workers N            spread the nodes over N worker threads (default: one per core,
-                             here ${availableParallelism()}, or 1 below ${SMALL_RUN_NODES} nodes); every N gives
-                             the same digest
+      --workers N            spread the nodes over N worker threads (default: one per core not
+                             busy with other work, here up to ${availableParallelism()}, for a run with enough
+                             work between barriers to gain from it; else 1); every N gives the
+                             same digest
       --check-determinism    run twice in one thread and once over --workers threads, compare
                              the digests, and on a mismatch name the first node and simulated
                              time at which the runs diverge
@@ -276,6 +279,43 @@ function traceOptions(p: Parsed, sc: Scenario): TimelineOptions | null {
   return { from_us, to_us, cap };
 }
 
+/**
+ * Cores other work keeps busy right now: the machine's busy share over a quarter second, times its
+ * cores (the load average would still count a run that just ended). Only asked for a run that
+ * would otherwise take more than one worker.
+ */
+async function busyCores(sc: Scenario): Promise<number> {
+  if (eventsPerWindow(sc) < WORKERS_MIN_EVENTS_PER_WINDOW) return 0;
+  const sample = () => cpus().reduce((a, c) => {
+    const t = c.times;
+    a.busy += t.user + t.nice + t.sys + t.irq;
+    a.all += t.user + t.nice + t.sys + t.irq + t.idle;
+    return a;
+  }, { busy: 0, all: 0 });
+  const a = sample();
+  await new Promise((done) => setTimeout(done, 250));
+  const b = sample();
+  const all = b.all - a.all;
+  return all > 0 ? ((b.busy - a.busy) / all) * cpus().length : 0;
+}
+
+/**
+ * The worker count of a run that does not ask (defaultWorkers): one per free core for a run that
+ * gains from workers; says so when other work on the machine cut the count.
+ */
+async function chooseWorkers(sc: Scenario, io: Io): Promise<number> {
+  const cores = availableParallelism();
+  const ideal = defaultWorkers(sc, cores);
+  if (ideal === 1) return 1;
+  const busy = io.busy_cores ?? await busyCores(sc);
+  const w = defaultWorkers(sc, cores, busy);
+  if (w < ideal) {
+    io.stderr.write(`workers: ${w} instead of ${ideal}: other work keeps ${busy.toFixed(1)} of ${cores} cores busy ` +
+      `(--workers ${ideal} to use them anyway)\n`);
+  }
+  return w;
+}
+
 const WALL: WallHooks = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
 
 /**
@@ -296,7 +336,7 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const outRoot = (p.flags.get('out') as string | undefined) ?? 'reports';
   const json = p.flags.get('json') === true;
   const cores = availableParallelism();
-  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, cores);
+  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? await chooseWorkers(sc, io);
   checkMemory(sc, workers, onePositional(p, 'scenario file'), io.memory_bytes);
   const spawn = io.spawnWorker ?? spawnNodeWorker;
   // The report's place is checked before the run, so a bad --out costs nothing.
@@ -421,7 +461,7 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
     if (e instanceof ScenarioError) throw new UsageError(`${name}: scenario_file.${e.message}`);
     throw e;
   }
-  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? defaultWorkers(sc, availableParallelism());
+  const workers = intFlag(p, 'workers', 1, WORKERS_MAX) ?? await chooseWorkers(sc, io);
   checkMemory(sc, workers, name, io.memory_bytes);
   warnLiveness(sc, io);
   const bar = createProgress(io.stderr as never, sc.duration_us / 1e6, { now_ms: () => performance.now(), min_interval_ms: 100 });

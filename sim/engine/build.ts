@@ -27,6 +27,7 @@ import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake }
 import { Checkers } from '../checks/checkers.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { StakeInput } from '../scenario/types.js';
+import { scheduleMaxRate } from '../protocol/workload.js';
 import {
   churnOf, departuresOf, faultPhaseEnd, linkWindows, resolveSelectors, type Departure, type NodeInfo,
 } from '../faults/schedule.js';
@@ -95,18 +96,44 @@ export function nodeCount(sc: Scenario): number {
 }
 
 /**
- * Below this many nodes a run is faster in one thread than over several: workers advance in
- * lock-step windows one link latency long, and a small run has too little work per window to pay
- * for the barriers. Measured (this repository's scenarios, 2 cores): default.yaml, 16 nodes, 60 s
- * simulated, 0.96 s in one thread against about 22 s over 2 workers (15 s simulated took 5.55 s);
- * top-small.yaml, 44 nodes, 2.0 s against 4.9 s; top-mainnet.yaml, 680 nodes, 15 s simulated,
- * 61.8 s against 33.4 s.
+ * Work per lookahead window, in events, estimated from the scenario: transaction batches dominate
+ * (each edge flushes each table's batch every edge_flush, at most one per transaction; each copy
+ * to an auditor of the table, and two to each validator, is two or three events), so
+ * 2.4 × batches/s × (A + 2V) × lookahead. Measured events/s, one thread: default.yaml 2.4k
+ * (estimate 5k), top-small 9.5k, viz-1k 356k (357k), top-mainnet 855k (768k), nodes-10k 2.1M
+ * (1.6M); saturated runs are over-estimated, which decides the same way.
  */
-export const SMALL_RUN_NODES = 200;
+export function eventsPerWindow(sc: Scenario): number {
+  const t = sc.topology;
+  const w = sc.workload;
+  let lookahead_us = Infinity;
+  for (const row of sc.network.latency.matrix_us) for (const v of row) if (v < lookahead_us) lookahead_us = v;
+  const flushes = (t.edges * t.tables * 1e6) / sc.protocol.edge_flush_us;
+  const rate = scheduleMaxRate(w.schedule);
+  const batches = Math.min(rate, flushes);
+  return (2.4 * batches * (t.auditors + 2 * t.validators) * lookahead_us) / 1e6;
+}
 
-/** Worker threads for a run that does not ask: one for a small run, else one per core. */
-export function defaultWorkers(sc: Scenario, cores: number): number {
-  return nodeCount(sc) < SMALL_RUN_NODES ? 1 : Math.max(1, cores);
+/**
+ * Below this much work per window a run is faster in one thread than over several: workers
+ * advance in lock-step windows one lookahead long, and each barrier costs ~100-150 µs (measured
+ * on 2 cores: default.yaml, ~2 events per window, 0.64 s in one thread against 2.9 s over two;
+ * top-small, ~10 per window, 1.5 s against 4.4 s; viz-1k, ~360 per window, 14.4 s against
+ * 10.7-12.5 s; top-mainnet, ~850 per window, 36-40 s against 25 s; 12-30 simulated s each).
+ */
+export const WORKERS_MIN_EVENTS_PER_WINDOW = 300;
+
+/**
+ * Worker threads for a run that does not ask: one per free core when the run has enough work
+ * per window to gain from more (WORKERS_MIN_EVENTS_PER_WINDOW), else one. `busy` is how many
+ * cores other work keeps busy (the load average): a worker without a core of its own makes every
+ * barrier wait for the scheduler, and a run over two workers sharing one core with something
+ * else was measured 2-2.5 times slower than the same run in one thread.
+ */
+export function defaultWorkers(sc: Scenario, cores: number, busy = 0): number {
+  if (eventsPerWindow(sc) < WORKERS_MIN_EVENTS_PER_WINDOW) return 1;
+  const free = Math.floor(cores - busy + 0.5);
+  return free >= 2 ? free : 1;
 }
 
 export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
