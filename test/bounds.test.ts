@@ -53,3 +53,15 @@ describe('bounds', () => {
     expect(r.timeseries.length).toBeLessThanOrEqual(6);
   });
 });
+
+describe('bounds on command-line overrides', () => {
+  it('--duration past a week is refused like the file field', async () => {
+    const { main } = await import('../sim/cli/main.js');
+    const { capture } = await import('./helpers.js');
+    for (const argv of [['run', 'scenarios/default.yaml', '--duration', '200h'], ['swarm', '--seeds', '1', '--duration', '200h']]) {
+      const c = capture();
+      expect(await main(argv, c.io)).toBe(2);
+      expect(c.err()).toMatch(/^error: --duration: expected a duration (of at most|from 5s to) 168h/);
+    }
+  });
+});

@@ -55,7 +55,8 @@ export const WORKERS_MAX = 64;
 
 /** Each command's part of the usage text: its synopsis line and its options. */
 const COMMAND_USAGE: Readonly<Record<string, string>> = {
-  run: `  run <scenario.yaml|json>   run a scenario; writes reports/<scenario>/<seed>/
+  run: `  run <scenario.yaml|json>   run a scenario; writes reports/<scenario>/<seed>/ (or
+                             <seed>-<hash8>/ when that holds another run's report)
       --seed N               override the scenario's seed
       --duration 30s         override the simulated duration
       --warmup 5s            override the warm-up (measurements start after it; it must be less

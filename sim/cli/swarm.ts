@@ -15,6 +15,7 @@ import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { parseDuration } from '../scenario/index.js';
 import { loadScenarioFile } from '../scenario/load.js';
 import { drawScenario, SWARM_DURATION_MIN_US, type DrawBase, type Drawn } from '../scenario/draw.js';
+import { DURATION_MAX_US } from '../scenario/schema.js';
 import { echoFileName, formatDuration, quoteText, TooLargeError } from '../scenario/units.js';
 import { runOnWorkers, WorkerFailure } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
@@ -88,8 +89,9 @@ function options(p: Parsed, workersMax: number): SwarmOptions {
       if (e instanceof TooLargeError) throw new UsageError(`--duration: ${e.message}`);
       us = undefined;
     }
-    if (us === undefined || us < SWARM_DURATION_MIN_US) {
-      throw new UsageError(`--duration: expected a duration of at least ${formatDuration(SWARM_DURATION_MIN_US)} like "60s", got ${quoteText(d)}`);
+    if (us === undefined || us < SWARM_DURATION_MIN_US || us > DURATION_MAX_US) {
+      throw new UsageError(`--duration: expected a duration from ${formatDuration(SWARM_DURATION_MIN_US)} to ${formatDuration(DURATION_MAX_US)} ` +
+        `like "60s", got ${quoteText(d)}`);
     }
     duration_us = us;
   }

@@ -4,7 +4,7 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { ScenarioError, closest, formatPath, issuesFromZod, scenarioErrorMap, type ScenarioIssue } from './errors.js';
-import { scenarioFileSchema } from './schema.js';
+import { DURATION_MAX_US, scenarioFileSchema } from './schema.js';
 import type { Scenario } from './types.js';
 import { echoFileName, echoText, formatDuration, quoteText } from './units.js';
 
@@ -492,6 +492,11 @@ export function applyOverrides(s: Scenario, o: ScenarioOverrides): Scenario {
   }
   if (o.duration_us !== undefined && (!Number.isSafeInteger(o.duration_us) || o.duration_us <= 0)) {
     throw new ScenarioError([{ path: '--duration', message: `expected a duration greater than 0, got ${o.duration_us} µs` }]);
+  }
+  if (o.duration_us !== undefined && o.duration_us > DURATION_MAX_US) {
+    throw new ScenarioError([{
+      path: '--duration', message: `expected a duration of at most ${formatDuration(DURATION_MAX_US)}, got ${JSON.stringify(formatDuration(o.duration_us))}`,
+    }]);
   }
   if (o.warmup_us !== undefined && (!Number.isSafeInteger(o.warmup_us) || o.warmup_us < 0)) {
     throw new ScenarioError([{ path: '--warmup', message: `expected a duration of at least 0, got ${o.warmup_us} µs` }]);
