@@ -19,7 +19,7 @@ describe('degrade faults', () => {
     expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['region:London'] }]))
       .toMatch(/^faults\[0\]: expected at least one of latency, .*this degrades nothing/);
     expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['v0'], bandwidth_percent: 0 }]))
-      .toMatch(/^faults\[0\]\.bandwidth_percent: expected more than 0/);
+      .toMatch(/^faults\[0\]\.bandwidth_percent: expected a number from 0\.01 to 100, got 0$/);
     expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['region:Mars'], latency: '5ms' }]))
       .toMatch(/^faults\[0\]\.a\[0\]: unknown region "Mars"/);
     expect(faultIssue(base, [{ kind: 'degrade', at: '5s', a: ['v0'], loss_percent: 101 }])).toMatch(/^faults\[0\]\.loss_percent: /);

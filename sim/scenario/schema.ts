@@ -1068,7 +1068,6 @@ function crossCheck(f: Parsed, ctx: z.RefinementCtx): void {
       case 'degrade':
         checkNodes([...path, 'a'], fault.a);
         checkNodes([...path, 'b'], fault.b);
-        if (fault.bandwidth_percent <= 0) issue([...path, 'bandwidth_percent'], 'expected more than 0 (a link needs some bandwidth; use a partition to cut it)');
         if (fault.latency_us === 0 && fault.jitter_percent === 0 && fault.loss_percent === 0 && fault.duplicate_percent === 0 &&
           fault.reorder_us === 0 && fault.bandwidth_percent === 100) {
           issue(path, 'expected at least one of latency, jitter_percent, loss_percent, duplicate_percent, reorder, bandwidth_percent: this degrades nothing');
