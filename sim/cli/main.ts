@@ -29,7 +29,7 @@ import { phasesOf, runScenario, type RunResult, type WallHooks } from '../engine
 import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../engine/parallel.js';
 import { spawnNodeWorker } from '../engine/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../engine/determinism.js';
-import { WORKERS_MIN_EVENTS_PER_WINDOW, buildRun, defaultWorkers, eventsPerWindow, faultPhaseEnd } from '../engine/build.js';
+import { buildRun, defaultWorkers, faultPhaseEnd } from '../engine/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { OutputError, planRunReport, writeRunReport } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
@@ -282,11 +282,10 @@ function traceOptions(p: Parsed, sc: Scenario): TimelineOptions | null {
 
 /**
  * Cores other work keeps busy right now: the machine's busy share over a quarter second, times its
- * cores (the load average would still count a run that just ended). Only asked for a run that
- * would otherwise take more than one worker.
+ * cores (the load average would still count a run that just ended). chooseWorkers asks only for
+ * a run that would otherwise take more than one worker.
  */
-async function busyCores(sc: Scenario): Promise<number> {
-  if (eventsPerWindow(sc) < WORKERS_MIN_EVENTS_PER_WINDOW) return 0;
+async function busyCores(): Promise<number> {
   const sample = () => cpus().reduce((a, c) => {
     const t = c.times;
     a.busy += t.user + t.nice + t.sys + t.irq;
@@ -308,7 +307,7 @@ async function chooseWorkers(sc: Scenario, io: Io): Promise<number> {
   const cores = availableParallelism();
   const ideal = defaultWorkers(sc, cores);
   if (ideal === 1) return 1;
-  const busy = io.busy_cores ?? await busyCores(sc);
+  const busy = io.busy_cores ?? await busyCores();
   const w = defaultWorkers(sc, cores, busy);
   if (w < ideal) {
     io.stderr.write(`workers: ${w} instead of ${ideal}: other work keeps ${busy.toFixed(1)} of ${cores} cores busy ` +

@@ -126,7 +126,7 @@ export const WORKERS_MIN_EVENTS_PER_WINDOW = 300;
 /**
  * Worker threads for a run that does not ask: one per free core when the run has enough work
  * per window to gain from more (WORKERS_MIN_EVENTS_PER_WINDOW), else one. `busy` is how many
- * cores other work keeps busy (the load average): a worker without a core of its own makes every
+ * cores other work keeps busy (the CLI samples it before the run): a worker without a core of its own makes every
  * barrier wait for the scheduler, and a run over two workers sharing one core with something
  * else was measured 2-2.5 times slower than the same run in one thread.
  */
@@ -189,12 +189,14 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
   const auditorWeight = new Map<number, number>();
   auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
     .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
-  // Checks and metrics leave out what a byzantine node does inside its windows.
-  const byzantine = ByzantineWindows.of(sc, nodes);
+  // What byzantine nodes do (the protocol's view), and when they are byzantine (checks and
+  // metrics leave out what a node does inside its windows, grinding included).
   const misbehavior: Misbehavior[] = [];
+  const windows: { node: number; at_us: number; until_us: number }[] = [];
   const colluding = new Set<number>();
   sc.byzantine.forEach((b, bi) => {
     const ids = resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`);
+    for (const i of ids) windows.push({ node: i, at_us: b.at_us, until_us: b.until_us ?? Infinity });
     const behavior = b.behavior;
     if (behavior === 'grind_seed') return;
     for (const i of ids) {
@@ -202,6 +204,7 @@ export function buildRun(sc: Scenario, opts: BuildOptions = {}): BuiltRun {
       if (COLLUDING.includes(behavior)) colluding.add(i);
     }
   });
+  const byzantine = new ByzantineWindows(n, windows);
   const forks = (members: Int32Array): [Int32Array, Int32Array] => {
     const f: [number[], number[]] = [[], []];
     let k = 0;

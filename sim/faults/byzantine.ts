@@ -1,12 +1,9 @@
 /**
  * When each node is byzantine: the windows of the scenario's `byzantine` entries, resolved to node
- * ids. Checks and metrics judge a node by what it does while honest, so a node named in
+ * ids by the run builder. Checks and metrics judge a node by what it does while honest, so a node named in
  * `byzantine` is left out only inside its windows (`at` to `until`, or to the end), not for the
  * whole run; docs/CHECKS.md says what each check makes of a node around its windows.
  */
-import type { Scenario } from '../scenario/types.js';
-import { resolveSelectors, type NodeInfo } from './schedule.js';
-
 export class ByzantineWindows {
   /** Per node: [at, until) pairs, flattened; empty for a node never byzantine. */
   private readonly windows: number[][];
@@ -14,16 +11,6 @@ export class ByzantineWindows {
   constructor(n: number, entries: readonly { node: number; at_us: number; until_us: number }[]) {
     this.windows = Array.from({ length: n }, () => []);
     for (const e of entries) this.windows[e.node].push(e.at_us, e.until_us);
-  }
-
-  static of(sc: Scenario, nodes: readonly NodeInfo[]): ByzantineWindows {
-    const entries: { node: number; at_us: number; until_us: number }[] = [];
-    sc.byzantine.forEach((b, bi) => {
-      for (const node of resolveSelectors(b.nodes, sc, nodes, `byzantine/${bi}/nodes`)) {
-        entries.push({ node, at_us: b.at_us, until_us: b.until_us ?? Infinity });
-      }
-    });
-    return new ByzantineWindows(nodes.length, entries);
   }
 
   /** Whether `node` behaves honestly at `t_us` (no window of it covers `t_us`). */
