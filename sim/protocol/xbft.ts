@@ -244,7 +244,7 @@ export class TableReplica {
   // ---- state sync for new members (PROTOCOL.md §7.4) -----------------------------------------
 
   /**
-   * Syncs the table's state from the member furthest ahead (PROTOCOL.md §7.4). As TOP's block
+   * Syncs the table's state from the member furthest ahead (docs/PROTOCOL.md MC-19). As TOP's block
    * sync learns its neighbours' heights and downloads from the highest, the replica first probes
    * ⌊√n⌋+1 live members of the active round (n members) for how far their chains are, then asks
    * the one with the highest certificate for its state. Asking one peer blindly could adopt a
