@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
  * in the CLI and benchmarks, which never feed the simulation. Each rule names the replacement.
  */
 const RULES: { re: RegExp; use: string }[] = [
-  { re: /\bMath\.random\s*\(/, use: 'a seeded Stream from sim/engine/random.ts' },
+  { re: /\bMath\.random\s*\(/, use: 'a seeded Stream from sim/lib/random.ts' },
   { re: /\bDate\.now\s*\(/, use: 'env.now_us (virtual time)' },
   { re: /\bnew Date\s*\(/, use: 'env.now_us (virtual time)' },
   { re: /\bperformance\.now\s*\(/, use: 'env.now_us, or a wall hook injected by the CLI' },
@@ -20,7 +20,7 @@ const RULES: { re: RegExp; use: string }[] = [
 /** Node built-ins are banned from simulation code so it runs unchanged in a browser worker. */
 const NODE_IMPORT = /from\s+['"](node:[\w/]+|fs|path|os|child_process|worker_threads)['"]/;
 const WALL_ALLOWED = ['sim/cli/', 'sim/bench/'];
-const NODE_ALLOWED = ['sim/cli/', 'sim/bench/', 'sim/engine/node-host.ts', 'sim/report/write.ts', 'sim/scenario/load.ts', 'sim/scenario/gen-schema.ts'];
+const NODE_ALLOWED = ['sim/cli/', 'sim/bench/', 'sim/runner/node-host.ts', 'sim/report/write.ts', 'sim/scenario/load.ts', 'sim/scenario/gen-schema.ts'];
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {

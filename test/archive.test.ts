@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { run, scenarioFile } from './helpers.js';
-import { ConsensusNode } from '../sim/protocol/node.js';
+import { ConsensusNode } from '../sim/protocol/top/node.js';
 
 const SMALL = join(import.meta.dirname, '..', 'scenarios', 'top-small.yaml');
 

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { scenarioFile, withFile } from './helpers.js';
 import { Simulation, type NetParams } from '../sim/engine/sim.js';
 import { NetTopology } from '../sim/net/topology.js';
-import { runScenario } from '../sim/engine/run.js';
+import { runScenario } from '../sim/runner/run.js';
 import { scenarioToFile } from '../sim/scenario/index.js';
-import type { Env, Msg, NodeLogic, Timer } from '../sim/protocol/env.js';
+import type { Env, Msg, NodeLogic, Timer } from '../sim/contract/env.js';
 
 const ROOT = join(import.meta.dirname, '..');
 

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { commitTimes, gaps, run, scenarioFile } from './helpers.js';
-import { ConsensusNode } from '../sim/protocol/node.js';
-import { CLOCK_RELAYS } from '../sim/protocol/clock.js';
+import { ConsensusNode } from '../sim/protocol/top/node.js';
+import { CLOCK_RELAYS } from '../sim/protocol/top/clock.js';
 import type { Scenario } from '../sim/scenario/index.js';
 
 const LEADER_CRASH = join(import.meta.dirname, '..', 'scenarios', 'leader-crash.yaml');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { commitTimes, gaps, run, scenario, SMALL_NET } from './helpers.js';
-import { runPartitioned } from '../sim/engine/parallel.js';
-import { spawnNodeWorker } from '../sim/engine/node-host.js';
-import type { RunResult } from '../sim/engine/run.js';
-import { TX_EXISTS } from '../sim/protocol/txstore.js';
+import { runPartitioned } from '../sim/runner/parallel.js';
+import { spawnNodeWorker } from '../sim/runner/node-host.js';
+import type { RunResult } from '../sim/runner/run.js';
+import { TX_EXISTS } from '../sim/protocol/top/txstore.js';
 
 /**
  * Byzantine behaviours (scenario `byzantine`, the contract in sim/scenario/types.ts): each one

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { issueOf, scenarioFile, withFile } from './helpers.js';
 import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
-import { buildRun } from '../sim/engine/build.js';
-import { runScenario } from '../sim/engine/run.js';
+import { buildRun } from '../sim/runner/build.js';
+import { runScenario } from '../sim/runner/run.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const churn = scenarioFile(join(ROOT, 'scenarios', 'churn-rotation.yaml'));

@@ -9,9 +9,9 @@ import { scenarioFile } from './helpers.js';
 import { LocalClock, type ClockWindow } from '../sim/engine/localclock.js';
 import { Simulation, type NetParams } from '../sim/engine/sim.js';
 import { NetTopology } from '../sim/net/topology.js';
-import { runScenario } from '../sim/engine/run.js';
-import { MSG, type ClockCertMsg } from '../sim/protocol/messages.js';
-import type { Env, Msg, NodeLogic, Timer } from '../sim/protocol/env.js';
+import { runScenario } from '../sim/runner/run.js';
+import { MSG, type ClockCertMsg } from '../sim/protocol/top/messages.js';
+import type { Env, Msg, NodeLogic, Timer } from '../sim/contract/env.js';
 import type { Scenario } from '../sim/scenario/types.js';
 
 const ROOT = join(import.meta.dirname, '..');

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { runScenario } from '../sim/engine/run.js';
-import { buildRun, type BuiltRun } from '../sim/engine/build.js';
-import { ConsensusNode } from '../sim/protocol/node.js';
-import type { Block } from '../sim/protocol/messages.js';
+import { runScenario } from '../sim/runner/run.js';
+import { buildRun, type BuiltRun } from '../sim/runner/build.js';
+import { ConsensusNode } from '../sim/protocol/top/node.js';
+import type { Block } from '../sim/protocol/top/messages.js';
 import { scenarioFile } from './helpers.js';
 
 const CHURN = join(import.meta.dirname, '..', 'scenarios', 'churn-rotation.yaml');

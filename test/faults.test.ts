@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { issueOf, scenarioFile, withFile } from './helpers.js';
 import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
-import { runScenario } from '../sim/engine/run.js';
-import { runPartitioned } from '../sim/engine/parallel.js';
-import { spawnNodeWorker } from '../sim/engine/node-host.js';
+import { runScenario } from '../sim/runner/run.js';
+import { runPartitioned } from '../sim/runner/parallel.js';
+import { spawnNodeWorker } from '../sim/runner/node-host.js';
 import type { Scenario } from '../sim/scenario/types.js';
 
 const ROOT = join(import.meta.dirname, '..');

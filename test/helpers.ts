@@ -1,6 +1,6 @@
 /** Small builders for scenario tests: a scenario is data, composed from a base and overrides. */
 import { parseScenario, loadScenario, applyOverrides, scenarioToFile, ScenarioError, type Scenario } from '../sim/scenario/index.js';
-import { runScenario, type RunResult } from '../sim/engine/run.js';
+import { runScenario, type RunResult } from '../sim/runner/run.js';
 
 export function scenario(file: Record<string, unknown>): Scenario {
   return parseScenario({ name: 'test', ...file });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { loadScenario, parseScenario, scenarioToFile } from '../sim/scenario/index.js';
-import { runScenario, type RunResult } from '../sim/engine/run.js';
+import { runScenario, type RunResult } from '../sim/runner/run.js';
 import type { Scenario } from '../sim/scenario/types.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');

@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../sim/cli/main.js';
-import { estimateMemory, wontFit } from '../sim/engine/memory.js';
+import { estimateMemory, wontFit } from '../sim/runner/memory.js';
 import { loadScenario, applyOverrides } from '../sim/scenario/index.js';
 import { capture, scenario } from './helpers.js';
 
 /**
  * A run too large for the machine is refused before it is built: its memory is estimated from
  * the scenario, and the refusal names the largest part and what shrinks it. The estimate tracks
- * measured peaks (sim/engine/memory.ts) closely enough to refuse only what cannot fit.
+ * measured peaks (sim/runner/memory.ts) closely enough to refuse only what cannot fit.
  */
 const ROOT = join(import.meta.dirname, '..');
 const GiB = 2 ** 30;

@@ -3,9 +3,9 @@ import { mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../sim/cli/main.js';
-import { phasesOf } from '../sim/engine/run.js';
+import { phasesOf } from '../sim/runner/run.js';
 import { MetricsCollector } from '../sim/metrics/collector.js';
-import { genesisBlock } from '../sim/protocol/xbft.js';
+import { genesisBlock } from '../sim/protocol/top/xbft.js';
 import { capture, issueOf, run, scenario, SMALL_NET } from './helpers.js';
 
 /**

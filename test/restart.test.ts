@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { scenarioFile } from './helpers.js';
 import { parseScenario } from '../sim/scenario/index.js';
-import { runScenario, type RunResult } from '../sim/engine/run.js';
-import { runPartitioned } from '../sim/engine/parallel.js';
-import { spawnNodeWorker } from '../sim/engine/node-host.js';
-import { MSG, type ProposalMsg, type VoteMsg } from '../sim/protocol/messages.js';
-import type { ConsensusNode } from '../sim/protocol/node.js';
+import { runScenario, type RunResult } from '../sim/runner/run.js';
+import { runPartitioned } from '../sim/runner/parallel.js';
+import { spawnNodeWorker } from '../sim/runner/node-host.js';
+import { MSG, type ProposalMsg, type VoteMsg } from '../sim/protocol/top/messages.js';
+import type { ConsensusNode } from '../sim/protocol/top/node.js';
 import type { Scenario } from '../sim/scenario/types.js';
 
 const ROOT = join(import.meta.dirname, '..');

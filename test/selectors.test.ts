@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseSelector, fractionCount } from '../sim/scenario/selectors.js';
 import { ScenarioError, parseScenario } from '../sim/scenario/index.js';
-import { buildRun, resolveSelectors } from '../sim/engine/build.js';
+import { buildRun, resolveSelectors } from '../sim/runner/build.js';
 
 const SMALL = {
   name: 'sel',

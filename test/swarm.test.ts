@@ -7,7 +7,7 @@ import { capture } from './helpers.js';
 import { drawnYaml } from '../sim/cli/swarm.js';
 import { drawScenario, faultWindow, LIVENESS_MARGIN_US } from '../sim/scenario/draw.js';
 import { parseScenarioText, type Scenario } from '../sim/scenario/index.js';
-import { buildRun, faultPhaseEnd, resolveSelectors } from '../sim/engine/build.js';
+import { buildRun, faultPhaseEnd, resolveSelectors } from '../sim/runner/build.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'topsim-swarm-'));
 const SEEDS = Array.from({ length: 200 }, (_, i) => i + 1);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../sim/cli/main.js';
 import { capture, scenario, SMALL_NET } from './helpers.js';
-import { runScenario } from '../sim/engine/run.js';
-import { runPartitioned } from '../sim/engine/parallel.js';
-import { spawnNodeWorker } from '../sim/engine/node-host.js';
+import { runScenario } from '../sim/runner/run.js';
+import { runPartitioned } from '../sim/runner/parallel.js';
+import { spawnNodeWorker } from '../sim/runner/node-host.js';
 
 const SMALL = `name: trace-small
 seed: 42

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { applyOverrides, loadScenario, parseScenarioText, ScenarioError } from '../sim/scenario/index.js';
-import { runScenario } from '../sim/engine/run.js';
+import { runScenario } from '../sim/runner/run.js';
 import { Session, NODE_ALIVE, NODE_BYZANTINE, NODE_LEADER, bucketOf, LATENCY_EDGES_MS } from '../web/session.js';
 import { scenarioFileWith, scenarioWith, encodeActions, decodeActions, actionTime, type Action } from '../web/actions.js';
 

@@ -9,10 +9,10 @@
  * No DOM here: the worker owns a session, and tests run it in Node.
  */
 import type { Scenario } from '../sim/scenario/index.js';
-import { buildRun, resolveSelectors, type BuiltRun } from '../sim/engine/build.js';
+import { buildRun, resolveSelectors, type BuiltRun } from '../sim/runner/build.js';
 import type { WorkTrace } from '../sim/engine/sim.js';
-import { MSG, MSG_NAMES, type Block, type ProposalMsg } from '../sim/protocol/messages.js';
-import { ConsensusNode } from '../sim/protocol/node.js';
+import { MSG, MSG_NAMES, type Block, type ProposalMsg } from '../sim/protocol/top/messages.js';
+import { ConsensusNode } from '../sim/protocol/top/node.js';
 import { isFinalLeg } from '../sim/metrics/collector.js';
 import { scenarioWith, type Action } from './actions.js';
 

@@ -13,11 +13,11 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { EventQueue } from '../engine/queue.js';
-import { Stream } from '../engine/random.js';
+import { Stream } from '../lib/random.js';
 import { loadScenario, applyOverrides } from '../scenario/index.js';
-import { runScenario } from '../engine/run.js';
-import { runPartitioned } from '../engine/parallel.js';
-import { spawnNodeWorker } from '../engine/node-host.js';
+import { runScenario } from '../runner/run.js';
+import { runPartitioned } from '../runner/parallel.js';
+import { spawnNodeWorker } from '../runner/node-host.js';
 import { availableParallelism } from 'node:os';
 import { parseDuration } from '../scenario/index.js';
 

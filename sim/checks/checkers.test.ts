@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Checkers } from './checkers.js';
 import { ByzantineWindows } from '../faults/byzantine.js';
-import { TxStore } from '../protocol/txstore.js';
-import { LEG_INNER, LEG_RECV, LEG_SEND, type AccountMap } from '../protocol/ledger.js';
-import type { Block } from '../protocol/messages.js';
+import { TxStore } from '../protocol/top/txstore.js';
+import { LEG_INNER, LEG_RECV, LEG_SEND, type AccountMap } from '../protocol/top/ledger.js';
+import type { Block } from '../protocol/top/messages.js';
 
 /**
  * The exactly-once rule for receipt legs, on hand-made commits: two tables, account 0 in table 0

@@ -26,9 +26,9 @@
  *   of its accounts, or a receipt committed toward it) commits within the bound.
  */
 import type { Violation } from '../report/types.js';
-import type { Block } from '../protocol/messages.js';
-import { LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
-import type { TxStore } from '../protocol/txstore.js';
+import type { Block } from '../protocol/top/messages.js';
+import { LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/top/ledger.js';
+import type { TxStore } from '../protocol/top/txstore.js';
 import type { ByzantineWindows } from '../faults/byzantine.js';
 
 const SEEN_SEND = 1;

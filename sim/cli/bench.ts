@@ -20,8 +20,8 @@ import { closest, formatPath } from '../scenario/errors.js';
 import { parseJsonText, readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/load.js';
 import { echoFileName, quoteText, TooLargeError } from '../scenario/units.js';
 import { SIM_VERSION } from '../engine/version.js';
-import { runOnWorkers } from '../engine/parallel.js';
-import { spawnNodeWorker } from '../engine/node-host.js';
+import { runOnWorkers } from '../runner/parallel.js';
+import { spawnNodeWorker } from '../runner/node-host.js';
 import { createProgress } from '../report/progress.js';
 import {
   appendLine, checkAppendable, checkDirWritable, checkFileWritable, checkReportTarget, OutputError, RUN_FILE_NAMES, writeFileAtomic,

@@ -1,9 +1,9 @@
 /**
- * The memory check of the command line: a run whose estimated peak (sim/engine/memory.ts) exceeds
+ * The memory check of the command line: a run whose estimated peak (sim/runner/memory.ts) exceeds
  * what this machine may give it is refused before anything is built or written.
  */
 import { totalmem } from 'node:os';
-import { wontFit } from '../engine/memory.js';
+import { wontFit } from '../runner/memory.js';
 import { ScenarioError, type Scenario } from '../scenario/index.js';
 
 /**

@@ -20,8 +20,8 @@ import { readTextFile, REPORT_BYTES_MAX } from '../scenario/load.js';
 import { closest } from '../scenario/errors.js';
 import { describeValue, echoFileName, echoText, quoteText } from '../scenario/units.js';
 import { SIM_VERSION } from '../engine/version.js';
-import { runOnWorkers } from '../engine/parallel.js';
-import { spawnNodeWorker } from '../engine/node-host.js';
+import { runOnWorkers } from '../runner/parallel.js';
+import { spawnNodeWorker } from '../runner/node-host.js';
 import { createProgress } from '../report/progress.js';
 import {
   checkDirWritable, checkFileTarget, checkReportPlace, checkReportTarget, OutputError, RUN_FILE_NAMES, writeFileAtomic, writeReport,

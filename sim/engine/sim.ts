@@ -10,8 +10,8 @@
  */
 import { EventQueue } from './queue.js';
 import { Digest64, runDigest } from './digest.js';
-import { Stream, streamSeed } from './random.js';
-import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
+import { Stream, streamSeed } from '../lib/random.js';
+import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 import { NetTopology, TIME_HORIZON_US, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
 import { LocalClock, type ClockWindow } from './localclock.js';
 

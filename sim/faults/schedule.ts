@@ -8,9 +8,9 @@
  */
 import type { NodeSelector, Scenario } from '../scenario/types.js';
 import { fractionCount, parseSelector, type Selector } from '../scenario/selectors.js';
-import { Stream, streamSeed } from '../engine/random.js';
+import { Stream, streamSeed } from '../lib/random.js';
 import type { DegradeWindow, PartitionWindow } from '../net/topology.js';
-import type { ClusterRound, GrindInput } from '../protocol/beacon.js';
+import type { ClusterRound, GrindInput } from '../protocol/top/beacon.js';
 
 /** A node of the run as the schedule sees it (the builder's node list). */
 export interface NodeInfo {

@@ -3,10 +3,10 @@
  * first committed honestly (by a node outside its byzantine windows); block statistics count each
  * height once, at that first commit.
  */
-import type { Block } from '../protocol/messages.js';
-import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/messages.js';
-import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../protocol/txstore.js';
-import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/ledger.js';
+import type { Block } from '../protocol/top/messages.js';
+import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/top/messages.js';
+import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../protocol/top/txstore.js';
+import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/top/ledger.js';
 import type { ByzantineWindows } from '../faults/byzantine.js';
 import type { LatencyStats, TableStats, TableTimeline, TimeseriesRow } from '../report/types.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NetTopology, serializationUs, type DegradeWindow } from './topology.js';
 import { Simulation, type NetParams } from '../engine/sim.js';
-import type { Env, Msg, NodeLogic, Timer } from '../protocol/env.js';
+import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 
 const params: NetParams = {
   jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 4,

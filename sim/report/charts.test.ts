@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scenarioFile } from '../../test/helpers.js';
-import { runScenario, type RunResult } from '../engine/run.js';
+import { runScenario, type RunResult } from '../runner/run.js';
 import { STALL_THRESHOLD_US, TIMELINE_BUCKETS_MAX, timelineBucketS } from '../metrics/collector.js';
 import { heatmapLayout, latencyCdfSvg, mbps, roleDistributionSvg, tableHeatmapSvg } from './charts.js';
 import { summaryJson, TIMESERIES_COLUMNS, timeseriesCsv } from './csv.js';

@@ -31,7 +31,7 @@
 import type { WorkTrace } from '../engine/sim.js';
 import type { Scenario } from '../scenario/types.js';
 import type { NodeInfo } from '../faults/schedule.js';
-import { MSG_NAMES, TIMER } from '../protocol/messages.js';
+import { MSG_NAMES, TIMER } from '../protocol/top/messages.js';
 
 /** Most slices a trace holds unless told otherwise. */
 export const TRACE_CAP = 1_000_000;

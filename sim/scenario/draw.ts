@@ -22,7 +22,7 @@
  * drawn leaves the others' draws alone. The result is checked with `parseScenario`: a drawn
  * scenario that does not validate is a bug here, never the user's problem.
  */
-import { Stream, streamSeed } from '../engine/random.js';
+import { Stream, streamSeed } from '../lib/random.js';
 import { parseScenario } from './load.js';
 import type { Scenario } from './types.js';
 import { formatDuration } from './units.js';

@@ -8,7 +8,7 @@
 import * as d3 from 'd3';
 import type { Frame, SessionMeta } from '../session.js';
 import { STALL_THRESHOLD_US } from '../../sim/metrics/collector.js';
-import { BLOCK_EMPTY, BLOCK_FULL } from '../../sim/protocol/messages.js';
+import { BLOCK_EMPTY, BLOCK_FULL } from '../../sim/protocol/top/messages.js';
 
 /** Blocks kept and drawn per table. */
 const KEEP = 20;

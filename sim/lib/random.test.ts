@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import seedrandom from 'seedrandom';
 import { Stream, detLn, streamSeed } from './random.js';
-import { Digest64 } from './digest.js';
+import { Digest64 } from '../engine/digest.js';
 
 describe('Stream', () => {
   it('gives the same draws for the same seed string (golden values)', () => {

@@ -16,15 +16,15 @@
 import * as Comlink from 'comlink';
 import type { Scenario } from '../scenario/types.js';
 import { buildRun } from './build.js';
-import { Digest64, runDigest } from './digest.js';
-import { NodeCounters } from './sim.js';
+import { Digest64, runDigest } from '../engine/digest.js';
+import { NodeCounters } from '../engine/sim.js';
 import { partitionNodes } from './partition.js';
 import { FAILED, START, STOP, SharedView, W_EVENTS, createShared } from './shared.js';
 import { COUNTER_FIELDS, FAILED_AT, type PartitionWorker, type WindowResult, type WorkerOptions, type WorkerTotals } from './partition-worker.js';
 import { replayObservations, type ObservationLog } from './record.js';
 import { runScenario, summarize, type RunOptions, type RunResult, type RunTotals } from './run.js';
-import { Reader, readBlock, readTxRows } from '../protocol/wire.js';
-import type { Block } from '../protocol/messages.js';
+import { Reader, readBlock, readTxRows } from '../protocol/top/wire.js';
+import type { Block } from '../protocol/top/messages.js';
 import { mergeTimeline } from '../report/trace.js';
 
 export interface WorkerHandle {

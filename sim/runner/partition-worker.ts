@@ -8,10 +8,10 @@ import type { Scenario } from '../scenario/types.js';
 import { buildRun, type BuiltRun } from './build.js';
 import { OutBatch, applyBatch } from './exchange.js';
 import { ObservationRecorder } from './record.js';
-import type { Checkpoints, EventTrace } from './sim.js';
+import type { Checkpoints, EventTrace } from '../engine/sim.js';
 import { ARRIVED, GEN, STOP, SharedView, UNTIL, W_EVENTS, W_NEXT, W_OUTMIN, type SharedLayout } from './shared.js';
-import { Writer, writeBlock, writeTxRows } from '../protocol/wire.js';
-import { TX_EXISTS } from '../protocol/txstore.js';
+import { Writer, writeBlock, writeTxRows } from '../protocol/top/wire.js';
+import { TX_EXISTS } from '../protocol/top/txstore.js';
 import { TimelineRecorder, type TimelineOptions, type TimelinePart } from '../report/trace.js';
 
 export interface WorkerOptions {

@@ -22,7 +22,7 @@
  * Object sharing inside a message (e.g. `highQC` also listed in `qcs`) is not preserved: each
  * occurrence decodes to its own equal copy.
  */
-import type { Msg } from './env.js';
+import type { Msg } from '../../contract/env.js';
 import {
   MSG, MSG_NAMES,
   type Block, type QC, type TxBatchMsg, type ProposalMsg, type VoteMsg, type CommitMsg, type SyncReqMsg,

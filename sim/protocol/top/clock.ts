@@ -6,7 +6,7 @@
  * does not stop the clock. Consensus nodes move their clock (and with it their views) when a
  * certificate arrives, so clock skew between nodes is the certificate's network delay.
  */
-import type { Env, Msg, NodeLogic } from './env.js';
+import type { Env, Msg, NodeLogic } from '../../contract/env.js';
 import { MSG, type ClockCertMsg, type ClockShareMsg } from './messages.js';
 import { quorum, type ChainContext } from './context.js';
 

@@ -15,10 +15,10 @@
  *   events: count, then per event time f64, origin i32, seq f64, target i32, kind u8, a0 i32,
  *           a1 i32, data ref i32 (-1 none).
  */
-import { Reader, Writer, forEachTxRef, readMsg, readTxRows, writeMsg, writeTxRows } from '../protocol/wire.js';
-import type { TxStore } from '../protocol/txstore.js';
-import type { Msg } from '../protocol/env.js';
-import { EV } from './sim.js';
+import { Reader, Writer, forEachTxRef, readMsg, readTxRows, writeMsg, writeTxRows } from '../protocol/top/wire.js';
+import type { TxStore } from '../protocol/top/txstore.js';
+import type { Msg } from '../contract/env.js';
+import { EV } from '../engine/sim.js';
 
 const OBJ_MSG = 1;
 const OBJ_RELAYED = 2;

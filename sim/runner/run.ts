@@ -7,10 +7,10 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import { buildRun, type BuiltRun } from './build.js';
-import type { NodeCounters, ProgressFn, Simulation } from './sim.js';
-import { SIM_VERSION } from './version.js';
+import type { NodeCounters, ProgressFn, Simulation } from '../engine/sim.js';
+import { SIM_VERSION } from '../engine/version.js';
 import { scenarioToFile } from '../scenario/schema.js';
-import { MSG, MSG_NAMES } from '../protocol/messages.js';
+import { MSG, MSG_NAMES } from '../protocol/top/messages.js';
 import { latencyCdf, latencyStats, round3 } from '../metrics/collector.js';
 import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
 import { limitStats } from '../report/limits.js';

@@ -6,28 +6,28 @@
  * Node ids: validators v0.. first, then auditors a0.., then edges e0.. (names in the scenario).
  */
 import type { Scenario } from '../scenario/types.js';
-import { Simulation, type NetParams } from './sim.js';
-import type { NodeLogic } from '../protocol/env.js';
-import { Stream, streamSeed } from './random.js';
+import { Simulation, type NetParams } from '../engine/sim.js';
+import type { NodeLogic } from '../contract/env.js';
+import { Stream, streamSeed } from '../lib/random.js';
 import { NetTopology } from '../net/topology.js';
 import { createSigner } from '../crypto/index.js';
-import { TxStore } from '../protocol/txstore.js';
+import { TxStore } from '../protocol/top/txstore.js';
 import {
   ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, type Observer, type Epoch, type CrashAsLeader, type ReceiptDrop,
   type Misbehavior,
-} from '../protocol/context.js';
-import { electionPlan, type ClusterRound, type GroundTrigger } from '../protocol/beacon.js';
-import { leaderPool } from '../protocol/election.js';
-import type { AccountMap } from '../protocol/ledger.js';
-import { wordOfString } from './digest.js';
-import { ConsensusNode, EdgeNode } from '../protocol/node.js';
-import { BeaconNode } from '../protocol/clock.js';
-import { genesisBlock } from '../protocol/xbft.js';
-import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake } from '../protocol/stake.js';
+} from '../protocol/top/context.js';
+import { electionPlan, type ClusterRound, type GroundTrigger } from '../protocol/top/beacon.js';
+import { leaderPool } from '../protocol/top/election.js';
+import type { AccountMap } from '../protocol/top/ledger.js';
+import { wordOfString } from '../engine/digest.js';
+import { ConsensusNode, EdgeNode } from '../protocol/top/node.js';
+import { BeaconNode } from '../protocol/top/clock.js';
+import { genesisBlock } from '../protocol/top/xbft.js';
+import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake } from '../protocol/top/stake.js';
 import { Checkers } from '../checks/checkers.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { StakeInput } from '../scenario/types.js';
-import { scheduleMaxRate } from '../protocol/workload.js';
+import { scheduleMaxRate } from '../protocol/top/workload.js';
 import {
   churnOf, departuresOf, faultPhaseEnd, linkWindows, resolveSelectors, type Departure, type NodeInfo,
 } from '../faults/schedule.js';

@@ -3,13 +3,13 @@ import assert from 'node:assert';
 import { join } from 'node:path';
 import { Reader, Writer, forEachTxRef, readMsg, readTxRows, writeMsg, writeTxRows } from './wire.js';
 import { MSG, MSG_NAMES, type ReceiptMsg, type StateRespMsg } from './messages.js';
-import type { Msg, NodeLogic } from './env.js';
+import type { Msg, NodeLogic } from '../../contract/env.js';
 import { TX_EXISTS, TX_NEEDS_CONFIRM, TX_REJECTED, TX_SYSTEM, TxStore } from './txstore.js';
 import { TableLedger } from './ledger.js';
-import { loadScenario, applyOverrides, type Scenario } from '../scenario/index.js';
-import { runScenario, type RunResult } from '../engine/run.js';
+import { loadScenario, applyOverrides, type Scenario } from '../../scenario/index.js';
+import { runScenario, type RunResult } from '../../runner/run.js';
 
-const SCENARIOS = join(import.meta.dirname, '..', '..', 'scenarios');
+const SCENARIOS = join(import.meta.dirname, '..', '..', '..', 'scenarios');
 const S = 1_000_000;
 
 function scenarioFile(name: string, duration_us: number): Scenario {

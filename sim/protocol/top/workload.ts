@@ -6,7 +6,7 @@
  * and `Math.sqrt`, which IEEE 754 and ECMAScript fix exactly, and they are rounded to integers
  * before they decide anything.
  */
-import { detLn, type Stream } from '../engine/random.js';
+import { detLn, type Stream } from '../../lib/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Rate schedules

@@ -5,12 +5,12 @@
  * pure verification outcomes; and the replicas' own flags stored per transaction (`pooled`,
  * `handledBatches`), each bit read and written by one replica only.
  */
-import type { Scenario, ByzantineBehavior } from '../scenario/types.js';
-import type { Signer } from '../crypto/index.js';
-import { ACCOUNT_KEY_BASE } from '../crypto/index.js';
+import type { Scenario, ByzantineBehavior } from '../../scenario/types.js';
+import type { Signer } from '../../crypto/index.js';
+import { ACCOUNT_KEY_BASE } from '../../crypto/index.js';
 import type { TxStore } from './txstore.js';
 import type { LedgerRules, TableLedger, AccountMap } from './ledger.js';
-import type { Env } from './env.js';
+import type { Env } from '../../contract/env.js';
 import type { Block } from './messages.js';
 import { draw64, ftsPickOne } from './stake.js';
 import { ReceiverSpace } from './workload.js';
@@ -156,7 +156,7 @@ export class ChainContext {
   /** Distinct auditor groups' epoch lists (by the first validator group under each). */
   private readonly auditorEpochs: Epoch[][];
   /**
-   * Replicas' own flags, stored per transaction for speed (sim/protocol/txflags.ts): each replica
+   * Replicas' own flags, stored per transaction for speed (sim/protocol/top/txflags.ts): each replica
    * reads and writes only the bits of its slot, so no node sees another's state through them.
    * `pooled`: the transaction is in the replica's pool. `handledBatches`: the replica has handled
    * the batch that this transaction starts (a batch's id is its first transaction's).

@@ -15,7 +15,7 @@
  * digest: the partition decides speed, not outcome.
  */
 import type { NodeInfo } from './build.js';
-import type { ClusterRound } from '../protocol/beacon.js';
+import type { ClusterRound } from '../protocol/top/beacon.js';
 
 export function partitionNodes(nodes: readonly NodeInfo[], rounds: readonly ClusterRound[][], workers: number): Int32Array {
   if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be an integer >= 1, got ${workers}`);

@@ -5,7 +5,7 @@ import { ReceiptOutbox } from './outbox.js';
 import { ReceiptQueue } from './txpool.js';
 import { LEG_RECV } from './ledger.js';
 import { RecentStrings } from './recent.js';
-import { Stream } from '../engine/random.js';
+import { Stream } from '../../lib/random.js';
 
 interface Entry { tx: number; at: number; cert: string }
 

@@ -10,7 +10,7 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import type { Recorded } from './run.js';
-import { EV } from './sim.js';
+import { EV } from '../engine/sim.js';
 
 /** What a run must record (one of the two passes). */
 export interface Recording {

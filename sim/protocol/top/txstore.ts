@@ -7,7 +7,7 @@
  * the k-th transaction of client c, so it does not depend on the order in which clients run.
  * `final_us` and `flags` belong to the metrics layer, not to any node.
  */
-import { DIGEST_BYTES, sha256Into } from '../crypto/hash.js';
+import { DIGEST_BYTES, sha256Into } from '../../crypto/hash.js';
 
 export const TX_REJECTED = 1;
 export const TX_EXISTS = 2;

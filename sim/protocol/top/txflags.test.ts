@@ -1,7 +1,7 @@
 // TxFlags answers exactly as one Set per replica slot, under random churn and slots taken late.
 import { describe, expect, it } from 'vitest';
 import { ReplicaSlots, TxFlags } from './txflags.js';
-import { Stream } from '../engine/random.js';
+import { Stream } from '../../lib/random.js';
 
 describe('TxFlags', () => {
   it('matches a Set per slot while slots are taken mid-run (entries widen) over three tables', () => {

@@ -3,7 +3,7 @@
  * serves; an edge node runs the clients attached to it and forwards their transactions to the
  * auditor group of the sender's table (PROTOCOL.md §9.1).
  */
-import type { Env, Msg, NodeLogic, Timer } from './env.js';
+import type { Env, Msg, NodeLogic, Timer } from '../../contract/env.js';
 import {
   MSG, TIMER, type CommitMsg, type PackTimer, type ProposalMsg, type SyncReqMsg, type SyncRespMsg,
   type SyncTimer, type TxBatchMsg, type VoteMsg, type ReceiptMsg, type ReceiptStateMsg,
@@ -13,7 +13,7 @@ import { TableReplica, type LocalDelivery } from './xbft.js';
 import { TX_NEEDS_CONFIRM, TX_SYSTEM } from './txstore.js';
 import { AccountPicker, isSystemCall, nextArrival, pickReceiver } from './workload.js';
 import type { ChainContext } from './context.js';
-import { Stream } from '../engine/random.js';
+import { Stream } from '../../lib/random.js';
 
 /**
  * What a silent byzantine node's replicas see of the world: time, timers and CPU as usual, but

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Stream } from '../engine/random.js';
+import { Stream } from '../../lib/random.js';
 import {
   AccountPicker, ReceiverSpace, checkSchedule, checkWorkload, describeWorkload, expectedArrivals, isSystemCall,
   nextArrival, pickReceiver, rateAt, scheduleMaxRate, scheduleMaxRateFrom, zipfWeight,

@@ -13,7 +13,7 @@
  *   (step 6). On a certificate for block h, h-1 is locked and h-2 committed (step 7).
  * - Views: view = qc.view + 1 + ⌊(clock − qc.clock)/3⌋, so a failed leader costs 20–30 s.
  */
-import type { Env } from './env.js';
+import type { Env } from '../../contract/env.js';
 import {
   MSG, TIMER, BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL, wordOfHex,
   type Block, type QC, type ProposalMsg, type VoteMsg, type CommitMsg, type SyncReqMsg,
@@ -29,7 +29,7 @@ import { RecentStrings } from './recent.js';
 import { ReceiptOutbox } from './outbox.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
-import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../crypto/index.js';
+import { Encoder, fromHex, hex, merkleRoot, sha256 } from '../../crypto/index.js';
 
 /** Transactions expire from pools after 100 s (PROTOCOL.md §9.2, D TransactionProtocol.md). */
 export const TX_EXPIRE_US = 100_000_000;

@@ -8,9 +8,9 @@
  * total event order (time, origin, seq), then call order inside the handler. Start-up handlers
  * run before every event, in node order, so they take the key (-1, node, 0).
  */
-import type { Block } from '../protocol/messages.js';
-import type { Observer } from '../protocol/context.js';
-import type { Simulation } from './sim.js';
+import type { Block } from '../protocol/top/messages.js';
+import type { Observer } from '../protocol/top/context.js';
+import type { Simulation } from '../engine/sim.js';
 import type { MetricsCollector } from '../metrics/collector.js';
 import type { Checkers } from '../checks/checkers.js';
 

@@ -2,7 +2,7 @@
  * Message and timer shapes. Kind numbers are folded into digests, so they are part of the format.
  * Messages are immutable once sent: relays and receivers share them read-only.
  */
-import type { Msg, Timer } from './env.js';
+import type { Msg, Timer } from '../../contract/env.js';
 import type { TableLedger } from './ledger.js';
 
 export const MSG = {

@@ -1,0 +1,18 @@
+/**
+ * Internal invariants: conditions the simulator's own code guarantees, checked where they hold.
+ * A failure is a bug in the simulator, never a user's mistake, so it throws an Error naming the
+ * invariant (the run fails with exit 3 and the message, as any internal error does).
+ *
+ * Checks on hot paths are one comparison; the message is built only when the check fails.
+ */
+export class InvariantError extends Error {
+  constructor(message: string) {
+    super(`invariant: ${message}`);
+    this.name = 'InvariantError';
+  }
+}
+
+/** Throws InvariantError(`what()`) unless `cond` holds. */
+export function invariant(cond: boolean, what: () => string): asserts cond {
+  if (!cond) throw new InvariantError(what());
+}
