@@ -4,6 +4,7 @@ import { runPartitioned } from '../sim/runner/parallel.js';
 import { spawnNodeWorker } from '../sim/runner/node-host.js';
 import type { RunResult } from '../sim/runner/run.js';
 import { TX_EXISTS } from '../sim/protocol/top/txstore.js';
+import { top } from './helpers.js';
 
 /**
  * Byzantine behaviours (scenario `byzantine`, the contract in sim/scenario/types.ts): each one
@@ -29,11 +30,11 @@ function checks(r: RunResult): Set<string> {
 
 /** The leader of each committed height of table 0 (heights 1..), from the views the honest nodes committed. */
 function committedLeaders(r: RunResult): { leader: string; at_us: number }[] {
-  const rec = r.built.metrics.tables[0];
+  const rec = r.built.metrics.chains[0];
   const out: { leader: string; at_us: number }[] = [];
   for (let h = 1; h < rec.commitTimes.length; h++) {
     if (rec.commitTimes[h] === undefined) continue;
-    out.push({ leader: r.built.nodes[r.built.ctx.leaderOf(0, rec.views[h], 0)].name, at_us: rec.commitTimes[h] });
+    out.push({ leader: r.built.nodes[top(r.built).ctx.leaderOf(0, rec.views[h], 0)].name, at_us: rec.commitTimes[h] });
   }
   return out;
 }
@@ -142,13 +143,13 @@ describe('byzantine behaviours', () => {
       byzantine: [{ nodes: ['table:0'], behavior: 'withhold_receipts', until: '20s' }],
     }));
     expect(r.summary.violations).toEqual([]);
-    const txs = r.built.txs;
-    const map = r.built.ctx.map;
+    const txs = top(r.built).txs;
+    const map = top(r.built).ctx.map;
     const finals = (src: number): number[] => {
       const out: number[] = [];
       for (let id = 0; id < txs.end; id++) {
         if (!(txs.flags[id] & TX_EXISTS) || txs.submit_us[id] > 15_000_000) continue;
-        if (map.tableOf[txs.sender[id]] === src && map.tableOf[txs.receiver[id]] !== src) out.push(txs.final_us[id]);
+        if (map.tableOf[txs.sender[id]] === src && map.tableOf[txs.receiver[id]] !== src) out.push(r.built.metrics.finalAt(id));
       }
       return out;
     };

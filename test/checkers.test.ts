@@ -82,7 +82,7 @@ describe('checkers do not fire on runs within the tolerance', () => {
     }));
     expect(r.summary.violations).toEqual([]);
     // The run is the one described: table 1 stalls across the silent leader's view.
-    const t1 = r.built.metrics.tables[1].commitTimes;
+    const t1 = r.built.metrics.chains[1].commitTimes;
     expect(t1[29]).toBeGreaterThan(60e6);
     expect(t1[28]).toBeLessThan(31e6);
   });

@@ -9,6 +9,7 @@ import { issueOf, scenarioFile, withFile } from './helpers.js';
 import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
 import { buildRun } from '../sim/runner/build.js';
 import { runScenario } from '../sim/runner/run.js';
+import { top } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const churn = scenarioFile(join(ROOT, 'scenarios', 'churn-rotation.yaml'));
@@ -53,27 +54,27 @@ describe('election plan under churn', () => {
   });
 
   it('a forced rotation elects the cluster at the first clock at or after its time', () => {
-    expect(buildRun(slow).rounds.map((l) => l.length)).toEqual([1, 1]);
+    expect(top(buildRun(slow)).rounds.map((l) => l.length)).toEqual([1, 1]);
     const b = buildRun(withFile(slow, { faults: [{ kind: 'rotate', at: '25s', clusters: [1] }] }));
-    expect(b.rounds[0].length).toBe(1);
-    expect(b.rounds[1].map((r) => r.elected_clock)).toEqual([0, 3]);
-    expect(members(b.rounds[1][1])).not.toEqual(members(b.rounds[1][0]));
+    expect(top(b).rounds[0].length).toBe(1);
+    expect(top(b).rounds[1].map((r) => r.elected_clock)).toEqual([0, 3]);
+    expect(members(top(b).rounds[1][1])).not.toEqual(members(top(b).rounds[1][0]));
   });
 
   it('joining nodes are never seated before they register', () => {
     const all = buildRun(churn);
-    const standby = all.nodes.map((_, i) => i).filter((i) => !members(all.rounds[0][0]).includes(i) && !members(all.rounds[1][0]).includes(i) &&
+    const standby = all.nodes.map((_, i) => i).filter((i) => !members(top(all).rounds[0][0]).includes(i) && !members(top(all).rounds[1][0]).includes(i) &&
       (all.nodes[i].role === 'validator' || all.nodes[i].role === 'auditor'));
     const late = buildRun(withFile(churn, { faults: [{ kind: 'join', at: '120s', nodes: ['standby'] }] }));
     const ci = churn.protocol.clock_interval_us;
-    for (const list of late.rounds) {
+    for (const list of top(late).rounds) {
       for (const r of list) {
         const seated = members(r).filter((id) => standby.includes(id));
         if (r.elected_clock * ci < 120e6) expect(seated).toEqual([]);
       }
     }
     // After registering they are elected in as before.
-    expect(late.rounds.flat().some((r) => members(r).some((id) => standby.includes(id)))).toBe(true);
+    expect(top(late).rounds.flat().some((r) => members(r).some((id) => standby.includes(id)))).toBe(true);
   });
 
   it('a leaving member is elected out at its next election and goes offline when that round starts', () => {
@@ -81,12 +82,12 @@ describe('election plan under churn', () => {
       faults: [{ kind: 'leave', at: '15s', nodes: ['v3'] }, { kind: 'rotate', at: '40s', clusters: [0] }],
     }));
     const v3 = b.nodes.findIndex((n) => n.name === 'v3');
-    const r = b.rounds[0][1];
+    const r = top(b).rounds[0][1];
     expect(r.elected_clock).toBe(4);
     expect(members(r)).not.toContain(v3);
-    expect(b.departures).toEqual([{ node: v3, at_us: r.start_clock * churn.protocol.clock_interval_us }]);
+    expect(top(b).departures).toEqual([{ node: v3, at_us: r.start_clock * churn.protocol.clock_interval_us }]);
     // Without another election it stays seated, and online, to the end.
-    expect(buildRun(withFile(slow, { faults: [{ kind: 'leave', at: '15s', nodes: ['v3'] }] })).departures).toEqual([]);
+    expect(top(buildRun(withFile(slow, { faults: [{ kind: 'leave', at: '15s', nodes: ['v3'] }] }))).departures).toEqual([]);
   });
 });
 
@@ -103,9 +104,9 @@ describe('runs through churn', () => {
     });
     const s = runScenario(sc).summary;
     expect(s.violations).toEqual([]);
-    expect(s.elections.departed.map((d) => d.node).sort()).toEqual(['a1', 'v0']);
-    for (const d of s.elections.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
-    expect(s.phases.fault_end_s).toBe(Math.max(35, ...s.elections.departed.map((d) => d.at_s)));
+    expect(s.elections!.departed.map((d) => d.node).sort()).toEqual(['a1', 'v0']);
+    for (const d of s.elections!.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
+    expect(s.phases.fault_end_s).toBe(Math.max(35, ...s.elections!.departed.map((d) => d.at_s)));
     expect(Math.min(...s.tables.map((t) => t.height_committed))).toBeGreaterThan(10);
   });
 });
@@ -119,19 +120,19 @@ describe('seed grinding (MC-3)', () => {
   it('a grinding aggregator seats more of its favoured nodes than honest seeds would', () => {
     const fair = buildRun(rec);
     const ground = buildRun(withFile(rec, { byzantine: [{ nodes: ['beacons'], behavior: 'grind_seed', tries: 32, favor }] }));
-    expect(ground.ground.length).toBeGreaterThan(10);
-    const sum = (k: 'favored_fair' | 'favored_ground') => ground.ground.reduce((n, g) => n + g[k], 0);
+    expect(top(ground).ground.length).toBeGreaterThan(10);
+    const sum = (k: 'favored_fair' | 'favored_ground') => top(ground).ground.reduce((n, g) => n + g[k], 0);
     expect(sum('favored_ground')).toBeGreaterThan(sum('favored_fair'));
-    expect(ground.ground.some((g) => g.chosen !== 0)).toBe(true);
+    expect(top(ground).ground.some((g) => g.chosen !== 0)).toBe(true);
     // The whole run: favoured seats over all rounds, ground against fair.
-    const seats = (b: typeof fair) => b.rounds.flat().reduce((n, r) => n + members(r).filter((id) => favor.includes(b.nodes[id].name)).length, 0);
+    const seats = (b: typeof fair) => top(b).rounds.flat().reduce((n, r) => n + members(r).filter((id) => favor.includes(b.nodes[id].name)).length, 0);
     expect(seats(ground)).toBeGreaterThan(seats(fair));
   });
 
   it('only triggers a grinder aggregates are ground, and one grinder of four leads a quarter of them', () => {
     const one = buildRun(withFile(rec, { byzantine: [{ nodes: ['r1'], behavior: 'grind_seed', favor }] }));
     const all = buildRun(withFile(rec, { byzantine: [{ nodes: ['beacons'], behavior: 'grind_seed', favor }] }));
-    expect(one.ground.every((g) => g.clock % 4 === 1)).toBe(true);
-    expect(one.ground.length).toBe(all.ground.filter((g) => g.clock % 4 === 1).length);
+    expect(top(one).ground.every((g) => g.clock % 4 === 1)).toBe(true);
+    expect(top(one).ground.length).toBe(top(all).ground.filter((g) => g.clock % 4 === 1).length);
   });
 });

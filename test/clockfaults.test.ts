@@ -146,12 +146,12 @@ describe('clock faults in runs', () => {
       const views: Map<number, number>[] = [];
       const r = runScenario(sc, {
         attach: (b) => {
-          const inner = b.ctx.observer.onView;
-          b.ctx.observer.onView = (node, table, view, now) => {
-            const m = (views[node] ??= new Map());
-            if (!m.has(view)) m.set(view, now);
-            inner(node, table, view, now);
-          };
+          b.watch({
+            view: (node, now, _table, view) => {
+              const m = (views[node] ??= new Map());
+              if (!m.has(view)) m.set(view, now);
+            },
+          });
         },
       });
       return { r, views };

@@ -10,6 +10,7 @@ import { buildRun, type BuiltRun } from '../sim/runner/build.js';
 import { ConsensusNode } from '../sim/protocol/top/node.js';
 import type { Block } from '../sim/protocol/top/messages.js';
 import { scenarioFile } from './helpers.js';
+import { top } from './helpers.js';
 
 const CHURN = join(import.meta.dirname, '..', 'scenarios', 'churn-rotation.yaml');
 /** Cluster 0 is elected at 60 s (active from 90 s), cluster 1 at 100 s (active from 130 s). */
@@ -25,9 +26,9 @@ describe('election schedule', () => {
     const b = buildRun(sc);
     const e = sc.elections;
     const ci = sc.protocol.clock_interval_us;
-    expect(b.rounds).toHaveLength(2);
+    expect(top(b).rounds).toHaveLength(2);
     let elections = 0;
-    for (const list of b.rounds) {
+    for (const list of top(b).rounds) {
       expect(list[0].elected_clock).toBe(0);
       for (let r = 1; r < list.length; r++) {
         const prev = list[r - 1];
@@ -54,7 +55,7 @@ describe('election schedule', () => {
     const lastClock = sc.duration_us / ci;
     for (let clock = 0; clock <= lastClock; clock++) {
       const seen = new Map<number, string>();
-      b.rounds.forEach((list, c) => {
+      top(b).rounds.forEach((list, c) => {
         let i = list.length - 1;
         while (i > 0 && list[i].elected_clock > clock) i--;
         for (const id of list[i].auditors) {
@@ -72,13 +73,13 @@ describe('election schedule', () => {
   });
 
   it('without a standby pool, or with groups below their maximum, only genesis or growth', () => {
-    expect(buildRun(churn()).rounds.every((l) => l.length > 1)).toBe(true);
+    expect(top(buildRun(churn())).rounds.every((l) => l.length > 1)).toBe(true);
     const noStandby = buildRun({ ...churn(), topology: { ...churn().topology, standby_validators: 0, standby_auditors: 0 } });
-    expect(noStandby.rounds.every((l) => l.length === 1)).toBe(true);
+    expect(top(noStandby).rounds.every((l) => l.length === 1)).toBe(true);
     // Below the maximum size a group only adds members (§7.4).
     const sc = churn();
     const grow = buildRun({ ...sc, elections: { ...sc.elections, max_validator_group_size: 9, max_auditor_group_size: 9 } });
-    const [g0, g1] = grow.rounds[0];
+    const [g0, g1] = top(grow).rounds[0];
     expect(g1.validators[0].length).toBeGreaterThan(g0.validators[0].length);
     expect([...g0.validators[0]].every((id) => g1.validators[0].includes(id))).toBe(true);
   });
@@ -90,26 +91,26 @@ describe('rotation in a run', () => {
     const commits: Block[][] = Array.from({ length: sc.topology.tables }, () => []);
     const res = runScenario(sc, {
       attach: (b) => {
-        const inner = b.ctx.observer.onCommit;
-        b.ctx.observer.onCommit = (node, block, now, ledger) => {
-          if (commits[block.table][block.height] === undefined) commits[block.table][block.height] = block;
-          inner(node, block, now, ledger);
-        };
+        b.watch({
+          commit: (_node, _now, key, block) => {
+            if (commits[key.chain][key.height] === undefined) commits[key.chain][key.height] = block as Block;
+          },
+        });
       },
     });
     const b = res.built;
     const s = res.summary;
     expect(s.violations).toEqual([]);
     // Both clusters changed round inside the run; every incoming member synced each of its tables.
-    const r0 = b.rounds[0][1];
-    const r1 = b.rounds[1][1];
+    const r0 = top(b).rounds[0][1];
+    const r1 = top(b).rounds[1][1];
     expect(r0.start_clock * 10).toBeLessThan(150);
     expect(r1.start_clock * 10).toBeLessThan(150);
     const T = sc.topology.tables;
     // Every (node, table) that an election adds, in every round elected in the run, is one sync:
     // a validator syncs its group's 2 tables, an auditor its cluster's 4.
     let expectedSyncs = 0;
-    for (const list of b.rounds) {
+    for (const list of top(b).rounds) {
       for (let r = 1; r < list.length; r++) {
         const groups = (x: typeof list[0]) => [x.auditors, ...x.validators];
         groups(list[r]).forEach((g, k) => {
@@ -117,12 +118,12 @@ describe('rotation in a run', () => {
         });
       }
     }
-    expect(s.elections.state_syncs).toBe(expectedSyncs);
-    expect(s.elections.state_sync_bytes).toBeGreaterThan(0);
-    expect(s.elections.state_sync_s_max).toBeLessThan(2);
+    expect(s.elections!.state_syncs).toBe(expectedSyncs);
+    expect(s.elections!.state_sync_bytes).toBeGreaterThan(0);
+    expect(s.elections!.state_sync_s_max).toBeLessThan(2);
     // Each new member's replicas are synced and voted in the new round; each leaver dropped its replicas.
     for (const [c, r] of [[0, r0], [1, r1]] as const) {
-      const before = seatsOf(b, b.rounds[c][0]);
+      const before = seatsOf(b, top(b).rounds[c][0]);
       const after = seatsOf(b, r);
       for (const id of after.filter((x) => !before.includes(x))) {
         const node = b.sim.logicOf(id) as ConsensusNode;
@@ -131,12 +132,12 @@ describe('rotation in a run', () => {
         for (const rep of reps) {
           expect(rep!.synced).toBe(true);
           // Voting is checked where the node holds a seat at the end (it may be syncing others).
-          if (!b.ctx.epoch(rep!.table, sc.duration_us / sc.protocol.clock_interval_us).seat.has(id)) continue;
+          if (!top(b).ctx.epoch(rep!.table, sc.duration_us / sc.protocol.clock_interval_us).seat.has(id)) continue;
           expect(rep!.committedHeight).toBeGreaterThan(50);
           expect(rep!.lastVotedView, `${b.nodes[id].name} t${rep!.table} h${rep!.committedHeight} v${rep!.view}`).toBeGreaterThan(rep!.highQC.view - 5);
         }
       }
-      const later = new Set(b.rounds.flatMap((list) => list.slice(1).flatMap((x) => seatsOf(b, x))));
+      const later = new Set(top(b).rounds.flatMap((list) => list.slice(1).flatMap((x) => seatsOf(b, x))));
       for (const id of before.filter((x) => !after.includes(x) && !later.has(x))) {
         const node = b.sim.logicOf(id) as ConsensusNode;
         expect(node.replicas.filter((x) => x !== undefined)).toHaveLength(0);
@@ -146,7 +147,7 @@ describe('rotation in a run', () => {
     // lead yet (leader_election_rounds = 2). Each table keeps committing: no gap over 5 s.
     for (let t = 0; t < T; t++) {
       const c = Math.floor(t / (T / 2));
-      const r = b.rounds[c][1];
+      const r = top(b).rounds[c][1];
       const newcomers = new Set(seatsOf(b, r).filter((id) => r.joined.get(id) === 1));
       let inNewRound = 0;
       for (const blk of commits[t]) {
@@ -163,19 +164,19 @@ describe('rotation in a run', () => {
   it('a new member whose first state source is down syncs from the members that answer', () => {
     const sc = churn(100_000_000);
     const b = buildRun(sc);
-    const r = b.rounds[0][1];
+    const r = top(b).rounds[0][1];
     const joiner = [...r.validators[0]].find((id) => r.joined.get(id) === 1)!;
     // The first member the joiner probes (requestState, attempt 0), crashed just before the
     // election so nobody has noticed yet.
-    const members = b.ctx.epoch(0, r.elected_clock).members;
+    const members = top(b).ctx.epoch(0, r.elected_clock).members;
     let first = members[joiner % members.length];
     if (first === joiner) first = members[(joiner + 1) % members.length];
     const crashed = { ...sc, faults: [{ kind: 'crash' as const, at_us: 59_900_000, until_us: 75_000_000, nodes: [b.nodes[first].name], state: 'kept' as const }] };
     const s = runScenario(crashed).summary;
     expect(s.violations).toEqual([]);
-    expect(s.elections.state_syncs).toBe(runScenario(sc).summary.elections.state_syncs);
+    expect(s.elections!.state_syncs).toBe(runScenario(sc).summary.elections!.state_syncs);
     // The probe waits one sync period for the silent member, then fetches from the best answer.
-    expect(s.elections.state_sync_s_max).toBeGreaterThanOrEqual(sc.protocol.sync_retry_us / 1e6);
+    expect(s.elections!.state_sync_s_max).toBeGreaterThanOrEqual(sc.protocol.sync_retry_us / 1e6);
   });
 
   it('the same digest twice, through two changes of round', () => {
@@ -184,6 +185,6 @@ describe('rotation in a run', () => {
     const c = runScenario(sc).summary;
     expect(c.digest).toBe(a.digest);
     expect({ ...c, wall: null }).toEqual({ ...a, wall: null });
-    expect(a.elections.rounds.length).toBeGreaterThanOrEqual(2);
+    expect(a.elections!.rounds.length).toBeGreaterThanOrEqual(2);
   });
 });

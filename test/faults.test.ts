@@ -51,7 +51,7 @@ describe('the failure detector', () => {
     const sc = withFaults(base, [{ kind: 'crash', at: '20s', until: '23s', nodes: ['3 of vgroup:0'] }]);
     const r = runScenario(sc);
     expect(r.summary.violations).toEqual([]);
-    const after = r.built.metrics.tables[0].commitTimes.filter((t) => t !== undefined && t > 30e6);
+    const after = r.built.metrics.chains[0].commitTimes.filter((t) => t !== undefined && t > 30e6);
     expect(after.length).toBeGreaterThan(20);
     for (let i = 0; i < r.built.nodes.length; i++) {
       for (let p = 0; p < r.built.nodes.length; p++) expect(r.built.sim.believesDown(i, p), `${i} about ${p}`).toBe(false);

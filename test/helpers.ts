@@ -1,6 +1,8 @@
 /** Small builders for scenario tests: a scenario is data, composed from a base and overrides. */
 import { parseScenario, loadScenario, applyOverrides, scenarioToFile, ScenarioError, type Scenario } from '../sim/scenario/index.js';
 import { runScenario, type RunResult } from '../sim/runner/run.js';
+import type { BuiltRun } from '../sim/runner/build.js';
+import type { TopRun } from '../sim/protocol/top/module.js';
 
 export function scenario(file: Record<string, unknown>): Scenario {
   return parseScenario({ name: 'test', ...file });
@@ -21,7 +23,7 @@ export function run(sc: Scenario): RunResult {
 
 /** First-commit times (µs) of table 0 by height, without the genesis. */
 export function commitTimes(r: RunResult): number[] {
-  return r.built.metrics.tables[0].commitTimes.slice(1).filter((t) => t !== undefined);
+  return r.built.metrics.chains[0].commitTimes.slice(1).filter((t) => t !== undefined);
 }
 
 export function gaps(times: readonly number[]): number[] {
@@ -57,4 +59,9 @@ export function capture() {
     out: () => out.join(''),
     err: () => err.join(''),
   };
+}
+
+/** The TOP part of a built run (sim/protocol/top/module.ts): its context, transactions, rounds. */
+export function top(b: BuiltRun): TopRun {
+  return b.family as TopRun;
 }

@@ -23,7 +23,7 @@ function honest(sc: Scenario): Scenario {
 
 /** Commit times (µs, first commit of each height) of one table. */
 function commits(r: RunResult, table: number): number[] {
-  return r.built.metrics.tables[table].commitTimes.slice(1).filter((t): t is number => t !== undefined);
+  return r.built.metrics.chains[table].commitTimes.slice(1).filter((t): t is number => t !== undefined);
 }
 
 const within = (times: number[], from: number, to: number) => times.filter((t) => t >= from && t < to).length;
@@ -103,13 +103,13 @@ describe('scenario library: each expected outcome', () => {
     const r = runScenario(load('churn-join-leave'));
     const s = r.summary;
     expect(s.violations).toEqual([]);
-    expect(s.elections.departed.map((d) => d.node).sort()).toEqual(['a9', 'v2']);
-    for (const d of s.elections.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
-    for (const round of s.elections.rounds) {
+    expect(s.elections!.departed.map((d) => d.node).sort()).toEqual(['a9', 'v2']);
+    for (const d of s.elections!.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
+    for (const round of s.elections!.rounds) {
       if (round.elected_s < 60) expect(round.joined).not.toContain('v32');
       if (round.elected_s < 60) expect(round.joined).not.toContain('v33');
     }
-    expect(s.elections.rounds.some((x) => x.cluster === 1 && x.elected_s === 50)).toBe(true);
+    expect(s.elections!.rounds.some((x) => x.cluster === 1 && x.elected_s === 50)).toBe(true);
     for (const t of s.tables) expect(t.stall_s_max, `table ${t.table}`).toBeLessThan(10);
   });
 
@@ -130,7 +130,7 @@ describe('scenario library: each expected outcome', () => {
   it('seed-grinding: grinding REC nodes seat more favoured validators than honest seeds would', () => {
     const r = runScenario(load('seed-grinding')).summary;
     expect(r.violations).toEqual([]);
-    const g = r.elections.grinding!;
+    const g = r.elections!.grinding!;
     expect(g.triggers).toBeGreaterThan(3);
     expect(g.seeds_changed).toBeGreaterThan(0);
     expect(g.favored_seated_ground).toBeGreaterThan(g.favored_seated_fair);

@@ -7,14 +7,15 @@ import { runScenario, type RunResult } from '../sim/runner/run.js';
 import { runPartitioned, runShared, WorkerFailure, type WorkerHandle } from '../sim/runner/parallel.js';
 import { SharedView, createShared } from '../sim/runner/shared.js';
 import { spawnNodeWorker } from '../sim/runner/node-host.js';
-import { partitionNodes } from '../sim/runner/partition.js';
+import { partitionNodes } from '../sim/protocol/top/partition.js';
 import { buildRun } from '../sim/runner/build.js';
 import { checkDeterminism, type Runner } from '../sim/runner/determinism.js';
 import { PartitionWorker, FAILED_AT } from '../sim/runner/partition-worker.js';
 import type { Env, Msg, NodeLogic, Timer } from '../sim/contract/env.js';
-import type { Summary } from '../sim/report/types.js';
+import type { Summary } from '../sim/metrics/types.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import { main } from '../sim/cli/main.js';
+import { top } from './helpers.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -122,16 +123,16 @@ describe('parallel runs: the same results for any number of workers', () => {
 
   it('the partitioner keeps each cluster in one worker when there are enough clusters', () => {
     const b = buildRun(load('top-small.yaml'), { local: 'none' });
-    const owner = partitionNodes(b.nodes, b.rounds, 2);
-    for (const r of b.rounds.map((list) => list[0])) {
+    const owner = partitionNodes(b.nodes, top(b).rounds, 2);
+    for (const r of top(b).rounds.map((list) => list[0])) {
       const members = [...r.auditors, ...r.validators.flatMap((v) => [...v])];
       expect(new Set(members.map((m) => owner[m])).size).toBe(1);
     }
     const counts = [0, 1].map((w) => owner.filter((o) => o === w).length);
     expect(Math.abs(counts[0] - counts[1])).toBeLessThanOrEqual(1);
     // With more workers than clusters, validator groups stay whole.
-    const owner4 = partitionNodes(b.nodes, b.rounds, 4);
-    for (const list of b.rounds) {
+    const owner4 = partitionNodes(b.nodes, top(b).rounds, 4);
+    for (const list of top(b).rounds) {
       for (const v of list[0].validators) expect(new Set([...v].map((m) => owner4[m])).size).toBe(1);
     }
     expect(new Set(owner4).size).toBe(4);

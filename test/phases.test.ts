@@ -7,6 +7,7 @@ import { phasesOf } from '../sim/runner/run.js';
 import { MetricsCollector } from '../sim/metrics/collector.js';
 import { genesisBlock } from '../sim/protocol/top/xbft.js';
 import { capture, issueOf, run, scenario, SMALL_NET } from './helpers.js';
+import { commitKey } from '../sim/protocol/top/messages.js';
 
 /**
  * The liveness phase is judged only where it can be, and a run that cannot judge it says so: a
@@ -77,11 +78,11 @@ describe('phases', () => {
     expect(r.summary.violations).toEqual([]);
     const w = r.built.byzantine;
     expect([w.honestAt(3, 1e6), w.honestAt(3, 3e6), w.honestAt(3, 6e6), w.ever(3), w.ever(0)]).toEqual([true, false, true, true, false]);
-    const m = new MetricsCollector(r.built.txs, w, r.built.ctx.map);
+    const m = new MetricsCollector(w, 1, r.built.family.blocks, r.built.module.genesisKind, r.built.module.latencyClasses);
     const blk = { ...genesisBlock(0), height: 1, txs: new Int32Array(0), legs: new Uint8Array(0), rids: new Int32Array(0) };
-    m.onCommit(3, blk, 3e6);
-    expect(m.tables[0].commitTimes[1]).toBeUndefined();
-    m.onCommit(3, blk, 7e6);
-    expect(m.tables[0].commitTimes[1]).toBe(7e6);
+    m.commit(3, 3e6, commitKey(blk), blk);
+    expect(m.chains[0].commitTimes[1]).toBeUndefined();
+    m.commit(3, 7e6, commitKey(blk), blk);
+    expect(m.chains[0].commitTimes[1]).toBe(7e6);
   });
 });

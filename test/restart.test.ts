@@ -35,17 +35,15 @@ function watched(sc: Scenario): Watched {
   const w: Omit<Watched, 'r'> = { syncs: [], commits: [], votes: [], proposals: [] };
   const r = runScenario(sc, {
     attach: (b) => {
-      const o = b.ctx.observer;
-      const sync = o.onStateSync;
-      o.onStateSync = (node, table, committed, now, bytes) => {
-        if (node === V) w.syncs.push({ at: now, table, sitOut: (b.sim.logicOf(V) as ConsensusNode).replicas[table]!.lastVotedView });
-        sync(node, table, committed, now, bytes);
-      };
-      const commit = o.onCommit;
-      o.onCommit = (node, block, now, ledger) => {
-        if (node === V) w.commits.push([now, block.height]);
-        commit(node, block, now, ledger);
-      };
+      b.watch({
+        sync: (node, now, key) => {
+          const table = key.chain;
+          if (node === V) w.syncs.push({ at: now, table, sitOut: (b.sim.logicOf(V) as ConsensusNode).replicas[table]!.lastVotedView });
+        },
+        commit: (node, now, key) => {
+          if (node === V) w.commits.push([now, key.height]);
+        },
+      });
       b.nodes.forEach((x, i) => {
         if (i === V || (x.role !== 'validator' && x.role !== 'auditor')) return;
         const logic = b.sim.logicOf(i);
@@ -72,7 +70,7 @@ describe('crash and restart with the state lost', () => {
     const lost = watched(withFaults([crash('lost')]));
     const s = lost.r.summary;
     expect(s.violations).toEqual([]);
-    expect(s.elections.state_syncs).toBe(1);
+    expect(s.elections!.state_syncs).toBe(1);
     expect(lost.syncs).toHaveLength(1);
     const synced = lost.syncs[0].at;
     expect(synced).toBeGreaterThanOrEqual(20e6);
@@ -93,7 +91,7 @@ describe('crash and restart with the state lost', () => {
     // The replica was rebuilt: kept state gives another run.
     const kept = runScenario(withFaults([crash('kept')])).summary;
     expect(kept.violations).toEqual([]);
-    expect(kept.elections.state_syncs).toBe(0);
+    expect(kept.elections!.state_syncs).toBe(0);
     expect(kept.digest).not.toBe(s.digest);
   });
 
@@ -109,7 +107,7 @@ describe('crash and restart with the state lost', () => {
     };
     const one = runScenario(sc);
     expect(one.summary.violations).toEqual([]);
-    expect(one.summary.elections.state_syncs).toBe(3);
+    expect(one.summary.elections!.state_syncs).toBe(3);
     const par = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker, cores: 2 });
     expect(par.summary.digest).toBe(one.summary.digest);
     expect(par.summary.elections).toEqual(one.summary.elections);
@@ -142,12 +140,9 @@ describe('state sync takes the state of the member furthest ahead', () => {
     const synced: { node: string; table: number; height: number }[] = [];
     const r = runScenario(sc, {
       attach: (b) => {
-        const o = b.ctx.observer;
-        const inner = o.onStateSync;
-        o.onStateSync = (node, table, committed, now, bytes) => {
-          synced.push({ node: b.nodes[node].name, table, height: committed.height });
-          inner(node, table, committed, now, bytes);
-        };
+        b.watch({
+          sync: (node, _now, key) => { synced.push({ node: b.nodes[node].name, table: key.chain, height: key.height }); },
+        });
       },
     });
     expect(r.summary.violations).toEqual([]);

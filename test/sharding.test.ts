@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { run, scenario, scenarioFile, SMALL_NET } from './helpers.js';
+import { top } from './helpers.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 
@@ -11,13 +12,13 @@ const SMALL = {
 };
 
 function perPair(r: ReturnType<typeof run>, src: number, dst: number): { submit: number; final: number }[] {
-  const txs = r.built.txs;
-  const map = r.built.ctx.map;
+  const txs = top(r.built).txs;
+  const map = top(r.built).ctx.map;
   const out: { submit: number; final: number }[] = [];
   for (let id = 0; id < txs.end; id++) {
     if (!(txs.flags[id] & 2)) continue;
     if (map.tableOf[txs.sender[id]] === src && map.tableOf[txs.receiver[id]] === dst) {
-      out.push({ submit: txs.submit_us[id], final: txs.final_us[id] });
+      out.push({ submit: txs.submit_us[id], final: r.built.metrics.finalAt(id) });
     }
   }
   return out;
@@ -102,12 +103,12 @@ describe('two-layer sharding and cross-table transfers (PROTOCOL.md §3.3, §9)'
       stake: { overrides: { v4: low, v5: low, v6: low } },
     };
     const ok = run(scenario({ ...base, faults: [{ kind: 'crash', at: '10s', nodes: ['v5', 'v6'] }] }));
-    const okCommits = (t: number) => ok.built.metrics.tables[t].commitTimes.filter((x) => x > 15_000_000).length;
+    const okCommits = (t: number) => ok.built.metrics.chains[t].commitTimes.filter((x) => x > 15_000_000).length;
     expect(okCommits(0)).toBeGreaterThan(5);
     expect(okCommits(1)).toBeGreaterThan(5);
     expect(ok.summary.violations.filter((v) => v.check !== 'liveness')).toEqual([]);
     const down = run(scenario({ ...base, faults: [{ kind: 'crash', at: '10s', nodes: ['v4', 'v5', 'v6'] }] }));
-    const downCommits = (t: number) => down.built.metrics.tables[t].commitTimes.filter((x) => x > 15_000_000).length;
+    const downCommits = (t: number) => down.built.metrics.chains[t].commitTimes.filter((x) => x > 15_000_000).length;
     expect(downCommits(0)).toBe(0);
     expect(downCommits(1)).toBe(0);
     expect(downCommits(2)).toBeGreaterThan(5);

@@ -4,17 +4,20 @@
  *
  * The session drives the same Simulation the command line drives, in the same way (start, run to
  * later and later times, finish at the scenario's duration), and only reads it: a node trace for
- * messages, and the run's observer for commits. So its digest is the command line's digest.
+ * messages, and the run's own metrics for commits and finality (their first-commit listener), so
+ * its digest and figures are the command line's. What only the family knows (groups, leaders,
+ * replicas) comes from the family's adapter (web/families/).
  *
  * No DOM here: the worker owns a session, and tests run it in Node.
  */
 import type { Scenario } from '../sim/scenario/index.js';
-import { buildRun, resolveSelectors, type BuiltRun } from '../sim/runner/build.js';
+import { buildRun, type BuiltRun } from '../sim/runner/build.js';
 import type { WorkTrace } from '../sim/engine/sim.js';
-import { MSG, MSG_NAMES, type Block, type ProposalMsg } from '../sim/protocol/top/messages.js';
-import { ConsensusNode } from '../sim/protocol/top/node.js';
-import { isFinalLeg } from '../sim/metrics/collector.js';
+import type { ProtocolModule } from '../sim/contract/module.js';
+import type { CommitKey } from '../sim/contract/observe.js';
 import { scenarioWith, type Action } from './actions.js';
+import type { ReplicaRow, ViewAdapter } from './families/adapter.js';
+import { viewsOf } from './families/index.js';
 
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
 export const FRAME_MESSAGES_MAX = 1500;
@@ -25,7 +28,7 @@ const RECENT_MAX = 24;
 
 export interface NodeMeta {
   name: string;
-  role: 'validator' | 'auditor' | 'edge' | 'beacon' | 'archive';
+  role: string;
   region: string;
   /** Selector of the node's genesis group (`vgroup:0`, `agroup:1`, `standby`, `edges`, ...). */
   group: string;
@@ -49,6 +52,9 @@ export interface SessionMeta {
   partitionSides: string[];
   /** Message kind names by number. */
   messageKinds: Record<number, string>;
+  /** Latency classes of `Frame.latency`, and block kind names of `Frame.blkCls`. */
+  latencyClasses: string[];
+  blockKinds: string[];
   latencyEdgesMs: readonly number[];
 }
 
@@ -92,9 +98,8 @@ export interface Frame {
   txFinal: number;
   /** Transfers final per simulated second, [0, now]. */
   finalPerSecond: Float64Array;
-  /** Latency histograms (counts per LATENCY_EDGES_MS bucket) of final transfers, by class. */
-  latIntra: Float64Array;
-  latCross: Float64Array;
+  /** Latency histograms (counts per LATENCY_EDGES_MS bucket) of final transfers, per class of `latencyClasses`. */
+  latency: Float64Array[];
   /** Per node: bytes in, bytes out, CPU busy µs (cumulative). */
   bytesIn: Float64Array;
   bytesOut: Float64Array;
@@ -120,23 +125,8 @@ export interface Inspection {
   bytes_in: number;
   bytes_out: number;
   cpu_busy_fraction: number;
-  replicas: { table: number; view: number; committed: number; locked: number; pool: number; receipts: number; confirms: number }[];
+  replicas: ReplicaRow[];
   recent: { at_us: number; from: string; kind: string; table: number | null; bytes: number }[];
-}
-
-/** Groups' selector for each node, from genesis seats. */
-function groupsOf(b: BuiltRun): string[] {
-  const out = b.nodes.map((x) => `${x.role}s`);
-  const vpa = b.sc.topology.validator_groups_per_auditor;
-  b.ctx.epochs.forEach((rounds, vg) => {
-    const e = rounds[0];
-    for (const v of e.validators) out[v] = `vgroup:${vg}`;
-    for (const a of e.auditors) out[a] = `agroup:${Math.floor(vg / vpa)}`;
-  });
-  b.nodes.forEach((x, i) => {
-    if ((x.role === 'validator' || x.role === 'auditor') && out[i] === `${x.role}s`) out[i] = 'standby';
-  });
-  return out;
 }
 
 export class Session {
@@ -159,32 +149,35 @@ export class Session {
   private committed = 0;
   private finalTotal = 0;
   private readonly finalPerSecond: number[] = [];
-  private readonly latIntra = new Float64Array(LATENCY_EDGES_MS.length + 1);
-  private readonly latCross = new Float64Array(LATENCY_EDGES_MS.length + 1);
-  /** Per node: the windows [at, until) in which it misbehaves (byzantine entries of the scenario). */
-  private readonly byzWindows = new Map<number, [number, number][]>();
+  private readonly latency: Float64Array[];
   private inspected = -1;
   private recent: Inspection['recent'] = [];
+  private readonly views: ViewAdapter;
 
-  constructor(readonly base: Scenario, readonly actions: readonly Action[] = []) {
+  /** `family`: a family and its page adapter not in the registries (tests of the seam). */
+  constructor(
+    readonly base: Scenario, readonly actions: readonly Action[] = [],
+    family?: { module: ProtocolModule; views: ViewAdapter },
+  ) {
     this.sc = scenarioWith(base, actions);
     const sc = this.sc;
-    let built: BuiltRun | null = null;
-    this.built = built = buildRun(sc, {
-      watch: { onCommit: (node, b, now) => this.onCommit(built!, node, b, now) },
-    });
-    const T = sc.topology.tables;
+    const built = buildRun(sc, family ? { module: family.module } : {});
+    this.built = built;
+    this.views = family?.views ?? viewsOf(sc.protocol.family);
+    const module = built.module;
+    built.metrics.onFirstCommit((key, block, now, finals) => this.onFirstCommit(key, block, now, finals));
+    this.latency = module.latencyClasses.map(() => new Float64Array(LATENCY_EDGES_MS.length + 1));
+    const T = built.family.genesis.length;
     this.countedTo = new Int32Array(T);
     this.tableLeader = new Int32Array(T).fill(-1);
-    const groups = groupsOf(built);
-    const order = ['vgroup', 'agroup', 'standby', 'edges', 'beacons', 'archives'];
+    const groups = this.views.groups(built);
+    const order = this.views.groupOrder;
     const groupList = [...new Set(groups)].sort((x, y) => {
       const kx = order.indexOf(x.split(':')[0]);
       const ky = order.indexOf(y.split(':')[0]);
       return kx - ky || Number(x.split(':')[1] ?? 0) - Number(y.split(':')[1] ?? 0);
     });
     const regions = [...new Set(built.nodes.map((x) => x.region))];
-    const clusters = sc.topology.auditor_groups;
     this.meta = {
       name: sc.name,
       description: sc.description,
@@ -193,27 +186,23 @@ export class Session {
       warmup_us: sc.warmup_us,
       tables: T,
       nodes: built.nodes.map((x, i) => {
-        const hw = sc.hardware[x.role];
+        const hw = hardwareOf(sc, x.role);
         return { name: x.name, role: x.role, region: x.region, group: groups[i], cores: hw.cores, upload_bps: hw.upload_bps, download_bps: hw.download_bps };
       }),
       groups: groupList,
       regions,
-      partitionSides: [
-        ...groupList.filter((g) => g.startsWith('vgroup:') || g.startsWith('agroup:')),
-        ...(clusters > 1 ? Array.from({ length: clusters }, (_, c) => `cluster:${c}`) : []),
-        ...regions.map((r) => `region:${r}`),
-      ],
-      messageKinds: { ...MSG_NAMES },
+      partitionSides: [...this.views.partitionSides(built, groupList), ...regions.map((r) => `region:${r}`)],
+      messageKinds: { ...module.kinds },
+      latencyClasses: [...module.latencyClasses],
+      blockKinds: [...module.blockKinds],
       latencyEdgesMs: LATENCY_EDGES_MS,
     };
     const trace: WorkTrace = {
       work: (node, _core, what, from, data) => {
         if (what !== 0) return;
         const m = data as { kind: number; table?: number; bytes: number };
-        if (m.kind === MSG.PROPOSAL) {
-          const p = data as ProposalMsg;
-          this.tableLeader[p.table] = p.block.leader;
-        }
+        const led = this.views.leaderOf(m);
+        if (led !== null) this.tableLeader[led[0]] = led[1];
         if (this.delivered++ % this.stride === 0 && this.msgFrom.length < FRAME_MESSAGES_MAX) {
           this.msgFrom.push(from);
           this.msgTo.push(node);
@@ -223,20 +212,13 @@ export class Session {
         if (node === this.inspected) {
           this.recent.push({
             at_us: this.built.sim.now_us, from: this.built.nodes[from]?.name ?? `#${from}`,
-            kind: MSG_NAMES[m.kind] ?? `kind ${m.kind}`, table: m.table ?? null, bytes: m.bytes,
+            kind: module.kinds[m.kind] ?? `kind ${m.kind}`, table: m.table ?? null, bytes: m.bytes,
           });
           if (this.recent.length > RECENT_MAX) this.recent.shift();
         }
       },
       lifecycle: () => {},
     };
-    sc.byzantine.forEach((b, bi) => {
-      for (const i of resolveSelectors(b.nodes, sc, built!.nodes, `byzantine/${bi}/nodes`)) {
-        const list = this.byzWindows.get(i) ?? [];
-        list.push([b.at_us, b.until_us ?? Infinity]);
-        this.byzWindows.set(i, list);
-      }
-    });
     built.sim.traceWork(trace);
     built.sim.start();
   }
@@ -293,26 +275,22 @@ export class Session {
     return this.digestHex!;
   }
 
-  private onCommit(b: BuiltRun, node: number, blk: Block, now: number): void {
-    if (!b.byzantine.honestAt(node, now)) return;
-    const t = blk.table;
-    // Count each height once, at its first commit (the metrics' rule).
-    if (blk.height <= this.countedTo[t] || b.metrics.tables[t].commitTimes[blk.height] !== now) return;
-    this.countedTo[t] = blk.height;
+  /** A block's first honest commit (the metrics' rule), with the transfers it made final. */
+  private onFirstCommit(key: CommitKey, block: object, now: number, finals: readonly number[]): void {
+    const b = this.built;
+    const t = key.chain;
+    if (key.height > this.countedTo[t]) this.countedTo[t] = key.height;
     this.committed++;
-    this.blocks.push(t, blk.height, blk.cls, blk.view, blk.txs.length, now);
-    const txs = b.txs;
+    const facts = b.family.blocks;
+    this.blocks.push(t, key.height, facts.kind(block), facts.view(block), facts.items(block), now);
     const sec = Math.floor(now / 1e6);
     while (this.finalPerSecond.length <= sec) this.finalPerSecond.push(0);
-    for (let i = 0; i < blk.txs.length; i++) {
-      const id = blk.txs[i];
-      if (!isFinalLeg(txs, id, blk.legs[i]) || txs.final_us[id] !== now) continue;
+    const m = b.metrics;
+    for (const id of finals) {
       this.finalTotal++;
       this.finalPerSecond[sec]++;
-      const ms = (now - txs.submit_us[id]) / 1000;
-      const k = bucketOf(ms);
-      if (b.metrics.isIntra(id)) this.latIntra[k]++;
-      else this.latCross[k]++;
+      const k = bucketOf((now - m.submittedAt(id)) / 1000);
+      this.latency[m.classOf(id)][k]++;
     }
   }
 
@@ -324,13 +302,13 @@ export class Session {
     const flags = new Uint8Array(n);
     const now = sim.now_us;
     for (let i = 0; i < n; i++) flags[i] = sim.isAlive(i) ? NODE_ALIVE : 0;
-    for (const [i, windows] of this.byzWindows) if (windows.some(([from, to]) => now >= from && now < to)) flags[i] |= NODE_BYZANTINE;
+    for (let i = 0; i < n; i++) if (!b.byzantine.honestAt(i, now)) flags[i] |= NODE_BYZANTINE;
     for (const l of this.tableLeader) if (l >= 0) flags[l] |= NODE_LEADER;
-    const T = this.sc.topology.tables;
+    const T = this.countedTo.length;
     const tableHeight = new Int32Array(T);
     const tableView = new Int32Array(T);
     const tableCommitAt = new Float64Array(T);
-    b.metrics.tables.forEach((r, t) => {
+    b.metrics.chains.forEach((r, t) => {
       tableHeight[t] = this.countedTo[t];
       tableView[t] = r.viewMax;
       tableCommitAt[t] = r.commitTimes[this.countedTo[t]] ?? 0;
@@ -344,7 +322,7 @@ export class Session {
       bytesIn[i] = c.bytes_in;
       bytesOut[i] = c.bytes_out;
       cpuBusy[i] = c.cpu_busy_us;
-      cores[i] = this.sc.hardware[b.nodes[i].role].cores;
+      cores[i] = hardwareOf(this.sc, b.nodes[i].role).cores;
     }
     const blk = this.blocks;
     const nb = blk.length / 6;
@@ -375,8 +353,7 @@ export class Session {
       txSubmitted: b.metrics.submitted,
       txFinal: this.finalTotal,
       finalPerSecond: Float64Array.from(this.finalPerSecond),
-      latIntra: Float64Array.from(this.latIntra),
-      latCross: Float64Array.from(this.latCross),
+      latency: this.latency.map((l) => Float64Array.from(l)),
       bytesIn,
       bytesOut,
       cpuBusy,
@@ -398,21 +375,9 @@ export class Session {
     const b = this.built;
     const sim = b.sim;
     const info = b.nodes[node];
-    const hw = this.sc.hardware[info.role];
+    const hw = hardwareOf(this.sc, info.role);
     const c = sim.counters(node);
-    const logic = sim.logicOf(node);
-    const replicas: Inspection['replicas'] = [];
-    if (logic instanceof ConsensusNode) {
-      logic.replicas.forEach((r, t) => {
-        if (!r) return;
-        replicas.push({
-          table: t, view: r.view, committed: r.committedHeight, locked: r.lockedHeight,
-          pool: r.pool.size, receipts: r.recvQ.size, confirms: r.confirmQ.size,
-        });
-      });
-    }
-    const staked = info.role === 'validator' || info.role === 'auditor';
-    const stake = staked ? { ...this.sc.stake[info.role as 'validator' | 'auditor'], ...(this.sc.stake.overrides[info.name] ?? {}) } : null;
+    const proto = this.views.inspect(b, node);
     const leads: number[] = [];
     this.tableLeader.forEach((l, t) => { if (l === node) leads.push(t); });
     const now = Math.max(1, sim.now_us);
@@ -423,21 +388,25 @@ export class Session {
       region: info.region,
       group: this.meta.nodes[node].group,
       alive: sim.isAlive(node),
-      byzantine: (this.byzWindows.get(node) ?? []).some(([from, to]) => sim.now_us >= from && sim.now_us < to),
-      stake,
+      byzantine: !b.byzantine.honestAt(node, sim.now_us),
+      stake: proto.stake,
       cores: hw.cores,
       upload_bps: hw.upload_bps,
       download_bps: hw.download_bps,
-      tables: [...(b.ctx.tablesOf[node] ?? [])],
+      tables: proto.tables,
       leads,
-      workQueue: sim.nodes[node].work.size,
+      workQueue: sim.workQueued(node),
       bytes_in: c.bytes_in,
       bytes_out: c.bytes_out,
       cpu_busy_fraction: c.cpu_busy_us / (hw.cores * now),
-      replicas,
+      replicas: proto.replicas,
       recent: node === this.inspected ? [...this.recent].reverse() : [],
     };
   }
+}
+
+function hardwareOf(sc: Scenario, role: string): Scenario['hardware'][keyof Scenario['hardware']] {
+  return sc.hardware[role as keyof Scenario['hardware']];
 }
 
 export function bucketOf(ms: number): number {

@@ -6,7 +6,7 @@
  * fails until the baseline is updated on purpose. Wall figures are noisy and only warn when they
  * move beyond a ratio.
  */
-import type { Summary } from '../report/types.js';
+import { blockCount, type Summary } from '../metrics/types.js';
 
 export interface BenchEntry {
   /** Key in the baseline; unique in its suite. */
@@ -95,7 +95,7 @@ export function metricsOf(s: Summary): Metric[] {
   sim('tx_submitted', 'tx', s.tx_submitted);
   sim('tx_final', 'tx', s.tx_final);
   sim('tx_dropped', 'tx', s.tx_dropped);
-  sim('blocks_committed', 'blocks', s.tables.reduce((n, t) => n + t.blocks_light + t.blocks_empty + t.blocks_full, 0));
+  sim('blocks_committed', 'blocks', s.tables.reduce((n, t) => n + blockCount(t), 0));
   sim('stall_s_max', 's', s.tables.reduce((x, t) => Math.max(x, t.stall_s_max), 0));
   sim('violations', 'count', s.violations.length);
   sim('events', 'events', s.events);

@@ -334,7 +334,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       attributes: {
         commit, scenario: sc.name, scenario_file: entry.scenario, seed: sc.seed, duration_s: sc.duration_us / 1e6,
         warmup_s: sc.warmup_us / 1e6,
-        workers, node: process.version, simulator_version: SIM_VERSION, digest: s.digest, binding_limit: s.limits.binding,
+        workers, node: process.version, simulator_version: SIM_VERSION, digest: s.digest, binding_limit: s.limits?.binding ?? null,
       },
       metrics,
     };
@@ -379,7 +379,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     if (json) io.stdout.write(JSON.stringify({ ...line, status }) + '\n');
     else {
       io.stdout.write(`${entry.id.padEnd(22)} ${status.padEnd(13)} tps_final ${fmt(get('tps_final'))}  tps_slots ${fmt(get('tps_slots'))}  ` +
-        `p50 ${fmt(get('latency_final_ms.all.p50'))} ms  limit ${s.limits.binding}  digest ${s.digest.slice(0, 12)}  | wall ` +
+        `p50 ${fmt(get('latency_final_ms.all.p50'))} ms  limit ${s.limits?.binding ?? '-'}  digest ${s.digest.slice(0, 12)}  | wall ` +
         `${fmt(get('wall_s'))} s, ${fmt(get('events_per_wall_s'))} events/s, ${fmt(get('sim_s_per_wall_s'))} sim_s/s, ` +
         `peak RSS ${((get('peak_rss_bytes') ?? 0) / 2 ** 20).toFixed(0)} MiB\n  report: ${join(reportAt, 'report.html')}\n`);
       for (const l of out) io.stdout.write(l + '\n');

@@ -24,7 +24,7 @@ import { readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/
 import { closest } from '../scenario/errors.js';
 import { describeValue, echoFileName, echoText, quoteText } from '../scenario/units.js';
 import { SIM_VERSION } from '../engine/version.js';
-import type { Summary } from '../report/types.js';
+import type { Summary } from '../metrics/types.js';
 import { phasesOf, runScenario, type RunResult, type WallHooks } from '../runner/run.js';
 import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../runner/parallel.js';
 import { spawnNodeWorker } from '../runner/node-host.js';
@@ -401,9 +401,10 @@ async function cmdRun(p: Parsed, io: Io): Promise<number> {
   const extra: Record<string, string> = {};
   const tl = result.timeline;
   if (tl) {
-    extra['trace.json'] = chromeTraceJson(tl, traceNodes(sc, result.built.nodes), {
+    const module = result.built.module;
+    extra['trace.json'] = chromeTraceJson(tl, traceNodes(sc, result.built.nodes, module), {
       scenario: sc.name, seed: sc.seed, digest: result.summary.digest, simulator_version: SIM_VERSION,
-    });
+    }, module);
     if (tl.truncated_at_us !== null) {
       io.stderr.write(`warning: trace.json stops at ${(tl.truncated_at_us / 1e6).toFixed(6)} s simulated: the cap of ` +
         `${tl.cap} slices was reached (--trace-window picks a stretch, --trace-cap raises the cap)\n`);

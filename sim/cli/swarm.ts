@@ -21,7 +21,7 @@ import { runOnWorkers, WorkerFailure } from '../runner/parallel.js';
 import { spawnNodeWorker } from '../runner/node-host.js';
 import { formatTimeUs } from '../report/table.js';
 import { checkDirWritable, OutputError, writeFileAtomic } from '../report/write.js';
-import type { Summary, Violation } from '../report/types.js';
+import type { Summary, Violation } from '../metrics/types.js';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './main.js';
 import { checkMemory } from './memory.js';

@@ -5,6 +5,8 @@
  */
 
 /** Every message carries its size on the wire and a 32-bit digest word for the run digest. */
+import type { Observe } from './observe.js';
+
 export interface Msg {
   readonly kind: number;
   readonly bytes: number;
@@ -43,6 +45,8 @@ export interface Env {
   crashSelf(until_us: number | null): void;
   /** Whether this node currently believes `node` is down (after the failure-detection delay). */
   knownDown(node: number): boolean;
+  /** Where the node reports what happened (sim/contract/observe.ts): metrics and checks read it. */
+  readonly observe: Observe;
 }
 
 export interface NodeLogic {

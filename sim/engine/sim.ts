@@ -12,6 +12,7 @@ import { EventQueue } from './queue.js';
 import { Digest64, runDigest } from './digest.js';
 import { Stream, streamSeed } from '../lib/random.js';
 import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
+import { NO_RECORDS, type CommitKey, type Observe, type RecordSink } from '../contract/observe.js';
 import { NetTopology, TIME_HORIZON_US, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
 import { LocalClock, type ClockWindow } from './localclock.js';
 
@@ -158,6 +159,7 @@ class NodeRuntime implements Env {
   readonly outTimers: (number | Timer)[] = [];
   readonly outArrivals: (number | Timer)[] = [];
   pendingCrash: number | null | undefined = undefined;
+  readonly observe: Observe;
 
   constructor(
     readonly sim: Simulation,
@@ -168,6 +170,7 @@ class NodeRuntime implements Env {
   ) {
     this.self = id;
     this.coreFree = new Float64Array(spec.cores);
+    this.observe = new NodeRecords(sim, id);
   }
 
   send(to: number, msg: Msg): void {
@@ -190,6 +193,26 @@ class NodeRuntime implements Env {
   }
   knownDown(node: number): boolean {
     return this.known_down !== null && this.known_down[node] === 1;
+  }
+}
+
+/** A node's observation records, stamped with the node and the simulated time of the handler. */
+class NodeRecords implements Observe {
+  constructor(private readonly sim: Simulation, private readonly node: number) {}
+  submit(tx: number, at_us: number, cls: number): void {
+    this.sim.records.submit(this.node, this.sim.now_us, tx, at_us, cls);
+  }
+  reject(tx: number, reason: number): void {
+    this.sim.records.reject(this.node, this.sim.now_us, tx, reason);
+  }
+  view(chain: number, view: number): void {
+    this.sim.records.view(this.node, this.sim.now_us, chain, view);
+  }
+  commit(key: CommitKey, block: object, state: number): void {
+    this.sim.records.commit(this.node, this.sim.now_us, key, block, state);
+  }
+  sync(key: CommitKey, block: object, bytes: number): void {
+    this.sim.records.sync(this.node, this.sim.now_us, key, block, bytes);
   }
 }
 
@@ -251,6 +274,8 @@ export class Simulation {
   private nextCheckpoint = Infinity;
   private trace: EventTrace | null = null;
   private workTrace: WorkTrace | null = null;
+  /** Where the nodes' observation records go (Env.observe); set by the runner before the run. */
+  records: RecordSink = NO_RECORDS;
 
   constructor(
     readonly seed: number,
@@ -448,6 +473,11 @@ export class Simulation {
   /** Node `i`'s program (read-only inspection: tests, the visualizer's node inspector). */
   logicOf(i: number): NodeLogic {
     return this.nodes[i].logic;
+  }
+
+  /** Units of work waiting for a core at node `i` (the page's inspector). */
+  workQueued(i: number): number {
+    return this.nodes[i].work.size;
   }
 
   isAlive(i: number): boolean {

@@ -1,91 +1,181 @@
 /**
- * Metrics (DESIGN.md "Metrics"). A transaction is final when the block holding its final leg is
- * first committed honestly (by a node outside its byzantine windows); block statistics count each
- * height once, at that first commit.
+ * Metrics (docs/DESIGN.md "Metrics"), from observation records only (sim/contract/observe.ts),
+ * so every family is measured by the same code. A transaction is final when a block that makes it
+ * final (the family's BlockFacts.finals) is first committed honestly (by a node outside its
+ * byzantine windows); block statistics count each height of each chain once, at that first commit.
  */
-import type { Block } from '../protocol/top/messages.js';
-import { BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL } from '../protocol/top/messages.js';
-import { TX_REJECTED, TX_EXISTS, TX_NEEDS_CONFIRM, type TxStore } from '../protocol/top/txstore.js';
-import { LEG_INNER, LEG_RECV, LEG_CONFIRM, type AccountMap } from '../protocol/top/ledger.js';
-import type { ByzantineWindows } from '../faults/byzantine.js';
-import type { LatencyStats, TableStats, TableTimeline, TimeseriesRow } from '../report/types.js';
+import type { BlockFacts, ByzantineView } from '../contract/module.js';
+import type { CommitKey } from '../contract/observe.js';
+import type { LatencyStats, TableStats, TableTimeline, TimeseriesRow } from './types.js';
 
-/** A transfer is final when its last leg commits: INNER; RECV, unless a CONFIRM follows; CONFIRM. */
-export function isFinalLeg(txs: TxStore, id: number, leg: number): boolean {
-  return leg === LEG_INNER || leg === LEG_CONFIRM || (leg === LEG_RECV && !(txs.flags[id] & TX_NEEDS_CONFIRM));
-}
+/** A block's first honest commit, with the transactions it made final. */
+export type FirstCommitListener = (key: CommitKey, block: object, now_us: number, finals: readonly number[]) => void;
 
 /** Gaps between commits longer than this count as stall time. */
 export const STALL_THRESHOLD_US = 5_000_000;
 
-interface TableRecord {
+interface ChainRecord {
   commitTimes: number[]; // first-commit time by height (index 0 = genesis)
-  classes: number[];
+  kinds: number[];
   views: number[];
   viewMax: number;
 }
 
+const TX_SUBMITTED = 1;
+const TX_REJECTED = 2;
+
+/** The transactions the records named: when offered, when final, class, and flags. */
+class TxColumns {
+  submit_us = new Float64Array(1024);
+  final_us = new Float64Array(1024).fill(-1);
+  cls = new Uint8Array(1024);
+  flags = new Uint8Array(1024);
+  /** One past the highest id seen. */
+  end = 0;
+
+  ensure(id: number): void {
+    if (id >= this.end) this.end = id + 1;
+    if (id < this.flags.length) return;
+    let c = this.flags.length;
+    while (c <= id) c *= 2;
+    const grow = <T extends Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const g = make(c);
+      g.set(a);
+      return g;
+    };
+    this.submit_us = grow(this.submit_us, (n) => new Float64Array(n));
+    const fin = new Float64Array(c).fill(-1);
+    fin.set(this.final_us);
+    this.final_us = fin;
+    this.cls = grow(this.cls, (n) => new Uint8Array(n));
+    this.flags = grow(this.flags, (n) => new Uint8Array(n));
+  }
+}
+
 export class MetricsCollector {
-  readonly tables: TableRecord[] = [];
+  readonly chains: ChainRecord[] = [];
   submitted = 0;
   rejected = 0;
-  /** First-commit time and leg count of every block, for tps_slots. */
+  private readonly tx = new TxColumns();
+  /** First-commit time and leg count of every block holding legs, for tps_slots. */
   private readonly slotTimes: number[] = [];
   private readonly slotCounts: number[] = [];
-
-  constructor(
-    private readonly txs: TxStore,
-    private readonly byzantine: ByzantineWindows,
-    private readonly map: AccountMap,
-  ) {
-    for (let t = 0; t < map.tables; t++) this.tables.push({ commitTimes: [0], classes: [BLOCK_FULL], views: [0], viewMax: 0 });
-  }
-
-  /** Whether a transfer stays inside one table (its class for latency). */
-  isIntra(id: number): boolean {
-    return this.map.tableOf[this.txs.sender[id]] === this.map.tableOf[this.txs.receiver[id]];
-  }
-
-  /** State syncs of newly elected members: node, table, when installed, bytes. */
+  /** State syncs: node, chain, when installed, bytes. */
   readonly stateSyncs: { node: number; table: number; at_us: number; bytes: number }[] = [];
 
-  onStateSync(node: number, table: number, at_us: number, bytes: number): void {
-    this.stateSyncs.push({ node, table, at_us, bytes });
+  /**
+   * `chains` chains, each starting from a genesis block of kind `genesisKind`; `classes`: the
+   * family's latency classes (a submit record's class indexes them).
+   */
+  constructor(
+    private readonly byzantine: ByzantineView,
+    chains: number,
+    private readonly facts: BlockFacts,
+    genesisKind: number,
+    readonly classes: readonly string[],
+  ) {
+    for (let t = 0; t < chains; t++) this.chains.push({ commitTimes: [0], kinds: [genesisKind], views: [0], viewMax: 0 });
   }
 
-  onTxSubmit(): void {
+  /** Transactions named so far: ids 0 .. txEnd - 1 (some may be unused). */
+  get txEnd(): number {
+    return this.tx.end;
+  }
+
+  submit(tx: number, at_us: number, cls: number): void {
+    const c = this.tx;
+    c.ensure(tx);
+    c.submit_us[tx] = at_us;
+    c.cls[tx] = cls;
+    c.flags[tx] |= TX_SUBMITTED;
     this.submitted++;
   }
 
-  onPoolReject(tx: number): void {
-    if (!(this.txs.flags[tx] & TX_REJECTED)) {
-      this.txs.flags[tx] |= TX_REJECTED;
+  /** A transaction refused anywhere counts as dropped, once. */
+  reject(tx: number): void {
+    const c = this.tx;
+    c.ensure(tx);
+    if (!(c.flags[tx] & TX_REJECTED)) {
+      c.flags[tx] |= TX_REJECTED;
       this.rejected++;
     }
   }
 
-  onView(node: number, table: number, view: number, now_us: number): void {
+  sync(node: number, chain: number, at_us: number, bytes: number): void {
+    this.stateSyncs.push({ node, table: chain, at_us, bytes });
+  }
+
+  view(node: number, now_us: number, chain: number, view: number): void {
     if (!this.byzantine.honestAt(node, now_us)) return;
-    const r = this.tables[table];
+    const r = this.chains[chain];
     if (view > r.viewMax) r.viewMax = view;
   }
 
-  onCommit(node: number, b: Block, now_us: number): void {
+  private finalize = (id: number): void => {
+    const c = this.tx;
+    c.ensure(id);
+    if (c.final_us[id] < 0) {
+      c.final_us[id] = this.now_us;
+      if (this.firstListeners.length > 0) this.newlyFinal.push(id);
+    }
+  };
+  private now_us = 0;
+  private newlyFinal: number[] = [];
+  private readonly firstListeners: FirstCommitListener[] = [];
+
+  /**
+   * Tells `f` of each block's first honest commit (the one the metrics count), with the
+   * transactions it made final; a reader such as the page follows the run's figures this way
+   * without re-deriving them.
+   */
+  onFirstCommit(f: FirstCommitListener): void {
+    this.firstListeners.push(f);
+  }
+
+  commit(node: number, now_us: number, key: CommitKey, block: object): void {
     if (!this.byzantine.honestAt(node, now_us)) return;
-    const r = this.tables[b.table];
-    if (b.height < r.commitTimes.length && r.commitTimes[b.height] !== undefined) return;
-    r.commitTimes[b.height] = now_us;
-    r.classes[b.height] = b.cls;
-    r.views[b.height] = b.view;
-    const txs = this.txs;
-    if (b.txs.length > 0) {
+    const r = this.chains[key.chain];
+    const h = key.height;
+    if (h < r.commitTimes.length && r.commitTimes[h] !== undefined) return;
+    const f = this.facts;
+    r.commitTimes[h] = now_us;
+    r.kinds[h] = f.kind(block);
+    r.views[h] = f.view(block);
+    const items = f.items(block);
+    if (items > 0) {
       this.slotTimes.push(now_us);
-      this.slotCounts.push(b.txs.length);
+      this.slotCounts.push(items);
     }
-    for (let i = 0; i < b.txs.length; i++) {
-      const id = b.txs[i];
-      if (isFinalLeg(txs, id, b.legs[i]) && txs.final_us[id] < 0) txs.final_us[id] = now_us;
+    this.now_us = now_us;
+    f.finals(block, this.finalize);
+    if (this.firstListeners.length > 0) {
+      const finals = this.newlyFinal;
+      this.newlyFinal = [];
+      for (const l of this.firstListeners) l(key, block, now_us, finals);
     }
+  }
+
+  /** When transaction `id` was offered (NaN if never), and its latency class. */
+  submittedAt(id: number): number {
+    const c = this.tx;
+    return id < c.end && c.flags[id] & TX_SUBMITTED ? c.submit_us[id] : NaN;
+  }
+
+  classOf(id: number): number {
+    return id < this.tx.end ? this.tx.cls[id] : -1;
+  }
+
+  /** Whether transaction `id` was submitted, and when it became final (-1: not final). */
+  finalAt(id: number): number {
+    return id < this.tx.end ? this.tx.final_us[id] : -1;
+  }
+
+  /** Transactions final by the end of the run (any time). */
+  finalCount(): number {
+    const c = this.tx;
+    let n = 0;
+    for (let id = 0; id < c.end; id++) if (c.final_us[id] >= 0) n++;
+    return n;
   }
 
   /** Legs committed (first commit of their block) in [from_us, to_us). */
@@ -98,10 +188,10 @@ export class MetricsCollector {
     return n;
   }
 
-  /** Blocks first committed in [from_us, to_us), over all tables (empty ones included). */
+  /** Blocks first committed in [from_us, to_us), over all chains (empty ones included). */
   blocks(from_us: number, to_us: number): number {
     let n = 0;
-    for (const r of this.tables) {
+    for (const r of this.chains) {
       for (let h = 1; h < r.commitTimes.length; h++) {
         const t = r.commitTimes[h];
         if (t !== undefined && t >= from_us && t < to_us) n++;
@@ -112,41 +202,45 @@ export class MetricsCollector {
 
   /** Transactions submitted in [from_us, to_us) (refused ones included: the offered load). */
   offered(from_us: number, to_us: number): number {
-    const txs = this.txs;
+    const c = this.tx;
     let n = 0;
-    for (let id = 0; id < txs.end; id++) {
-      const t = txs.submit_us[id];
-      if (t >= from_us && t < to_us && txs.flags[id] & TX_EXISTS) n++;
+    for (let id = 0; id < c.end; id++) {
+      const t = c.submit_us[id];
+      if (t >= from_us && t < to_us && c.flags[id] & TX_SUBMITTED) n++;
     }
     return n;
   }
 
-  /** Latencies (ms) of txs that became final in [from_us, to_us), by class. */
-  latencies(from_us: number, to_us: number, cls: 'all' | 'intra_table' | 'cross_table' = 'all'): number[] {
-    const txs = this.txs;
+  /** Latencies (ms) of txs that became final in [from_us, to_us), of one class or all. */
+  latencies(from_us: number, to_us: number, cls: string = 'all'): number[] {
+    const c = this.tx;
+    const k = cls === 'all' ? -1 : this.classes.indexOf(cls);
+    if (cls !== 'all' && k < 0) throw new Error(`metrics: unknown latency class "${cls}" (${this.classes.join(', ')})`);
     const out: number[] = [];
-    for (let id = 0; id < txs.end; id++) {
-      const f = txs.final_us[id];
+    for (let id = 0; id < c.end; id++) {
+      const f = c.final_us[id];
       if (f < from_us || f >= to_us) continue;
-      if (cls !== 'all' && this.isIntra(id) !== (cls === 'intra_table')) continue;
-      out.push((f - txs.submit_us[id]) / 1000);
+      if (k >= 0 && c.cls[id] !== k) continue;
+      out.push((f - c.submit_us[id]) / 1000);
     }
     return out;
   }
 
-  tableStats(end_us: number, consensusMsgs: (table: number) => number): TableStats[] {
-    return this.tables.map((r, t) => {
-      let light = 0, empty = 0, full = 0, stallMax = 0, stallTotal = 0;
+  /**
+   * Per chain: height, blocks of each kind (`blocks_<kind>` for the family's `kinds`; a kind past
+   * the list counts as the last), views, stalls, and consensus messages per block.
+   */
+  tableStats(end_us: number, kinds: readonly string[], consensusMsgs: (table: number) => number): TableStats[] {
+    return this.chains.map((r, t) => {
+      const counts = new Array<number>(kinds.length).fill(0);
+      let stallMax = 0, stallTotal = 0;
       let prev = 0;
       let height = 0;
       for (let h = 1; h < r.commitTimes.length; h++) {
         const ct = r.commitTimes[h];
         if (ct === undefined) continue;
         height = h;
-        const c = r.classes[h];
-        if (c === BLOCK_LIGHT) light++;
-        else if (c === BLOCK_EMPTY) empty++;
-        else full++;
+        counts[Math.min(r.kinds[h], kinds.length - 1)]++;
         const gap = ct - prev;
         if (gap > stallMax) stallMax = gap;
         if (gap > STALL_THRESHOLD_US) stallTotal += gap;
@@ -155,23 +249,19 @@ export class MetricsCollector {
       const tail = end_us - prev;
       if (tail > stallMax) stallMax = tail;
       if (tail > STALL_THRESHOLD_US) stallTotal += tail;
-      const blocks = light + empty + full;
-      return {
-        table: t,
-        height_committed: height,
-        blocks_light: light,
-        blocks_empty: empty,
-        blocks_full: full,
-        views: r.viewMax,
-        stall_s_max: round3(stallMax / 1e6),
-        stall_s_total: round3(stallTotal / 1e6),
-        messages_per_block: blocks > 0 ? round3(consensusMsgs(t) / blocks) : 0,
-      };
+      const blocks = counts.reduce((a, b) => a + b, 0);
+      const row: Record<string, number> = { table: t, height_committed: height };
+      kinds.forEach((k, i) => { row[`blocks_${k}`] = counts[i]; });
+      row.views = r.viewMax;
+      row.stall_s_max = round3(stallMax / 1e6);
+      row.stall_s_total = round3(stallTotal / 1e6);
+      row.messages_per_block = blocks > 0 ? round3(consensusMsgs(t) / blocks) : 0;
+      return row as unknown as TableStats;
     });
   }
 
   /**
-   * Blocks first committed per table and time bucket, and the share of each bucket inside a stall
+   * Blocks first committed per chain and time bucket, and the share of each bucket inside a stall
    * (a gap between commits, or from the last commit to the end, longer than STALL_THRESHOLD_US; the
    * whole gap counts, as in `stall_s_total`). Buckets are 1, 2, 5, 10, 20, 50, ... s wide, the
    * narrowest giving at most TIMELINE_BUCKETS_MAX buckets over [0, end_us).
@@ -182,7 +272,7 @@ export class MetricsCollector {
     const n = Math.max(1, Math.ceil(end_us / width));
     const blocks: number[][] = [];
     const stalled: number[][] = [];
-    for (const r of this.tables) {
+    for (const r of this.chains) {
       const b = new Array<number>(n).fill(0);
       const stallUs = new Array<number>(n).fill(0);
       const addStall = (from: number, to: number): void => {
@@ -216,17 +306,17 @@ export class MetricsCollector {
     const sub = new Array<number>(secs).fill(0);
     const fin = new Array<number>(secs).fill(0);
     const lat: number[][] = Array.from({ length: secs }, () => []);
-    const txs = this.txs;
-    for (let id = 0; id < txs.end; id++) {
-      const s = Math.floor(txs.submit_us[id] / 1e6);
-      if (!(txs.flags[id] & TX_EXISTS)) continue;
+    const c = this.tx;
+    for (let id = 0; id < c.end; id++) {
+      const s = Math.floor(c.submit_us[id] / 1e6);
+      if (!(c.flags[id] & TX_SUBMITTED)) continue;
       if (s < secs) sub[s]++;
-      const f = txs.final_us[id];
+      const f = c.final_us[id];
       if (f >= 0) {
         const fs = Math.floor(f / 1e6);
         if (fs < secs) {
           fin[fs]++;
-          lat[fs].push((f - txs.submit_us[id]) / 1000);
+          lat[fs].push((f - c.submit_us[id]) / 1000);
         }
       }
     }
@@ -238,7 +328,7 @@ export class MetricsCollector {
     const blocks = new Array<number>(secs).fill(0);
     const height = new Array<number>(secs).fill(0);
     const view = new Array<number>(secs).fill(0);
-    for (const r of this.tables) {
+    for (const r of this.chains) {
       for (let h = 1; h < r.commitTimes.length; h++) {
         const ct = r.commitTimes[h];
         if (ct === undefined) continue;

@@ -7,7 +7,7 @@ import { heatmapLayout, latencyCdfSvg, mbps, roleDistributionSvg, tableHeatmapSv
 import { summaryJson, TIMESERIES_COLUMNS, timeseriesCsv } from './csv.js';
 import { reportHtml } from './html.js';
 import { formatSummaryTable } from './table.js';
-import type { NodeStats, Summary, TableTimeline } from './types.js';
+import type { NodeStats, Summary, TableTimeline } from '../metrics/types.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -139,7 +139,7 @@ describe('distribution figures of a run (default.yaml, 20 s; leader-crash.yaml, 
     // of the buckets at either end, all of those between, none after the recovery; and the
     // heatmap draws exactly those cells red.
     const s = crash.summary;
-    const commits = (crash.built.metrics.tables[0]?.commitTimes ?? []).filter((t) => t !== undefined);
+    const commits = (crash.built.metrics.chains[0]?.commitTimes ?? []).filter((t) => t !== undefined);
     let from = 0;
     let to = 0;
     for (let i = 1; i < commits.length; i++) {

@@ -16,7 +16,7 @@ import {
 } from 'd3';
 import { escapeHtml as esc } from './escape.js';
 import { compareStrings, fixed, latencyClasses } from './table.js';
-import type { NodeStats, TableTimeline } from './types.js';
+import type { NodeStats, TableTimeline } from '../metrics/types.js';
 
 export const CHART_WIDTH = 760;
 const MARGIN = { top: 28, right: 20, bottom: 40, left: 64 };

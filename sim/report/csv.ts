@@ -13,7 +13,8 @@ import type {
   TimeseriesRow,
   Violation,
   WallStats,
-} from './types.js';
+} from '../metrics/types.js';
+import { blockKindKeys } from '../metrics/types.js';
 import { compareStrings, latencyClasses } from './table.js';
 
 /** timeseries.csv columns, exactly the TimeseriesRow field names, in the type's order. */
@@ -33,6 +34,9 @@ export const TIMESERIES_COLUMNS = [
  * `true` only when `K` lists every field of `T`. Used below as a compile-time check: when a
  * field is added to a type in ./types.ts and not to its key list here, the build fails.
  */
+/** A chain's keys other than its `blocks_<kind>` counts. */
+type NamedTableKeys = { [K in keyof TableStats as K extends `blocks_${string}` ? never : K]: TableStats[K] };
+
 type ListsAllKeys<T, K extends readonly (keyof T)[]> = [Exclude<keyof T, K[number]>] extends [never]
   ? true
   : never;
@@ -86,12 +90,10 @@ const SUMMARY_KEYS = [
   'wall',
 ] as const satisfies readonly (keyof Summary)[];
 const LATENCY_KEYS = ['count', 'p50', 'p90', 'p99', 'max'] as const satisfies readonly (keyof LatencyStats)[];
+/** A chain's keys in order; its `blocks_<kind>` keys go after `height_committed`, in the family's order. */
 const TABLE_KEYS = [
   'table',
   'height_committed',
-  'blocks_light',
-  'blocks_empty',
-  'blocks_full',
   'views',
   'stall_s_max',
   'stall_s_total',
@@ -132,7 +134,7 @@ const _keyListsComplete: [
   ListsAllKeys<TimeseriesRow, typeof TIMESERIES_COLUMNS>,
   ListsAllKeys<Summary, typeof SUMMARY_KEYS>,
   ListsAllKeys<LatencyStats, typeof LATENCY_KEYS>,
-  ListsAllKeys<TableStats, typeof TABLE_KEYS>,
+  ListsAllKeys<NamedTableKeys, typeof TABLE_KEYS>,
   ListsAllKeys<NodeStats, typeof NODE_KEYS>,
   ListsAllKeys<Violation, typeof VIOLATION_KEYS>,
   ListsAllKeys<WallStats, typeof WALL_KEYS>,
@@ -194,7 +196,14 @@ export function summaryJson(s: Summary): string {
     tl['stalled'] = s.table_timeline.stalled.map((row) => inline(row));
     top['table_timeline'] = tl;
   }
-  top['tables'] = s.tables.map((t) => ordered(t, TABLE_KEYS));
+  top['tables'] = s.tables.map((t) => {
+    // table, height_committed, the block kinds in the family's order, then the other keys.
+    const o = ordered(t, TABLE_KEYS);
+    const out: Record<string, unknown> = { table: o.table, height_committed: o.height_committed };
+    for (const k of blockKindKeys(t)) out[k] = o[k];
+    for (const [k, v] of Object.entries(o)) if (!(k in out)) out[k] = v;
+    return out;
+  });
   top['nodes'] = s.nodes.map((n) => ordered(n, NODE_KEYS));
   top['messages'] = sortedRecord(s.messages, Object.keys(s.messages).sort(compareStrings), (n) => n);
   top['violations'] = s.violations.map((v) => ordered(v, VIOLATION_KEYS));

@@ -22,7 +22,7 @@ import {
   percent,
   roleSummaries,
 } from './table.js';
-import type { Summary, TimeseriesRow } from './types.js';
+import { blockKindKeys, type Summary, type TableStats, type TimeseriesRow } from '../metrics/types.js';
 import { CHARTS_CSS, latencyCdfSvg, nodeDistributionsSvg, tableHeatmapSvg } from './charts.js';
 import { escapeHtml } from './escape.js';
 
@@ -341,14 +341,14 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
     out.push(
       '<p class="note">Blue: blocks first committed in the bucket. Red: the bucket lies (partly, paler) inside a stall, more than 5 s without a commit. Dashed line: end of warm-up.</p>',
     );
+    const kinds = blockKindKeys(s.tables[0]);
+    const cell = (t: TableStats, k: string) => (t as unknown as Record<string, number>)[k] ?? 0;
     out.push(
       htmlTable(
         [
           num('table'),
           num('height_committed'),
-          num('blocks_light'),
-          num('blocks_empty'),
-          num('blocks_full'),
+          ...kinds.map((k) => num(k)),
           num('views'),
           num('stall_s_max'),
           num('stall_s_total'),
@@ -359,9 +359,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
           .map((t) => [
             num(String(t.table)),
             num(grouped(t.height_committed)),
-            num(grouped(t.blocks_light)),
-            num(grouped(t.blocks_empty)),
-            num(grouped(t.blocks_full)),
+            ...kinds.map((k) => num(grouped(cell(t, k)))),
             num(grouped(t.views)),
             num(fixed(t.stall_s_max, 1)),
             num(fixed(t.stall_s_total, 1)),

@@ -1,4 +1,4 @@
-import { limitStats } from './limits.js';
+import { limitStats } from '../metrics/limits.js';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { TIMESERIES_COLUMNS, summaryJson, timeseriesCsv } from './csv.js';
 import { HTML_NODES_MAX, reportHtml } from './html.js';
 import { createProgress, progressLine } from './progress.js';
 import { formatSummaryTable } from './table.js';
-import { SUMMARY_SCHEMA_VERSION, type NodeStats, type Summary, type TimeseriesRow } from './types.js';
+import { SUMMARY_SCHEMA_VERSION, type NodeStats, type Summary, type TimeseriesRow } from '../metrics/types.js';
 import { reportDir, writeReport, writeRunOutputs } from './write.js';
 
 // ---------------------------------------------------------------------------------------------

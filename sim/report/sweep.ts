@@ -17,7 +17,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { line, max as d3max, scaleLinear, scaleLog, schemeTableau10 } from 'd3';
 import { escapeHtml as esc } from './html.js';
 import { fixed, latencyClasses, latencyText, NO_VALUE } from './table.js';
-import type { Summary } from './types.js';
+import type { Summary } from '../metrics/types.js';
 
 /**
  * Version 2: a class with no finalized transaction at a point has `count: 0` and null p50 and p99;

@@ -4,8 +4,8 @@
  * Also home of the small pure helpers the HTML report shares (class order, role roll-up,
  * exact time formatting), so the two outputs never disagree on how a figure is computed.
  */
-import { limitsLines } from './limits.js';
-import type { NodeStats, Summary, TableStats, Violation } from './types.js';
+import { limitsLines } from '../metrics/limits.js';
+import { blockKindKeys, type NodeStats, type Summary, type TableStats, type Violation } from '../metrics/types.js';
 
 /** Latency classes named by DESIGN.md "Metrics", in the order reports show them. */
 const LATENCY_CLASS_ORDER = ['all', 'intra_table', 'cross_table'];
@@ -181,13 +181,11 @@ function wrapWords(head: string, words: string[], width: number): string[] {
   return lines;
 }
 
-function tableRow(t: TableStats): string[] {
+function tableRow(t: TableStats, kinds: readonly string[]): string[] {
   return [
     String(t.table),
     String(t.height_committed),
-    String(t.blocks_light),
-    String(t.blocks_empty),
-    String(t.blocks_full),
+    ...kinds.map((k) => String((t as unknown as Record<string, number>)[k] ?? 0)),
     String(t.views),
     fixed(t.stall_s_max, 1),
     fixed(t.messages_per_block, 1),
@@ -197,10 +195,11 @@ function tableRow(t: TableStats): string[] {
 function tableLines(tables: readonly TableStats[]): string[] {
   if (tables.length === 0) return ['tables    none'];
   const sorted = [...tables].sort((a, b) => a.table - b.table);
-  const head = ['table', 'height', 'light', 'empty', 'full', 'views', 'stall_max_s', 'msgs/block'];
+  const kinds = blockKindKeys(sorted[0]);
+  const head = ['table', 'height', ...kinds.map((k) => k.slice('blocks_'.length)), 'views', 'stall_max_s', 'msgs/block'];
   const shown = sorted.slice(0, TERMINAL_TABLES_MAX);
-  const rows = [head, ...shown.map(tableRow)];
-  const lines = ['tables', ...alignRows(rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'])];
+  const rows = [head, ...shown.map((t) => tableRow(t, kinds))];
+  const lines = ['tables', ...alignRows(rows, head.map(() => 'r'))];
   const rest = sorted.slice(TERMINAL_TABLES_MAX);
   if (rest.length > 0) {
     let hMin = Infinity;

@@ -30,8 +30,7 @@
  */
 import type { WorkTrace } from '../engine/sim.js';
 import type { Scenario } from '../scenario/types.js';
-import type { NodeInfo } from '../faults/schedule.js';
-import { MSG_NAMES, TIMER } from '../protocol/top/messages.js';
+import type { NodeInfo, ProtocolModule } from '../contract/module.js';
 
 /** Most slices a trace holds unless told otherwise. */
 export const TRACE_CAP = 1_000_000;
@@ -81,9 +80,6 @@ export interface Timeline extends TimelineOptions {
   truncated_at_us: number | null;
 }
 
-const TIMER_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(TIMER).map(([k, v]) => [v, `timer:${k.toLowerCase()}`]),
-);
 
 type Fields = { table?: unknown; view?: unknown; height?: unknown; block?: Fields; qc?: Fields; bytes?: unknown };
 
@@ -218,29 +214,22 @@ export interface TraceNode {
 }
 
 /** The trace's view of a run's nodes: groups by genesis seat, cores by role. */
-export function traceNodes(sc: Scenario, nodes: readonly NodeInfo[]): TraceNode[] {
-  const t = sc.topology;
-  const VG = t.auditor_groups * t.validator_groups_per_auditor;
-  let v = 0;
-  let a = 0;
-  return nodes.map((x) => {
-    let group: string;
-    if (x.role === 'validator') {
-      const k = v++;
-      group = k < VG * t.validators ? `validator group ${Math.floor(k / t.validators)}` : 'standby validators';
-    } else if (x.role === 'auditor') {
-      const k = a++;
-      group = k < t.auditor_groups * t.auditors ? `auditor group ${Math.floor(k / t.auditors)}` : 'standby auditors';
-    } else group = { edge: 'edges', beacon: 'beacons', archive: 'archives' }[x.role];
-    return { name: x.name, group, cores: sc.hardware[x.role].cores };
-  });
+export function traceNodes(sc: Scenario, nodes: readonly NodeInfo[], module: ProtocolModule): TraceNode[] {
+  return nodes.map((x, i) => ({
+    name: x.name,
+    group: module.traceGroup(sc, nodes, i),
+    cores: sc.hardware[x.role as keyof Scenario['hardware']].cores,
+  }));
 }
 
 /**
  * The Chrome trace JSON of `tl`. `meta` goes into the top-level `metadata` object along with
  * the trace's own facts. Built as one array of lines joined once.
  */
-export function chromeTraceJson(tl: Timeline, nodes: readonly TraceNode[], meta: Record<string, unknown>): string {
+export function chromeTraceJson(
+  tl: Timeline, nodes: readonly TraceNode[], meta: Record<string, unknown>,
+  names: Pick<ProtocolModule, 'kinds' | 'timerKinds'>,
+): string {
   const K = Math.max(1, ...nodes.map((n) => n.cores));
   const groups: string[] = [];
   const pidOf = nodes.map((n) => {
@@ -248,7 +237,7 @@ export function chromeTraceJson(tl: Timeline, nodes: readonly TraceNode[], meta:
     if (g < 0) g = groups.push(n.group) - 1;
     return g + 1;
   });
-  const names = nodes.map((n) => JSON.stringify(n.name));
+  const nodeNames = nodes.map((n) => JSON.stringify(n.name));
   const lines: string[] = [];
   groups.forEach((g, k) => {
     lines.push(`{"ph":"M","name":"process_name","pid":${k + 1},"tid":0,"args":{"name":${JSON.stringify(g)}}}`);
@@ -268,27 +257,27 @@ export function chromeTraceJson(tl: Timeline, nodes: readonly TraceNode[], meta:
     const what = a[r + WHAT];
     const kind = a[r + KIND];
     if (what === W_CRASH) {
-      lines.push(`{"ph":"i","s":"t","name":"crash","cat":"fault",${head},"args":{"node":${names[node]},"until_us":${kind < 0 ? 'null' : kind}}}`);
+      lines.push(`{"ph":"i","s":"t","name":"crash","cat":"fault",${head},"args":{"node":${nodeNames[node]},"until_us":${kind < 0 ? 'null' : kind}}}`);
       continue;
     }
     if (what === W_RESTART) {
-      lines.push(`{"ph":"i","s":"t","name":"restart","cat":"fault",${head},"args":{"node":${names[node]},"state":"${kind === 1 ? 'lost' : 'kept'}"}}`);
+      lines.push(`{"ph":"i","s":"t","name":"restart","cat":"fault",${head},"args":{"node":${nodeNames[node]},"state":"${kind === 1 ? 'lost' : 'kept'}"}}`);
       continue;
     }
     let name: string;
     let cat: string;
-    let args = `"node":${names[node]},"core":${a[r + CORE]}`;
+    let args = `"node":${nodeNames[node]},"core":${a[r + CORE]}`;
     if (what === W_CLOCK) {
       name = 'clock';
       cat = 'clock';
       args += `,"tick":${kind}`;
     } else if (what === W_TIMER) {
-      name = TIMER_NAMES[kind] ?? `timer:kind_${kind}`;
+      name = names.timerKinds[kind] !== undefined ? `timer:${names.timerKinds[kind]}` : `timer:kind_${kind}`;
       cat = 'timer';
     } else {
-      name = MSG_NAMES[kind] ?? `kind_${kind}`;
+      name = names.kinds[kind] ?? `kind_${kind}`;
       cat = 'message';
-      args += `,"from":${names[a[r + FROM]]}`;
+      args += `,"from":${nodeNames[a[r + FROM]]}`;
     }
     if (a[r + TABLE] >= 0) args += `,"table":${a[r + TABLE]}`;
     if (a[r + VIEW] >= 0) args += `,"view":${a[r + VIEW]}`;

@@ -33,7 +33,7 @@ import { basename, dirname, join, normalize } from 'node:path';
 import { summaryJson, timeseriesCsv } from './csv.js';
 import { reportHtml } from './html.js';
 import { hashJson } from './sweep.js';
-import type { Summary, TimeseriesRow } from './types.js';
+import type { Summary, TimeseriesRow } from '../metrics/types.js';
 
 /** File names allowed in a report: one plain path segment, no separators, no dot-dot. */
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

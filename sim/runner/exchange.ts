@@ -6,18 +6,19 @@
  * Only three kinds of event cross workers: a message arriving at a node (ARRIVE, alone or as a
  * copy in a relay tree) and the failure detector's notices (PEER_DOWN, PEER_UP). A message sent to
  * several nodes of one worker in a window (a group broadcast) is encoded once and decoded into one
- * shared object, as in a one-worker run, where every receiver shares the sender's object. The
- * transactions a message names travel with the first message that names them toward that worker.
+ * shared object, as in a one-worker run, where every receiver shares the sender's object. The rows
+ * a message refers to (the family's codec says which: TOP's transactions) travel with the first
+ * message that names them toward that worker.
  *
  * Layout: u32 sizes of the three sections, then
  *   objects: per distinct object, a tag (1 message, 2 relay tree with a message reference) and body;
- *   transactions: the rows of transactions new to the destination;
+ *   rows: the family's rows new to the destination (FamilyCodec.writeRows);
  *   events: count, then per event time f64, origin i32, seq f64, target i32, kind u8, a0 i32,
  *           a1 i32, data ref i32 (-1 none).
  */
-import { Reader, Writer, forEachTxRef, readMsg, readTxRows, writeMsg, writeTxRows } from '../protocol/top/wire.js';
-import type { TxStore } from '../protocol/top/txstore.js';
+import { Reader, Writer } from '../lib/bytes.js';
 import type { Msg } from '../contract/env.js';
+import type { FamilyCodec } from '../contract/module.js';
 import { EV } from '../engine/sim.js';
 
 const OBJ_MSG = 1;
@@ -28,7 +29,7 @@ interface RelayedLike {
   readonly tree: { readonly order: Int32Array; readonly fanout: number };
 }
 
-/** Transactions already shipped to one destination, as a growable bitmap by tx id. */
+/** Rows already shipped to one destination, as a growable bitmap by row id. */
 class Shipped {
   bits = new Uint8Array(1024);
   has(id: number): boolean {
@@ -62,15 +63,15 @@ export class OutBatch {
   /** Message copies carried over the run. */
   messages = 0;
 
-  constructor(private readonly txs: TxStore) {}
+  constructor(private readonly codec: FamilyCodec) {}
 
   private msgRef(m: Msg): number {
     let r = this.refs.get(m);
     if (r !== undefined) return r;
     const w = this.objects;
     w.u8(OBJ_MSG);
-    writeMsg(w, m);
-    forEachTxRef(m, (id) => {
+    this.codec.writeMsg(w, m);
+    this.codec.refs(m, (id) => {
       if (!this.shipped.has(id)) {
         this.shipped.add(id);
         this.txIds.push(id);
@@ -117,7 +118,7 @@ export class OutBatch {
   take(): Uint8Array | null {
     if (this.count === 0) return null;
     const tx = new Writer(64 + this.txIds.length * 120);
-    writeTxRows(tx, this.txs, this.txIds);
+    this.codec.writeRows(tx, this.txIds);
     const head = new Writer(16);
     head.u32(this.objects.length);
     head.u32(tx.length);
@@ -141,8 +142,8 @@ export class OutBatch {
 
 export type InsertFn = (time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown) => void;
 
-/** Unpacks a batch: its transactions into `txs`, its events through `insert`. */
-export function applyBatch(buf: Uint8Array, txs: TxStore, insert: InsertFn): number {
+/** Unpacks a batch: its rows through the codec, its events through `insert`. */
+export function applyBatch(buf: Uint8Array, codec: FamilyCodec, insert: InsertFn): number {
   const r = new Reader(buf);
   const objBytes = r.u32();
   const txBytes = r.u32();
@@ -152,7 +153,7 @@ export function applyBatch(buf: Uint8Array, txs: TxStore, insert: InsertFn): num
   const objects: unknown[] = [];
   while (r.offset < objEnd) {
     const tag = r.u8();
-    if (tag === OBJ_MSG) objects.push(readMsg(r));
+    if (tag === OBJ_MSG) objects.push(codec.readMsg(r));
     else if (tag === OBJ_RELAYED) {
       const msg = objects[r.i32()] as Msg;
       const order = r.i32s();
@@ -161,8 +162,8 @@ export function applyBatch(buf: Uint8Array, txs: TxStore, insert: InsertFn): num
     } else throw new Error(`batch: unknown object tag ${tag}`);
   }
   const txEnd = r.offset + txBytes;
-  readTxRows(r, txs);
-  if (r.offset !== txEnd) throw new Error(`batch: transaction section ends at ${r.offset}, expected ${txEnd}`);
+  codec.readRows(r);
+  if (r.offset !== txEnd) throw new Error(`batch: row section ends at ${r.offset}, expected ${txEnd}`);
   for (let i = 0; i < count; i++) {
     const time = r.f64();
     const origin = r.i32();

@@ -3,7 +3,8 @@
  * a run too large for the machine is refused up front (exit 2, naming what to shrink) instead of
  * growing for minutes and dying.
  *
- * The model has four parts, each a measured cost per unit (peak resident memory of one process,
+ * The model has four parts (the process and the nodes here, the rest from the family's
+ * `memoryParts`; TOP's in sim/protocol/top/module.ts), each a measured cost per unit (peak resident memory of one process,
  * measured on this repository's scenarios with `node --expose-gc`, docs in scenarios/README.md,
  * "Limits"):
  * - the process and its modules: about 120 MB, plus ~80 MB per worker thread;
@@ -21,8 +22,7 @@
  * 1,000 tx/s for 60 s 1.5 / 1.4 GB; default.yaml at 20,000 tx/s for 20 s 0.2 / 0.2 GB.
  */
 import type { Scenario } from '../scenario/types.js';
-import { expectedArrivals } from '../protocol/top/workload.js';
-import { nodeCount } from './build.js';
+import { familyOf, nodeCount } from './build.js';
 
 const MB = 1e6;
 const KB = 1e3;
@@ -34,29 +34,12 @@ export interface MemoryEstimate {
 }
 
 export function estimateMemory(sc: Scenario, workers = 1): MemoryEstimate {
-  const t = sc.topology;
-  const T = t.tables;
-  const perTable = t.validators + t.auditors + t.archives;
-  const replicas = T * perTable;
-  const accountsPerTable = sc.workload.accounts / T;
-  const d_s = sc.duration_us / 1e6;
-  const grown_kb = Math.min(d_s, 20) * 1 + Math.max(0, Math.min(d_s, 512) - 20) * 0.3;
-  const w = sc.workload;
-  const offered = expectedArrivals(w.schedule, w.start_us, Math.min(w.stop_us, sc.duration_us));
-  const cross = w.intra_share_percent !== null ? 1 - w.intra_share_percent / 100 : T > 1 ? 1 - 1 / T : 0;
+  const module = familyOf(sc);
+  const nodes = nodeCount(sc, module);
   const parts = [
     { what: 'process', bytes: 120 * MB + 80 * MB * (workers > 1 ? workers : 0), shrink: '--workers' },
-    { what: `${nodeCount(sc).toLocaleString('en-US')} nodes`, bytes: nodeCount(sc) * 14 * KB, shrink: 'the topology (topology.*)' },
-    {
-      what: `${replicas.toLocaleString('en-US')} table replicas`,
-      bytes: replicas * (17 * KB + 24 * T + 17 * accountsPerTable + grown_kb * KB),
-      shrink: 'topology.tables, topology.validators, topology.auditors or workload.accounts',
-    },
-    {
-      what: `${Math.round(offered).toLocaleString('en-US')} transactions`,
-      bytes: offered * (230 + 32 * perTable * cross),
-      shrink: 'workload.rate_tps (or schedule) or duration',
-    },
+    { what: `${nodes.toLocaleString('en-US')} nodes`, bytes: nodes * 14 * KB, shrink: 'the topology (topology.*)' },
+    ...module.memoryParts(sc),
   ];
   parts.sort((a, b) => b.bytes - a.bytes);
   return { bytes: parts.reduce((n, p) => n + p.bytes, 0), parts };

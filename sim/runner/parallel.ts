@@ -18,13 +18,11 @@ import type { Scenario } from '../scenario/types.js';
 import { buildRun } from './build.js';
 import { Digest64, runDigest } from '../engine/digest.js';
 import { NodeCounters } from '../engine/sim.js';
-import { partitionNodes } from './partition.js';
 import { FAILED, START, STOP, SharedView, W_EVENTS, createShared } from './shared.js';
 import { COUNTER_FIELDS, FAILED_AT, type PartitionWorker, type WindowResult, type WorkerOptions, type WorkerTotals } from './partition-worker.js';
-import { replayObservations, type ObservationLog } from './record.js';
+import { readLogBlocks, replayObservations, type ObservationLog } from './record.js';
 import { runScenario, summarize, type RunOptions, type RunResult, type RunTotals } from './run.js';
-import { Reader, readBlock, readTxRows } from '../protocol/top/wire.js';
-import type { Block } from '../protocol/top/messages.js';
+import { Reader } from '../lib/bytes.js';
 import { mergeTimeline } from '../report/trace.js';
 
 export interface WorkerHandle {
@@ -103,14 +101,15 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
   const wall = opts.wall;
   const t0 = wall ? wall.now_ms() : 0;
   let peak = wall ? wall.rss_bytes() : 0;
-  const built = buildRun(sc, { local: 'none' });
-  const owner = partitionNodes(built.nodes, built.rounds, W);
+  const built = buildRun(sc, { local: 'none', module: opts.module });
+  const owner = built.family.owners(W);
   const L = built.sim.lookahead_us;
   const end = opts.stop_us ?? sc.duration_us;
   const wopts: WorkerOptions = {};
   if (opts.checkpoint_us !== undefined) wopts.checkpoint_us = opts.checkpoint_us;
   if (opts.trace) wopts.trace = opts.trace;
   if (opts.timeline) wopts.timeline = opts.timeline;
+  if (opts.module) wopts.module = opts.module;
 
   const exchange = opts.exchange ?? (typeof SharedArrayBuffer === 'function' ? 'shared' : 'messages');
   const layout = exchange === 'shared' ? createShared(W, end, L) : null;
@@ -167,15 +166,11 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
     const parts: WorkerTotals[] = await Promise.all(handles.map((h, w) => call(w, h.api.finish(end))));
     if (wall) peak = Math.max(peak, wall.rss_bytes());
 
-    // Merge. Transactions first: metrics and checks read their columns.
-    for (const p of parts) readTxRows(new Reader(p.txRows), built.txs);
-    const logs: ObservationLog[] = parts.map((p) => {
-      const r = new Reader(p.observations.blocks);
-      const blocks: Block[] = [];
-      for (let k = r.u32(); k > 0; k--) blocks.push(readBlock(r));
-      return { rows: p.observations.rows, blocks };
-    });
-    replayObservations(logs, built.metrics, built.checks);
+    // Merge. The family's rows first (TOP: transactions): its checks and block facts read them.
+    const codec = built.family.codec;
+    for (const p of parts) codec.readRows(new Reader(p.rows));
+    const logs: ObservationLog[] = parts.map((p) => readLogBlocks(p.observations.rows, p.observations.blocks, codec));
+    replayObservations(logs, built.judge);
     built.checks.finish(end);
     const n = built.nodes.length;
     const digests = Array.from({ length: n }, () => new Digest64());

@@ -5,13 +5,13 @@
  * exposes it through comlink, and tests may drive it in-process.
  */
 import type { Scenario } from '../scenario/types.js';
+import type { ProtocolModule } from '../contract/module.js';
 import { buildRun, type BuiltRun } from './build.js';
 import { OutBatch, applyBatch } from './exchange.js';
-import { ObservationRecorder } from './record.js';
+import { ObservationRecorder, writeLogBlocks } from './record.js';
 import type { Checkpoints, EventTrace } from '../engine/sim.js';
 import { ARRIVED, GEN, STOP, SharedView, UNTIL, W_EVENTS, W_NEXT, W_OUTMIN, type SharedLayout } from './shared.js';
-import { Writer, writeBlock, writeTxRows } from '../protocol/top/wire.js';
-import { TX_EXISTS } from '../protocol/top/txstore.js';
+import { Writer } from '../lib/bytes.js';
 import { TimelineRecorder, type TimelineOptions, type TimelinePart } from '../report/trace.js';
 
 export interface WorkerOptions {
@@ -28,6 +28,11 @@ export interface WorkerOptions {
   trace?: { nodes: Uint8Array; from_us: number; to_us: number };
   /** Record the work this worker's nodes handle for a Chrome trace. */
   timeline?: TimelineOptions;
+  /**
+   * The family, when not the registry's for `protocol.family`: only for workers run in the same
+   * thread (tests of the seam); a module does not cross to a worker thread.
+   */
+  module?: ProtocolModule;
 }
 
 /** A worker's error message starts with this and the simulated time it failed at. */
@@ -62,8 +67,8 @@ export interface WorkerTotals {
   /** Message copies this worker sent to nodes of other workers. */
   crossed: number;
   observations: { rows: Float64Array; blocks: Uint8Array };
-  /** Rows of the transactions this worker's clients created. */
-  txRows: Uint8Array;
+  /** The family's rows this worker's nodes created (TOP: its clients' transactions). */
+  rows: Uint8Array;
   checkpoints: { every_us: number; times: number[]; lanes: Int32Array[] } | null;
   trace: number[] | null;
   timeline: TimelinePart | null;
@@ -87,11 +92,12 @@ export class PartitionWorker {
     this.local = Uint8Array.from(owner, (w) => (w === index ? 1 : 0));
     const built = buildRun(sc, {
       local: this.local,
-      observer: (sim) => (this.recorder = new ObservationRecorder(sim)),
+      records: (sim) => (this.recorder = new ObservationRecorder(sim)),
+      module: opts.module,
     });
     this.built = built;
     const sim = built.sim;
-    this.batches = Array.from({ length: workers }, (_, w) => (w === index ? null : new OutBatch(built.txs)));
+    this.batches = Array.from({ length: workers }, (_, w) => (w === index ? null : new OutBatch(built.family.codec)));
     const batches = this.batches;
     sim.partition(this.local, (time, origin, seq, target, kind, a0, a1, data) => {
       batches[owner[target]]!.push(time, origin, seq, target, kind, a0, a1, data);
@@ -131,7 +137,8 @@ export class PartitionWorker {
    */
   runShared(): void {
     const v = this.shared!;
-    const { sim, txs } = this.built!;
+    const { sim, family } = this.built!;
+    const codec = family.codec;
     const insert = sim.insert.bind(sim);
     const me = this.index;
     const W = v.workers;
@@ -142,7 +149,7 @@ export class PartitionWorker {
         for (let s = 0; s < W; s++) {
           if (s === me) continue;
           const b = v.get(s, me, (k - 1) & 1);
-          if (b !== null) applyBatch(b, txs, insert);
+          if (b !== null) applyBatch(b, codec, insert);
         }
         sim.run(v.f64[UNTIL]);
         this.publish(k);
@@ -171,10 +178,10 @@ export class PartitionWorker {
 
   /** Takes in the events other workers sent, then handles every local event before `until_us`. */
   window(inbox: readonly (Uint8Array | null)[], until_us: number): WindowResult {
-    const { sim, txs } = this.built!;
+    const { sim, family } = this.built!;
     try {
       const insert = sim.insert.bind(sim);
-      for (const b of inbox) if (b !== null) applyBatch(b, txs, insert);
+      for (const b of inbox) if (b !== null) applyBatch(b, family.codec, insert);
       sim.run(until_us);
       return this.result();
     } catch (e) {
@@ -202,18 +209,10 @@ export class PartitionWorker {
       alive[k] = sim.isAlive(id) ? 1 : 0;
     });
     const log = this.recorder!.take();
-    const bw = new Writer();
-    bw.u32(log.blocks.length);
-    for (const blk of log.blocks) writeBlock(bw, blk);
-    // The transactions this worker's clients created (id = k * clients + client).
-    const txs = b.txs;
-    const clients = txs.clients;
-    const edgeIds = b.nodes.map((x, i) => (x.role === 'edge' ? i : -1)).filter((i) => i >= 0);
-    const mine = Uint8Array.from(edgeIds, (i) => this.local[i]);
-    const own: number[] = [];
-    for (let id = 0; id < txs.end; id++) if (txs.flags[id] & TX_EXISTS && mine[id % clients]) own.push(id);
-    const tw = new Writer(64 + own.length * 120);
-    writeTxRows(tw, txs, own);
+    const codec = b.family.codec;
+    // The rows this worker's nodes created (TOP: its clients' transactions).
+    const tw = new Writer();
+    codec.writeRows(tw, codec.ownRows(this.local));
     const cp = this.checkpoints;
     return {
       events: sim.events,
@@ -225,8 +224,8 @@ export class PartitionWorker {
       msgTableCount: [...sim.msgTableCount.entries()],
       bytesPerSecond: sim.bytesPerSecond.slice(),
       crossed: this.batches.reduce((n, x) => n + (x ? x.messages : 0), 0),
-      observations: { rows: log.rows, blocks: bw.finish() },
-      txRows: tw.finish(),
+      observations: { rows: log.rows, blocks: writeLogBlocks(log, codec) },
+      rows: tw.finish(),
       checkpoints: cp ? { every_us: cp.every_us, times: cp.times, lanes: cp.lanes } : null,
       trace: this.trace ? this.trace.rows : null,
       timeline: this.timeline ? this.timeline.take() : null,

@@ -1,18 +1,17 @@
 /**
- * Observations of a partitioned run.
+ * Observation records of a partitioned run.
  *
  * Metrics and invariant checks judge the run as a whole (a height's first commit over all honest
- * nodes, the canonical chain of each table), so a worker does not judge what it sees: it records
- * each observer call of its nodes, keyed by the event whose handler made it, and the main thread
- * replays the records of all workers in the order a one-worker run makes the same calls: the
- * total event order (time, origin, seq), then call order inside the handler. Start-up handlers
- * run before every event, in node order, so they take the key (-1, node, 0).
+ * nodes, the canonical chain of each chain), so a worker does not judge what it sees: it records
+ * each record its nodes make (sim/contract/observe.ts), keyed by the event whose handler made it,
+ * and the main thread replays the records of all workers in the order a one-worker run makes the
+ * same calls: the total event order (time, origin, seq), then call order inside the handler.
+ * Start-up handlers run before every event, in node order, so they take the key (-1, node, 0).
  */
-import type { Block } from '../protocol/top/messages.js';
-import type { Observer } from '../protocol/top/context.js';
+import type { CommitKey, RecordSink } from '../contract/observe.js';
+import type { FamilyCodec } from '../contract/module.js';
 import type { Simulation } from '../engine/sim.js';
-import type { MetricsCollector } from '../metrics/collector.js';
-import type { Checkers } from '../checks/checkers.js';
+import { Reader, Writer } from '../lib/bytes.js';
 
 const OP_SUBMIT = 1;
 const OP_REJECT = 2;
@@ -28,24 +27,26 @@ const CHUNK = RECORD_WIDTH * 65_536;
 /** What one worker observed, in its event order. */
 export interface ObservationLog {
   rows: Float64Array;
-  /** Blocks referenced by commit and sync records, by index. */
-  blocks: Block[];
+  /** Blocks referenced by commit and sync records, by index, with their keys. */
+  blocks: object[];
+  keys: CommitKey[];
 }
 
-export class ObservationRecorder implements Observer {
+export class ObservationRecorder implements RecordSink {
   /** Records in typed chunks (a plain array would hit V8's length limit in long saturated runs). */
   private chunks: Float64Array[] = [];
   private chunk = new Float64Array(CHUNK);
   private fill = 0;
   private readonly blockRef = new Map<string, number>();
-  private readonly blocks: Block[] = [];
+  private readonly blocks: object[] = [];
+  private readonly keys: CommitKey[] = [];
   private lastTime = NaN;
   private lastOrigin = -1;
   private lastSeq = -1;
   private sub = 0;
   private rejected = new Uint8Array(1024);
 
-  /** Every node's calls are recorded: the main thread judges which were made in byzantine windows. */
+  /** Every node's records are kept: the main thread judges which were made in byzantine windows. */
   constructor(private readonly sim: Simulation) {}
 
   private record(op: number, node: number, a: number, b: number, c: number, d: number): void {
@@ -79,30 +80,27 @@ export class ObservationRecorder implements Observer {
     this.fill = i + RECORD_WIDTH;
   }
 
-  private ref(b: Block): number {
-    let r = this.blockRef.get(b.id);
+  private ref(key: CommitKey, block: object): number {
+    let r = this.blockRef.get(key.id);
     if (r === undefined) {
       r = this.blocks.length;
-      this.blocks.push(b);
-      this.blockRef.set(b.id, r);
+      this.blocks.push(block);
+      this.keys.push(key);
+      this.blockRef.set(key.id, r);
     }
     return r;
   }
 
-  onCommit(node: number, b: Block, now_us: number, ledger: { sum(): number }): void {
-    this.record(OP_COMMIT, node, this.ref(b), now_us, ledger.sum(), 0);
-  }
-
-  onView(node: number, table: number, view: number, now_us: number): void {
-    this.record(OP_VIEW, node, table, view, now_us, 0);
+  submit(node: number, _now_us: number, tx: number, at_us: number, cls: number): void {
+    this.record(OP_SUBMIT, node, tx, at_us, cls, 0);
   }
 
   /**
-   * Only a transaction's first refusal in this worker is recorded: the collector counts each
-   * refused transaction once, and under saturation every replica refuses every excess transfer
-   * (hundreds of records per transaction otherwise).
+   * Only a transaction's first refusal in this worker is recorded: the metrics count each refused
+   * transaction once, and under saturation every replica refuses every excess transfer (hundreds
+   * of records per transaction otherwise).
    */
-  onPoolReject(node: number, tx: number): void {
+  reject(node: number, _now_us: number, tx: number, reason: number): void {
     if (tx >= this.rejected.length) {
       const grown = new Uint8Array(Math.max(tx + 1, this.rejected.length * 2));
       grown.set(this.rejected);
@@ -110,15 +108,19 @@ export class ObservationRecorder implements Observer {
     }
     if (this.rejected[tx]) return;
     this.rejected[tx] = 1;
-    this.record(OP_REJECT, node, tx, 0, 0, 0);
+    this.record(OP_REJECT, node, tx, reason, 0, 0);
   }
 
-  onTxSubmit(tx: number, now_us: number): void {
-    this.record(OP_SUBMIT, -1, tx, now_us, 0, 0);
+  view(node: number, now_us: number, chain: number, view: number): void {
+    this.record(OP_VIEW, node, chain, view, now_us, 0);
   }
 
-  onStateSync(node: number, table: number, committed: Block, now_us: number, bytes: number): void {
-    this.record(OP_SYNC, node, table, this.ref(committed), now_us, bytes);
+  commit(node: number, now_us: number, key: CommitKey, block: object, state: number): void {
+    this.record(OP_COMMIT, node, this.ref(key, block), now_us, state, 0);
+  }
+
+  sync(node: number, now_us: number, key: CommitKey, block: object, bytes: number): void {
+    this.record(OP_SYNC, node, this.ref(key, block), now_us, bytes, 0);
   }
 
   /** The records so far (the recorder starts empty again). */
@@ -126,11 +128,41 @@ export class ObservationRecorder implements Observer {
     const rows = new Float64Array(this.chunks.length * CHUNK + this.fill);
     this.chunks.forEach((c, k) => rows.set(c, k * CHUNK));
     rows.set(this.chunk.subarray(0, this.fill), this.chunks.length * CHUNK);
-    const log = { rows, blocks: this.blocks.slice() };
+    const log = { rows, blocks: this.blocks.slice(), keys: this.keys.slice() };
     this.chunks = [];
     this.fill = 0;
     return log;
   }
+}
+
+/** A log's blocks as bytes for the main thread (the family's codec encodes each block). */
+export function writeLogBlocks(log: ObservationLog, codec: FamilyCodec): Uint8Array {
+  const w = new Writer();
+  w.u32(log.blocks.length);
+  log.blocks.forEach((b, k) => {
+    const key = log.keys[k];
+    w.i32(key.chain);
+    w.f64(key.height);
+    w.str(key.id);
+    w.str(key.parent);
+    codec.writeBlock(w, b);
+  });
+  return w.finish();
+}
+
+export function readLogBlocks(rows: Float64Array, bytes: Uint8Array, codec: FamilyCodec): ObservationLog {
+  const r = new Reader(bytes);
+  const blocks: object[] = [];
+  const keys: CommitKey[] = [];
+  for (let k = r.u32(); k > 0; k--) {
+    const chain = r.i32();
+    const height = r.f64();
+    const id = r.str();
+    const parent = r.str();
+    keys.push({ chain, height, id, parent });
+    blocks.push(codec.readBlock(r));
+  }
+  return { rows, blocks, keys };
 }
 
 function before(x: Float64Array, i: number, y: Float64Array, j: number): boolean {
@@ -143,10 +175,11 @@ function before(x: Float64Array, i: number, y: Float64Array, j: number): boolean
 }
 
 /**
- * Replays the workers' logs into one collector and one set of checkers, merged in the one-worker
- * order. Each log is already in that order (a worker handles its events in key order).
+ * Replays the workers' logs into one sink (the run's metrics, checks and watchers), merged in
+ * the one-worker order. Each log is already in that order (a worker handles its events in key
+ * order).
  */
-export function replayObservations(logs: readonly ObservationLog[], metrics: MetricsCollector, checks: Checkers): void {
+export function replayObservations(logs: readonly ObservationLog[], sink: RecordSink): void {
   const pos = logs.map(() => 0);
   for (;;) {
     let best = -1;
@@ -155,33 +188,28 @@ export function replayObservations(logs: readonly ObservationLog[], metrics: Met
       if (best < 0 || before(logs[w].rows, pos[w], logs[best].rows, pos[best])) best = w;
     }
     if (best < 0) return;
-    const r = logs[best].rows;
+    const log = logs[best];
+    const r = log.rows;
     const i = pos[best];
     pos[best] = i + RECORD_WIDTH;
     const node = r[i + 5];
+    const time = Math.max(0, r[i]);
     switch (r[i + 4]) {
       case OP_SUBMIT:
-        metrics.onTxSubmit();
-        checks.onSubmit(r[i + 6], r[i + 7]);
+        sink.submit(node, time, r[i + 6], r[i + 7], r[i + 8]);
         break;
       case OP_REJECT:
-        metrics.onPoolReject(r[i + 6]);
+        sink.reject(node, time, r[i + 6], r[i + 7]);
         break;
       case OP_VIEW:
-        metrics.onView(node, r[i + 6], r[i + 7], r[i + 8]);
+        sink.view(node, r[i + 8], r[i + 6], r[i + 7]);
         break;
-      case OP_COMMIT: {
-        const b = logs[best].blocks[r[i + 6]];
-        metrics.onCommit(node, b, r[i + 7]);
-        checks.onCommit(node, b, r[i + 7], r[i + 8]);
+      case OP_COMMIT:
+        sink.commit(node, r[i + 7], log.keys[r[i + 6]], log.blocks[r[i + 6]], r[i + 8]);
         break;
-      }
-      case OP_SYNC: {
-        const b = logs[best].blocks[r[i + 7]];
-        metrics.onStateSync(node, r[i + 6], r[i + 8], r[i + 9]);
-        checks.onStateSync(node, r[i + 6], b, r[i + 8]);
+      case OP_SYNC:
+        sink.sync(node, r[i + 7], log.keys[r[i + 6]], log.blocks[r[i + 6]], r[i + 8]);
         break;
-      }
       default:
         throw new Error(`observation log: unknown record ${r[i + 4]}`);
     }

@@ -6,15 +6,14 @@
  * digest or any simulated figure.
  */
 import type { Scenario } from '../scenario/types.js';
+import type { ProtocolModule } from '../contract/module.js';
 import { buildRun, type BuiltRun } from './build.js';
 import type { NodeCounters, ProgressFn, Simulation } from '../engine/sim.js';
 import { SIM_VERSION } from '../engine/version.js';
 import { scenarioToFile } from '../scenario/schema.js';
-import { MSG, MSG_NAMES } from '../protocol/top/messages.js';
 import { latencyCdf, latencyStats, round3 } from '../metrics/collector.js';
 import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
-import { limitStats } from '../report/limits.js';
-import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type ElectionStats, type PhaseStats } from '../report/types.js';
+import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type PhaseStats } from '../metrics/types.js';
 
 export interface WallHooks {
   now_ms: () => number;
@@ -34,6 +33,8 @@ export interface RunOptions {
   stop_us?: number;
   /** Record the work each node handles for a Chrome trace (sim/report/trace.ts). */
   timeline?: TimelineOptions;
+  /** The family, when not the registry's for `protocol.family` (tests of the seam). */
+  module?: ProtocolModule;
 }
 
 /** What a recording run captured (see Simulation.recordCheckpoints and recordTrace). */
@@ -83,7 +84,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const wall = opts.wall;
   const t0 = wall ? wall.now_ms() : 0;
   let peak = wall ? wall.rss_bytes() : 0;
-  const built = buildRun(sc);
+  const built = buildRun(sc, { module: opts.module });
   opts.attach?.(built);
   const { sim } = built;
   const checkpoints = opts.checkpoint_us !== undefined ? sim.recordCheckpoints(opts.checkpoint_us) : null;
@@ -130,7 +131,7 @@ export function phasesOf(faultEnd_us: number, duration_us: number, bound_us: num
 
 /** The summary of a finished run (`built`'s metrics and checks have seen all of it). */
 export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_bytes: number): Summary {
-  const { sc, metrics, txs } = b;
+  const { sc, metrics, module } = b;
   const end = sc.duration_us;
   const from = sc.warmup_us;
   const window_s = (end - from) / 1e6;
@@ -138,12 +139,12 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
   const finalCount = lat.length;
   const slots = metrics.slots(from, end);
   const messages: Record<string, number> = {};
-  sim.msgCount.forEach((v, k) => { if (v !== undefined) messages[MSG_NAMES[k] ?? `kind_${k}`] = v; });
-  const consensusMsgs = (t: number) => [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT]
+  sim.msgCount.forEach((v, k) => { if (v !== undefined) messages[module.kinds[k] ?? `kind_${k}`] = v; });
+  const consensusMsgs = (t: number) => module.consensusKinds
     .reduce((n, k) => n + (sim.msgTableCount.get(k * 65536 + t) ?? 0), 0);
   const nodes: NodeStats[] = b.nodes.map((info, i) => {
     const c = sim.counters(i);
-    const hw = sc.hardware[info.role];
+    const hw = sc.hardware[info.role as keyof Scenario['hardware']];
     const cores = hw.cores;
     return {
       node: info.name,
@@ -158,20 +159,19 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
       download_bps: hw.download_bps,
     };
   });
-  let finalTotal = 0;
-  for (let id = 0; id < txs.end; id++) if (txs.final_us[id] >= 0) finalTotal++;
-  const intra = metrics.latencies(from, end, 'intra_table');
-  const cross = metrics.latencies(from, end, 'cross_table');
-  const latency_final_ms: Summary['latency_final_ms'] = {
-    all: latencyStats(lat),
-    intra_table: latencyStats(intra),
-    cross_table: latencyStats(cross),
-  };
-  const latency_cdf_ms: Summary['latency_cdf_ms'] = {
-    all: latencyCdf(lat),
-    intra_table: latencyCdf(intra),
-    cross_table: latencyCdf(cross),
-  };
+  const finalTotal = metrics.finalCount();
+  const latency_final_ms: Summary['latency_final_ms'] = { all: latencyStats(lat) };
+  const latency_cdf_ms: Summary['latency_cdf_ms'] = { all: latencyCdf(lat) };
+  for (const cls of module.latencyClasses) {
+    const l = metrics.latencies(from, end, cls);
+    latency_final_ms[cls] = latencyStats(l);
+    latency_cdf_ms[cls] = latencyCdf(l);
+  }
+  const tps_final = window_s > 0 ? finalCount / window_s : 0;
+  const family = module.summarize(b.family, {
+    sc, nodes: b.nodes, blocks: metrics.blocks(from, end), items: slots, offered: metrics.offered(from, end),
+    tps_final, window_s, nodeStats: nodes, syncs: metrics.stateSyncs,
+  });
   return {
     schema_version: SUMMARY_SCHEMA_VERSION,
     simulator_version: SIM_VERSION,
@@ -185,22 +185,18 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     tx_submitted: metrics.submitted,
     tx_dropped: metrics.rejected,
     tx_final: finalTotal,
-    tps_final: round3(window_s > 0 ? finalCount / window_s : 0),
+    tps_final: round3(tps_final),
     tps_slots: round3(window_s > 0 ? slots / window_s : 0),
     latency_final_ms,
     latency_cdf_ms,
-    tables: metrics.tableStats(end, consensusMsgs),
+    tables: metrics.tableStats(end, module.blockKinds, consensusMsgs),
     table_timeline: metrics.tableTimeline(end),
     nodes,
     messages,
     violations: b.checks.violations,
-    limits: limitStats({
-      nodes, sim_s: end / 1e6, window_s, tables: sc.topology.tables, block_txs_max: sc.protocol.block_txs_max,
-      blocks: metrics.blocks(from, end), legs: slots, offered: metrics.offered(from, end),
-      tps_final: window_s > 0 ? finalCount / window_s : 0,
-    }),
+    limits: family.limits as Summary['limits'],
     phases: phasesOf(b.faultPhaseEnd_us, sc.duration_us, sc.checks.liveness_bound_us),
-    elections: electionStats(b),
+    elections: family.elections as Summary['elections'],
     scenario_file: scenarioToFile(sc),
     wall: {
       wall_s: round3(wall_s),
@@ -218,49 +214,4 @@ function messageCopies(t: RunTotals): number {
   let n = 0;
   for (const v of t.msgCount) n += v ?? 0;
   return n;
-}
-
-function electionStats(b: BuiltRun): ElectionStats {
-  const ci = b.sc.protocol.clock_interval_us;
-  const rounds: ElectionStats['rounds'] = [];
-  const name = (i: number) => b.nodes[i].name;
-  for (const list of b.rounds) {
-    for (let r = 1; r < list.length; r++) {
-      const prev = new Set([...list[r - 1].auditors, ...list[r - 1].validators.flatMap((v) => [...v])]);
-      const cur = new Set([...list[r].auditors, ...list[r].validators.flatMap((v) => [...v])]);
-      rounds.push({
-        cluster: list[r].cluster, round: r,
-        elected_s: round3((list[r].elected_clock * ci) / 1e6), start_s: round3((list[r].start_clock * ci) / 1e6),
-        joined: [...cur].filter((i) => !prev.has(i)).sort((x, y) => x - y).map(name),
-        left: [...prev].filter((i) => !cur.has(i)).sort((x, y) => x - y).map(name),
-      });
-    }
-  }
-  const syncs = b.metrics.stateSyncs;
-  let waitMax = 0;
-  for (const s of syncs) {
-    const d = b.ctx.duties[s.node].filter((x) => x.join && x.table === s.table && x.clock * ci <= s.at_us);
-    if (d.length > 0) waitMax = Math.max(waitMax, s.at_us - d[d.length - 1].clock * ci);
-  }
-  return {
-    rounds,
-    state_syncs: syncs.length,
-    state_sync_bytes: syncs.reduce((n, s) => n + s.bytes, 0),
-    state_sync_s_max: round3(waitMax / 1e6),
-    departed: b.departures.map((d) => ({ node: name(d.node), at_s: round3(d.at_us / 1e6) })),
-    grinding: grindingStats(b),
-  };
-}
-
-function grindingStats(b: BuiltRun): ElectionStats['grinding'] {
-  if (!b.sc.byzantine.some((x) => x.behavior === 'grind_seed')) return null;
-  const fair = b.ground.reduce((n, g) => n + g.favored_fair, 0);
-  const ground = b.ground.reduce((n, g) => n + g.favored_ground, 0);
-  return {
-    triggers: b.ground.length,
-    seeds_changed: b.ground.filter((g) => g.chosen !== 0).length,
-    favored_seated_fair: fair,
-    favored_seated_ground: ground,
-    bias: round3(fair > 0 ? ground / fair : ground > 0 ? Infinity : 1),
-  };
 }

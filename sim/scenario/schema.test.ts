@@ -53,6 +53,7 @@ describe('defaults', () => {
         overrides: {},
       },
       protocol: {
+        family: 'top',
         block_txs_max: 288,
         pack_immediate_txs: 200,
         pack_retry_us: 50_000,

@@ -27,6 +27,7 @@ import {
 } from '../net/datasets.js';
 import { expectedGot } from './errors.js';
 import { checkSchedule, scheduleMaxRate } from '../protocol/top/workload.js';
+import { FAMILY_NAMES } from '../protocol/registry.js';
 import type {
   ByzantineBehavior,
   ByzantineSpec,
@@ -399,6 +400,10 @@ const packThresholdSchema = z
 
 const protocolSchema = z
   .strictObject({
+    family: z
+      .enum(FAMILY_NAMES as [string, ...string[]], expecting(`one of ${FAMILY_NAMES.join(', ')}`))
+      .default('top')
+      .describe('The protocol family the nodes run (sim/protocol/registry.ts); `top` is TOP Chain.'),
     block_txs_max: int(1, COUNT_MAX).default(288).describe('Transactions per table block at most.'),
     pack_immediate_txs: int(1, COUNT_MAX).default(200).describe('Pool size at which the leader packs at once.'),
     pack_retry: duration({ positive: true }).prefault('50ms').describe('Leader re-checks the pool at this period.'),
@@ -444,6 +449,7 @@ const protocolSchema = z
   )
   .transform(
     (p): ProtocolConfig => ({
+      family: p.family,
       block_txs_max: p.block_txs_max,
       pack_immediate_txs: p.pack_immediate_txs,
       pack_retry_us: p.pack_retry,
@@ -1243,6 +1249,8 @@ export function scenarioToFile(s: Scenario): ScenarioFile {
       overrides: Object.fromEntries(Object.entries(s.stake.overrides).map(([k, v]) => [k, stakeToFile(v)])),
     },
     protocol: {
+      // The default family is left out, so files written before families existed read the same.
+      ...(p.family !== 'top' ? { family: p.family } : {}),
       block_txs_max: p.block_txs_max,
       pack_immediate_txs: p.pack_immediate_txs,
       pack_retry: formatDuration(p.pack_retry_us),

@@ -69,6 +69,8 @@ export interface TopologyConfig {
 }
 
 export interface ProtocolConfig {
+  /** The protocol family (sim/protocol/registry.ts); `top` by default. */
+  family: string;
   block_txs_max: number;
   pack_immediate_txs: number;
   pack_retry_us: number;

@@ -10,6 +10,8 @@ import { ROLE_COLOR } from './network.js';
 const W = 340;
 const H = 150;
 const M = { top: 20, right: 10, bottom: 26, left: 46 };
+/** Colours of latency classes, in the family's class order. */
+const CLASS_COLORS = ['#4c78a8', '#f58518', '#54a24b', '#e45756'];
 
 interface Chart {
   svg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
@@ -106,10 +108,9 @@ export class ChartsView {
     const c = this.latency;
     const edges = meta.latencyEdgesMs;
     const x = d3.scaleLog().domain([edges[0], edges[edges.length - 1]]).range([M.left, W - M.right]);
-    const series = [
-      { cls: 'intra_table', color: '#4c78a8', counts: Array.from(f.latIntra) },
-      { cls: 'cross_table', color: '#f58518', counts: Array.from(f.latCross) },
-    ].map((s) => {
+    const series = meta.latencyClasses.map((cls, k) => ({
+      cls, color: CLASS_COLORS[k % CLASS_COLORS.length], counts: Array.from(f.latency[k]),
+    })).map((s) => {
       const total = s.counts.reduce((a, b) => a + b, 0);
       return { ...s, total, share: s.counts.map((v) => (total > 0 ? v / total : 0)) };
     });

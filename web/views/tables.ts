@@ -8,7 +8,6 @@
 import * as d3 from 'd3';
 import type { Frame, SessionMeta } from '../session.js';
 import { STALL_THRESHOLD_US } from '../../sim/metrics/collector.js';
-import { BLOCK_EMPTY, BLOCK_FULL } from '../../sim/protocol/top/messages.js';
 
 /** Blocks kept and drawn per table. */
 const KEEP = 20;
@@ -30,8 +29,9 @@ interface BlockMark {
 
 export const CLASS_FILL: Record<string, string> = { light: '#4c78a8', empty: '#ffffff', full: '#2e7d32' };
 
-function clsName(c: number): 'light' | 'empty' | 'full' {
-  return c === BLOCK_EMPTY ? 'empty' : c === BLOCK_FULL ? 'full' : 'light';
+/** A block kind's name (the family's `blockKinds`), e.g. light, empty, full. */
+function kindName(meta: SessionMeta, c: number): string {
+  return meta.blockKinds[c] ?? `kind ${c}`;
 }
 
 export class TablesView {
@@ -99,10 +99,10 @@ export class TablesView {
       const rect = g.selectAll<SVGRectElement, BlockMark>('rect').data(d.chain, (b) => b.height)
         .join((e) => e.append('rect').attr('height', ROW - 6).attr('width', BW).attr('y', 2).call((r) => r.append('title')));
       rect.attr('x', (_, i) => LABEL + i * (BW + GAP))
-        .attr('class', (b) => `block committed ${clsName(b.cls)}`)
-        .attr('fill', (b) => CLASS_FILL[clsName(b.cls)])
-        .attr('stroke', (b) => (b.cls === BLOCK_EMPTY ? '#777' : 'none'));
-      rect.select('title').text((b) => `height ${b.height}, view ${b.view}, ${clsName(b.cls)}, ${b.txs} txs, committed at ${(b.at_us / 1e6).toFixed(3)} s`);
+        .attr('class', (b) => `block committed ${kindName(meta, b.cls)}`)
+        .attr('fill', (b) => CLASS_FILL[kindName(meta, b.cls)] ?? '#999')
+        .attr('stroke', (b) => (kindName(meta, b.cls) === 'empty' ? '#777' : 'none'));
+      rect.select('title').text((b) => `height ${b.height}, view ${b.view}, ${kindName(meta, b.cls)}, ${b.txs} txs, committed at ${(b.at_us / 1e6).toFixed(3)} s`);
       g.selectAll<SVGLineElement, { b: BlockMark; i: number }>('line.jump').data(d.chain.map((b, i) => ({ b, i })).filter((x) => x.b.viewJump), (x) => x.b.height)
         .join('line').attr('class', 'jump')
         .attr('x1', (x) => LABEL + x.i * (BW + GAP) - 2).attr('x2', (x) => LABEL + x.i * (BW + GAP) - 2)

@@ -1,29 +1,18 @@
 /**
  * Facts every node of a run shares read-only: the scenario, groups, stakes, keys, transactions.
  * Built once before the run (contract 5: immutable shared data). Mutable things reachable from
- * here: the observer, which belongs to the metrics and checks layers, never to a node; memos of
- * pure verification outcomes; and the replicas' own flags stored per transaction (`pooled`,
+ * here: memos of pure verification outcomes; and the replicas' own flags stored per transaction (`pooled`,
  * `handledBatches`), each bit read and written by one replica only.
  */
 import type { Scenario, ByzantineBehavior } from '../../scenario/types.js';
 import type { Signer } from '../../crypto/index.js';
 import { ACCOUNT_KEY_BASE } from '../../crypto/index.js';
 import type { TxStore } from './txstore.js';
-import type { LedgerRules, TableLedger, AccountMap } from './ledger.js';
+import type { LedgerRules, AccountMap } from './ledger.js';
 import type { Env } from '../../contract/env.js';
-import type { Block } from './messages.js';
 import { draw64, ftsPickOne } from './stake.js';
 import { ReceiverSpace } from './workload.js';
 import { ReplicaSlots, TxFlags } from './txflags.js';
-
-export interface Observer {
-  onCommit(node: number, block: Block, now_us: number, ledger: TableLedger): void;
-  onView(node: number, table: number, view: number, now_us: number): void;
-  onPoolReject(node: number, tx: number, reason: number): void;
-  onTxSubmit(tx: number, now_us: number): void;
-  /** A new member installed a table's state as of `committed` (its commits continue from there). */
-  onStateSync(node: number, table: number, committed: Block, now_us: number, bytes: number): void;
-}
 
 export interface TableGroups {
   readonly validators: Int32Array;
@@ -178,7 +167,6 @@ export class ChainContext {
     readonly receiptDrops: readonly ReceiptDrop[],
     readonly signer: Signer,
     readonly txs: TxStore,
-    readonly observer: Observer,
     /** Registered validators and auditors (seated or standby). */
     validatorPool: readonly number[],
     auditorPool: readonly number[],

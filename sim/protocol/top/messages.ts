@@ -2,6 +2,7 @@
  * Message and timer shapes. Kind numbers are folded into digests, so they are part of the format.
  * Messages are immutable once sent: relays and receivers share them read-only.
  */
+import type { CommitKey } from '../../contract/observe.js';
 import type { Msg, Timer } from '../../contract/env.js';
 import type { TableLedger } from './ledger.js';
 
@@ -68,6 +69,16 @@ export interface Block {
   readonly rids: Int32Array;
   readonly bytes: number;
 }
+
+/** A block as the generic checks see it (its table is its chain). */
+export function commitKey(b: Block): CommitKey {
+  return { chain: b.table, height: b.height, id: b.id, parent: b.parent };
+}
+
+/** Latency classes of submit records: a transfer inside one table, or across two. */
+export const CLASS_INTRA = 0;
+export const CLASS_CROSS = 1;
+export const LATENCY_CLASSES = ['intra_table', 'cross_table'] as const;
 
 /** A certificate: ⌊2n/3⌋+1 votes of each group (PROTOCOL.md §8.3 step 5). */
 export interface QC {

@@ -5,7 +5,7 @@
  */
 import type { Env, Msg, NodeLogic, Timer } from '../../contract/env.js';
 import {
-  MSG, TIMER, type CommitMsg, type PackTimer, type ProposalMsg, type SyncReqMsg, type SyncRespMsg,
+  MSG, TIMER, CLASS_CROSS, CLASS_INTRA, type CommitMsg, type PackTimer, type ProposalMsg, type SyncReqMsg, type SyncRespMsg,
   type SyncTimer, type TxBatchMsg, type VoteMsg, type ReceiptMsg, type ReceiptStateMsg,
   type ReceiptPullMsg, type DutyTimer, type StateReqMsg, type StateRespMsg, type StateTimer, type ClockCertMsg,
 } from './messages.js';
@@ -44,6 +44,9 @@ class MutedEnv implements Env {
   }
   knownDown(node: number): boolean {
     return this.inner.knownDown(node);
+  }
+  get observe(): Env['observe'] {
+    return this.inner.observe;
   }
 }
 
@@ -328,7 +331,7 @@ export class EdgeNode implements NodeLogic {
     // The client signs; the edge checks the signature before forwarding.
     ctx.txs.setSig(id, ctx.signer.sign(ctx.accountKey(sender), ctx.txs.hash(id)));
     env.charge(sc.costs.verify_tx_us);
-    ctx.observer.onTxSubmit(id, at_us);
+    env.observe.submit(id, at_us, cross ? CLASS_CROSS : CLASS_INTRA);
     let list = this.pending.get(table);
     if (!list) {
       list = [];

@@ -5,11 +5,11 @@
  * A transaction's fields are written once, when its client creates it, and never change after;
  * nodes only read them (immutable shared data, contract 5). The id is `k * clients + c` for
  * the k-th transaction of client c, so it does not depend on the order in which clients run.
- * `final_us` and `flags` belong to the metrics layer, not to any node.
+ * Nothing else writes here: the metrics keep their own columns (sim/metrics/collector.ts).
  */
 import { DIGEST_BYTES, sha256Into } from '../../crypto/hash.js';
 
-export const TX_REJECTED = 1;
+/** Bit 1 is unused (it was the metrics' mark of a refused transaction, now kept by the metrics). */
 export const TX_EXISTS = 2;
 /** The transfer's final leg is a CONFIRM back in the sender's table (MC-5). */
 export const TX_NEEDS_CONFIRM = 4;
@@ -29,7 +29,6 @@ export class TxStore {
   amount = new Float64Array(0);
   nonce = new Uint32Array(0);
   submit_us = new Float64Array(0);
-  final_us = new Float64Array(0);
   flags = new Uint8Array(0);
   /** 32-byte tx hashes, one arena. */
   hashes = new Uint8Array(0);
@@ -55,9 +54,6 @@ export class TxStore {
     this.amount = grow(this.amount, (n) => new Float64Array(n));
     this.nonce = grow(this.nonce, (n) => new Uint32Array(n));
     this.submit_us = grow(this.submit_us, (n) => new Float64Array(n));
-    const fin = new Float64Array(c).fill(-1);
-    fin.set(this.final_us);
-    this.final_us = fin;
     this.flags = grow(this.flags, (n) => new Uint8Array(n));
     this.hashes = grow(this.hashes, (n) => new Uint8Array(n), 32);
     this.sigs = grow(this.sigs, (n) => new Uint8Array(n), 64);
@@ -93,7 +89,6 @@ export class TxStore {
     this.amount[id] = amount;
     this.nonce[id] = nonce;
     this.submit_us[id] = submit_us;
-    this.final_us[id] = -1;
     this.flags[id] = TX_EXISTS | flags;
     this.hashes.set(hash, id * 32);
     if (sig) this.setSig(id, sig);

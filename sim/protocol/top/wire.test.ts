@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { Reader, Writer, forEachTxRef, readMsg, readTxRows, writeMsg, writeTxRows } from './wire.js';
 import { MSG, MSG_NAMES, type ReceiptMsg, type StateRespMsg } from './messages.js';
 import type { Msg, NodeLogic } from '../../contract/env.js';
-import { TX_EXISTS, TX_NEEDS_CONFIRM, TX_REJECTED, TX_SYSTEM, TxStore } from './txstore.js';
+import { TX_EXISTS, TX_NEEDS_CONFIRM, TX_SYSTEM, TxStore } from './txstore.js';
 import { TableLedger } from './ledger.js';
 import { loadScenario, applyOverrides, type Scenario } from '../../scenario/index.js';
 import { runScenario, type RunResult } from '../../runner/run.js';
+import { top } from '../../../test/helpers.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', '..', '..', 'scenarios');
 const S = 1_000_000;
@@ -188,7 +189,7 @@ describe('messages', () => {
 
     // The default run's transaction rows, shipped into an empty store, arrive identical.
     {
-      const src = def.run.built.txs;
+      const src = top(def.run.built).txs;
       const ids: number[] = [];
       for (const m of def.msgs) forEachTxRef(m, (id) => ids.push(id));
       expect(ids.length).toBeGreaterThan(1000);
@@ -204,8 +205,7 @@ describe('messages', () => {
         expect(dst.amount[id]).toBe(src.amount[id]);
         expect(dst.nonce[id]).toBe(src.nonce[id]);
         expect(dst.submit_us[id]).toBe(src.submit_us[id]);
-        expect(dst.flags[id]).toBe(src.flags[id] & ~TX_REJECTED);
-        expect(dst.final_us[id]).toBe(-1);
+        expect(dst.flags[id]).toBe(src.flags[id]);
         expect(dst.hash(id)).toEqual(src.hash(id));
         expect(dst.sig(id)).toEqual(src.sig(id));
         expect(dst.hashWord(id)).toBe(src.hashWord(id));
@@ -260,7 +260,7 @@ describe('messages', () => {
       workload: { ...sc.workload, rate_tps: 20, schedule: { kind: 'constant', rate_tps: 20 } },
       faults: [{ kind: 'crash', at_us: 3 * S, until_us: 7 * S, nodes: ['v1'], state: 'kept' }],
     });
-    expect(c.run.built.ctx.signer.mode).toBe('real');
+    expect(top(c.run.built).ctx.signer.mode).toBe('real');
     expectKinds(c.msgs, [MSG.TX_BATCH, MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT, MSG.SYNC_REQ, MSG.SYNC_RESP, MSG.CLOCK_SHARE, MSG.CLOCK_CERT]);
     const vote = c.msgs.find((m) => m.kind === MSG.VOTE) as Msg & { sig: Uint8Array };
     expect(vote.sig.length).toBe(64);
@@ -276,7 +276,6 @@ describe('transaction rows', () => {
       const flags = (id % 3 === 0 ? TX_NEEDS_CONFIRM : 0) | (id % 5 === 0 ? TX_SYSTEM : 0);
       src.create(id, id % 101, (id * 13) % 97, 1 + (id % 17) / 4, id % 11, id * 1234.5, flags);
       src.setSig(id, Uint8Array.from({ length: 64 }, (_, k) => (id * 31 + k) & 255));
-      if (id % 4 === 0) src.flags[id] |= TX_REJECTED;
       ids.push(id);
     }
     const w = new Writer(8);
@@ -295,8 +294,7 @@ describe('transaction rows', () => {
       expect(dst.amount[id]).toBe(src.amount[id]);
       expect(dst.nonce[id]).toBe(src.nonce[id]);
       expect(dst.submit_us[id]).toBe(src.submit_us[id]);
-      expect(dst.final_us[id]).toBe(-1);
-      expect(dst.flags[id]).toBe(src.flags[id] & ~TX_REJECTED);
+      expect(dst.flags[id]).toBe(src.flags[id]);
       expect(dst.flags[id] & TX_EXISTS).toBe(TX_EXISTS);
       expect(dst.hash(id)).toEqual(src.hash(id));
       expect(dst.hashWord(id)).toBe(src.hashWord(id));
@@ -305,9 +303,7 @@ describe('transaction rows', () => {
     // A row the receiver has already is left as it is.
     const again = new TxStore(3);
     again.create(7, 1, 2, 3, 4, 5);
-    again.final_us[7] = 99;
     readTxRows(new Reader(w.finish()), again);
-    expect(again.final_us[7]).toBe(99);
     expect(again.sender[7]).toBe(1);
     expect(again.count).toBe(ids.length);
     // put writes what create would (hash aside, which create computes from the same fields).
@@ -315,7 +311,7 @@ describe('transaction rows', () => {
     made.create(42, 1, 2, 3.5, 4, 5_000_000, TX_SYSTEM);
     const put = new TxStore(1);
     put.put(42, 1, 2, 3.5, 4, 5_000_000, TX_SYSTEM, made.hash(42), null);
-    for (const col of ['sender', 'receiver', 'amount', 'nonce', 'submit_us', 'final_us', 'flags', 'hashes'] as const) {
+    for (const col of ['sender', 'receiver', 'amount', 'nonce', 'submit_us', 'flags', 'hashes'] as const) {
       expect(put[col]).toEqual(made[col]);
     }
     expect([put.end, put.count, put.sigLen, put.capacity]).toEqual([made.end, made.count, made.sigLen, made.capacity]);

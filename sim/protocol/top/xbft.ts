@@ -15,7 +15,7 @@
  */
 import type { Env } from '../../contract/env.js';
 import {
-  MSG, TIMER, BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL, wordOfHex,
+  MSG, TIMER, commitKey, BLOCK_LIGHT, BLOCK_EMPTY, BLOCK_FULL, wordOfHex,
   type Block, type QC, type ProposalMsg, type VoteMsg, type CommitMsg, type SyncReqMsg,
   type SyncRespMsg, type TxBatchMsg, type PackTimer, type SyncTimer, type ReceiptMsg,
   type ReceiptStateMsg, type ReceiptPullMsg, type StateReqMsg, type StateRespMsg, type StateTimer,
@@ -207,7 +207,7 @@ export class TableReplica {
       env.charge(costs.verify_tx_us);
       if (!ctx.txSignatureOk(id)) continue;
       const r = this.pool.add(id, this.ledger, ctx.rules);
-      if (r !== POOL_OK && r !== POOL_DUP) ctx.observer.onPoolReject(this.self, id, r);
+      if (r !== POOL_OK && r !== POOL_DUP) env.observe.reject(id, r);
     }
     // Two auditors, chosen by the batch hash, forward it to the validator group (§9.1).
     if (m.hop === 0 && this.memberA) {
@@ -393,7 +393,7 @@ export class TableReplica {
     }
     for (const id of s.pool) this.pool.add(id, L, ctx.rules);
     this.synced = true;
-    ctx.observer.onStateSync(this.self, this.table, s.committed, env.now_us, m.bytes);
+    env.observe.sync(commitKey(s.committed), s.committed, m.bytes);
     this.recomputeView(env);
     this.tryPack(env);
   }
@@ -417,7 +417,7 @@ export class TableReplica {
   private enterView(env: Env, v: number): void {
     this.view = v;
     this.viewStart_us = env.now_us;
-    this.ctx.observer.onView(this.self, this.table, v, env.now_us);
+    env.observe.view(this.table, v);
     if (!this.isLeader(v)) return;
     const until = this.ctx.crashAsLeader(this.table, v);
     if (until !== undefined) {
@@ -938,7 +938,7 @@ export class TableReplica {
       this.blocks.delete(old);
       this.qcs.delete(old);
     }
-    ctx.observer.onCommit(this.self, b, env.now_us, this.ledger);
+    env.observe.commit(commitKey(b), b, this.ledger.sum());
     // The leader whose certificate committed this block sends its receipts (§9.4).
     if (sendReceipts && b.txs.length > 0) {
       const cert = this.highQC.blockId;

@@ -14,8 +14,8 @@
  * The result depends only on the scenario, never on timing, and any partition gives the same
  * digest: the partition decides speed, not outcome.
  */
-import type { NodeInfo } from './build.js';
-import type { ClusterRound } from '../protocol/top/beacon.js';
+import type { NodeInfo } from '../../contract/module.js';
+import type { ClusterRound } from './beacon.js';
 
 export function partitionNodes(nodes: readonly NodeInfo[], rounds: readonly ClusterRound[][], workers: number): Int32Array {
   if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`workers must be an integer >= 1, got ${workers}`);

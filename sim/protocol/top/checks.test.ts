@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Checkers } from './checkers.js';
-import { ByzantineWindows } from '../faults/byzantine.js';
-import { TxStore } from '../protocol/top/txstore.js';
-import { LEG_INNER, LEG_RECV, LEG_SEND, type AccountMap } from '../protocol/top/ledger.js';
-import type { Block } from '../protocol/top/messages.js';
+import { Checkers } from '../../checks/checkers.js';
+import { ByzantineWindows } from '../../faults/byzantine.js';
+import { TopChecks } from './checks.js';
+import { TxStore } from './txstore.js';
+import { LEG_INNER, LEG_RECV, LEG_SEND, type AccountMap } from './ledger.js';
+import { commitKey, type Block } from './messages.js';
 
 /**
  * The exactly-once rule for receipt legs, on hand-made commits: two tables, account 0 in table 0
@@ -23,8 +24,8 @@ function setup(windows = [{ node: 1, at_us: 10e6, until_us: 20e6 }]) {
   txs.create(0, 0, 1, 5, 0, 0);
   // Transfers inside table 0 for the chain tests: tx k has nonce k.
   for (let k = 1; k <= 3; k++) txs.create(k, 0, 0, 1, k, 0);
-  const checks = new Checkers(['x0', 'x1', 'x2'], new ByzantineWindows(3, windows), map, GENESIS, txs,
-    ['g0', 'g1'], 0, 1e12);
+  const checks = new Checkers(['x0', 'x1', 'x2'], new ByzantineWindows(3, windows), ['g0', 'g1'], 0, 1e12);
+  checks.family = new TopChecks(checks, map, GENESIS, txs);
   return checks;
 }
 
@@ -36,6 +37,11 @@ function block(table: number, height: number, parent: string, id: string, leg: n
   };
 }
 
+/** A commit record of `b` by `node` at `t` with state sum `sum`. */
+function commitOf(c: Checkers, node: number, b: Block, t: number, sum: number): void {
+  c.commit(node, t, commitKey(b), b, sum);
+}
+
 const send = block(0, 1, 'g0', 'send-block', LEG_SEND);
 const recv = block(1, 1, 'g1', 'recv-block', LEG_RECV);
 
@@ -44,18 +50,18 @@ describe('exactly_once: a receipt leg follows a committed leg', () => {
     // The byzantine node 1 holds the certificate at 12 s (inside its window) and its receipt is
     // applied at 13 s; the honest replica of table 0 hears of the commit only at 30 s.
     const c = setup();
-    c.onCommit(1, send, 12e6, GENESIS - 5);
-    c.onCommit(2, recv, 13e6, GENESIS + 5);
-    c.onCommit(0, send, 30e6, GENESIS - 5);
+    c.commit(1, 12e6, commitKey(send), send, GENESIS - 5);
+    c.commit(2, 13e6, commitKey(recv), recv, GENESIS + 5);
+    c.commit(0, 30e6, commitKey(send), send, GENESIS - 5);
     c.finish(40e6);
     expect(c.violations).toEqual([]);
   });
 
   it('fires on a recv committed before any node committed its send', () => {
     const c = setup();
-    c.onCommit(2, recv, 13e6, GENESIS + 5);
-    c.onCommit(1, send, 14e6, GENESIS - 5);
-    c.onCommit(0, send, 30e6, GENESIS - 5);
+    c.commit(2, 13e6, commitKey(recv), recv, GENESIS + 5);
+    c.commit(1, 14e6, commitKey(send), send, GENESIS - 5);
+    c.commit(0, 30e6, commitKey(send), send, GENESIS - 5);
     c.finish(40e6);
     expect(c.violations.map((v) => [v.check, v.node, v.table, v.time_us])).toEqual([['exactly_once', 'x2', 1, 13e6]]);
     expect(c.violations[0].message).toBe('tx 0: recv leg committed before its send leg (send leg first committed at 14.000000s)');
@@ -63,20 +69,20 @@ describe('exactly_once: a receipt leg follows a committed leg', () => {
 
   it('fires at the end on a recv whose send never committed', () => {
     const c = setup();
-    c.onCommit(2, recv, 13e6, GENESIS + 5);
+    c.commit(2, 13e6, commitKey(recv), recv, GENESIS + 5);
     c.finish(40e6);
     expect(c.violations.map((v) => v.message)).toEqual(['tx 0: recv leg committed before its send leg (send leg never committed)']);
   });
 
   it('judges at the end a send that only a byzantine node committed, by when it did', () => {
     const early = setup();
-    early.onCommit(1, send, 12e6, GENESIS - 5);
-    early.onCommit(2, recv, 13e6, GENESIS + 5);
+    early.commit(1, 12e6, commitKey(send), send, GENESIS - 5);
+    early.commit(2, 13e6, commitKey(recv), recv, GENESIS + 5);
     early.finish(15e6);
     expect(early.violations).toEqual([]);
     const late = setup();
-    late.onCommit(2, recv, 13e6, GENESIS + 5);
-    late.onCommit(1, send, 14e6, GENESIS - 5);
+    late.commit(2, 13e6, commitKey(recv), recv, GENESIS + 5);
+    late.commit(1, 14e6, commitKey(send), send, GENESIS - 5);
     late.finish(15e6);
     expect(late.violations.map((v) => v.message))
       .toEqual(['tx 0: recv leg committed before its send leg (send leg committed only by byzantine nodes, at 14.000000s)']);
@@ -84,9 +90,9 @@ describe('exactly_once: a receipt leg follows a committed leg', () => {
 
   it('fires on a recv applied twice', () => {
     const c = setup();
-    c.onCommit(0, send, 1e6, GENESIS - 5);
-    c.onCommit(2, recv, 2e6, GENESIS + 5);
-    c.onCommit(2, block(1, 2, 'recv-block', 'recv-again', LEG_RECV), 3e6, GENESIS + 10);
+    c.commit(0, 1e6, commitKey(send), send, GENESIS - 5);
+    c.commit(2, 2e6, commitKey(recv), recv, GENESIS + 5);
+    commitOf(c, 2, block(1, 2, 'recv-block', 'recv-again', LEG_RECV), 3e6, GENESIS + 10);
     expect(c.violations.map((v) => v.message)).toEqual(['tx 0: recv leg committed twice (receipt id 1)']);
   });
 });
@@ -95,30 +101,30 @@ describe('byzantine windows: a node is judged outside them', () => {
   it('a commit inside the window is not judged, the first one after it is', () => {
     // Node 1 commits a conflicting block at height 1 inside its window: no safety violation.
     const c = setup();
-    c.onCommit(0, send, 1e6, GENESIS - 5);
-    c.onCommit(1, block(0, 1, 'g0', 'fork', LEG_SEND), 11e6, GENESIS - 5);
+    c.commit(0, 1e6, commitKey(send), send, GENESIS - 5);
+    commitOf(c, 1, block(0, 1, 'g0', 'fork', LEG_SEND), 11e6, GENESIS - 5);
     expect(c.violations).toEqual([]);
     // After the window it extends its fork: the parent is not the canonical height 1.
-    c.onCommit(1, block(0, 2, 'fork', 'fork-2', LEG_INNER, 1), 21e6, GENESIS - 5);
+    commitOf(c, 1, block(0, 2, 'fork', 'fork-2', LEG_INNER, 1), 21e6, GENESIS - 5);
     expect(c.violations.map((v) => [v.check, v.node, v.height, v.time_us])).toEqual([['agreement', 'x1', 2, 21e6]]);
   });
 
   it('a node honest again continues from the canonical chain without a link to its last commit', () => {
     const c = setup();
-    c.onCommit(0, send, 1e6, GENESIS - 5);
-    c.onCommit(0, block(0, 2, 'send-block', 'b2', LEG_INNER, 1), 2e6, GENESIS - 5);
-    c.onCommit(1, send, 11e6, GENESIS - 5); // inside the window
-    c.onCommit(1, block(0, 2, 'send-block', 'b2', LEG_INNER, 1), 21e6, GENESIS - 5);
-    c.onCommit(1, block(0, 3, 'b2', 'b3', LEG_INNER, 2), 22e6, GENESIS - 5);
+    c.commit(0, 1e6, commitKey(send), send, GENESIS - 5);
+    commitOf(c, 0, block(0, 2, 'send-block', 'b2', LEG_INNER, 1), 2e6, GENESIS - 5);
+    c.commit(1, 11e6, commitKey(send), send, GENESIS - 5); // inside the window
+    commitOf(c, 1, block(0, 2, 'send-block', 'b2', LEG_INNER, 1), 21e6, GENESIS - 5);
+    commitOf(c, 1, block(0, 3, 'b2', 'b3', LEG_INNER, 2), 22e6, GENESIS - 5);
     c.finish(30e6);
     expect(c.violations).toEqual([]);
   });
 
   it('a commit after the window that conflicts with the canonical chain is a safety violation', () => {
     const c = setup();
-    c.onCommit(0, send, 1e6, GENESIS - 5);
-    c.onCommit(0, block(0, 2, 'send-block', 'b2', LEG_INNER, 1), 2e6, GENESIS - 5);
-    c.onCommit(1, block(0, 2, 'send-block', 'c2', LEG_INNER, 2), 21e6, GENESIS - 5);
+    c.commit(0, 1e6, commitKey(send), send, GENESIS - 5);
+    commitOf(c, 0, block(0, 2, 'send-block', 'b2', LEG_INNER, 1), 2e6, GENESIS - 5);
+    commitOf(c, 1, block(0, 2, 'send-block', 'c2', LEG_INNER, 2), 21e6, GENESIS - 5);
     expect(c.violations.map((v) => [v.check, v.node])).toEqual([['safety', 'x1'], ['agreement', 'x1']]);
   });
 });

@@ -1,4 +1,5 @@
 import type { ScenarioFile } from '../scenario/schema.js';
+import type { Violation } from '../contract/module.js';
 /**
  * The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics".
  *
@@ -22,21 +23,16 @@ export interface LatencyStats {
   max: number | null;
 }
 
-export interface Violation {
-  check: 'safety' | 'agreement' | 'conservation' | 'nonce_order' | 'exactly_once' | 'liveness';
-  node: string;
-  table: number;
-  height: number;
-  time_us: number;
-  message: string;
-}
+export type { Violation } from '../contract/module.js';
 
+/**
+ * One chain's figures (TOP: a table's). `blocks_<kind>` counts the blocks of each of the family's
+ * block kinds (TOP: blocks_light, blocks_empty, blocks_full), in the family's kind order.
+ */
 export interface TableStats {
   table: number;
   height_committed: number;
-  blocks_light: number;
-  blocks_empty: number;
-  blocks_full: number;
+  [blocksOfKind: `blocks_${string}`]: number;
   views: number;
   /** Longest gap between two commits, simulated seconds. */
   stall_s_max: number;
@@ -112,9 +108,9 @@ export interface Summary {
   messages: Record<string, number>;
   violations: Violation[];
   /** How close the run came to each limit of PROTOCOL.md §14, and which binds (sim/report/limits.ts). */
-  limits: LimitStats;
+  limits: LimitStats | null;
   phases: PhaseStats;
-  elections: ElectionStats;
+  elections: ElectionStats | null;
   /**
    * The scenario as run, overrides applied, in file form: `npm run sim -- replay` re-runs it and
    * checks the digest.
@@ -215,4 +211,16 @@ export interface TimeseriesRow {
   bytes_total: number;
   /** Transaction legs in blocks first committed in this second (tps_slots, per second). */
   legs_committed: number;
+}
+
+/** The `blocks_<kind>` keys of a chain's figures, in their order (the family's kinds). */
+export function blockKindKeys(t: TableStats): string[] {
+  return Object.keys(t).filter((k) => k.startsWith('blocks_'));
+}
+
+/** Blocks committed on a chain, over all kinds. */
+export function blockCount(t: TableStats): number {
+  let n = 0;
+  for (const k of blockKindKeys(t)) n += (t as unknown as Record<string, number>)[k];
+  return n;
 }
