@@ -140,27 +140,11 @@ function codecOf(txs: TxStore, nodes: readonly NodeInfo[]): FamilyCodec {
   };
 }
 
-function build(input: BuildInput, host: CheckHost): TopRun {
-  const { sc, nodes } = input;
-  const topo = sc.topology;
-  const layout = new TopLayout(topo);
-  const n = nodes.length;
-  const names = nodes.map((x) => x.name);
-
-  // Groups (docs/PROTOCOL.md §3.3).
-  const { AG, VG } = layout;
-  const stakeOf = (i: number): StakeInput => {
-    const base = nodes[i].role === 'validator' ? sc.stake.validator : sc.stake.auditor;
-    return { ...base, ...(sc.stake.overrides[nodes[i].name] ?? {}) };
-  };
-  const allAuditors = nodes.map((x, i) => (x.role === 'auditor' ? i : -1)).filter((i) => i >= 0);
-  const auditorWeight = new Map<number, number>();
-  auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
-    .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
-  // What byzantine nodes do (the protocol's view; when they are byzantine is the runner's).
+/** What byzantine nodes do (the protocol's view; when they are byzantine is the runner's). */
+function misbehaviorOf(input: BuildInput): { misbehavior: Misbehavior[]; forks: (members: Int32Array) => [Int32Array, Int32Array] } {
   const misbehavior: Misbehavior[] = [];
   const colluding = new Set<number>();
-  sc.byzantine.forEach((b, bi) => {
+  input.sc.byzantine.forEach((b, bi) => {
     const behavior = b.behavior;
     if (behavior === 'grind_seed') return;
     for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) {
@@ -168,6 +152,7 @@ function build(input: BuildInput, host: CheckHost): TopRun {
       if (COLLUDING.includes(behavior)) colluding.add(i);
     }
   });
+  // An equivocating leader's two forks: the colluding members in both, the others split.
   const forks = (members: Int32Array): [Int32Array, Int32Array] => {
     const f: [number[], number[]] = [[], []];
     let k = 0;
@@ -176,50 +161,59 @@ function build(input: BuildInput, host: CheckHost): TopRun {
     }
     return [Int32Array.from(f[0]), Int32Array.from(f[1])];
   };
-  const shortfall = sc.sabotage.quorum_shortfall;
-  const vGroups = Array.from({ length: VG }, (_, g) => layout.vgroup(g));
-  const aGroups = Array.from({ length: AG }, (_, g) => layout.agroup(g));
-  const validatorPool = Array.from({ length: layout.validatorCount }, (_, k) => k);
-  const weightV = (i: number) => validatorComprehensiveStake(stakeOf(i)) + 1;
-  const weightA = (i: number) => auditorWeight.get(i)!;
+  return { misbehavior, forks };
+}
 
-  // Elections over the run (docs/PROTOCOL.md §7): each cluster's rounds, computed from the seed,
-  // with the churn (join, leave, forced rotations) and seed grinding of the scenario.
-  const ci = sc.protocol.clock_interval_us;
-  const lastClock = Math.floor(sc.duration_us / ci);
-  const churn = churnOf(sc, nodes, input.select);
-  const plan = electionPlan({
-    sc, vGroups, aGroups, validatorPool, auditorPool: allAuditors, lastClock,
-    weight: (i) => (nodes[i].role === 'validator' ? weightV(i) - 1 : weightA(i) - 1) || 1,
-    ...churn,
-  });
-  const rounds = plan.rounds;
-  const departures = departuresOf(rounds, churn.leaveClock, ci, sc.duration_us);
+/** Stake weights of validators and auditors (docs/PROTOCOL.md §5), +1 so none is zero. */
+function weightsOf(sc: Scenario, nodes: readonly NodeInfo[], allAuditors: readonly number[]) {
+  const stakeOf = (i: number): StakeInput => {
+    const base = nodes[i].role === 'validator' ? sc.stake.validator : sc.stake.auditor;
+    return { ...base, ...(sc.stake.overrides[nodes[i].name] ?? {}) };
+  };
+  const auditorWeight = new Map<number, number>();
+  auditorComprehensiveStakes(allAuditors.map((i) => auditorStake(stakeOf(i))))
+    .forEach((w, k) => auditorWeight.set(allAuditors[k], w + 1));
+  return {
+    stakeOf,
+    weightV: (i: number) => validatorComprehensiveStake(stakeOf(i)) + 1,
+    weightA: (i: number) => auditorWeight.get(i)!,
+  };
+}
+
+/**
+ * Each validator group's epochs (docs/PROTOCOL.md §7.4): per election round, its validators and
+ * auditors, weights, quorums, forks, leader pools and seats, linked to the next round.
+ */
+function epochsOf(
+  sc: Scenario, layout: TopLayout, rounds: readonly ClusterRound[][], w: ReturnType<typeof weightsOf>,
+  forks: (members: Int32Array) => [Int32Array, Int32Array],
+): Epoch[][] {
   const el = sc.elections;
+  const shortfall = sc.sabotage.quorum_shortfall;
   const leaders = (ids: Int32Array, weight: (i: number) => number, joined: ReadonlyMap<number, number>, round: number) => {
     const pool = leaderPool(Array.from(ids, (id) => ({
-      id, joinedRound: joined.get(id)!, credit: stakeOf(id).credit, genesis: joined.get(id) === 0,
+      id, joinedRound: joined.get(id)!, credit: w.stakeOf(id).credit, genesis: joined.get(id) === 0,
     })), round, el.leader_election_rounds, el.leader_min_credit);
     const ids2 = Int32Array.from(pool.high.length > 0 ? pool.high : pool.low);
     return { ids: ids2, weights: Array.from(ids2, weight) };
   };
   const union = (a: Int32Array, b: Int32Array) => Int32Array.from(new Set([...a, ...b])).sort();
-  const epochs: Epoch[][] = Array.from({ length: VG }, (_, g) => {
+  return Array.from({ length: layout.VG }, (_, g) => {
     const c = Math.floor(g / layout.VPA);
     const k = g % layout.VPA;
     const list: Epoch[] = [];
     for (const r of rounds[c]) {
       const V = r.validators[k];
       const A = r.auditors;
-      const lv = leaders(V, weightV, r.joined, r.round);
-      const la = leaders(A, weightA, r.joined, r.round);
+      const lv = leaders(V, w.weightV, r.joined, r.round);
+      const la = leaders(A, w.weightA, r.joined, r.round);
       const seat = new Map<number, number>();
       for (const id of V) seat.set(id, SEAT_V);
       for (const id of A) seat.set(id, SEAT_A);
       list.push({
         vgroup: g, round: r.round, elected_clock: r.elected_clock, start_clock: r.start_clock,
         validators: V, auditors: A, members: Int32Array.from([...V, ...A]),
-        weightsV: Array.from(V, weightV), weightsA: Array.from(A, weightA),
+        weightsV: Array.from(V, w.weightV), weightsA: Array.from(A, w.weightA),
         thresholdV: quorum(V.length, shortfall), thresholdA: quorum(A.length, shortfall),
         forkV: forks(V), forkA: forks(A),
         leadersV: lv.ids, leaderWeightsV: lv.weights, leadersA: la.ids, leaderWeightsA: la.weights,
@@ -235,22 +229,24 @@ function build(input: BuildInput, host: CheckHost): TopRun {
     }
     return list;
   });
-  const T = topo.tables;
-  const vgroupOf = Int32Array.from({ length: T }, (_, t) => layout.vgroupOfTable(t));
+}
 
-  // Accounts to tables: a 32-bit hash of the account's address, mod the table count (§4.1).
-  const A_N = sc.workload.accounts;
-  const tableOf = new Uint16Array(A_N);
-  const localIndex = new Int32Array(A_N);
+/** Accounts to tables: a 32-bit hash of the account's address, mod the table count (§4.1). */
+function accountMap(accounts: number, T: number): AccountMap {
+  const tableOf = new Uint16Array(accounts);
+  const localIndex = new Int32Array(accounts);
   const perTable: number[][] = Array.from({ length: T }, () => []);
-  for (let a = 0; a < A_N; a++) {
+  for (let a = 0; a < accounts; a++) {
     const t = wordOfString(`T80000${a}`) % T;
     tableOf[a] = t;
     localIndex[a] = perTable[t].length;
     perTable[t].push(a);
   }
-  const map: AccountMap = { tables: T, tableOf, localIndex, tableAccounts: perTable.map((l) => Int32Array.from(l)) };
+  return { tables: T, tableOf, localIndex, tableAccounts: perTable.map((l) => Int32Array.from(l)) };
+}
 
+/** TOP's own faults: a crash of the leader of a view, and dropped first copies of receipts. */
+function topFaults(sc: Scenario): { crashLeader: CrashAsLeader[]; drops: ReceiptDrop[] } {
   const crashLeader: CrashAsLeader[] = [];
   const drops: ReceiptDrop[] = [];
   for (const f of sc.faults) {
@@ -259,15 +255,14 @@ function build(input: BuildInput, host: CheckHost): TopRun {
       drops.push({ from_table: f.from_table, to_table: f.to_table, at_us: f.at_us, until_us: f.until_us ?? Infinity });
     }
   }
+  return { crashLeader, drops };
+}
 
-  const txs = new TxStore(topo.edges);
-  const signer = createSigner(sc.crypto, `${sc.seed}`);
-  const archives = Int32Array.from(nodes.map((x, i) => (x.role === 'archive' ? i : -1)).filter((i) => i >= 0));
-  const ctx = new ChainContext(sc, names, epochs, vgroupOf, map, misbehavior, crashLeader, drops, signer, txs,
-    validatorPool, allAuditors, archives);
-
-  // Programs, in node order: an edge's index counts every edge before it, run here or not.
-  const edgeIndex = new Int32Array(n).fill(-1);
+/** The programs, by node: REC nodes, archives, edges (with their client index) and replicas. */
+function programsOf(sc: Scenario, nodes: readonly NodeInfo[], ctx: ChainContext): { program: (i: number) => NodeLogic; rec: Int32Array } {
+  const T = sc.topology.tables;
+  // An edge's index counts every edge before it, run here or not.
+  const edgeIndex = new Int32Array(nodes.length).fill(-1);
   let edges = 0;
   nodes.forEach((x, i) => { if (x.role === 'edge') edgeIndex[i] = edges++; });
   const rec = Int32Array.from(nodes.map((x, i) => (x.role === 'beacon' ? i : -1)).filter((i) => i >= 0));
@@ -278,11 +273,47 @@ function build(input: BuildInput, host: CheckHost): TopRun {
     if (x.role === 'archive') return new ConsensusNode(ctx, i, Array.from({ length: T }, (_, t) => t));
     if (x.role === 'edge') {
       const stream = new Stream(streamSeed(sc.seed, 'node', i, 'workload'));
-      return new EdgeNode(ctx, i, edgeIndex[i], topo.edges, stream);
+      return new EdgeNode(ctx, i, edgeIndex[i], sc.topology.edges, stream);
     }
     return new ConsensusNode(ctx, i, ctx.tablesOf[i]);
   };
-  const faultEnd = Math.max(input.faultPhaseEnd_us, ...departures.map((d) => d.at_us));
+  return { program, rec };
+}
+
+function build(input: BuildInput, host: CheckHost): TopRun {
+  const { sc, nodes } = input;
+  const layout = new TopLayout(sc.topology);
+  const T = sc.topology.tables;
+  const allAuditors = nodes.map((x, i) => (x.role === 'auditor' ? i : -1)).filter((i) => i >= 0);
+  const w = weightsOf(sc, nodes, allAuditors);
+  const { misbehavior, forks } = misbehaviorOf(input);
+  const validatorPool = Array.from({ length: layout.validatorCount }, (_, k) => k);
+
+  // Elections over the run (docs/PROTOCOL.md §7): each cluster's rounds, computed from the seed,
+  // with the churn (join, leave, forced rotations) and seed grinding of the scenario.
+  const ci = sc.protocol.clock_interval_us;
+  const churn = churnOf(sc, nodes, input.select);
+  const plan = electionPlan({
+    sc,
+    vGroups: Array.from({ length: layout.VG }, (_, g) => layout.vgroup(g)),
+    aGroups: Array.from({ length: layout.AG }, (_, g) => layout.agroup(g)),
+    validatorPool, auditorPool: allAuditors, lastClock: Math.floor(sc.duration_us / ci),
+    weight: (i) => (nodes[i].role === 'validator' ? w.weightV(i) - 1 : w.weightA(i) - 1) || 1,
+    ...churn,
+  });
+  const rounds = plan.rounds;
+  const departures = departuresOf(rounds, churn.leaveClock, ci, sc.duration_us);
+  const epochs = epochsOf(sc, layout, rounds, w, forks);
+  const vgroupOf = Int32Array.from({ length: T }, (_, t) => layout.vgroupOfTable(t));
+  const map = accountMap(sc.workload.accounts, T);
+  const { crashLeader, drops } = topFaults(sc);
+
+  const txs = new TxStore(sc.topology.edges);
+  const signer = createSigner(sc.crypto, `${sc.seed}`);
+  const archives = Int32Array.from(nodes.map((x, i) => (x.role === 'archive' ? i : -1)).filter((i) => i >= 0));
+  const ctx = new ChainContext(sc, nodes.map((x) => x.name), epochs, vgroupOf, map, misbehavior, crashLeader, drops, signer, txs,
+    validatorPool, allAuditors, archives);
+  const { program, rec } = programsOf(sc, nodes, ctx);
   return {
     sc, layout, ctx, txs, rounds, ground: plan.ground, departures,
     program,
@@ -290,7 +321,7 @@ function build(input: BuildInput, host: CheckHost): TopRun {
     ticks: (i) => rec.length === 0 || nodes[i].role === 'beacon',
     // A node that left goes offline when the first round without it starts.
     crashes: departures,
-    faultPhaseEnd_us: faultEnd,
+    faultPhaseEnd_us: Math.max(input.faultPhaseEnd_us, ...departures.map((d) => d.at_us)),
     owners: (workers) => partitionNodes(nodes, rounds, workers),
     genesis: Array.from({ length: T }, (_, t) => genesisBlock(t).id),
     blocks: blockFacts(txs),
