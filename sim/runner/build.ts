@@ -27,7 +27,7 @@ import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake }
 import { Checkers } from '../checks/checkers.js';
 import { MetricsCollector } from '../metrics/collector.js';
 import type { StakeInput } from '../scenario/types.js';
-import { scheduleMaxRate } from '../protocol/top/workload.js';
+import { scheduleMaxRate } from '../workload/schedule.js';
 import {
   churnOf, departuresOf, faultPhaseEnd, linkWindows, resolveSelectors, type Departure, type NodeInfo,
 } from '../faults/schedule.js';

@@ -21,7 +21,7 @@
  * 1,000 tx/s for 60 s 1.5 / 1.4 GB; default.yaml at 20,000 tx/s for 20 s 0.2 / 0.2 GB.
  */
 import type { Scenario } from '../scenario/types.js';
-import { expectedArrivals } from '../protocol/top/workload.js';
+import { expectedArrivals } from '../workload/schedule.js';
 import { nodeCount } from './build.js';
 
 const MB = 1e6;

@@ -26,7 +26,7 @@ import {
   type LatencyDataset,
 } from '../net/datasets.js';
 import { expectedGot } from './errors.js';
-import { checkSchedule, scheduleMaxRate } from '../protocol/top/workload.js';
+import { checkSchedule, scheduleMaxRate } from '../workload/schedule.js';
 import type {
   ByzantineBehavior,
   ByzantineSpec,
