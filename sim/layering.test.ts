@@ -70,3 +70,12 @@ describe('layering: generic layers import no protocol family', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('the registry', () => {
+  it('has a module for every family name a scenario may give, under that name', async () => {
+    const { FAMILIES } = await import('./protocol/registry.js');
+    const { FAMILY_NAMES } = await import('./protocol/families.js');
+    expect(Object.keys(FAMILIES).sort()).toEqual([...FAMILY_NAMES].sort());
+    for (const [name, m] of Object.entries(FAMILIES)) expect(m.family).toBe(name);
+  });
+});

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { BrowserContext, Page } from 'playwright-core';
-import { REPO, startSite, type Site } from './browser/site.js';
+import { REPO, startSite, type Site } from '../sim/bench/browser/site.js';
 
 const SHOTS = join(REPO, 'reports', 'browser');
 const VIEWS = ['network', 'tables', 'charts', 'inspector'] as const;

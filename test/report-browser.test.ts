@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { main } from '../sim/cli/main.js';
-import { launch, REPO } from './browser/site.js';
+import { launch, REPO } from '../sim/bench/browser/site.js';
 
 const SHOTS = join(REPO, 'reports', 'browser');
 

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadScenario } from '../scenario/index.js';
-import { REPO, startSite, type Site } from '../../test/browser/site.js';
+import { REPO, startSite, type Site } from './browser/site.js';
 
 const SPEEDS = ['0.5', '1', '5', '20', '100', 'max'];
 const WARMUP_S = 3;

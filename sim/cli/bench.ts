@@ -30,7 +30,7 @@ import {
 import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric, type WallMetric } from '../bench/suite.js';
 import { NO_VALUE } from '../report/table.js';
 import { intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { checkMemory } from './memory.js';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {

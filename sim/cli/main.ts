@@ -26,7 +26,7 @@ import { describeValue, echoFileName, echoText, quoteText } from '../scenario/un
 import { SIM_VERSION } from '../engine/version.js';
 import type { Summary } from '../metrics/types.js';
 import { phasesOf, runScenario, type RunResult, type WallHooks } from '../runner/run.js';
-import { runOnWorkers, runPartitioned, WorkerFailure, type SpawnWorker } from '../runner/parallel.js';
+import { runOnWorkers, runPartitioned, WorkerFailure } from '../runner/parallel.js';
 import { spawnNodeWorker } from '../runner/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../runner/determinism.js';
 import { buildRun, defaultWorkers, faultPhaseEnd } from '../runner/build.js';
@@ -38,17 +38,9 @@ import { cmdBench } from './bench.js';
 import { checkMemory } from './memory.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
+import type { Io } from './io.js';
 
-export interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown; isTTY?: boolean; columns?: number };
-  /** Starts a partition worker (default: a worker thread); tests inject failures here. */
-  spawnWorker?: SpawnWorker;
-  /** Bytes a run may use (default: 90% of this machine's memory); tests shrink it. */
-  memory_bytes?: number;
-  /** Cores other work keeps busy now (default: measured); tests set it. */
-  busy_cores?: number;
-}
+export type { Io };
 
 /** Most workers a run may ask for. */
 export const WORKERS_MAX = 64;

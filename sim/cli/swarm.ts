@@ -23,7 +23,7 @@ import { formatTimeUs } from '../report/table.js';
 import { checkDirWritable, OutputError, writeFileAtomic } from '../report/write.js';
 import type { Summary, Violation } from '../metrics/types.js';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { checkMemory } from './memory.js';
 
 export const SWARM_SEEDS_MAX = 10_000;

@@ -33,7 +33,7 @@ import {
   type SweepManifest, type SweepPoint, type SweepValue,
 } from '../report/sweep.js';
 import { durationFlag, intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
-import type { Io } from './main.js';
+import type { Io } from './io.js';
 import { checkMemory } from './memory.js';
 
 export const SWEEP_FLAGS: Record<string, FlagSpec> = {

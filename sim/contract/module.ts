@@ -13,7 +13,6 @@ import type { Scenario } from '../scenario/types.js';
 import type { NodeLogic, Msg } from './env.js';
 import type { CommitKey } from './observe.js';
 import type { Reader, Writer } from '../lib/bytes.js';
-import type { NodeStats } from '../metrics/types.js';
 
 /** A node of the run: its name, its role (a key of the scenario's `hardware`) and its region. */
 export interface NodeInfo {
@@ -168,6 +167,21 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   summarize(run: R, input: SummaryInput): FamilySummary;
   /** The group a node belongs to in traces (TOP: its genesis group, e.g. "validator group 2"). */
   traceGroup(sc: Scenario, nodes: readonly NodeInfo[], i: number): string;
+}
+
+/** A node's figures of a run (summary `nodes`). */
+export interface NodeStats {
+  node: string;
+  role: string;
+  region: string;
+  bytes_in: number;
+  bytes_out: number;
+  cpu_busy_fraction: number;
+  crashed: boolean;
+  /** The node's hardware as built (the scenario's `hardware` for its role). */
+  cores: number;
+  upload_bps: number;
+  download_bps: number;
 }
 
 /** What a family's summary section may read. */

@@ -41,19 +41,9 @@ export interface TableStats {
   messages_per_block: number;
 }
 
-export interface NodeStats {
-  node: string;
-  role: string;
-  region: string;
-  bytes_in: number;
-  bytes_out: number;
-  cpu_busy_fraction: number;
-  crashed: boolean;
-  /** The node's hardware as built (the scenario's `hardware` for its role). */
-  cores: number;
-  upload_bps: number;
-  download_bps: number;
-}
+/** A node's figures of a run (defined with the contract, which families' summaries read). */
+export type { NodeStats } from '../contract/module.js';
+import type { NodeStats } from '../contract/module.js';
 
 /**
  * Per table and time bucket over the whole run: blocks first committed in the bucket, and the

@@ -4,17 +4,17 @@
  * never imports a family's folder.
  */
 import type { ProtocolModule } from '../contract/module.js';
+import { FAMILY_NAMES, type FamilyName } from './families.js';
 import { TOP } from './top/module.js';
 
-export const FAMILIES: Readonly<Record<string, ProtocolModule>> = {
+export { FAMILY_NAMES };
+
+export const FAMILIES: Readonly<Record<FamilyName, ProtocolModule>> = {
   top: TOP as unknown as ProtocolModule,
 };
 
-/** The family names a scenario may give. */
-export const FAMILY_NAMES = Object.keys(FAMILIES);
-
 export function moduleOf(family: string): ProtocolModule {
-  const m = FAMILIES[family];
+  const m = (FAMILIES as Readonly<Record<string, ProtocolModule>>)[family];
   if (m === undefined) throw new Error(`protocol.family: expected one of ${FAMILY_NAMES.join(', ')}, got "${family}"`);
   return m;
 }

@@ -26,8 +26,8 @@ import {
   type LatencyDataset,
 } from '../net/datasets.js';
 import { expectedGot } from './errors.js';
-import { checkSchedule, scheduleMaxRate } from '../protocol/top/workload.js';
-import { FAMILY_NAMES } from '../protocol/registry.js';
+import { checkSchedule, scheduleMaxRate } from '../workload/schedule.js';
+import { FAMILY_NAMES } from '../protocol/families.js';
 import type {
   ByzantineBehavior,
   ByzantineSpec,
@@ -401,7 +401,7 @@ const packThresholdSchema = z
 const protocolSchema = z
   .strictObject({
     family: z
-      .enum(FAMILY_NAMES as [string, ...string[]], expecting(`one of ${FAMILY_NAMES.join(', ')}`))
+      .enum(FAMILY_NAMES as readonly string[] as [string, ...string[]], expecting(`one of ${FAMILY_NAMES.join(', ')}`))
       .default('top')
       .describe('The protocol family the nodes run (sim/protocol/registry.ts); `top` is TOP Chain.'),
     block_txs_max: int(1, COUNT_MAX).default(288).describe('Transactions per table block at most.'),

@@ -5,6 +5,7 @@
  * ("50ms", "100Mbps"); see sim/scenario/schema.ts and scenarios/scenario.schema.json.
  */
 import type { CostTable } from '../crypto/costs.js';
+import type { ArrivalKind, RateSchedule } from '../workload/schedule.js';
 
 export type CryptoMode = 'real' | 'modeled';
 export type RoleName = 'validator' | 'auditor' | 'edge' | 'beacon' | 'archive';
@@ -130,11 +131,8 @@ export interface SizeTable {
   state_per_account_bytes: number;
 }
 
-/** How many transfers per second, over time (all clients together). */
-export type RateSchedule =
-  | { kind: 'constant'; rate_tps: number }
-  | { kind: 'ramp'; from_tps: number; to_tps: number; start_us: number; end_us: number }
-  | { kind: 'steps'; steps: { at_us: number; rate_tps: number }[] };
+/** How many transfers per second, over time (all clients together); defined in sim/workload/schedule.ts. */
+export type { RateSchedule };
 
 /** Which accounts send and receive: uniform, or Zipf over accounts (global or within each table). */
 export type Popularity = { kind: 'uniform' } | { kind: 'zipf'; s: number; scope: 'global' | 'table' };
@@ -144,7 +142,7 @@ export interface WorkloadConfig {
   /** The schedule's rate at its start (a constant schedule's rate), for display. */
   rate_tps: number;
   schedule: RateSchedule;
-  arrival: 'constant' | 'poisson';
+  arrival: ArrivalKind;
   start_us: number;
   /** Submissions stop at this time (default: the run's duration). */
   stop_us: number;

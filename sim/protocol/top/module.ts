@@ -22,7 +22,7 @@ import { ConsensusNode, EdgeNode } from './node.js';
 import { BeaconNode } from './clock.js';
 import { genesisBlock } from './xbft.js';
 import { auditorComprehensiveStakes, auditorStake, validatorComprehensiveStake } from './stake.js';
-import { expectedArrivals, scheduleMaxRate } from './workload.js';
+import { expectedArrivals, scheduleMaxRate } from '../../workload/schedule.js';
 import { BLOCK_FULL, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, type Block } from './messages.js';
 import { forEachTxRef, readBlock, readMsg, readTxRows, writeBlock, writeMsg, writeTxRows } from './wire.js';
 import { TopChecks } from './checks.js';

@@ -11,7 +11,9 @@ import {
 } from './messages.js';
 import { TableReplica, type LocalDelivery } from './xbft.js';
 import { TX_NEEDS_CONFIRM, TX_SYSTEM } from './txstore.js';
-import { AccountPicker, isSystemCall, nextArrival, pickReceiver } from './workload.js';
+import { AccountPicker } from '../../workload/accounts.js';
+import { nextArrival } from '../../workload/schedule.js';
+import { isSystemCall, pickReceiver } from './workload.js';
 import type { ChainContext } from './context.js';
 import { Stream } from '../../lib/random.js';
 

@@ -1,6 +1,8 @@
 /**
  * The built site in a browser: build it with Vite into a temporary directory (never dist/, so a
- * test run does not replace a user's build), serve it, and launch headless Chromium.
+ * test run does not replace a user's build), serve it, and launch headless Chromium. Shared by the
+ * frame-rate benchmark (sim/bench/web-fps.ts) and the browser tests (test/browser.test.ts,
+ * test/report-browser.test.ts); it lives here because benchmarks never import tests.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +12,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { ensureChromium } from './chromium.js';
 import { serve } from './server.js';
 
-export const REPO = resolve(import.meta.dirname, '..', '..');
+export const REPO = resolve(import.meta.dirname, '..', '..', '..');
 
 /** Builds the site as `npm run build` does (the repo's vite.config.ts), into `outDir`. */
 export async function buildSite(outDir: string): Promise<void> {
