@@ -113,7 +113,7 @@ const WORK_CLOCK = 2;
  * message/timer/tick), so queueing a unit of work allocates nothing. Capacity is a power of two
  * and doubles when full.
  */
-class WorkQueue {
+export class WorkQueue {
   kind = new Uint8Array(16);
   from = new Int32Array(16);
   data: unknown[] = new Array<unknown>(16).fill(undefined);
