@@ -5,15 +5,23 @@
  *   jitter, loss, duplication, partitions) -> receiver downlink FIFO -> relay (network layer)
  *   -> receiver CPU queue (`cores` servers) -> protocol handler.
  *
+ * This file holds the event loop, the CPU model (each node's work queue and cores), crashes and
+ * restarts, the failure detector's notices and the nodes' clocks. The links between the CPUs,
+ * from the uplink to the downlink and the relay trees, are the link model of sim/net/link.ts,
+ * which hands each copy it delivers back here as an ARRIVE event.
+ *
  * A handler runs when a core takes its work item; everything it sends leaves when its charged
  * work completes, and its timers count from then too. The uplink is FIFO in handler start order.
  */
 import { EventQueue } from './queue.js';
 import { Digest64, runDigest } from './digest.js';
 import { Stream, streamSeed } from '../lib/random.js';
+import { invariant } from '../lib/assert.js';
 import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 import { NO_RECORDS, type CommitKey, type Observe, type RecordSink } from '../contract/observe.js';
-import { NetTopology, TIME_HORIZON_US, serializationUs, type DegradeWindow, type RelayTree } from '../net/topology.js';
+import type { NetTopology } from '../net/topology.js';
+import { LinkModel, LinkPort, type LinkCounters, type LinkParams } from '../net/link.js';
+import type { Relayed } from '../net/relay.js';
 import { LocalClock, type ClockWindow } from './localclock.js';
 
 /** Event kinds. Numbers are folded into digests, so they are part of the format. */
@@ -29,6 +37,74 @@ export const EV = {
   PEER_UP: 9,
 } as const;
 
+/*
+ * Event arguments. The queue stores each event as (time, origin, seq, target, kind, a0, a1, data):
+ * a0 and a1 are two generic integer columns whose meaning depends on the kind.
+ *
+ *   kind               a0                             a1                          data
+ *   ARRIVE, DELIVERED  the sending node               the receiver's relay        the Relayed if a1 >= 0,
+ *                                                     position, or NOT_RELAYED    else the Msg
+ *   WAKE               the node's epoch               0                           null
+ *   TIMER              the node's epoch               0                           the Timer
+ *   CLOCK              the beacon clock tick          the node's epoch            null
+ *   CRASH              NO_RESTART (-1), or 0 (data    1: restart without the      the restart time
+ *                      holds the restart time)        state, 0: with it           or null
+ *   RESTART            1: the state was lost, 0: kept 0                           null
+ *   PEER_DOWN, PEER_UP the peer                       the peer's epoch            null
+ *
+ * The Simulation writes them only through its schedule* methods below, and everything that reads
+ * them uses the accessors here (each takes both columns, so a reader never picks one itself).
+ * NOT_RELAYED is -1 (sim/net/relay.ts). What is folded into the digest for each kind is part of
+ * the digest format.
+ */
+
+/** ARRIVE, DELIVERED: the node that sent the copy. */
+export function arriveFrom(a0: number, _a1: number): number {
+  return a0;
+}
+/** ARRIVE, DELIVERED: the receiver's position in the relay tree, or NOT_RELAYED. */
+export function arrivePos(_a0: number, a1: number): number {
+  return a1;
+}
+/** ARRIVE, DELIVERED: whether the copy travels down a relay tree (its data is a Relayed, not the Msg). */
+export function arriveRelayed(_a0: number, a1: number): boolean {
+  return a1 >= 0;
+}
+/** WAKE, TIMER: the epoch of the node when it was scheduled (stale after a crash). */
+export function ownEpoch(a0: number, _a1: number): number {
+  return a0;
+}
+/** CLOCK: the beacon clock tick. */
+export function clockTick(a0: number, _a1: number): number {
+  return a0;
+}
+/** CLOCK: the epoch of the node when it was scheduled. */
+export function clockEpoch(_a0: number, a1: number): number {
+  return a1;
+}
+/** CRASH: a0 when the node never restarts. */
+const NO_RESTART = -1;
+/** CRASH: whether the node restarts (at the time in the event's data). */
+export function crashRestarts(a0: number, _a1: number): boolean {
+  return a0 !== NO_RESTART;
+}
+/** CRASH: whether the node restarts without the state it held. */
+export function crashLost(_a0: number, a1: number): boolean {
+  return a1 === 1;
+}
+/** RESTART: 1 when the node restarts without its state, 0 with it (folded into the digest as is). */
+export function restartLost(a0: number, _a1: number): number {
+  return a0;
+}
+/** PEER_DOWN, PEER_UP: the peer the notice is about. */
+export function peerOf(a0: number, _a1: number): number {
+  return a0;
+}
+/** PEER_DOWN, PEER_UP: the peer's epoch when the notice was sent (older notices are stale). */
+export function peerEpoch(_a0: number, a1: number): number {
+  return a1;
+}
+
 const WORK_MSG = 0;
 const WORK_TIMER = 1;
 const WORK_CLOCK = 2;
@@ -38,7 +114,7 @@ const WORK_CLOCK = 2;
  * message/timer/tick), so queueing a unit of work allocates nothing. Capacity is a power of two
  * and doubles when full.
  */
-class WorkQueue {
+export class WorkQueue {
   kind = new Uint8Array(16);
   from = new Int32Array(16);
   data: unknown[] = new Array<unknown>(16).fill(undefined);
@@ -56,6 +132,7 @@ class WorkQueue {
 
   /** Drops the oldest entry (read it at `head` first). */
   shift(): void {
+    invariant(this.size > 0, () => 'a node\'s work queue was shifted while empty');
     this.data[this.head] = undefined;
     this.head = (this.head + 1) & (this.kind.length - 1);
     this.size--;
@@ -97,26 +174,19 @@ export interface NodeSpec {
   ticks?: boolean;
 }
 
-export interface NetParams {
-  jitter_percent: number;
-  loss_percent: number;
-  duplicate_percent: number;
-  relay_fanout: number;
+/** The link model's parameters (sim/net/link.ts) and the engine's. */
+export interface NetParams extends LinkParams {
   failure_detect_us: number;
   clock_interval_us: number;
   message_base_us: number;
-  /**
-   * The end of the run: bytes count as sent once their last bit has left the uplink, and only up
-   * to here (a backlog still queued at the end was not sent). Default: no end.
-   */
-  end_us?: number;
 }
 
 /**
  * Per-node counters the metrics layer reads after the run. Bytes and messages out count a copy
  * once it has left the uplink by the end of the run; bytes and messages in once it is downloaded.
+ * The link model keeps the link counters (LinkCounters); the engine the CPU and crash ones.
  */
-export class NodeCounters {
+export class NodeCounters implements LinkCounters {
   bytes_in = 0;
   bytes_out = 0;
   msgs_in = 0;
@@ -133,17 +203,16 @@ class NodeRuntime implements Env {
   alive = true;
   epoch = 0;
   seq = 0;
-  up_free_us = 0;
-  down_free_us = 0;
   /** Per core: the time it finishes its current work (free when <= now). */
   readonly coreFree: Float64Array;
   /** Time of the pending WAKE event, -1 when none. */
   wakeAt = -1;
   crashed_at_us = 0;
-  broadcasts = 0;
   readonly work = new WorkQueue();
   readonly digest = new Digest64();
   readonly counters = new NodeCounters();
+  /** The node's link state (sim/net/link.ts). */
+  readonly port: LinkPort;
   known_down: Uint8Array | null = null;
   /** Per peer: the epoch of the latest failure-detector notice heard about it. */
   peer_epoch: Int32Array | null = null;
@@ -165,12 +234,13 @@ class NodeRuntime implements Env {
     readonly sim: Simulation,
     id: number,
     readonly spec: NodeSpec,
-    readonly net: Stream,
+    net: Stream,
     public logic: NodeLogic,
   ) {
     this.self = id;
     this.coreFree = new Float64Array(spec.cores);
     this.observe = new NodeRecords(sim, id);
+    this.port = new LinkPort(id, spec, net, this.counters);
   }
 
   send(to: number, msg: Msg): void {
@@ -255,15 +325,15 @@ export class Simulation {
   readonly nodes: NodeRuntime[] = [];
   now_us = 0;
   events = 0;
-  /** Messages sent per kind (every copy, relays included), indexed by kind. */
-  readonly msgCount: number[] = [];
+  /** The links between the nodes: uplinks, propagation, downlinks, relay trees. */
+  readonly links: LinkModel;
+  /** Messages sent per kind (every copy, relays included), indexed by kind (the link model's). */
+  readonly msgCount: number[];
   /** Messages sent per (kind, table) for messages that name a table: key kind * 65536 + table. */
-  readonly msgTableCount = new Map<number, number>();
+  readonly msgTableCount: Map<number, number>;
   /** Bytes sent per simulated second. */
-  readonly bytesPerSecond: number[] = [];
+  readonly bytesPerSecond: number[];
   readonly lookahead_us: number;
-  /** Copies leaving the uplink after this are not counted as sent (NetParams.end_us). */
-  private readonly end_us: number;
   /** In a partitioned run: 1 for the nodes this instance runs; null when it runs them all. */
   private local: Uint8Array | null = null;
   private remote: RemoteFn | null = null;
@@ -282,11 +352,16 @@ export class Simulation {
     readonly topo: NetTopology,
     readonly params: NetParams,
   ) {
-    this.end_us = params.end_us ?? Infinity;
     this.lookahead_us = topo.minLatency();
     if (!(this.lookahead_us > 0)) {
       throw new Error(`network: the minimum link latency must be > 0 µs (lookahead), got ${this.lookahead_us}`);
     }
+    this.links = new LinkModel(topo, params, {
+      arrive: (at_us, from, to, pos, data) => this.scheduleArrive(at_us, from, to, pos, data),
+    });
+    this.msgCount = this.links.msgCount;
+    this.msgTableCount = this.links.msgTableCount;
+    this.bytesPerSecond = this.links.bytesPerSecond;
   }
 
   addNode(spec: NodeSpec, logic: NodeLogic): number {
@@ -330,19 +405,61 @@ export class Simulation {
     this.workTrace = t;
   }
 
-  /** Schedules an event whose origin is node `origin` (its own counter orders it). */
+  /**
+   * Schedules an event whose origin is node `origin` (its own counter orders it). Callers are the
+   * schedule* methods below, one per kind, which fill a0 and a1 as the table at EV says.
+   */
   private schedule(time_us: number, origin: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     const seq = this.nodes[origin].seq++;
     if (this.local !== null && this.local[target] === 0) {
+      // Conservative synchronisation rests on this: another worker may already be a lookahead on.
+      invariant(time_us >= this.now_us + this.lookahead_us, () =>
+        `event kind ${kind} from node ${origin} at ${this.now_us} µs for node ${target} on another worker at ${time_us} µs, within the lookahead ${this.lookahead_us} µs`);
       this.remote!(time_us, origin, seq, target, kind, a0, a1, data);
       return;
     }
     this.queue.push(time_us, origin, seq, target, kind, a0, a1, data);
   }
 
+  /** A copy from `from` reaches the downlink of `to` (the link model's LinkEvents.arrive). */
+  private scheduleArrive(at_us: number, from: number, to: number, pos: number, data: Msg | Relayed): void {
+    this.schedule(at_us, from, to, EV.ARRIVE, from, pos, data);
+  }
+
+  /** The copy of an ARRIVE event is fully received by `n` at `at_us` (its arguments carry over). */
+  private scheduleDelivered(n: NodeRuntime, at_us: number, from: number, pos: number, data: unknown): void {
+    this.schedule(at_us, n.self, n.self, EV.DELIVERED, from, pos, data);
+  }
+
+  /** A core of `n` frees up at `at_us` while work waits. */
+  private scheduleWake(n: NodeRuntime, at_us: number): void {
+    this.schedule(at_us, n.self, n.self, EV.WAKE, n.epoch, 0, null);
+  }
+
+  /** A timer (or an external arrival) of `n` fires at `at_us`. */
+  private scheduleTimer(n: NodeRuntime, at_us: number, timer: Timer): void {
+    this.schedule(at_us, n.self, n.self, EV.TIMER, n.epoch, 0, timer);
+  }
+
+  /** `n` sees beacon clock tick `tick` at `at_us`. */
+  private scheduleClock(n: NodeRuntime, at_us: number, tick: number): void {
+    this.schedule(at_us, n.self, n.self, EV.CLOCK, tick, n.epoch, null);
+  }
+
+  /** `n` restarts at `at_us`, without the state it held when `lost`. */
+  private scheduleRestart(n: NodeRuntime, at_us: number, lost: boolean): void {
+    this.schedule(at_us, n.self, n.self, EV.RESTART, lost ? 1 : 0, 0, null);
+  }
+
+  /** The failure detector tells `to` at `at_us` that `n` (in its current epoch) is down or up. */
+  private schedulePeerNotice(n: NodeRuntime, at_us: number, to: number, kind: typeof EV.PEER_DOWN | typeof EV.PEER_UP): void {
+    this.schedule(at_us, n.self, to, kind, n.self, n.epoch, null);
+  }
+
   /** Inserts an event another worker scheduled for one of this instance's nodes. */
   insert(time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     if (this.local !== null && this.local[target] !== 1) throw new Error(`event for node ${target}, which another worker runs`);
+    invariant(time_us >= this.now_us, () => `event kind ${kind} from node ${origin} for node ${target} at ${time_us} µs, before this worker's time ${this.now_us} µs`);
     this.queue.push(time_us, origin, seq, target, kind, a0, a1, data);
   }
 
@@ -356,7 +473,7 @@ export class Simulation {
    * without the state it held (NodeLogic.onRestart is told so).
    */
   scheduleCrash(node: number, at_us: number, until_us: number | null, lost = false): void {
-    this.schedule(at_us, node, node, EV.CRASH, until_us === null ? -1 : 0, lost ? 1 : 0, until_us);
+    this.schedule(at_us, node, node, EV.CRASH, until_us === null ? NO_RESTART : 0, lost ? 1 : 0, until_us);
   }
 
   /**
@@ -387,7 +504,7 @@ export class Simulation {
       if (!this.runs(n.self)) continue;
       if (n.spec.ticks !== false) {
         const at = n.clock === null ? this.params.clock_interval_us : this.tickAt(n.clock, 1, 0);
-        if (at !== Infinity) this.schedule(at, n.self, n.self, EV.CLOCK, 1, 0, null);
+        if (at !== Infinity) this.scheduleClock(n, at, 1);
       }
       this.current = n.self;
       this.beginHandler(n);
@@ -416,6 +533,7 @@ export class Simulation {
     const trace = this.trace;
     while (q.size > 0 && q.peekTime() < until_us) {
       q.pop();
+      invariant(q.top_time >= this.now_us, () => `event kind ${q.top_kind} for node ${q.top_target} at ${q.top_time} µs, after ${this.now_us} µs`);
       this.now_us = q.top_time;
       this.events++;
       this.handle(q.top_kind, q.top_target, q.top_origin, q.top_seq, q.top_a0, q.top_a1, q.top_data);
@@ -494,28 +612,26 @@ export class Simulation {
     const now = this.now_us;
     switch (kind) {
       case EV.ARRIVE: {
-        const msg = (a1 >= 0 ? (data as Relayed).msg : data) as Msg;
+        const msg = (arriveRelayed(a0, a1) ? (data as Relayed).msg : data) as Msg;
         n.digest.event(now, kind, origin, seq, msg.dw);
         if (!n.alive) return;
-        const start = n.down_free_us > now ? n.down_free_us : now;
-        n.down_free_us = Math.min(start + serializationUs(msg.bytes, n.spec.download_bps), TIME_HORIZON_US);
-        this.schedule(n.down_free_us, target, target, EV.DELIVERED, a0, a1, data);
+        const done = this.links.download(n.port, msg.bytes, now);
+        this.scheduleDelivered(n, done, arriveFrom(a0, a1), arrivePos(a0, a1), data);
         return;
       }
       case EV.DELIVERED: {
-        const relayed = a1 >= 0 ? (data as Relayed) : null;
+        const relayed = arriveRelayed(a0, a1) ? (data as Relayed) : null;
         const msg = (relayed ? relayed.msg : data) as Msg;
         n.digest.event(now, kind, origin, seq, msg.dw);
         if (!n.alive) return;
-        n.counters.bytes_in += msg.bytes;
-        n.counters.msgs_in++;
-        if (relayed) this.relay(n, relayed, a1, now);
-        this.enqueueWork(n, WORK_MSG, a0, msg);
+        this.links.received(n.port, msg);
+        if (relayed) this.links.relay(n.port, relayed, arrivePos(a0, a1), now);
+        this.enqueueWork(n, WORK_MSG, arriveFrom(a0, a1), msg);
         return;
       }
       case EV.WAKE: {
         n.digest.event(now, kind, origin, seq, 0);
-        if (a0 !== n.epoch) return; // queued work was lost in a crash
+        if (ownEpoch(a0, a1) !== n.epoch) return; // queued work was lost in a crash
         if (n.wakeAt === now) n.wakeAt = -1;
         this.startWork(n);
         return;
@@ -523,56 +639,58 @@ export class Simulation {
       case EV.TIMER: {
         const t = data as Timer;
         n.digest.event(now, kind, origin, seq, t.dw);
-        if (!n.alive || a0 !== n.epoch) return;
+        if (!n.alive || ownEpoch(a0, a1) !== n.epoch) return;
         this.enqueueWork(n, WORK_TIMER, target, t);
         return;
       }
       case EV.CLOCK: {
-        n.digest.event(now, kind, origin, seq, a0);
-        if (!n.alive || a1 !== n.epoch) return;
-        n.lastTick = a0;
+        const tick = clockTick(a0, a1);
+        n.digest.event(now, kind, origin, seq, tick);
+        if (!n.alive || clockEpoch(a0, a1) !== n.epoch) return;
+        n.lastTick = tick;
         // A skewed clock sees the next tick strictly later, so a clock set back never repeats one.
-        const at = n.clock === null ? now + this.params.clock_interval_us : this.tickAt(n.clock, a0 + 1, now + 1);
-        if (at !== Infinity) this.schedule(at, target, target, EV.CLOCK, a0 + 1, n.epoch, null);
-        this.enqueueWork(n, WORK_CLOCK, target, a0);
+        const at = n.clock === null ? now + this.params.clock_interval_us : this.tickAt(n.clock, tick + 1, now + 1);
+        if (at !== Infinity) this.scheduleClock(n, at, tick + 1);
+        this.enqueueWork(n, WORK_CLOCK, target, tick);
         return;
       }
       case EV.CRASH: {
         n.digest.event(now, kind, origin, seq, 0);
-        this.crash(n, a0 < 0 ? null : (data as number), a1 === 1);
+        this.crash(n, crashRestarts(a0, a1) ? (data as number) : null, crashLost(a0, a1));
         return;
       }
       case EV.RESTART: {
-        // a0: 1 when the node lost its state (0 keeps the digest of crashes with state kept).
-        n.digest.event(now, kind, origin, seq, a0);
+        // Folds 1 when the node lost its state (0 keeps the digest of crashes with state kept).
+        const lost = restartLost(a0, a1);
+        n.digest.event(now, kind, origin, seq, lost);
         if (n.alive) return;
         n.alive = true;
-        if (this.workTrace !== null) this.workTrace.lifecycle(target, EV.RESTART, now, a0);
+        if (this.workTrace !== null) this.workTrace.lifecycle(target, EV.RESTART, now, lost);
         n.counters.crashed_us += now - n.crashed_at_us;
         n.epoch++;
-        n.up_free_us = now;
-        n.down_free_us = now;
+        this.links.restart(n.port, now);
         // Clock ticks resume at the next tick boundary (by the node's own clock, after its last tick).
         const ci = this.params.clock_interval_us;
         if (n.spec.ticks !== false) {
           if (n.clock === null) {
             const next = Math.floor(now / ci) + 1;
-            this.schedule(next * ci, target, target, EV.CLOCK, next, n.epoch, null);
+            this.scheduleClock(n, next * ci, next);
           } else {
             const next = Math.max(n.lastTick, Math.floor(n.clock.read(now) / ci)) + 1;
             const at = this.tickAt(n.clock, next, now + 1);
-            if (at !== Infinity) this.schedule(at, target, target, EV.CLOCK, next, n.epoch, null);
+            if (at !== Infinity) this.scheduleClock(n, at, next);
           }
         }
         this.notifyPeers(n, EV.PEER_UP, this.lookahead_us);
         this.beginHandler(n);
-        n.logic.onRestart(n, a0 === 1);
+        n.logic.onRestart(n, lost === 1);
         this.endHandler(n, -1);
         return;
       }
       case EV.PEER_DOWN:
       case EV.PEER_UP: {
-        n.digest.event(now, kind, origin, seq, a0);
+        const peer = peerOf(a0, a1);
+        n.digest.event(now, kind, origin, seq, peer);
         if (n.known_down === null) {
           n.known_down = new Uint8Array(this.nodes.length);
           n.peer_epoch = new Int32Array(this.nodes.length);
@@ -580,9 +698,10 @@ export class Simulation {
         // A crash shorter than the detection delay: its "down" notice comes after the "up" one,
         // and must not leave the peer believed down for good. Each notice carries the peer's
         // epoch; an older one than already heard is stale.
-        if (a1 < n.peer_epoch![a0]) return;
-        n.peer_epoch![a0] = a1;
-        n.known_down[a0] = kind === EV.PEER_DOWN ? 1 : 0;
+        const epoch = peerEpoch(a0, a1);
+        if (epoch < n.peer_epoch![peer]) return;
+        n.peer_epoch![peer] = epoch;
+        n.known_down[peer] = kind === EV.PEER_DOWN ? 1 : 0;
         return;
       }
       default:
@@ -600,12 +719,12 @@ export class Simulation {
     n.wakeAt = -1;
     n.work.clear();
     this.notifyPeers(n, EV.PEER_DOWN, this.params.failure_detect_us);
-    if (until_us !== null) this.schedule(Math.max(until_us, this.now_us + 1), n.self, n.self, EV.RESTART, lost ? 1 : 0, 0, null);
+    if (until_us !== null) this.scheduleRestart(n, Math.max(until_us, this.now_us + 1), lost);
   }
 
-  private notifyPeers(n: NodeRuntime, kind: number, delay_us: number): void {
+  private notifyPeers(n: NodeRuntime, kind: typeof EV.PEER_DOWN | typeof EV.PEER_UP, delay_us: number): void {
     const t = this.now_us + Math.max(delay_us, this.lookahead_us);
-    for (const p of this.nodes) if (p !== n) this.schedule(t, n.self, p.self, kind, n.self, n.epoch, null);
+    for (const p of this.nodes) if (p !== n) this.schedulePeerNotice(n, t, p.self, kind);
   }
 
   private enqueueWork(n: NodeRuntime, kind: number, from: number, data: unknown): void {
@@ -627,7 +746,7 @@ export class Simulation {
       if (cf[c] > now) {
         if (n.wakeAt !== cf[c]) {
           n.wakeAt = cf[c];
-          this.schedule(cf[c], n.self, n.self, EV.WAKE, n.epoch, 0, null);
+          this.scheduleWake(n, cf[c]);
         }
         return;
       }
@@ -669,12 +788,12 @@ export class Simulation {
     // and most handlers leave most lists empty.
     const sends = n.outSends;
     if (sends.length !== 0) {
-      for (let i = 0; i < sends.length; i += 2) this.transmit(n, sends[i] as number, sends[i + 1] as Msg, done, -1, null);
+      for (let i = 0; i < sends.length; i += 2) this.links.send(n.port, sends[i] as number, sends[i + 1] as Msg, done);
       sends.length = 0;
     }
     const bcs = n.outBroadcasts;
     if (bcs.length !== 0) {
-      for (let i = 0; i < bcs.length; i += 2) this.startBroadcast(n, bcs[i] as Int32Array, bcs[i + 1] as Msg, done);
+      for (let i = 0; i < bcs.length; i += 2) this.links.broadcast(n.port, bcs[i] as Int32Array, n.known_down, bcs[i + 1] as Msg, done);
       bcs.length = 0;
     }
     const timers = n.outTimers;
@@ -684,7 +803,7 @@ export class Simulation {
         const after = timers[i] as number;
         // Under a clock fault the timer runs on the local clock: it fires once that has moved on by `after`.
         const at = clock === null ? done + after : clock.firstAtLeast(done, clock.read(done) + after);
-        if (at !== Infinity) this.schedule(at, n.self, n.self, EV.TIMER, n.epoch, 0, timers[i + 1]);
+        if (at !== Infinity) this.scheduleTimer(n, at, timers[i + 1] as Timer);
       }
       timers.length = 0;
     }
@@ -693,7 +812,7 @@ export class Simulation {
       // Arrivals come from outside the node: real time, not after this handler's work.
       for (let i = 0; i < arrivals.length; i += 2) {
         const at = arrivals[i] as number;
-        this.schedule(at > now ? at : now, n.self, n.self, EV.TIMER, n.epoch, 0, arrivals[i + 1]);
+        this.scheduleTimer(n, at > now ? at : now, arrivals[i + 1] as Timer);
       }
       arrivals.length = 0;
     }
@@ -704,106 +823,4 @@ export class Simulation {
     if (core >= 0) n.coreFree[core] = done;
     return cost;
   }
-
-  private startBroadcast(n: NodeRuntime, members: Int32Array, msg: Msg, ready_us: number): void {
-    // The sender roots the tree (position 0) whether or not it is a member, so no single entry
-    // member can cut a whole group off; the other live members follow, rotated by the sender's
-    // broadcast counter so relay duty moves around the group. Each member gets one copy.
-    const len = members.length;
-    const others: number[] = [];
-    for (let i = 0; i < len; i++) {
-      const m = members[i];
-      if (m !== n.self && !n.knownDown(m)) others.push(m);
-    }
-    if (others.length === 0) return;
-    const rot = n.broadcasts++ % others.length;
-    const order = new Int32Array(others.length + 1);
-    order[0] = n.self;
-    for (let i = 0; i < others.length; i++) order[i + 1] = others[(i + rot) % others.length];
-    const relayed: Relayed = { msg, tree: { order, fanout: this.params.relay_fanout } };
-    this.relay(n, relayed, 0, ready_us);
-  }
-
-  /** Forwards a relayed message to the children of position `pos` (network layer, no CPU). */
-  private relay(n: NodeRuntime, relayed: Relayed, pos: number, ready_us: number): void {
-    const tree = relayed.tree;
-    const first = pos * tree.fanout + 1;
-    const end = Math.min(first + tree.fanout, tree.order.length);
-    for (let c = first; c < end; c++) this.transmit(n, tree.order[c], relayed.msg, ready_us, c, relayed);
-  }
-
-  /** Sends one copy through the uplink and the link to `to`. */
-  private transmit(n: NodeRuntime, to: number, msg: Msg, ready_us: number, pos: number, relayed: Relayed | null): void {
-    if (to === n.self) throw new Error(`node ${n.spec.name} sent a message to itself`);
-    const p = this.params;
-    const bytes = msg.bytes;
-    const degs = this.topo.degradations;
-    let deg: DegradeWindow[] | null = null;
-    let ser = serializationUs(bytes, n.spec.upload_bps);
-    if (degs.length > 0) {
-      for (const d of degs) {
-        if (!this.topo.covers(d, n.self, to, ready_us)) continue;
-        (deg ??= []).push(d);
-        if (d.bandwidth_percent < 100) ser = Math.ceil((ser * 100) / d.bandwidth_percent);
-      }
-    }
-    const start = n.up_free_us > ready_us ? n.up_free_us : ready_us;
-    const depart = Math.min(start + ser, TIME_HORIZON_US);
-    n.up_free_us = depart;
-    // Counted as sent when the last bit leaves, and only within the run: a copy still queued at
-    // the end was not sent (and a huge copy never grows the per-second series past the end).
-    if (depart <= this.end_us) {
-      n.counters.bytes_out += bytes;
-      n.counters.msgs_out++;
-      const sec = Math.floor(depart / 1_000_000);
-      while (this.bytesPerSecond.length <= sec) this.bytesPerSecond.push(0);
-      this.bytesPerSecond[sec] += bytes;
-    }
-    this.msgCount[msg.kind] = (this.msgCount[msg.kind] ?? 0) + 1;
-    if (msg.table !== undefined) {
-      const key = msg.kind * 65536 + msg.table;
-      this.msgTableCount.set(key, (this.msgTableCount.get(key) ?? 0) + 1);
-    }
-    if (this.topo.blocked(n.self, to, ready_us)) {
-      n.counters.dropped_partition++;
-      return;
-    }
-    const net = n.net;
-    if (p.loss_percent > 0 && net.chance(Math.round(p.loss_percent * 100), 10_000)) {
-      n.counters.dropped_loss++;
-      return;
-    }
-    const base = this.topo.baseLatency(n.self, to);
-    const jmax = Math.floor((base * p.jitter_percent) / 100);
-    let arrive = depart + base + (jmax > 0 ? net.int(0, jmax) : 0);
-    let dupBp = 0;
-    if (deg !== null) {
-      // Degraded links: each window's effects in turn, drawn from the sender's stream after the
-      // undegraded draws, so links outside any window draw exactly as before.
-      for (const d of deg) {
-        if (d.loss_bp > 0 && net.chance(d.loss_bp, 10_000)) {
-          n.counters.dropped_loss++;
-          return;
-        }
-        const djmax = Math.floor(((base + d.latency_us) * d.jitter_percent) / 100);
-        arrive += d.latency_us + (djmax > 0 ? net.int(0, djmax) : 0) + (d.reorder_us > 0 ? net.int(0, d.reorder_us) : 0);
-        dupBp += d.duplicate_bp;
-      }
-    }
-    const data = relayed ?? msg;
-    this.schedule(arrive, n.self, to, EV.ARRIVE, n.self, pos, data);
-    if (p.duplicate_percent > 0 && net.chance(Math.round(p.duplicate_percent * 100), 10_000)) {
-      const again = arrive + (jmax > 0 ? net.int(0, jmax) : 0) + 1;
-      // A duplicate is delivered but not relayed again (the relay layer drops repeats).
-      this.schedule(again, n.self, to, EV.ARRIVE, n.self, -1, msg);
-    }
-    if (dupBp > 0 && net.chance(Math.min(dupBp, 10_000), 10_000)) {
-      this.schedule(arrive + 1 + (jmax > 0 ? net.int(0, jmax) : 0), n.self, to, EV.ARRIVE, n.self, -1, msg);
-    }
-  }
-}
-
-interface Relayed {
-  readonly msg: Msg;
-  readonly tree: RelayTree;
 }

@@ -19,7 +19,7 @@
 import { Reader, Writer } from '../lib/bytes.js';
 import type { Msg } from '../contract/env.js';
 import type { FamilyCodec } from '../contract/module.js';
-import { EV } from '../engine/sim.js';
+import { EV, arriveRelayed } from '../engine/sim.js';
 
 const OBJ_MSG = 1;
 const OBJ_RELAYED = 2;
@@ -98,7 +98,7 @@ export class OutBatch {
 
   push(time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     let ref = -1;
-    if (kind === EV.ARRIVE) ref = a1 >= 0 ? this.relayedRef(data as RelayedLike) : this.msgRef(data as Msg);
+    if (kind === EV.ARRIVE) ref = arriveRelayed(a0, a1) ? this.relayedRef(data as RelayedLike) : this.msgRef(data as Msg);
     else if (kind !== EV.PEER_DOWN && kind !== EV.PEER_UP) throw new Error(`event kind ${kind} cannot cross workers`);
     const w = this.events;
     w.f64(time_us);
