@@ -1,0 +1,278 @@
+/**
+ * One replica's receipts (PROTOCOL.md §9.4): the receipts queued for its table's blocks (recv legs
+ * from sender tables, confirm legs back from receiver tables), the receipts its committed blocks
+ * owe to peer tables until those are known applied, the flow-control and pull counters per peer,
+ * and the traffic: first copies after a commit, resends, pulls, and the periodic receipt-id state.
+ */
+import type { Env } from '../../contract/env.js';
+import {
+  MSG, wordOfHex, type ReceiptMsg, type ReceiptStateMsg, type ReceiptPullMsg, type TableSnapshot,
+} from './messages.js';
+import { LEG_RECV, LEG_CONFIRM, type TableLedger } from './ledger.js';
+import { ReceiptQueue } from './txpool.js';
+import { RecentStrings } from './recent.js';
+import { ReceiptOutbox } from './outbox.js';
+import type { ChainContext } from './context.js';
+import type { Byzantine } from './byzantine.js';
+
+/** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
+const CERT_CACHE_MAX = 2000;
+/** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
+const RESEND_MAX = 512;
+const PULL_MAX = 5;
+
+/** How a replica reaches its node's other replicas (messages a node does not send to itself). */
+export interface LocalDelivery {
+  receipt(m: ReceiptMsg): void;
+  state(m: ReceiptStateMsg): void;
+}
+
+export class ReceiptFlow {
+  readonly recvQ: ReceiptQueue;
+  readonly confirmQ: ReceiptQueue;
+  /** Per peer table: the highest receipt id it is known to have applied from us (flow control). */
+  readonly peerRecv: Uint32Array;
+  /** Per peer table: the highest receipt id it is known to have sent us (pulls). */
+  private readonly peerSend: Uint32Array;
+  /** Receipts toward each peer not yet known applied: recv receipts and confirm receipts. */
+  private readonly outRecv: ReceiptOutbox;
+  private readonly outConfirm: ReceiptOutbox;
+  private readonly certs = new RecentStrings(CERT_CACHE_MAX);
+  /** The receipts of the commit under way, per destination table: [tx, rid, ...] (emptied per commit). */
+  private readonly commitRecv = new Map<number, number[]>();
+  private readonly commitConfirm = new Map<number, number[]>();
+
+  constructor(
+    private readonly ctx: ChainContext,
+    private readonly self: number,
+    private readonly table: number,
+    private readonly ledger: TableLedger,
+    private readonly byzantine: Byzantine,
+    /** Hands receipts and receipt-id state to this node's replicas of other tables. */
+    private readonly local: LocalDelivery,
+  ) {
+    const sc = ctx.sc;
+    const T = ctx.map.tables;
+    const receiptsMax = Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max);
+    this.recvQ = new ReceiptQueue(LEG_RECV, receiptsMax, T);
+    this.confirmQ = new ReceiptQueue(LEG_CONFIRM, receiptsMax, T);
+    this.peerRecv = new Uint32Array(T);
+    this.peerSend = new Uint32Array(T);
+    this.outRecv = new ReceiptOutbox(T);
+    this.outConfirm = new ReceiptOutbox(T);
+  }
+
+  // ---- a commit's receipts -------------------------------------------------------------------
+
+  /** A block commits at `now_us`: the receipts it creates form one group in each outbox. */
+  beginCommit(now_us: number): void {
+    this.commitRecv.clear();
+    this.commitConfirm.clear();
+    this.outRecv.begin(now_us);
+    this.outConfirm.begin(now_us);
+  }
+
+  /** A committed send leg owes table `dst` the recv receipt `rid`. */
+  sent(dst: number, rid: number, tx: number): void {
+    this.outRecv.add(dst, rid, tx);
+    push(this.commitRecv, dst, tx, rid);
+  }
+
+  /** A committed recv leg applied receipt `rid` from `src`; a transfer that needs it owes a confirm. */
+  received(src: number, rid: number, tx: number, needsConfirm: boolean): void {
+    this.recvQ.remove(src, rid);
+    if (needsConfirm) {
+      const cid = ++this.ledger.rspId[src];
+      this.outConfirm.add(src, cid, tx);
+      push(this.commitConfirm, src, tx, cid);
+    }
+  }
+
+  /** A committed confirm leg applied receipt `rid` from `peer`. */
+  confirmed(peer: number, rid: number): void {
+    this.confirmQ.remove(peer, rid);
+  }
+
+  /**
+   * The leader whose certificate `cert` committed the block sends its receipts (§9.4): every
+   * receipt of this commit goes with the certificate, except toward tables whose first copies
+   * are lost (a fault).
+   */
+  sendCommitted(env: Env, cert: string, clock: number): void {
+    const ctx = this.ctx;
+    this.outRecv.certify(cert);
+    this.outConfirm.certify(cert);
+    for (const [dst, items] of this.commitRecv) {
+      if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
+      this.send(env, dst, LEG_RECV, items, cert, false, clock);
+    }
+    for (const [dst, items] of this.commitConfirm) {
+      if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
+      this.send(env, dst, LEG_CONFIRM, items, cert, false, clock);
+    }
+  }
+
+  /**
+   * Broadcasts receipts toward table `dst`'s auditor and validator groups: first copies, resends
+   * and answers to pulls all pass here, so a node withholding receipts stops all three.
+   */
+  private send(env: Env, dst: number, leg: number, items: number[], cert: string, resend: boolean, clock: number): void {
+    const ctx = this.ctx;
+    if (this.byzantine.withholdsReceipts(env.now_us)) return;
+    const n = items.length / 2;
+    const ids = new Int32Array(n);
+    const rids = new Int32Array(n);
+    for (let k = 0; k < n; k++) {
+      ids[k] = items[2 * k];
+      rids[k] = items[2 * k + 1];
+    }
+    const msg: ReceiptMsg = {
+      kind: MSG.RECEIPT, bytes: 64 + n * ctx.sc.sizes.receipt_bytes,
+      dw: (wordOfHex(cert || '0') ^ Math.imul(dst + 1, 0x9e3779b1) ^ rids[0]) >>> 0,
+      src: this.table, dst, leg, txs: ids, rids, cert, resend,
+    };
+    env.broadcast(ctx.hearA(dst, clock), msg);
+    env.broadcast(ctx.hearV(dst, clock), msg);
+    // This node's own replica of `dst`, if it has one (a broadcast skips the sender).
+    this.local.receipt(msg);
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+
+  /** Receipts arriving for this (receiver) table: verify the proof once, queue by receipt id. */
+  onReceipt(env: Env, m: ReceiptMsg): void {
+    const ctx = this.ctx;
+    const costs = ctx.sc.costs;
+    // The certificate of the source block h+2: one aggregate verification per group.
+    if (this.certs.add(m.cert)) env.charge(2 * costs.verify_aggregate_us);
+    env.charge(m.txs.length * costs.merkle_path_us);
+    const q = m.leg === LEG_RECV ? this.recvQ : this.confirmQ;
+    const applied = m.leg === LEG_RECV ? this.ledger.recvId[m.src] : this.ledger.confirmId[m.src];
+    for (let k = 0; k < m.txs.length; k++) q.add(m.src, m.rids[k], m.txs[k], applied);
+    if (m.rids.length > 0) {
+      const top = m.rids[m.rids.length - 1];
+      if (m.leg === LEG_RECV && top > this.peerSend[m.src]) this.peerSend[m.src] = top;
+    }
+  }
+
+  /** A peer table's receipt-id counters: prune what it applied, learn what it sent. */
+  onReceiptState(m: ReceiptStateMsg): void {
+    const peer = m.table;
+    const applied = m.recvId[this.table];
+    if (applied > this.peerRecv[peer]) {
+      this.peerRecv[peer] = applied;
+      this.outRecv.pruneUpTo(peer, applied);
+    }
+    const sent = m.sendId[this.table];
+    if (sent > this.peerSend[peer]) this.peerSend[peer] = sent;
+  }
+
+  // ---- duties of the designated node (§9.4) --------------------------------------------------
+
+  /** Periodic receipt duty `duty` (0 state, 1 resend, 2 pull), if this node is on duty now. */
+  duty(env: Env, duty: number, clock: number, committedHeight: number): void {
+    const ctx = this.ctx;
+    const p = ctx.sc.protocol;
+    const period = duty === 0 ? p.receipt_state_us : duty === 1 ? p.receipt_resend_us : p.receipt_pull_us;
+    if (ctx.designated(this.table, Math.floor(env.now_us / period) + duty, clock, env) !== this.self) return;
+    if (duty === 0) {
+      const T = ctx.map.tables;
+      const msg: ReceiptStateMsg = {
+        kind: MSG.RECEIPT_STATE, bytes: 64 + 8 * T, dw: (this.table * 7919 + committedHeight) >>> 0,
+        table: this.table, sendId: this.ledger.sendId.slice(), recvId: this.ledger.recvId.slice(),
+      };
+      for (const g of ctx.allGroups(clock)) env.broadcast(g, msg);
+      this.local.state(msg);
+    } else if (duty === 1) {
+      this.resend(env, this.outRecv, LEG_RECV, clock);
+      this.resend(env, this.outConfirm, LEG_CONFIRM, clock);
+    } else {
+      this.pull(env, clock);
+    }
+  }
+
+  private resend(env: Env, out: ReceiptOutbox, leg: number, clock: number): void {
+    const minAge = this.ctx.sc.protocol.receipt_min_age_us;
+    for (const dst of out.peers()) {
+      const items: number[] = [];
+      let cert = '';
+      for (const p of out.positions(dst)) {
+        const rid = out.rid(p);
+        if (leg === LEG_RECV && rid <= this.peerRecv[dst]) continue;
+        if (env.now_us - out.committedAt(p) < minAge) continue;
+        items.push(out.tx(p), rid);
+        cert = out.cert(p) || cert;
+        if (items.length >= 2 * RESEND_MAX) break;
+      }
+      if (items.length > 0) this.send(env, dst, leg, items, cert, true, clock);
+    }
+  }
+
+  /** Asks each sender table for the first receipt id missing here (≤ 5 ids per pull). */
+  private pull(env: Env, clock: number): void {
+    const ctx = this.ctx;
+    for (let src = 0; src < ctx.map.tables; src++) {
+      const applied = this.ledger.recvId[src];
+      if (this.peerSend[src] <= applied || src === this.table) continue;
+      if (this.recvQ.has(src, applied + 1)) continue;
+      const target = ctx.designated(src, Math.floor(env.now_us / ctx.sc.protocol.receipt_pull_us), clock, env);
+      if (target < 0 || target === this.self) continue;
+      const msg: ReceiptPullMsg = {
+        kind: MSG.RECEIPT_PULL, bytes: ctx.sc.sizes.sync_request_bytes, dw: (src * 65536 + applied) >>> 0,
+        src, dst: this.table, leg: LEG_RECV, from: applied + 1, count: PULL_MAX,
+      };
+      env.send(target, msg);
+    }
+  }
+
+  /** A receiver table asked for receipts: send those still held (to its groups). */
+  onReceiptPull(env: Env, m: ReceiptPullMsg, clock: number): void {
+    const out = m.leg === LEG_RECV ? this.outRecv : this.outConfirm;
+    const items: number[] = [];
+    let cert = '';
+    for (let rid = m.from; rid < m.from + m.count; rid++) {
+      const p = out.find(m.dst, rid);
+      if (p < 0) continue;
+      items.push(out.tx(p), rid);
+      cert = out.cert(p) || cert;
+    }
+    if (items.length > 0) this.send(env, m.dst, m.leg, items, cert, true, clock);
+  }
+
+  // ---- state snapshots (statesync.ts) --------------------------------------------------------
+
+  /** This replica's receipt state, copied into a snapshot. */
+  snapshot(): Pick<TableSnapshot, 'recvQ' | 'confirmQ' | 'outRecv' | 'outConfirm' | 'peerRecv' | 'peerSend'> {
+    return {
+      recvQ: this.recvQ.entries(), confirmQ: this.confirmQ.entries(),
+      outRecv: this.outRecv.entries(), outConfirm: this.outConfirm.entries(),
+      peerRecv: this.peerRecv.slice(), peerSend: this.peerSend.slice(),
+    };
+  }
+
+  /** Takes a snapshot's receipts, once its ledger is this replica's (receipts applied there are dropped). */
+  adopt(s: TableSnapshot): void {
+    const L = this.ledger;
+    this.recvQ.pruneApplied((peer) => L.recvId[peer]);
+    this.confirmQ.pruneApplied((peer) => L.confirmId[peer]);
+    for (let i = 0; i < s.recvQ.length; i += 3) this.recvQ.add(s.recvQ[i], s.recvQ[i + 1], s.recvQ[i + 2], L.recvId[s.recvQ[i]]);
+    for (let i = 0; i < s.confirmQ.length; i += 3) {
+      this.confirmQ.add(s.confirmQ[i], s.confirmQ[i + 1], s.confirmQ[i + 2], L.confirmId[s.confirmQ[i]]);
+    }
+    for (const [peer, rid, tx, at, cert] of s.outRecv) this.outRecv.addWith(peer, rid, tx, at, cert);
+    for (const [peer, rid, tx, at, cert] of s.outConfirm) this.outConfirm.addWith(peer, rid, tx, at, cert);
+    for (let p = 0; p < s.peerRecv.length; p++) {
+      if (s.peerRecv[p] > this.peerRecv[p]) this.peerRecv[p] = s.peerRecv[p];
+      if (s.peerSend[p] > this.peerSend[p]) this.peerSend[p] = s.peerSend[p];
+    }
+  }
+}
+
+function push(m: Map<number, number[]>, key: number, a: number, b: number): void {
+  let l = m.get(key);
+  if (!l) {
+    l = [];
+    m.set(key, l);
+  }
+  l.push(a, b);
+}
