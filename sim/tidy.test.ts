@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 /**
- * The determinism contract (DESIGN.md contract 2) as a test: no ambient time or randomness in
+ * The determinism contract (docs/DESIGN.md contract 2) as a test: no ambient time or randomness in
  * sim/, and nothing that makes order depend on interleaving. Wall-clock reads are allowed only
  * in the CLI and benchmarks, which never feed the simulation. Each rule names the replacement.
  */

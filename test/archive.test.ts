@@ -1,5 +1,5 @@
 /**
- * Archive nodes (PROTOCOL.md §5, MC-10): they follow every table's chain and hold all state, but
+ * Archive nodes (docs/PROTOCOL.md §5, MC-10): they follow every table's chain and hold all state, but
  * hold no seat, so they never vote or lead, and the consensus does not wait for them.
  */
 import { describe, expect, it } from 'vitest';

@@ -16,7 +16,7 @@ const ROOT = join(import.meta.dirname, '..');
 
 const params: NetParams = {
   jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 4,
-  failure_detect_us: 5_000, clock_interval_us: 1_000_000, message_base_us: 0,
+  failure_detect_us: 5_000, tick_us: 1_000_000, message_base_us: 0,
 };
 
 /** Arrivals every `gap` µs from `gap`, each costing `cost` µs; `timer` arms the next with setTimer instead. */
@@ -39,7 +39,7 @@ class Clients implements NodeLogic {
     env.charge(this.cost);
     this.arm(env);
   }
-  onClock(): void {}
+  onTick(): void {}
   onRestart(): void {}
 }
 

@@ -1,5 +1,5 @@
 /**
- * The clock chain (PROTOCOL.md §4.5): REC nodes sign each 10 s slot's clock block, a ⌊2n/3⌋+1
+ * The clock chain (docs/PROTOCOL.md §4.5): REC nodes sign each 10 s slot's clock block, a ⌊2n/3⌋+1
  * certificate forms without a leader, and three REC nodes per slot relay it to everyone. Views
  * move with the certified clock, so without a REC quorum a failed leader is never replaced.
  */

@@ -19,7 +19,7 @@ const ROOT = join(import.meta.dirname, '..');
 const CI = 1000;
 const params: NetParams = {
   jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 4,
-  failure_detect_us: 5_000, clock_interval_us: CI, message_base_us: 0,
+  failure_detect_us: 5_000, tick_us: CI, message_base_us: 0,
 };
 
 /** Records the ticks it sees and when its timers fire; sets the timers `arm` asks for at start. */
@@ -34,7 +34,7 @@ class Watch implements NodeLogic {
   onTimer(env: Env, t: Timer): void {
     this.fired.push([t.dw, env.now_us]);
   }
-  onClock(env: Env, clock: number): void {
+  onTick(env: Env, clock: number): void {
     this.ticks.push([clock, env.now_us]);
   }
   onRestart(): void {}

@@ -4,7 +4,7 @@ import { commitTimes, gaps, run, scenario, scenarioFile, SMALL_NET } from './hel
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 
-describe('xBFT for one table (PROTOCOL.md §8)', () => {
+describe('xBFT for one table (docs/PROTOCOL.md §8)', () => {
   it('commits steadily with no faults, about 3(n-1) messages per block', () => {
     // Proves the message pattern of §8.3: one proposal tree, n-1 votes, one certificate tree.
     const r = run(scenario({

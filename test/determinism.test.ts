@@ -6,7 +6,7 @@ import { top } from './helpers.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 
-describe('determinism (DESIGN.md contracts 3, 4, 6)', () => {
+describe('determinism (docs/DESIGN.md contracts 3, 4, 6)', () => {
   it('every scenario in scenarios/ gives the same digest twice', () => {
     // Proves replay: same scenario + seed = same digest, for each shipped scenario (short runs).
     const files = readdirSync(SCENARIOS).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.schema.json'));

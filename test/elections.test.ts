@@ -1,5 +1,5 @@
 /**
- * Cluster elections in a run (PROTOCOL.md §7.4): the schedule, role exclusion, the half-interval
+ * Cluster elections in a run (docs/PROTOCOL.md §7.4): the schedule, role exclusion, the half-interval
  * start delay, state sync of new members, leader eligibility, and tables committing through
  * every change of round.
  */

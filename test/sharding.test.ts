@@ -24,7 +24,7 @@ function perPair(r: ReturnType<typeof run>, src: number, dst: number): { submit:
   return out;
 }
 
-describe('two-layer sharding and cross-table transfers (PROTOCOL.md §3.3, §9)', () => {
+describe('two-layer sharding and cross-table transfers (docs/PROTOCOL.md §3.3, §9)', () => {
   it('runs top-small: every table commits, ~3(n-1) messages per block, no violations', () => {
     // Proves the per-table instances run side by side with the message pattern of §8.3, and the
     // checks (conservation across tables with value in flight, exactly-once receipts) hold.

@@ -99,7 +99,7 @@ function fmtOps(n: number): string {
 
 // ---- inputs ---------------------------------------------------------------------------------
 
-// A transfer transaction is ~350 B (PROTOCOL.md MC-7); sign/verify over a message of that size.
+// A transfer transaction is ~350 B (docs/PROTOCOL.md MC-7); sign/verify over a message of that size.
 const txBytes = new Uint8Array(350).map((_, i) => (i * 131 + 7) & 0xff);
 const kib = new Uint8Array(1024).map((_, i) => (i * 31 + 3) & 0xff);
 const kib64 = new Uint8Array(64 * 1024).map((_, i) => (i * 17 + 1) & 0xff);

@@ -1,5 +1,5 @@
 /**
- * What protocol code sees of the world (sans-I/O, DESIGN.md "Dependencies point one way").
+ * What protocol code sees of the world (sans-I/O, docs/DESIGN.md "Dependencies point one way").
  * Protocol code never imports the engine; the engine hands each node an Env and calls its
  * NodeLogic. The same protocol code can run in one process, a worker, a test harness or a page.
  */
@@ -11,8 +11,6 @@ export interface Msg {
   readonly kind: number;
   readonly bytes: number;
   readonly dw: number;
-  /** The table a message belongs to, when it belongs to one (for per-table message counts). */
-  readonly table?: number;
 }
 
 export interface Timer {
@@ -53,11 +51,14 @@ export interface NodeLogic {
   onStart(env: Env): void;
   onMessage(env: Env, from: number, msg: Msg): void;
   onTimer(env: Env, timer: Timer): void;
-  /** The beacon clock reached tick `clock` (one tick per clock interval). */
-  onClock(env: Env, clock: number): void;
+  /**
+   * The slot tick `tick` reached the node (one per tick interval, the family's clock: TOP's beacon
+   * clock; only for nodes that read it, NodeSpec.ticks; under a clock fault, by the node's clock).
+   */
+  onTick(env: Env, tick: number): void;
   /**
    * Called when the node comes back after a crash. `lost`: it kept nothing but what it re-reads
-   * from the chains (the beacon clock, elections); otherwise it resumes with the state it held.
+   * from the chains (TOP: the beacon clock, elections); otherwise it resumes with the state it held.
    */
   onRestart(env: Env, lost: boolean): void;
 }

@@ -140,6 +140,8 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   readonly kinds: Readonly<Record<number, string>>;
   /** Timer kind names, indexed by kind (traces). */
   readonly timerKinds: Readonly<Record<number, string>>;
+  /** The chain a message belongs to, if any (per-chain message counts; TOP: its table). */
+  chainOf(msg: Msg): number | undefined;
   /** Kinds whose copies count as consensus traffic per chain (`messages_per_block`). */
   readonly consensusKinds: readonly number[];
   /** Latency classes besides `all`, indexed by the class a submit record carries. */
@@ -152,7 +154,7 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   layout(sc: Scenario): [role: string, prefix: string, count: number][];
   /** The node ids of the family's named groups in selectors (e.g. `vgroup:2`, `standby`). */
   groups(sc: Scenario): (kind: string, index: number) => number[];
-  /** The interval of the slot tick the engine delivers to nodes that read it (onClock). */
+  /** The interval of the slot tick the engine delivers to nodes that read it (NodeLogic.onTick). */
   tick_us(sc: Scenario): number;
   /** Builds the family's part of a run. */
   build(input: BuildInput, checks: CheckHost): R;

@@ -5,7 +5,7 @@
  * signatures are real. The defaults model TOP's C++ node and are calibrated against native speeds
  * measured on the reference machine by `npm run calibrate` plus one-off C measurements of the
  * libraries TOP links; sim/crypto/COSTS.md has the table, the reasoning, and what changed from
- * PROTOCOL.md MC-8 and why.
+ * docs/PROTOCOL.md MC-8 and why.
  */
 export interface CostTable {
   /** Verify one user transaction signature (secp256k1). */
@@ -48,7 +48,7 @@ export const DEFAULT_COSTS: Readonly<CostTable> = Object.freeze({
 });
 
 /**
- * The values of PROTOCOL.md MC-8 as first written (all signature work at libsecp256k1-class
+ * The values of docs/PROTOCOL.md MC-8 as first written (all signature work at libsecp256k1-class
  * speed). Not the default; kept so that a scenario or a sensitivity sweep can select the
  * optimistic profile (`costs: { verify_share_us: 80, ... }`) and compare.
  */

@@ -228,7 +228,7 @@ export class Encoder {
 }
 
 /**
- * 32-byte digests stored back to back in one growable byte array (DESIGN.md "Data layout for
+ * 32-byte digests stored back to back in one growable byte array (docs/DESIGN.md "Data layout for
  * speed": one arena instead of a ~260-byte Uint8Array object per digest).
  *
  * Digests are immutable once put. Growth doubles the capacity (limit: 2^26 digests = 2 GiB) and

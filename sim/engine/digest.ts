@@ -1,5 +1,5 @@
 /**
- * Running digests (DESIGN.md contract 6).
+ * Running digests (docs/DESIGN.md contract 6).
  *
  * Each node folds every event it handles (time, kind, origin, seq, a 32-bit digest word of the
  * payload) into a 64-bit running hash kept as two 32-bit lanes mixed with Math.imul, which is

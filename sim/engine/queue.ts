@@ -1,7 +1,7 @@
 /**
  * The event queue: a bucketed calendar in front of two binary min-heaps, over typed arrays.
  *
- * Order is the total key (time_us, origin_node, origin_seq), DESIGN.md contract 4:
+ * Order is the total key (time_us, origin_node, origin_seq), docs/DESIGN.md contract 4:
  * - time_us first, because the simulation handles events in time order;
  * - origin_node breaks ties between different nodes by a number that does not depend on which
  *   worker or queue the event passed through;

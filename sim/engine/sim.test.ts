@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EV, Simulation, WorkQueue, arriveFrom, arrivePos, arriveRelayed, clockEpoch, clockTick, peerEpoch, peerOf,
+  EV, Simulation, WorkQueue, arriveFrom, arrivePos, arriveRelayed, tickEpoch, tickNumber, peerEpoch, peerOf,
   type NetParams,
 } from './sim.js';
 import { NetTopology } from '../net/topology.js';
@@ -10,7 +10,7 @@ import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 
 const params: NetParams = {
   jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 4,
-  failure_detect_us: 5_000, clock_interval_us: 1_000_000, message_base_us: 0,
+  failure_detect_us: 5_000, tick_us: 1_000_000, message_base_us: 0,
 };
 
 class Probe implements NodeLogic {
@@ -19,7 +19,7 @@ class Probe implements NodeLogic {
   onStart(env: Env): void { this.script(env); }
   onMessage(env: Env): void { this.got.push(env.now_us); }
   onTimer(): void {}
-  onClock(): void {}
+  onTick(): void {}
   onRestart(): void {}
 }
 
@@ -78,6 +78,6 @@ describe('event arguments', () => {
     expect([down!.kind, peerOf(down!.a0, down!.a1), peerEpoch(down!.a0, down!.a1)]).toEqual([EV.PEER_DOWN, 0, 1]);
     // Clock ticks stay local: the next one pending for node 0 names tick 3 in epoch 0 (it crashed at 2.5 s).
     expect(s.queue.pop()).toBe(true);
-    expect([s.queue.top_kind, clockTick(s.queue.top_a0, s.queue.top_a1), clockEpoch(s.queue.top_a0, s.queue.top_a1)]).toEqual([EV.CLOCK, 3, 0]);
+    expect([s.queue.top_kind, tickNumber(s.queue.top_a0, s.queue.top_a1), tickEpoch(s.queue.top_a0, s.queue.top_a1)]).toEqual([EV.TICK, 3, 0]);
   });
 });

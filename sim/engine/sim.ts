@@ -1,5 +1,5 @@
 /**
- * The simulation runtime: virtual time, the event loop, and the node model of DESIGN.md:
+ * The simulation runtime: virtual time, the event loop, and the node model of docs/DESIGN.md:
  *
  *   sender CPU (handler work) -> sender uplink FIFO -> propagation (region latency + seeded
  *   jitter, loss, duplication, partitions) -> receiver downlink FIFO -> relay (network layer)
@@ -20,7 +20,7 @@ import { invariant } from '../lib/assert.js';
 import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 import { NO_RECORDS, type CommitKey, type Observe, type RecordSink } from '../contract/observe.js';
 import type { NetTopology } from '../net/topology.js';
-import { LinkModel, LinkPort, type LinkCounters, type LinkParams } from '../net/link.js';
+import { LinkModel, LinkPort, type ChainOf, type LinkCounters, type LinkParams } from '../net/link.js';
 import type { Relayed } from '../net/relay.js';
 import { LocalClock, type ClockWindow } from './localclock.js';
 
@@ -30,7 +30,7 @@ export const EV = {
   DELIVERED: 2, // the downlink finished receiving it
   WAKE: 3, // a core frees up while work is queued
   TIMER: 4,
-  CLOCK: 5, // a beacon clock tick reached the node
+  TICK: 5, // a slot tick reached the node (the family's clock; TOP: the beacon clock)
   CRASH: 6,
   RESTART: 7,
   PEER_DOWN: 8, // the failure detector tells the node that a peer is down
@@ -46,7 +46,7 @@ export const EV = {
  *                                                     position, or NOT_RELAYED    else the Msg
  *   WAKE               the node's epoch               0                           null
  *   TIMER              the node's epoch               0                           the Timer
- *   CLOCK              the beacon clock tick          the node's epoch            null
+ *   TICK               the slot tick number           the node's epoch            null
  *   CRASH              NO_RESTART (-1), or 0 (data    1: restart without the      the restart time
  *                      holds the restart time)        state, 0: with it           or null
  *   RESTART            1: the state was lost, 0: kept 0                           null
@@ -74,12 +74,12 @@ export function arriveRelayed(_a0: number, a1: number): boolean {
 export function ownEpoch(a0: number, _a1: number): number {
   return a0;
 }
-/** CLOCK: the beacon clock tick. */
-export function clockTick(a0: number, _a1: number): number {
+/** TICK: the slot tick number. */
+export function tickNumber(a0: number, _a1: number): number {
   return a0;
 }
-/** CLOCK: the epoch of the node when it was scheduled. */
-export function clockEpoch(_a0: number, a1: number): number {
+/** TICK: the epoch of the node when it was scheduled. */
+export function tickEpoch(_a0: number, a1: number): number {
   return a1;
 }
 /** CRASH: a0 when the node never restarts. */
@@ -107,7 +107,7 @@ export function peerEpoch(_a0: number, a1: number): number {
 
 const WORK_MSG = 0;
 const WORK_TIMER = 1;
-const WORK_CLOCK = 2;
+const WORK_TICK = 2;
 
 /**
  * A node's queue of work waiting for a core: a FIFO ring over parallel columns (kind, sender,
@@ -168,7 +168,7 @@ export interface NodeSpec {
   upload_bps: number;
   download_bps: number;
   /**
-   * Whether the node reads the beacon clock locally at each slot boundary (every node with an
+   * Whether the node reads the slot tick locally at each slot boundary (TOP: every node with an
    * ideal clock; only the REC nodes when REC nodes certify the clock). Default true.
    */
   ticks?: boolean;
@@ -177,7 +177,7 @@ export interface NodeSpec {
 /** The link model's parameters (sim/net/link.ts) and the engine's. */
 export interface NetParams extends LinkParams {
   failure_detect_us: number;
-  clock_interval_us: number;
+  tick_us: number;
   message_base_us: number;
 }
 
@@ -219,7 +219,7 @@ class NodeRuntime implements Env {
   /** The node's clock faults, and its local clock under them (null: an exact clock). */
   readonly clockWindows: ClockWindow[] = [];
   clock: LocalClock | null = null;
-  /** The last beacon clock tick the node saw by its own clock (ticks never repeat). */
+  /** The last slot tick the node saw by its own clock (ticks never repeat). */
   lastTick = 0;
   // Outputs of the running handler.
   cost_us = 0;
@@ -288,7 +288,7 @@ class NodeRecords implements Observe {
 
 export type ProgressFn = (now_us: number, events: number) => void;
 
-/** Where events for nodes that another worker runs go (a partitioned run, DESIGN.md "Parallel runner"). */
+/** Where events for nodes that another worker runs go (a partitioned run, docs/DESIGN.md "Parallel runner"). */
 export type RemoteFn = (time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown) => void;
 
 /** Per-node digests at fixed simulated times, for locating where two runs diverge. */
@@ -329,7 +329,7 @@ export class Simulation {
   readonly links: LinkModel;
   /** Messages sent per kind (every copy, relays included), indexed by kind (the link model's). */
   readonly msgCount: number[];
-  /** Messages sent per (kind, table) for messages that name a table: key kind * 65536 + table. */
+  /** Messages sent per (kind, chain) for messages of a chain: key kind * 65536 + chain. */
   readonly msgTableCount: Map<number, number>;
   /** Bytes sent per simulated second. */
   readonly bytesPerSecond: number[];
@@ -351,6 +351,8 @@ export class Simulation {
     readonly seed: number,
     readonly topo: NetTopology,
     readonly params: NetParams,
+    /** The chain a message belongs to (the family's; per-chain message counts). */
+    chainOf?: ChainOf,
   ) {
     this.lookahead_us = topo.minLatency();
     if (!(this.lookahead_us > 0)) {
@@ -358,7 +360,7 @@ export class Simulation {
     }
     this.links = new LinkModel(topo, params, {
       arrive: (at_us, from, to, pos, data) => this.scheduleArrive(at_us, from, to, pos, data),
-    });
+    }, chainOf);
     this.msgCount = this.links.msgCount;
     this.msgTableCount = this.links.msgTableCount;
     this.bytesPerSecond = this.links.bytesPerSecond;
@@ -441,9 +443,9 @@ export class Simulation {
     this.schedule(at_us, n.self, n.self, EV.TIMER, n.epoch, 0, timer);
   }
 
-  /** `n` sees beacon clock tick `tick` at `at_us`. */
+  /** `n` sees slot tick `tick` at `at_us`. */
   private scheduleClock(n: NodeRuntime, at_us: number, tick: number): void {
-    this.schedule(at_us, n.self, n.self, EV.CLOCK, tick, n.epoch, null);
+    this.schedule(at_us, n.self, n.self, EV.TICK, tick, n.epoch, null);
   }
 
   /** `n` restarts at `at_us`, without the state it held when `lost`. */
@@ -478,7 +480,7 @@ export class Simulation {
 
   /**
    * Pre-run: a clock fault of node `i` (sim/engine/localclock.ts). From then on the node sees each
-   * beacon clock tick k when its local clock first reads k clock intervals (if it reads the clock
+   * slot tick k when its local clock first reads k tick intervals (if it reads the clock
    * itself: NodeSpec.ticks), and a timer set for `after_us` when its local clock has moved on by
    * that much. Everything else it does stays in real time: handlers see real `now_us`, and a
    * node that follows REC certificates moves its views when they arrive, so only its timers move.
@@ -490,12 +492,12 @@ export class Simulation {
   }
 
   /**
-   * The real time a node sees beacon clock tick `k`, not before `from_us`: the first time its
+   * The real time a node sees slot tick `k`, not before `from_us`: the first time its
    * local clock reads k intervals (Infinity: its clock never gets there). Only for nodes with
    * clock faults; the others tick at k * interval exactly.
    */
   private tickAt(clock: LocalClock, k: number, from_us: number): number {
-    return clock.firstAtLeast(from_us, k * this.params.clock_interval_us);
+    return clock.firstAtLeast(from_us, k * this.params.tick_us);
   }
 
   start(): void {
@@ -503,7 +505,7 @@ export class Simulation {
     for (const n of this.nodes) {
       if (!this.runs(n.self)) continue;
       if (n.spec.ticks !== false) {
-        const at = n.clock === null ? this.params.clock_interval_us : this.tickAt(n.clock, 1, 0);
+        const at = n.clock === null ? this.params.tick_us : this.tickAt(n.clock, 1, 0);
         if (at !== Infinity) this.scheduleClock(n, at, 1);
       }
       this.current = n.self;
@@ -643,15 +645,15 @@ export class Simulation {
         this.enqueueWork(n, WORK_TIMER, target, t);
         return;
       }
-      case EV.CLOCK: {
-        const tick = clockTick(a0, a1);
+      case EV.TICK: {
+        const tick = tickNumber(a0, a1);
         n.digest.event(now, kind, origin, seq, tick);
-        if (!n.alive || clockEpoch(a0, a1) !== n.epoch) return;
+        if (!n.alive || tickEpoch(a0, a1) !== n.epoch) return;
         n.lastTick = tick;
         // A skewed clock sees the next tick strictly later, so a clock set back never repeats one.
-        const at = n.clock === null ? now + this.params.clock_interval_us : this.tickAt(n.clock, tick + 1, now + 1);
+        const at = n.clock === null ? now + this.params.tick_us : this.tickAt(n.clock, tick + 1, now + 1);
         if (at !== Infinity) this.scheduleClock(n, at, tick + 1);
-        this.enqueueWork(n, WORK_CLOCK, target, tick);
+        this.enqueueWork(n, WORK_TICK, target, tick);
         return;
       }
       case EV.CRASH: {
@@ -670,7 +672,7 @@ export class Simulation {
         n.epoch++;
         this.links.restart(n.port, now);
         // Clock ticks resume at the next tick boundary (by the node's own clock, after its last tick).
-        const ci = this.params.clock_interval_us;
+        const ci = this.params.tick_us;
         if (n.spec.ticks !== false) {
           if (n.clock === null) {
             const next = Math.floor(now / ci) + 1;
@@ -761,7 +763,7 @@ export class Simulation {
       } else if (kind === WORK_TIMER) {
         n.logic.onTimer(n, data as Timer);
       } else {
-        n.logic.onClock(n, data as number);
+        n.logic.onTick(n, data as number);
       }
       const cost = this.endHandler(n, c);
       if (this.workTrace !== null) this.workTrace.work(n.self, c, kind, from, data, now, cost);

@@ -1,5 +1,5 @@
 /**
- * Seeded random streams (DESIGN.md contract 3): one `seedrandom` stream per (node, purpose),
+ * Seeded random streams (docs/DESIGN.md contract 3): one `seedrandom` stream per (node, purpose),
  * seeded by a string derived from the scenario seed, e.g. "42/node/117/net". Adding a consumer
  * of one purpose never shifts the draws of another.
  *

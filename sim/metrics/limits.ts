@@ -1,5 +1,5 @@
 /**
- * Which limit binds (PROTOCOL.md §14): throughput is the minimum of the slot limit (tables ×
+ * Which limit binds (docs/PROTOCOL.md §14): throughput is the minimum of the slot limit (tables ×
  * block size ÷ round time), the per-node bandwidth limit and the per-node CPU limit. A run shows
  * how close it came to each:
  *

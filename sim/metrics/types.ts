@@ -1,7 +1,7 @@
 import type { ScenarioFile } from '../scenario/schema.js';
 import type { Violation } from '../contract/module.js';
 /**
- * The run summary (summary.json). Field names are fixed by DESIGN.md "Metrics".
+ * The run summary (summary.json). Field names are fixed by docs/DESIGN.md "Metrics".
  *
  * Version 4: a latency class with no transaction has `count: 0` and null figures (and a null
  * `latency_cdf_ms` entry); up to version 3 it had 0 for each figure and an empty quantile list.
@@ -97,7 +97,7 @@ export interface Summary {
   nodes: NodeStats[];
   messages: Record<string, number>;
   violations: Violation[];
-  /** How close the run came to each limit of PROTOCOL.md §14, and which binds (sim/report/limits.ts). */
+  /** How close the run came to each limit of docs/PROTOCOL.md §14, and which binds (sim/report/limits.ts). */
   limits: LimitStats | null;
   phases: PhaseStats;
   elections: ElectionStats | null;
@@ -109,7 +109,7 @@ export interface Summary {
   wall: WallStats;
 }
 
-/** Cluster elections in the run (PROTOCOL.md §7): each round after genesis, and the state syncs. */
+/** Cluster elections in the run (docs/PROTOCOL.md §7): each round after genesis, and the state syncs. */
 export interface ElectionStats {
   rounds: {
     cluster: number;

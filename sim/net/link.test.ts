@@ -22,11 +22,12 @@ const port = (node: number, seed = `link/${node}`) =>
 function model(over: Partial<LinkParams> = {}, partitions: PartitionWindow[] = [], degradations: DegradeWindow[] = [], nodes = 2, latency_us = 10_000) {
   const got: Arrival[] = [];
   const topo = new NetTopology(new Int32Array(nodes), [Int32Array.of(latency_us)], partitions, degradations);
-  const links = new LinkModel(topo, { ...params, ...over }, { arrive: (at, from, to, pos, data) => got.push({ at, from, to, pos, data }) });
+  const links = new LinkModel(topo, { ...params, ...over }, { arrive: (at, from, to, pos, data) => got.push({ at, from, to, pos, data }) },
+    (m) => (m as { table?: number }).table);
   return { links, got };
 }
 
-const msg = (bytes: number, dw = 0, table?: number): Msg => ({ kind: 3, bytes, dw, table });
+const msg = (bytes: number, dw = 0, table?: number): Msg => ({ kind: 3, bytes, dw, table } as Msg);
 
 const side = (...flags: number[]) => Uint8Array.from(flags);
 

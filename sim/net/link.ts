@@ -1,5 +1,5 @@
 /**
- * The link model: the network half of the node model of DESIGN.md,
+ * The link model: the network half of the node model of docs/DESIGN.md,
  *
  *   sender uplink FIFO (serialization at the upload rate) -> propagation (region latency + seeded
  *   jitter; loss, duplication, partitions, degradation windows) -> receiver downlink FIFO
@@ -83,10 +83,13 @@ export interface LinkEvents {
   arrive(at_us: number, from: number, to: number, pos: number, data: Msg | Relayed): void;
 }
 
+/** The chain a message belongs to, when it belongs to one (per-chain message counts). */
+export type ChainOf = (msg: Msg) => number | undefined;
+
 export class LinkModel {
   /** Messages sent per kind (every copy, relays included), indexed by kind. */
   readonly msgCount: number[] = [];
-  /** Messages sent per (kind, table) for messages that name a table: key kind * 65536 + table. */
+  /** Messages sent per (kind, chain) for messages of a chain (ChainOf): key kind * 65536 + chain. */
   readonly msgTableCount = new Map<number, number>();
   /** Bytes sent per simulated second. */
   readonly bytesPerSecond: number[] = [];
@@ -97,6 +100,8 @@ export class LinkModel {
     readonly topo: NetTopology,
     readonly params: LinkParams,
     private readonly events: LinkEvents,
+    /** The chain a message belongs to, if any (the family's; TOP: its table). */
+    private readonly chainOf: ChainOf = () => undefined,
   ) {
     this.end_us = params.end_us ?? Infinity;
   }
@@ -181,8 +186,9 @@ export class LinkModel {
       this.bytesPerSecond[sec] += bytes;
     }
     this.msgCount[msg.kind] = (this.msgCount[msg.kind] ?? 0) + 1;
-    if (msg.table !== undefined) {
-      const key = msg.kind * 65536 + msg.table;
+    const chain = this.chainOf(msg);
+    if (chain !== undefined) {
+      const key = msg.kind * 65536 + chain;
       this.msgTableCount.set(key, (this.msgTableCount.get(key) ?? 0) + 1);
     }
     if (topo.blocked(self, to, ready_us)) {

@@ -5,7 +5,7 @@ import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 
 const params: NetParams = {
   jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 4,
-  failure_detect_us: 5_000_000, clock_interval_us: 10_000_000_000, message_base_us: 0,
+  failure_detect_us: 5_000_000, tick_us: 10_000_000_000, message_base_us: 0,
 };
 
 /** A scripted node: sends what `script` says at start, records what it receives and when. */
@@ -18,7 +18,7 @@ class Probe implements NodeLogic {
     this.got.push({ from, t: env.now_us, dw: msg.dw });
   }
   onTimer(_env: Env, _t: Timer): void {}
-  onClock(): void {}
+  onTick(): void {}
   onRestart(): void {}
 }
 
@@ -179,7 +179,7 @@ describe('link degradation (degrade faults)', () => {
     // 12,500 bytes at 100 Mb/s take 1 ms; at 50% bandwidth 2 ms. +5 ms latency on a 10 ms link.
     const got: number[] = [];
     const echo: NodeLogic = {
-      onStart: () => {}, onTimer: () => {}, onClock: () => {}, onRestart: () => {},
+      onStart: () => {}, onTimer: () => {}, onTick: () => {}, onRestart: () => {},
       onMessage: (env, from, msg) => {
         got.push(env.now_us);
         if (msg.dw === 0) env.send(from, { kind: 1, bytes: 12_500, dw: 9 });

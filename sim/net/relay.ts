@@ -1,5 +1,5 @@
 /**
- * Relay trees of group broadcasts (DESIGN.md node model, "relay (network layer)").
+ * Relay trees of group broadcasts (docs/DESIGN.md node model, "relay (network layer)").
  *
  * A group broadcast travels down a tree over an ordered member list (RelayTree in topology.ts):
  * position 0 is the sender, the children of position p are p*fanout+1 .. p*fanout+fanout, and

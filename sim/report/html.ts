@@ -369,7 +369,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
     );
   }
 
-  // Limits (PROTOCOL.md §14): slots, bandwidth, CPU, and which binds.
+  // Limits (docs/PROTOCOL.md §14): slots, bandwidth, CPU, and which binds.
   if (s.limits) {
     const l = s.limits;
     out.push('<h2>Limits (sim)</h2>');

@@ -7,7 +7,7 @@
 import { limitsLines } from '../metrics/limits.js';
 import { blockKindKeys, type NodeStats, type Summary, type TableStats, type Violation } from '../metrics/types.js';
 
-/** Latency classes named by DESIGN.md "Metrics", in the order reports show them. */
+/** Latency classes named by docs/DESIGN.md "Metrics", in the order reports show them. */
 const LATENCY_CLASS_ORDER = ['all', 'intra_table', 'cross_table'];
 
 /** Table rows shown in the terminal before the rest are rolled into one line. */

@@ -1,6 +1,6 @@
 /**
  * A run's timeline as a Chrome trace (`trace.json`, the Trace Event Format that Perfetto and
- * chrome://tracing open). DESIGN.md "Outputs": the optional trace for Perfetto.
+ * chrome://tracing open). docs/DESIGN.md "Outputs": the optional trace for Perfetto.
  *
  * Recording: a TimelineRecorder is attached to a Simulation (Simulation.traceWork) and keeps one
  * numeric row per unit of work a node handled (a delivered message, a timer, a clock tick: start
@@ -23,7 +23,7 @@
  *   overlapping work, so each core gets its own track, named `<node>-<core>` (`v0-3`: node v0,
  *   core 3) and sorted by tid so a node's cores sit together.
  * - Work charged 0 µs is kept as a slice with dur 0.
- * - Start-up and restart handlers run outside the core model (DESIGN.md "Node model") and are
+ * - Start-up and restart handlers run outside the core model (docs/DESIGN.md "Node model") and are
  *   not slices; crashes and restarts are instant events on the node's core-0 track.
  *
  * No file system here (the CLI writes the string through sim/report/write.ts).

@@ -56,7 +56,7 @@ export interface BuildOptions {
 
 /** Stands in for a node that another worker runs; the engine never calls it. */
 const ELSEWHERE: NodeLogic = {
-  onStart: elsewhere, onMessage: elsewhere, onTimer: elsewhere, onClock: elsewhere, onRestart: elsewhere,
+  onStart: elsewhere, onMessage: elsewhere, onTimer: elsewhere, onTick: elsewhere, onRestart: elsewhere,
 };
 function elsewhere(): never {
   throw new Error('a node run by another worker was called here');
@@ -183,11 +183,11 @@ export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: Bu
     duplicate_percent: sc.network.duplicate_percent,
     relay_fanout: sc.network.relay_fanout,
     failure_detect_us: sc.network.failure_detect_us,
-    clock_interval_us: module.tick_us(sc),
+    tick_us: module.tick_us(sc),
     message_base_us: sc.costs.message_base_us,
     end_us: sc.duration_us,
   };
-  const sim = new Simulation(sc.seed, net, params);
+  const sim = new Simulation(sc.seed, net, params, module.chainOf);
 
   // When nodes are byzantine: checks and metrics leave out what a node does inside its windows.
   const windows: { node: number; at_us: number; until_us: number }[] = [];

@@ -1,5 +1,5 @@
 /**
- * The self-check of DESIGN.md contract 7: run a scenario twice in one process and once over N
+ * The self-check of docs/DESIGN.md contract 7: run a scenario twice in one process and once over N
  * workers; all three digests must be equal. On a mismatch, find where the runs part.
  *
  * Finding the divergence takes two passes. The first runs record every node's digest at fixed

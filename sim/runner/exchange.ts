@@ -1,6 +1,6 @@
 /**
  * The data plane of a partitioned run: events for nodes of another worker, packed into one byte
- * array per destination and window (DESIGN.md "Parallel runner", "Messages that cross workers are
+ * array per destination and window (docs/DESIGN.md "Parallel runner", "Messages that cross workers are
  * typed-array encodings").
  *
  * Only three kinds of event cross workers: a message arriving at a node (ARRIVE, alone or as a

@@ -1,5 +1,5 @@
 /**
- * Runs a scenario over several workers (DESIGN.md "Parallel runner") and merges their results
+ * Runs a scenario over several workers (docs/DESIGN.md "Parallel runner") and merges their results
  * into the summary a one-worker run gives, wall figures aside.
  *
  * Conservative synchronous windows: with lookahead L (the minimum link latency), every worker

@@ -1,5 +1,5 @@
 /**
- * One worker's share of a partitioned run (DESIGN.md "Parallel runner"): it builds the scenario
+ * One worker's share of a partitioned run (docs/DESIGN.md "Parallel runner"): it builds the scenario
  * with only its own nodes' programs, runs conservative windows, and hands events for other
  * workers' nodes back in packed batches. The class has no threads in it: the worker module
  * exposes it through comlink, and tests may drive it in-process.

@@ -1,7 +1,7 @@
 /**
  * Shared-memory windows for a partitioned run: the barrier and the mailboxes live in
  * SharedArrayBuffers, so a window costs a few atomic operations instead of message round trips
- * through the main thread (DESIGN.md "Parallel runner": a comlink call ~60 µs, a shared-memory
+ * through the main thread (docs/DESIGN.md "Parallel runner": a comlink call ~60 µs, a shared-memory
  * barrier ~23 µs).
  *
  * Window k: each worker reads the batches written to it in window k-1, handles its events before

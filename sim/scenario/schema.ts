@@ -302,7 +302,7 @@ const topologySchema = z
   .strictObject({
     tables: int(1, 1024)
       .default(1)
-      .describe('Number of tables (shards): 64 as TOP runs; 256 and 1024 as earlier designs (PROTOCOL.md §3.3, MC-1).'),
+      .describe('Number of tables (shards): 64 as TOP runs; 256 and 1024 as earlier designs (docs/PROTOCOL.md §3.3, MC-1).'),
     auditor_groups: int(1, 64).default(1).describe('Auditor groups (clusters). Mainnet: 2.'),
     validator_groups_per_auditor: int(1, 16).default(1).describe('Validator groups under each auditor group. Mainnet: 2.'),
     validators: int(1, NODES_PER_ROLE_MAX).default(7).describe('Members per validator group (v0, v1, ... numbered across groups). Mainnet: up to 128.'),
@@ -313,7 +313,7 @@ const topologySchema = z
       .describe('Registered validators without a seat at genesis, named after the seated ones; elections draw from them.'),
     beacons: int(0, 256)
       .default(0)
-      .describe('REC beacon nodes (r0, r1, ...) that certify the 10 s clock (PROTOCOL.md §4.5); 0: an ideal clock every node reads locally.'),
+      .describe('REC beacon nodes (r0, r1, ...) that certify the 10 s clock (docs/PROTOCOL.md §4.5); 0: an ideal clock every node reads locally.'),
     archives: int(0, NODES_PER_ROLE_MAX)
       .default(0)
       .describe('Archive nodes (h0, h1, ...) that follow every table\'s blocks and hold all state without voting (MC-10).'),
@@ -349,7 +349,7 @@ function hardwareSchema(d: { cores: number; bandwidth: string }) {
     .transform((h): Hardware => ({ cores: h.cores, upload_bps: h.upload, download_bps: h.download }));
 }
 
-// PROTOCOL.md §5: validator 2 cores / 100 Mb/s, advance (auditor) 4 cores / 200 Mb/s.
+// docs/PROTOCOL.md §5: validator 2 cores / 100 Mb/s, advance (auditor) 4 cores / 200 Mb/s.
 const hardwareSectionSchema = z.strictObject({
   validator: hardwareSchema({ cores: 2, bandwidth: '100Mbps' }).prefault({}),
   auditor: hardwareSchema({ cores: 4, bandwidth: '200Mbps' }).prefault({}),
@@ -744,10 +744,10 @@ const electionsSchema = z
     max_validator_group_size: int(1, NODES_PER_ROLE_MAX).default(128).describe('Validator group size at most; a smaller group grows from the standby pool.'),
     leader_election_rounds: int(0, 1_000_000)
       .default(2)
-      .describe('Members who joined within this many rounds lead only when no other member can (PROTOCOL.md §8.2).'),
+      .describe('Members who joined within this many rounds lead only when no other member can (docs/PROTOCOL.md §8.2).'),
     leader_min_credit: num(0, 1).default(0.1).describe('Non-genesis members with credit at or below this lead only when no other member can.'),
   })
-  .describe('Cluster elections and rotation (PROTOCOL.md §7); clocks are beacon ticks of protocol.clock_interval.');
+  .describe('Cluster elections and rotation (docs/PROTOCOL.md §7); clocks are beacon ticks of protocol.clock_interval.');
 
 // ---------------------------------------------------------------------------------------------
 // The root.

@@ -49,7 +49,7 @@ export interface NetworkConfig {
 }
 
 export interface TopologyConfig {
-  /** Tables (shards); each validator group owns a contiguous range of them (PROTOCOL.md §3.3). */
+  /** Tables (shards); each validator group owns a contiguous range of them (docs/PROTOCOL.md §3.3). */
   tables: number;
   auditor_groups: number;
   validator_groups_per_auditor: number;
@@ -99,7 +99,7 @@ export interface ProtocolConfig {
   receipts_unconfirmed_max: number;
 }
 
-/** Cluster elections (PROTOCOL.md §7): rotation sizes, schedule, leader eligibility. Clocks are beacon ticks. */
+/** Cluster elections (docs/PROTOCOL.md §7): rotation sizes, schedule, leader eligibility. Clocks are beacon ticks. */
 export interface ElectionConfig {
   /** A cluster rotates when this many clocks passed since its last election (MC-4: 1080, 3 h). */
   cluster_interval: number;
@@ -215,7 +215,7 @@ export type FaultSpec =
   | {
       /**
        * Registered nodes deregister at `at`: their cluster's next election elects them out first
-       * (PROTOCOL.md §7.3), and they go offline when the first round without them starts (at
+       * (docs/PROTOCOL.md §7.3), and they go offline when the first round without them starts (at
        * once when they hold no seat).
        */
       kind: 'leave';

@@ -1,7 +1,7 @@
 /**
  * Account popularity and pickers: which accounts a client draws, whatever the protocol family
- * (PROTOCOL.md §14.1 account skew). Immutable tables built once; every draw comes from the `Stream`
- * the caller passes in and is decided by integer comparisons (DESIGN.md contract 3). Zipf weights use
+ * (docs/PROTOCOL.md §14.1 account skew). Immutable tables built once; every draw comes from the `Stream`
+ * the caller passes in and is decided by integer comparisons (docs/DESIGN.md contract 3). Zipf weights use
  * deterministic ln and exp (+ - * / only) and are rounded to integers before they decide anything.
  */
 import { detLn, type Stream } from '../lib/random.js';

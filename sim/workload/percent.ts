@@ -1,4 +1,4 @@
-/** Percent knobs as integer odds, for `Stream.chance(bp, 10_000)` (DESIGN.md contract 3: decisions are integer comparisons). */
+/** Percent knobs as integer odds, for `Stream.chance(bp, 10_000)` (docs/DESIGN.md contract 3: decisions are integer comparisons). */
 
 /**
  * A percentage with up to two decimals as basis points (an integer out of 10,000), rounding

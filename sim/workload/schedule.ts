@@ -1,7 +1,7 @@
 /**
  * Rate schedules and arrival processes: when a client submits, whatever the protocol family
- * (PROTOCOL.md §14.1 rate over time). Pure functions; every random choice comes from the `Stream`
- * the caller passes in, and every decision is an integer comparison (DESIGN.md contract 3). The only
+ * (docs/PROTOCOL.md §14.1 rate over time). Pure functions; every random choice comes from the `Stream`
+ * the caller passes in, and every decision is an integer comparison (docs/DESIGN.md contract 3). The only
  * floats are rates computed with + - * / and `Math.sqrt`, which IEEE 754 and ECMAScript fix exactly,
  * and they are rounded to integers before they decide anything.
  */

@@ -53,7 +53,7 @@ class Client implements NodeLogic {
     env.send(0, { kind: MSG_TX, bytes: 120, dw: tx, tx, at_us: env.now_us } as TxMsg);
     env.setArrival(env.now_us + this.interval_us, { kind: TIMER_SUBMIT, dw: this.k });
   }
-  onClock(): void {}
+  onTick(): void {}
   onRestart(env: Env): void {
     this.onStart(env);
   }
@@ -81,7 +81,7 @@ class Validator implements NodeLogic {
     }
   }
   onTimer(): void {}
-  onClock(env: Env, tick: number): void {
+  onTick(env: Env, tick: number): void {
     if (this.self !== 0) return;
     const txs = Int32Array.from(this.pending);
     this.pending = [];
@@ -165,6 +165,7 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
   family: 'toy',
   kinds: { [MSG_TX]: 'toy_tx', [MSG_BLOCK]: 'toy_block' },
   timerKinds: { [TIMER_SUBMIT]: 'submit' },
+  chainOf: (m) => (m.kind === MSG_BLOCK ? 0 : undefined),
   consensusKinds: [MSG_BLOCK],
   latencyClasses: ['transfer'],
   blockKinds: ['block'],

@@ -1,5 +1,5 @@
 /**
- * The beacon's cluster elections over a run (PROTOCOL.md §7): which members each cluster's groups
+ * The beacon's cluster elections over a run (docs/PROTOCOL.md §7): which members each cluster's groups
  * have in each round, when each round is elected and when it becomes active.
  *
  * ZEC's election timer fires every `trigger_interval` clocks; at each trigger the due clusters
@@ -10,7 +10,7 @@
  *
  * The seed of each trigger stands for the drand block's signature (MC-3: a per-election value from
  * the run's seed). Elections depend only on the seed, the stakes and the registered nodes, not on
- * anything that happens in the run, so the whole schedule is computed before the run (DESIGN.md:
+ * anything that happens in the run, so the whole schedule is computed before the run (docs/DESIGN.md:
  * global choices are derived from the seed before the run or on the beacon chain) and every
  * node, in every worker, reads the same rounds.
  */

@@ -1,5 +1,5 @@
 /**
- * One replica's record of its table's chain (PROTOCOL.md §8.3 step 7): the blocks and
+ * One replica's record of its table's chain (docs/PROTOCOL.md §8.3 step 7): the blocks and
  * certificates it holds, its highest certificate, its lock and its committed block, and the
  * questions about ancestry that voting, packing and execution ask. It decides nothing and sends
  * nothing: the consensus core (xbft.ts) moves the marks, state sync (statesync.ts) replaces them.

@@ -1,5 +1,5 @@
 /**
- * The clock chain (PROTOCOL.md §4.5): one clock block per 10 s slot, produced without a leader.
+ * The clock chain (docs/PROTOCOL.md §4.5): one clock block per 10 s slot, produced without a leader.
  * At each slot boundary every REC node signs the slot's clock block and sends its signature to the
  * other REC nodes; a REC node holding ⌊2n/3⌋+1 signatures has the clock certificate. Three REC
  * nodes, rotating with the slot, relay the certificate to every other node, so one crashed REC node
@@ -50,7 +50,7 @@ export class BeaconNode implements NodeLogic {
   onTimer(): void {}
 
   /** The slot boundary by this node's own time: sign the clock block. */
-  onClock(env: Env, clock: number): void {
+  onTick(env: Env, clock: number): void {
     const ctx = this.ctx;
     env.charge(ctx.sc.costs.sign_us);
     const msg: ClockShareMsg = {

@@ -34,7 +34,7 @@ export const SEAT_A = 2;
 
 /**
  * One round of a validator group and its auditor group, as the tables of that validator group see
- * it (PROTOCOL.md §7.4): active from `start_clock` until the next round's start.
+ * it (docs/PROTOCOL.md §7.4): active from `start_clock` until the next round's start.
  */
 export interface Epoch extends TableGroups {
   readonly vgroup: number;
@@ -110,7 +110,7 @@ function hearing(e: Epoch, clock: number, validators: boolean): Int32Array {
   return incoming ? e.hearA! : e.auditors;
 }
 
-/** ⌊2n/3⌋+1 (PROTOCOL.md §8.3 step 5), less a sabotage shortfall, at least 1. */
+/** ⌊2n/3⌋+1 (docs/PROTOCOL.md §8.3 step 5), less a sabotage shortfall, at least 1. */
 export function quorum(n: number, shortfall = 0): number {
   return Math.max(1, Math.floor((2 * n) / 3) + 1 - shortfall);
 }
@@ -334,7 +334,7 @@ export class ChainContext {
   }
 
   /**
-   * The leader of `view` for a block bound to beacon clock `clock` (PROTOCOL.md §8.2): odd views
+   * The leader of `view` for a block bound to beacon clock `clock` (docs/PROTOCOL.md §8.2): odd views
    * from the auditor group, even views from the validator group, of the round active at `clock`;
    * FTS weighted by comprehensive stake + 1 over the high-priority pool, seeded by view and table.
    * A pure function of its arguments; the memo only saves recomputing it at every node.

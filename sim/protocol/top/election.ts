@@ -1,5 +1,5 @@
 /**
- * TOP election mechanics as pure functions (PROTOCOL.md §5, §7, §8.2): Follow-The-Satoshi
+ * TOP election mechanics as pure functions (docs/PROTOCOL.md §5, §7, §8.2): Follow-The-Satoshi
  * selection, elect-in / elect-out, rotation sizes, the cluster rotation schedule, the leader pools
  * and the election seed (with the MC-3 grinding knob).
  *
@@ -140,7 +140,7 @@ export interface StakeCandidate {
 }
 
 /**
- * Follow-The-Satoshi selection, `select(candidates, seed, k)` of TOP's `xfts.h` (PROTOCOL.md §7.3).
+ * Follow-The-Satoshi selection, `select(candidates, seed, k)` of TOP's `xfts.h` (docs/PROTOCOL.md §7.3).
  *
  * Draws `k` distinct candidates without replacement. A complete binary tree is built over the
  * candidates in the given order (leaf i = candidate i); each node holds the stake sum of its
@@ -220,7 +220,7 @@ export interface RotationPlan {
 }
 
 /**
- * Rotation size of one group election (PROTOCOL.md §7.4; `do_normal_election` /
+ * Rotation size of one group election (docs/PROTOCOL.md §7.4; `do_normal_election` /
  * `do_shrink_election` in xelect_consensus_group_contract.cpp).
  *
  * rotation = max(1, floor(ratioPercent × groupSize / 100)): 64 → 5, 128 → 10.
@@ -271,7 +271,7 @@ export function rotationPlan(
 export const ELECT_OUT_SCALE = 100_000_000n;
 
 /**
- * Elect-out (PROTOCOL.md §7.3): chooses `count` members to leave the group.
+ * Elect-out (docs/PROTOCOL.md §7.3): chooses `count` members to leave the group.
  *
  * 1. Ineligible members (no longer in the standby pool) leave first, in ascending id order, up to
  *    `count`. Ids in `ineligible` that are not members are ignored.
@@ -324,7 +324,7 @@ export function electOut(
 }
 
 /**
- * Elect-in (PROTOCOL.md §7.3, exclusions of §5): chooses up to `count` standby candidates to join.
+ * Elect-in (docs/PROTOCOL.md §7.3, exclusions of §5): chooses up to `count` standby candidates to join.
  *
  * FTS by comprehensive stake over the standby candidates that are not already members and for
  * which `excluded(id)` is false (build it with `roleExclusion`). As in TOP, candidates are ordered
@@ -375,7 +375,7 @@ export type ElectionTarget =
   | { readonly kind: 'validator'; readonly group: number; readonly parentAuditor: number };
 
 /**
- * The role-exclusion rules of PROTOCOL.md §5 as an `excluded` callback for `electIn`: a node may
+ * The role-exclusion rules of docs/PROTOCOL.md §5 as an `excluded` callback for `electIn`: a node may
  * not sit in two auditor groups, nor in two validator groups, nor in an auditor group and one of
  * that auditor group's validator groups. `seats` are the current seats of every consensus group
  * (members of the target group itself are not excluded here; `electIn` skips them as members).
@@ -414,7 +414,7 @@ export const MAX_CLUSTERS_PER_TRIGGER = 2;
 export const ZONE_ELECTION_TRIGGER_CLOCKS = 31;
 
 /**
- * The schedule jitter of cluster `clusterIndex` (PROTOCOL.md §7.4): (seed mod W) − floor(W/2) with
+ * The schedule jitter of cluster `clusterIndex` (docs/PROTOCOL.md §7.4): (seed mod W) − floor(W/2) with
  * W = totalGroupCount + clusterIndex, so it lies in [−floor(W/2), W − 1 − floor(W/2)].
  */
 export function clusterJitter(seed: bigint | number, clusterIndex: number, totalGroupCount: number): number {
@@ -427,7 +427,7 @@ export function clusterJitter(seed: bigint | number, clusterIndex: number, total
 }
 
 /**
- * Whether cluster `clusterIndex` is due for rotation at ZEC clock `nowClock` (PROTOCOL.md §7.4,
+ * Whether cluster `clusterIndex` is due for rotation at ZEC clock `nowClock` (docs/PROTOCOL.md §7.4,
  * `elect` in xzec_elect_consensus_group_contract.cpp): now − last ≥ interval + jitter.
  */
 export function clusterDue(
@@ -449,7 +449,7 @@ export function clusterDue(
 }
 
 /**
- * The clusters that rotate at one ZEC trigger (PROTOCOL.md §7.4): the due ones in index order, at
+ * The clusters that rotate at one ZEC trigger (docs/PROTOCOL.md §7.4): the due ones in index order, at
  * most `maxPerTrigger`. (TOP counts only elections that succeed against the cap; a caller whose
  * election can fail should call `clusterDue` per cluster instead.)
  */
@@ -470,7 +470,7 @@ export function dueClusters(
 }
 
 /**
- * The clock at which a round elected at `electionClock` becomes active (PROTOCOL.md §7.4):
+ * The clock at which a round elected at `electionClock` becomes active (docs/PROTOCOL.md §7.4):
  * electionClock + floor(interval / 2); the previous round is faded at that moment.
  */
 export function roundStartClock(electionClock: number, interval: number): number {
@@ -507,7 +507,7 @@ export interface LeaderPool {
 const CREDIT_UNITS = 1_000_000;
 
 /**
- * Leader priority pools of PROTOCOL.md §8.2 (`get_leader` in xleader_election.cpp).
+ * Leader priority pools of docs/PROTOCOL.md §8.2 (`get_leader` in xleader_election.cpp).
  * Low priority: members who joined within the last `leaderElectionRound` rounds
  * (currentRound − joinedRound < leaderElectionRound), except those who joined in round 0, whom
  * TOP always trusts (the genesis election, `joined_version == 0`); and non-genesis members whose
@@ -547,7 +547,7 @@ export function leaderPool(
 }
 
 /**
- * The leader among a pool (PROTOCOL.md §8.2): FTS (`ftsSelect`, k = 1) over `high`, or over `low`
+ * The leader among a pool (docs/PROTOCOL.md §8.2): FTS (`ftsSelect`, k = 1) over `high`, or over `low`
  * if `high` is empty. `weights` gives each candidate's FTS weight, used as given: per §8.2 pass
  * comprehensive stake + 1. `seed` is the view's seed (TOP: view id + table xid).
  */
@@ -593,7 +593,7 @@ function u64be(fn: string, name: string, v: number | bigint): Uint8Array {
 }
 
 /**
- * The 64-bit seed of one group election (PROTOCOL.md §7.2, MC-3). TOP hashes the previous block's
+ * The 64-bit seed of one group election (docs/PROTOCOL.md §7.2, MC-3). TOP hashes the previous block's
  * nonce, the view token and the signature on the latest drand block, then `xxh64`s it and adds the
  * group id. We model that as sha256("topsim/election-seed/v1" ‖ u64be(drandSignatureWord) ‖
  * u64be(viewToken) ‖ u64be(prevNonce) ‖ u64be(groupId)), first 8 bytes big-endian, so the seed
@@ -619,7 +619,7 @@ export function electionSeed(
 }
 
 /**
- * `k` seeds a grinding drand leader can choose from (PROTOCOL.md §7.2, MC-3). A Schnorr multisig
+ * `k` seeds a grinding drand leader can choose from (docs/PROTOCOL.md §7.2, MC-3). A Schnorr multisig
  * is not unique: an aggregator that leaves out or adds signers gets a different valid signature,
  * hence a different seed. Candidate 0 is the honest seed; candidate i > 0 replaces the signature
  * word with a hash of (word, i), standing for the i-th alternative signer set.
@@ -641,7 +641,7 @@ export function grindingCandidates(
 }
 
 /**
- * The MC-3 bias (PROTOCOL.md §7.2): the drand leader picks, among candidate seeds, the one that
+ * The MC-3 bias (docs/PROTOCOL.md §7.2): the drand leader picks, among candidate seeds, the one that
  * maximises `prefer` (ties go to the earliest candidate, so honest candidate 0 wins a tie).
  * `prefer` must return a number that is not NaN.
  */

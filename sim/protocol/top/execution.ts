@@ -1,5 +1,5 @@
 /**
- * Executing blocks at one replica (PROTOCOL.md §8.3 step 3, §4): the state after an uncommitted
+ * Executing blocks at one replica (docs/PROTOCOL.md §8.3 step 3, §4): the state after an uncommitted
  * block, the CPU a member is charged to re-execute a proposal, the replay that decides whether a
  * proposal's results hold, and applying a committed block to the table's ledger, pool and
  * receipts. Its own choices are none: the consensus core (xbft.ts) asks.

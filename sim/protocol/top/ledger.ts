@@ -1,5 +1,5 @@
 /**
- * Table state (PROTOCOL.md §4): balances and next nonces of the table's own accounts, by local
+ * Table state (docs/PROTOCOL.md §4): balances and next nonces of the table's own accounts, by local
  * index, and the receipt-id counters toward every peer table (§4.6): the last receipt id this
  * table assigned to sends toward each peer, and the last one it applied from each peer (recv)
  * and for each peer (confirm).

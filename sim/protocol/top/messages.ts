@@ -80,7 +80,7 @@ export const CLASS_INTRA = 0;
 export const CLASS_CROSS = 1;
 export const LATENCY_CLASSES = ['intra_table', 'cross_table'] as const;
 
-/** A certificate: ⌊2n/3⌋+1 votes of each group (PROTOCOL.md §8.3 step 5). */
+/** A certificate: ⌊2n/3⌋+1 votes of each group (docs/PROTOCOL.md §8.3 step 5). */
 export interface QC {
   readonly blockId: string;
   readonly blockWord: number;
@@ -136,7 +136,7 @@ export interface SyncRespMsg extends Msg {
 }
 
 /**
- * Receipts of one committed block toward one peer table (PROTOCOL.md §9.4), proven by the
+ * Receipts of one committed block toward one peer table (docs/PROTOCOL.md §9.4), proven by the
  * certificate of the block two heights above (`cert`). Receipts from one block to one table
  * travel as one message; its size is the sum of the receipts' sizes.
  */
@@ -168,7 +168,7 @@ export interface ReceiptPullMsg extends Msg {
   readonly count: number;
 }
 
-/** A newly elected member asks a current one for a table's state (PROTOCOL.md §7.4). */
+/** A newly elected member asks a current one for a table's state (docs/PROTOCOL.md §7.4). */
 /**
  * A syncing replica's request. A probe asks only how far the peer's chain is (its highest
  * certificate and committed height); the replica then fetches the state from the peer furthest
@@ -224,7 +224,7 @@ export interface StateTimer extends Timer {
   readonly probe: boolean;
 }
 
-/** A REC node's signature on the clock block of one 10 s slot (PROTOCOL.md §4.5). */
+/** A REC node's signature on the clock block of one 10 s slot (docs/PROTOCOL.md §4.5). */
 export interface ClockShareMsg extends Msg {
   readonly clock: number;
   readonly signer: number;

@@ -379,6 +379,7 @@ export const TOP: ProtocolModule<TopRun> = {
   family: 'top',
   kinds: MSG_NAMES,
   timerKinds: Object.fromEntries(Object.entries(TIMER).map(([k, v]) => [v, k.toLowerCase()])),
+  chainOf: (m) => (m as { table?: number }).table,
   consensusKinds: [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT],
   latencyClasses: LATENCY_CLASSES,
   blockKinds: ['light', 'empty', 'full'],

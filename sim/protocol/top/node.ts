@@ -1,7 +1,7 @@
 /**
  * Node programs: a consensus member (validator or auditor) runs a TableReplica per table it
  * serves; an edge node runs the clients attached to it and forwards their transactions to the
- * auditor group of the sender's table (PROTOCOL.md §9.1).
+ * auditor group of the sender's table (docs/PROTOCOL.md §9.1).
  */
 import type { Env, Msg, NodeLogic, Timer } from '../../contract/env.js';
 import {
@@ -79,7 +79,7 @@ export class ConsensusNode implements NodeLogic {
   }
 
   /**
-   * Elections (PROTOCOL.md §7.4): when elected to a cluster this node starts a replica of each of
+   * Elections (docs/PROTOCOL.md §7.4): when elected to a cluster this node starts a replica of each of
    * its tables and syncs their state from a current member; one clock after the round that no
    * longer has it starts, it drops the replica.
    */
@@ -128,7 +128,7 @@ export class ConsensusNode implements NodeLogic {
     if (this.ctx.map.tables > 1) this.armDuties(env);
   }
 
-  onClock(real: Env, clock: number): void {
+  onTick(real: Env, clock: number): void {
     const env = this.out(real);
     if (clock > this.clock) this.clock = clock;
     this.applyDuties(env, clock);
@@ -224,7 +224,7 @@ export class ConsensusNode implements NodeLogic {
         const m = msg as ClockCertMsg;
         if (m.clock <= this.certClock) return;
         this.certClock = m.clock;
-        this.onClock(real, m.clock);
+        this.onTick(real, m.clock);
         return;
       }
       case MSG.STATE_REQ: {
@@ -374,7 +374,7 @@ export class EdgeNode implements NodeLogic {
     this.clock = m.clock;
   }
 
-  onClock(_env: Env, clock: number): void {
+  onTick(_env: Env, clock: number): void {
     this.clock = clock;
   }
   /**

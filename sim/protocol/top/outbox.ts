@@ -1,6 +1,6 @@
 /**
  * A replica's committed receipts toward its peer tables, kept until the peer is known to have
- * applied them (PROTOCOL.md §9.4: resends, pulls and state snapshots read them).
+ * applied them (docs/PROTOCOL.md §9.4: resends, pulls and state snapshots read them).
  *
  * Every replica of a table keeps its own outbox, and the receipt-id state that prunes it comes
  * every 64 s, so under load each replica holds every receipt its table committed in the last
@@ -8,7 +8,7 @@
  * `{ tx, committed_us, cert }` objects that cost ~100 bytes a receipt and 30 GB of heap in a
  * one-minute run of 64 tables; here a receipt costs 14 bytes of typed-array columns.
  *
- * Layout (DESIGN.md "Data layout for speed"): one log of entries in insertion order (peer, receipt
+ * Layout (docs/DESIGN.md "Data layout for speed"): one log of entries in insertion order (peer, receipt
  * id, tx, link to the peer's next entry), a list per peer through the links, and groups of
  * consecutive entries that share a commit time and certificate (a commit adds its receipts as one
  * group). Pruned entries leave holes that a compaction closes once they outnumber the rest.

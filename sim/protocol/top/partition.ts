@@ -1,5 +1,5 @@
 /**
- * Which worker runs which node (DESIGN.md "Parallel runner": a group's consensus traffic stays
+ * Which worker runs which node (docs/DESIGN.md "Parallel runner": a group's consensus traffic stays
  * inside one worker).
  *
  * A table's consensus runs among its validator group and the auditor group above it, so the unit

@@ -1,5 +1,5 @@
 /**
- * One replica's receipts (PROTOCOL.md §9.4): the receipts queued for its table's blocks (recv legs
+ * One replica's receipts (docs/PROTOCOL.md §9.4): the receipts queued for its table's blocks (recv legs
  * from sender tables, confirm legs back from receiver tables), the receipts its committed blocks
  * owe to peer tables until those are known applied, the flow-control and pull counters per peer,
  * and the traffic: first copies after a commit, resends, pulls, and the periodic receipt-id state.

@@ -1,6 +1,6 @@
 /**
  * A bounded memory of recent strings for a per-replica structure that every certificate touches
- * (DESIGN.md "Data layout for speed"). It offers membership and size, never iteration: nothing may
+ * (docs/DESIGN.md "Data layout for speed"). It offers membership and size, never iteration: nothing may
  * depend on the order of a hash table.
  */
 

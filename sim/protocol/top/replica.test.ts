@@ -60,7 +60,7 @@ function runView(h: TableHarness): Block {
   return p.block;
 }
 
-describe('TableReplica, driven by hand (xBFT, PROTOCOL.md §8.3)', () => {
+describe('TableReplica, driven by hand (xBFT, docs/PROTOCOL.md §8.3)', () => {
   it('a leader proposes, members vote, a certificate forms, and the block two below it commits', () => {
     const h = new TableHarness();
     const all = [...h.validators, ...h.auditors];

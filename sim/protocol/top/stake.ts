@@ -1,5 +1,5 @@
 /**
- * Stake formulas (PROTOCOL.md §6) and stake-weighted Follow-The-Satoshi selection (§7.3).
+ * Stake formulas (docs/PROTOCOL.md §6) and stake-weighted Follow-The-Satoshi selection (§7.3).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { StakeInput } from '../../scenario/types.js';

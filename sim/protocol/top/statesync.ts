@@ -1,5 +1,5 @@
 /**
- * State sync for new members (PROTOCOL.md §7.4, docs/PROTOCOL.md MC-19): a replica elected to a
+ * State sync for new members (docs/PROTOCOL.md §7.4, docs/PROTOCOL.md MC-19): a replica elected to a
  * table, or rebuilt after a restart that lost its state, fetches the table's state from the member
  * furthest ahead before it takes part; members answer with their chain's progress (a probe) or a
  * snapshot of their state. The consensus core (xbft.ts) decides when: it asks only while the

@@ -1,6 +1,6 @@
 /**
  * Per-replica flags about transactions (is it in my pool; have I handled the batch it starts),
- * laid out transaction-major (DESIGN.md "Data layout for speed").
+ * laid out transaction-major (docs/DESIGN.md "Data layout for speed").
  *
  * Every replica of a table receives the same batches, and so the same transactions, within a few
  * hundred milliseconds of the others. Flags kept together per transaction are then still in cache
@@ -10,7 +10,7 @@
  * A replica takes a slot among its table's replicas on this thread, a fresh one per replica
  * instance (so a replica rebuilt after a crash starts with no flags), and reads and writes only its
  * own bits: each replica's own state in a shared layout, never state that one node can see of
- * another (DESIGN.md contract 5). Slot numbers depend on which replicas a thread hosts; no answer
+ * another (docs/DESIGN.md contract 5). Slot numbers depend on which replicas a thread hosts; no answer
  * does.
  */
 

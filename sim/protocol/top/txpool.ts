@@ -1,5 +1,5 @@
 /**
- * A node's queues for one table (PROTOCOL.md §9.2):
+ * A node's queues for one table (docs/PROTOCOL.md §9.2):
  * - TxPool: transfers whose sender lives in the table (their INNER or SEND leg), in arrival order,
  *   packed in per-account nonce order; a capacity (`pool_txs_max`, new txs refused when full) and
  *   a per-account pending limit (`account_pending_max`, refused beyond it). Expired txs are dropped.

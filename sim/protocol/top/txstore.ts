@@ -1,5 +1,5 @@
 /**
- * Transactions as columns (DESIGN.md "Data layout for speed"): typed arrays indexed by tx id,
+ * Transactions as columns (docs/DESIGN.md "Data layout for speed"): typed arrays indexed by tx id,
  * no object per transaction. Blocks carry Int32Arrays of tx ids.
  *
  * A transaction's fields are written once, when its client creates it, and never change after;

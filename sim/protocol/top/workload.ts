@@ -1,9 +1,9 @@
 /**
  * TOP Chain's workload: receivers over tables, the locality knob ρ and system-contract calls
- * (PROTOCOL.md §14.1 locality ρ, system-contract share), and the bundle a client uses. The generic
+ * (docs/PROTOCOL.md §14.1 locality ρ, system-contract share), and the bundle a client uses. The generic
  * parts (rate schedules, arrivals, account popularity) live in sim/workload/. Pure functions and
  * immutable tables; every random choice comes from the `Stream` the caller passes in, and every
- * decision is an integer comparison (DESIGN.md contract 3).
+ * decision is an integer comparison (docs/DESIGN.md contract 3).
  */
 import type { Stream } from '../../lib/random.js';
 import { buildCumulative, checkPopularity, zipfScale, zipfWeight, type Cumulative, type Popularity } from '../../workload/accounts.js';

@@ -1,5 +1,5 @@
 /**
- * One table's consensus at one node: TOP's xBFT (PROTOCOL.md §8), a chained 3-chain BFT with
+ * One table's consensus at one node: TOP's xBFT (docs/PROTOCOL.md §8), a chained 3-chain BFT with
  * clock-driven views.
  *
  * - View v's leader: odd v from the auditor group, even v from the validator group, picked by
@@ -43,7 +43,7 @@ import { Byzantine, type ForkingLeader } from './byzantine.js';
 export { genesisBlock, genesisQC } from './chain.js';
 export type { LocalDelivery } from './receipts.js';
 
-/** Transactions expire from pools after 100 s (PROTOCOL.md §9.2, D TransactionProtocol.md). */
+/** Transactions expire from pools after 100 s (docs/PROTOCOL.md §9.2, D TransactionProtocol.md). */
 export const TX_EXPIRE_US = 100_000_000;
 
 const enc = new Encoder(512);
@@ -83,7 +83,7 @@ export class TableReplica {
   /** What an equivocating leader uses of this one (made at its first equivocation). */
   private forking: ForkingLeader | null = null;
   /**
-   * False for a newly elected member until it has the table's state (PROTOCOL.md §7.4): it then
+   * False for a newly elected member until it has the table's state (docs/PROTOCOL.md §7.4): it then
    * ignores the table's traffic except receipts, and neither leads nor votes.
    */
   synced: boolean;
@@ -210,7 +210,7 @@ export class TableReplica {
     }
   }
 
-  // ---- state sync for new members (PROTOCOL.md §7.4, statesync.ts) ----------------------------
+  // ---- state sync for new members (docs/PROTOCOL.md §7.4, statesync.ts) ----------------------------
 
   /** Starts syncing the table's state (attempt `attempt`): probes members, then fetches from the best. */
   requestState(env: Env, attempt: number): void {
