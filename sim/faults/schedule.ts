@@ -1,10 +1,10 @@
 /**
  * The fault schedule as the run builder needs it (docs/DESIGN.md: sim/faults/): node selectors
  * resolved to ids (the family resolves its own group names), link-fault windows for the network,
- * and the end of the fault phase. Everything here is a function of the
- * scenario and its seed, computed before the run, so every worker derives the same schedule.
- * The faults themselves act where they belong: crashes and clocks in the engine (sim.ts), link
- * faults in the network (net/topology.ts), byzantine behaviour in the protocol (xbft.ts).
+ * and the end of the fault phase. Everything here is a function of the scenario and its seed,
+ * computed before the run, so every worker derives the same schedule. The faults themselves act
+ * where they belong: crashes and clocks in the engine (sim/engine/sim.ts), link faults in the
+ * link model (sim/net/link.ts), byzantine behaviour in the family (TOP: sim/protocol/top/byzantine.ts).
  */
 import type { NodeSelector, Scenario } from '../scenario/types.js';
 import { fractionCount, parseSelector, type Selector } from '../scenario/selectors.js';

@@ -120,7 +120,7 @@ export class ChainContext {
   readonly isAuditor: Uint8Array;
   /**
    * Nodes that equivocate or double-vote at some time: an equivocating leader sends them both of
-   * its proposals and they track both forks' certificates (TableReplica.forkTips).
+   * its proposals and they track both forks' certificates (Byzantine.forkTips in byzantine.ts).
    */
   readonly colluding: Uint8Array;
   /** Per node, its byzantine behaviours with their windows (empty for an honest node). */

@@ -2,7 +2,7 @@
  * Executing blocks at one replica (docs/PROTOCOL.md §8.3 step 3, §4): the state after an uncommitted
  * block, the CPU a member is charged to re-execute a proposal, the replay that decides whether a
  * proposal's results hold, and applying a committed block to the table's ledger, pool and
- * receipts. Its own choices are none: the consensus core (xbft.ts) asks.
+ * receipts. It decides nothing: the consensus core (xbft.ts) asks.
  */
 import type { Env } from '../../contract/env.js';
 import type { Block } from './messages.js';
@@ -13,7 +13,7 @@ import type { TxPool } from './txpool.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
 import type { ChainContext } from './context.js';
 import type { ChainStore } from './chain.js';
-import type { ReceiptFlow } from './receipts.js';
+import type { CommitReceipts, ReceiptFlow } from './receipts.js';
 import { invariant } from '../../lib/assert.js';
 
 export class Execution {
@@ -109,9 +109,10 @@ export class Execution {
   /**
    * Applies committed block `b` at `now_us` to the ledger: its transactions leave the pool, its
    * receipts leave the queues, and the receipts it creates join the outboxes (one group per
-   * commit, ReceiptFlow.beginCommit). Then each account of this table it touches gets one unit.
+   * commit, ReceiptFlow.beginCommit) and `recv` and `confirm`, by peer table. Then each account
+   * of this table it touches gets one unit.
    */
-  applyCommitted(b: Block, now_us: number): void {
+  applyCommitted(b: Block, now_us: number, recv: CommitReceipts, confirm: CommitReceipts): void {
     const ctx = this.ctx;
     const txs = ctx.txs;
     const map = ctx.map;
@@ -126,9 +127,9 @@ export class Execution {
       if (leg === LEG_INNER) this.pool.remove(id);
       else if (leg === LEG_SEND) {
         this.pool.remove(id);
-        receipts.sent(map.tableOf[txs.receiver[id]], rid, id);
+        receipts.sent(map.tableOf[txs.receiver[id]], rid, id, recv);
       } else if (leg === LEG_RECV) {
-        receipts.received(map.tableOf[txs.sender[id]], rid, id, (txs.flags[id] & TX_NEEDS_CONFIRM) !== 0);
+        receipts.received(map.tableOf[txs.sender[id]], rid, id, (txs.flags[id] & TX_NEEDS_CONFIRM) !== 0, confirm);
       } else {
         receipts.confirmed(map.tableOf[txs.receiver[id]], rid);
       }

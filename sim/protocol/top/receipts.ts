@@ -21,6 +21,9 @@ const CERT_CACHE_MAX = 2000;
 const RESEND_MAX = 512;
 const PULL_MAX = 5;
 
+/** The receipts one commit creates, by peer table: [tx, rid, ...], for its leader to send. */
+export type CommitReceipts = Map<number, number[]>;
+
 /** How a replica reaches its node's other replicas (messages a node does not send to itself). */
 export interface LocalDelivery {
   receipt(m: ReceiptMsg): void;
@@ -38,9 +41,6 @@ export class ReceiptFlow {
   private readonly outRecv: ReceiptOutbox;
   private readonly outConfirm: ReceiptOutbox;
   private readonly certs = new RecentStrings(CERT_CACHE_MAX);
-  /** The receipts of the commit under way, per destination table: [tx, rid, ...] (emptied per commit). */
-  private readonly commitRecv = new Map<number, number[]>();
-  private readonly commitConfirm = new Map<number, number[]>();
 
   constructor(
     private readonly ctx: ChainContext,
@@ -66,25 +66,26 @@ export class ReceiptFlow {
 
   /** A block commits at `now_us`: the receipts it creates form one group in each outbox. */
   beginCommit(now_us: number): void {
-    this.commitRecv.clear();
-    this.commitConfirm.clear();
     this.outRecv.begin(now_us);
     this.outConfirm.begin(now_us);
   }
 
-  /** A committed send leg owes table `dst` the recv receipt `rid`. */
-  sent(dst: number, rid: number, tx: number): void {
+  /** A committed send leg owes table `dst` the recv receipt `rid` (also noted in `out`). */
+  sent(dst: number, rid: number, tx: number, out: CommitReceipts): void {
     this.outRecv.add(dst, rid, tx);
-    push(this.commitRecv, dst, tx, rid);
+    push(out, dst, tx, rid);
   }
 
-  /** A committed recv leg applied receipt `rid` from `src`; a transfer that needs it owes a confirm. */
-  received(src: number, rid: number, tx: number, needsConfirm: boolean): void {
+  /**
+   * A committed recv leg applied receipt `rid` from `src`; a transfer that needs it owes a
+   * confirm receipt back (also noted in `out`).
+   */
+  received(src: number, rid: number, tx: number, needsConfirm: boolean, out: CommitReceipts): void {
     this.recvQ.remove(src, rid);
     if (needsConfirm) {
       const cid = ++this.ledger.rspId[src];
       this.outConfirm.add(src, cid, tx);
-      push(this.commitConfirm, src, tx, cid);
+      push(out, src, tx, cid);
     }
   }
 
@@ -94,19 +95,19 @@ export class ReceiptFlow {
   }
 
   /**
-   * The leader whose certificate `cert` committed the block sends its receipts (§9.4): every
-   * receipt of this commit goes with the certificate, except toward tables whose first copies
-   * are lost (a fault).
+   * The leader whose certificate `cert` committed the block sends its receipts (§9.4), `recv`
+   * and `confirm` (those the commit noted): every receipt of this commit goes with the
+   * certificate, except toward tables whose first copies are lost (a fault).
    */
-  sendCommitted(env: Env, cert: string, clock: number): void {
+  sendCommitted(env: Env, recv: CommitReceipts, confirm: CommitReceipts, cert: string, clock: number): void {
     const ctx = this.ctx;
     this.outRecv.certify(cert);
     this.outConfirm.certify(cert);
-    for (const [dst, items] of this.commitRecv) {
+    for (const [dst, items] of recv) {
       if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
       this.send(env, dst, LEG_RECV, items, cert, false, clock);
     }
-    for (const [dst, items] of this.commitConfirm) {
+    for (const [dst, items] of confirm) {
       if (ctx.receiptDropped(this.table, dst, env.now_us)) continue;
       this.send(env, dst, LEG_CONFIRM, items, cert, false, clock);
     }
@@ -268,7 +269,7 @@ export class ReceiptFlow {
   }
 }
 
-function push(m: Map<number, number[]>, key: number, a: number, b: number): void {
+function push(m: CommitReceipts, key: number, a: number, b: number): void {
   let l = m.get(key);
   if (!l) {
     l = [];

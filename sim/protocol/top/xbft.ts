@@ -671,11 +671,13 @@ export class TableReplica {
   }
 
   private commit(env: Env, b: Block, sendReceipts: boolean): void {
-    this.execution.applyCommitted(b, env.now_us);
+    const outR = new Map<number, number[]>(); // dst table -> [tx, rid, ...] recv receipts
+    const outC = new Map<number, number[]>(); // dst table -> [tx, rid, ...] confirm receipts
+    this.execution.applyCommitted(b, env.now_us, outR, outC);
     this.chain.markCommitted(b);
     env.observe.commit(commitKey(b), b, this.ledger.sum());
     // The leader whose certificate committed this block sends its receipts (§9.4).
-    if (sendReceipts && b.txs.length > 0) this.receipts.sendCommitted(env, this.chain.highQC.blockId, this.clock);
+    if (sendReceipts && b.txs.length > 0) this.receipts.sendCommitted(env, outR, outC, this.chain.highQC.blockId, this.clock);
   }
 
   // ---- receipts (receipts.ts) ----------------------------------------------------------------
