@@ -29,7 +29,7 @@ import { phasesOf, runScenario, type RunResult, type WallHooks } from '../runner
 import { runOnWorkers, runPartitioned, WorkerFailure } from '../runner/parallel.js';
 import { spawnNodeWorker } from '../runner/node-host.js';
 import { checkDeterminism, formatDivergence, type Runner } from '../runner/determinism.js';
-import { buildRun, defaultWorkers, faultPhaseEnd } from '../runner/build.js';
+import { buildRun, defaultWorkers, faultPhaseEnd, familyOf } from '../runner/build.js';
 import { formatSummaryTable, createProgress, summaryJson } from '../report/index.js';
 import { OutputError, planRunReport, writeRunReport } from '../report/write.js';
 import { TRACE_CAP, chromeTraceJson, traceNodes, type TimelineOptions } from '../report/trace.js';
@@ -474,21 +474,8 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
 function cmdValidate(p: Parsed, io: Io): number {
   const file = onePositional(p, 'scenario file');
   const sc = loadScenario(file);
-  const t = sc.topology;
-  const vGroups = t.auditor_groups * t.validator_groups_per_auditor;
-  const counts: [number, string][] = [
-    [vGroups * t.validators + t.standby_validators, 'validators'],
-    [t.auditor_groups * t.auditors + t.standby_auditors, 'auditors'],
-    [t.edges, 'edges'],
-    [t.beacons, 'REC beacons'],
-    [t.archives, 'archives'],
-  ];
-  const nodes = counts.reduce((n, [c]) => n + c, 0);
-  const parts = counts.filter(([c]) => c > 0).map(([c, what]) => `${c} ${what}`).join(', ');
-  const standby = t.standby_validators + t.standby_auditors;
   io.stdout.write(
-    `ok: ${echoFileName(file)}: scenario "${sc.name}", ${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}` +
-    `${standby > 0 ? `; ${standby} on standby` : ''}), ${sc.faults.length} faults, ` +
+    `ok: ${echoFileName(file)}: scenario "${sc.name}", ${familyOf(sc).describe(sc)}, ${sc.faults.length} faults, ` +
     `${sc.byzantine.length > 0 ? `${sc.byzantine.length} byzantine entr${sc.byzantine.length === 1 ? 'y' : 'ies'}, ` : ''}` +
     `${sc.duration_us / 1e6} s simulated\n`,
   );

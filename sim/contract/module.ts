@@ -150,6 +150,8 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   readonly blockKinds: readonly string[];
   /** The kind of a chain's genesis block. */
   readonly genesisKind: number;
+  /** The run's shape in a few words, for `validate` (TOP: "2 tables, 30 nodes (14 validators, ...)"). */
+  describe(sc: Scenario): string;
   /** The roles in node-id order, with the name prefix and count of each. */
   layout(sc: Scenario): [role: string, prefix: string, count: number][];
   /** The node ids of the family's named groups in selectors (e.g. `vgroup:2`, `standby`). */

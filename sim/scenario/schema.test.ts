@@ -198,6 +198,7 @@ describe('malformed input', () => {
     ['tables not a multiple of groups', { name: 'x', topology: { tables: 6, auditor_groups: 2, validator_groups_per_auditor: 2 } }, 'topology.tables: expected a multiple of the 4 validator groups (each owns an equal range of tables), got 6'],
     ['tables too many', { name: 'x', topology: { tables: 2048 } }, 'topology.tables: expected an integer from 1 to 1024, got 2048'],
     ['variant', { name: 'x', variant: 'paper' }, 'variant: expected one of impl, design, got "paper"'],
+    ['family', { name: 'x', protocol: { family: 'bitcoin' } }, 'protocol.family: expected one of top, got "bitcoin"'],
     ['crypto', { name: 'x', crypto: 'fast' }, 'crypto: expected one of real, modeled, got "fast"'],
     ['seed', { name: 'x', seed: -1 }, 'seed: expected a non-negative integer, got -1'],
     ['seed too big', { name: 'x', seed: 2 ** 60 }, `seed: expected a non-negative integer, got ${2 ** 60}`],
@@ -275,5 +276,15 @@ describe('cross-field rules', () => {
   test('role selectors are accepted', () => {
     const s = parseScenario({ name: 'x', faults: [{ kind: 'partition', at: '1s', a: ['validators'], b: ['auditors', 'edges'] }] });
     expect(s.faults[0]).toMatchObject({ a: ['validators'], b: ['auditors', 'edges'] });
+  });
+});
+
+describe('protocol.family', () => {
+  test('defaults to top, and a file written back leaves the default out', async () => {
+    const { scenarioToFile } = await import('./schema.js');
+    const sc = parseScenario({ name: 'x' });
+    expect(sc.protocol.family).toBe('top');
+    expect('family' in (scenarioToFile(sc).protocol as object)).toBe(false);
+    expect(parseScenario({ name: 'x', protocol: { family: 'top' } })).toEqual(sc);
   });
 });

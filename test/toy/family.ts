@@ -170,6 +170,7 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
   latencyClasses: ['transfer'],
   blockKinds: ['block'],
   genesisKind: 0,
+  describe: (sc) => `one chain, ${shape(sc).validators} validators, ${shape(sc).clients} clients`,
   layout: (sc) => {
     const s = shape(sc);
     return [['validator', 'v', s.validators], ['edge', 'e', s.clients]];

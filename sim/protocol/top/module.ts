@@ -384,6 +384,15 @@ export const TOP: ProtocolModule<TopRun> = {
   latencyClasses: LATENCY_CLASSES,
   blockKinds: ['light', 'empty', 'full'],
   genesisKind: BLOCK_FULL,
+  describe: (sc) => {
+    const t = sc.topology;
+    const names: Record<string, string> = { validator: 'validators', auditor: 'auditors', edge: 'edges', beacon: 'REC beacons', archive: 'archives' };
+    const counts = new TopLayout(t).roles().map(([role, , count]) => [count, names[role]] as const);
+    const nodes = counts.reduce((n, [c]) => n + c, 0);
+    const parts = counts.filter(([c]) => c > 0).map(([c, what]) => `${c} ${what}`).join(', ');
+    const standby = t.standby_validators + t.standby_auditors;
+    return `${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}${standby > 0 ? `; ${standby} on standby` : ''})`;
+  },
   layout: (sc) => new TopLayout(sc.topology).roles(),
   groups: (sc) => {
     const layout = new TopLayout(sc.topology);
