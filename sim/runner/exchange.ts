@@ -18,16 +18,12 @@
  */
 import { Reader, Writer } from '../lib/bytes.js';
 import type { Msg } from '../contract/env.js';
+import type { Relayed } from '../net/relay.js';
 import type { FamilyCodec } from '../contract/module.js';
 import { EV, arriveRelayed } from '../engine/sim.js';
 
 const OBJ_MSG = 1;
 const OBJ_RELAYED = 2;
-
-interface RelayedLike {
-  readonly msg: Msg;
-  readonly tree: { readonly order: Int32Array; readonly fanout: number };
-}
 
 /** Rows already shipped to one destination, as a growable bitmap by row id. */
 class Shipped {
@@ -82,7 +78,7 @@ export class OutBatch {
     return r;
   }
 
-  private relayedRef(x: RelayedLike): number {
+  private relayedRef(x: Relayed): number {
     let r = this.refs.get(x);
     if (r !== undefined) return r;
     const m = this.msgRef(x.msg);
@@ -98,7 +94,7 @@ export class OutBatch {
 
   push(time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     let ref = -1;
-    if (kind === EV.ARRIVE) ref = arriveRelayed(a0, a1) ? this.relayedRef(data as RelayedLike) : this.msgRef(data as Msg);
+    if (kind === EV.ARRIVE) ref = arriveRelayed(a0, a1) ? this.relayedRef(data as Relayed) : this.msgRef(data as Msg);
     else if (kind !== EV.PEER_DOWN && kind !== EV.PEER_UP) throw new Error(`event kind ${kind} cannot cross workers`);
     const w = this.events;
     w.f64(time_us);

@@ -4,6 +4,7 @@
  * number of bits per second (`_bps`). The file format (YAML/JSON) uses strings with units
  * ("50ms", "100Mbps"); see sim/scenario/schema.ts and scenarios/scenario.schema.json.
  */
+import type { Popularity as WorkloadPopularity } from '../workload/accounts.js';
 import type { CostTable } from '../crypto/costs.js';
 import type { ArrivalKind, RateSchedule } from '../workload/schedule.js';
 
@@ -135,7 +136,8 @@ export interface SizeTable {
 export type { RateSchedule };
 
 /** Which accounts send and receive: uniform, or Zipf over accounts (global or within each table). */
-export type Popularity = { kind: 'uniform' } | { kind: 'zipf'; s: number; scope: 'global' | 'table' };
+/** Account popularity as a scenario holds it (sim/workload/accounts.ts), Zipf's scope filled in. */
+export type Popularity = Exclude<WorkloadPopularity, { kind: 'zipf' }> | Required<Extract<WorkloadPopularity, { kind: 'zipf' }>>;
 
 export interface WorkloadConfig {
   accounts: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NetTopology, serializationUs, type DegradeWindow } from './topology.js';
-import { Simulation, type NetParams } from '../engine/sim.js';
+import { NetTopology, serializationUs, type DegradeWindow } from '../net/topology.js';
+import { Simulation, type NetParams } from './sim.js';
 import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 
 const params: NetParams = {
