@@ -23,7 +23,7 @@ import { COUNTER_FIELDS, FAILED_AT, type PartitionWorker, type WindowResult, typ
 import { readLogBlocks, replayObservations, type ObservationLog } from './record.js';
 import { runScenario, summarize, type RunOptions, type RunResult, type RunTotals } from './run.js';
 import { Reader } from '../lib/bytes.js';
-import { mergeTimeline } from '../report/trace.js';
+import { mergeTimeline } from './timeline.js';
 
 export interface WorkerHandle {
   readonly api: Comlink.Remote<PartitionWorker>;

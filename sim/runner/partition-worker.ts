@@ -12,7 +12,7 @@ import { ObservationRecorder, writeLogBlocks } from './record.js';
 import type { Checkpoints, EventTrace } from '../engine/sim.js';
 import { ARRIVED, GEN, STOP, SharedView, UNTIL, W_EVENTS, W_NEXT, W_OUTMIN, type SharedLayout } from './shared.js';
 import { Writer } from '../lib/bytes.js';
-import { TimelineRecorder, type TimelineOptions, type TimelinePart } from '../report/trace.js';
+import { TimelineRecorder, type TimelineOptions, type TimelinePart } from './timeline.js';
 
 export interface WorkerOptions {
   /** Exchange batches through shared memory (see shared.ts) instead of the `window` calls. */

@@ -12,7 +12,7 @@ import type { NodeCounters, ProgressFn, Simulation } from '../engine/sim.js';
 import { SIM_VERSION } from '../engine/version.js';
 import { scenarioToFile } from '../scenario/schema.js';
 import { latencyCdf, latencyStats, round3 } from '../metrics/collector.js';
-import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from '../report/trace.js';
+import { TimelineRecorder, mergeTimeline, type Timeline, type TimelineOptions } from './timeline.js';
 import { SUMMARY_SCHEMA_VERSION, type Summary, type TimeseriesRow, type NodeStats, type PhaseStats } from '../metrics/types.js';
 
 export interface WallHooks {
