@@ -289,8 +289,8 @@ export class Session {
     for (const id of finals) {
       this.finalTotal++;
       this.finalPerSecond[sec]++;
-      const k = bucketOf((now - m.submittedAt(id)) / 1000);
-      this.latency[m.classOf(id)][k]++;
+      const hist = this.latency[m.classOf(id)];
+      if (hist !== undefined) hist[bucketOf((now - m.submittedAt(id)) / 1000)]++;
     }
   }
 

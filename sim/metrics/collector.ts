@@ -113,7 +113,8 @@ export class MetricsCollector {
 
   private finalize = (id: number): void => {
     const c = this.tx;
-    c.ensure(id);
+    // Only what a client offered can be final (a family's block may hold other entries).
+    if (id >= c.end || !(c.flags[id] & TX_SUBMITTED)) return;
     if (c.final_us[id] < 0) {
       c.final_us[id] = this.now_us;
       if (this.firstListeners.length > 0) this.newlyFinal.push(id);

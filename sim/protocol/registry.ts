@@ -10,7 +10,7 @@ import { TOP } from './top/module.js';
 export { FAMILY_NAMES };
 
 export const FAMILIES: Readonly<Record<FamilyName, ProtocolModule>> = {
-  top: TOP as unknown as ProtocolModule,
+  top: TOP as ProtocolModule,
 };
 
 export function moduleOf(family: string): ProtocolModule {

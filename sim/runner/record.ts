@@ -81,12 +81,14 @@ export class ObservationRecorder implements RecordSink {
   }
 
   private ref(key: CommitKey, block: object): number {
-    let r = this.blockRef.get(key.id);
+    // Ids are unique within a chain; two chains may share one (identical genesis or empty blocks).
+    const k = `${key.chain}/${key.id}`;
+    let r = this.blockRef.get(k);
     if (r === undefined) {
       r = this.blocks.length;
       this.blocks.push(block);
       this.keys.push(key);
-      this.blockRef.set(key.id, r);
+      this.blockRef.set(k, r);
     }
     return r;
   }

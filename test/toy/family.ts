@@ -100,8 +100,12 @@ class Validator implements NodeLogic {
   }
 }
 
-class NoChecks implements FamilyChecks {
-  submit(): void {}
+/** The toy has no invariant of its own; it tells the generic liveness check when work arrives. */
+class ToyChecks implements FamilyChecks {
+  constructor(private readonly host: CheckHost) {}
+  submit(_tx: number, at_us: number): void {
+    this.host.demand(0, at_us);
+  }
   byzantineCommit(): void {}
   canonical(): void {}
   committed(): void {}
@@ -181,7 +185,7 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
   tick_us: () => 500_000,
   eventsPerWindow: () => 1,
   memoryParts: () => [],
-  build(input: BuildInput, _host: CheckHost): ToyRun {
+  build(input: BuildInput, host: CheckHost): ToyRun {
     const s = shape(input.sc);
     const members = Int32Array.from({ length: s.validators }, (_, i) => i);
     return {
@@ -195,7 +199,7 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
       owners: (workers) => Int32Array.from(input.nodes, (_, i) => i % workers),
       genesis: [GENESIS],
       blocks: facts,
-      checks: new NoChecks(),
+      checks: new ToyChecks(host),
       codec,
     };
   },
