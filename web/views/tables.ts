@@ -67,8 +67,19 @@ export class TablesView {
       if (t >= rows) continue;
       const view = f.blkView[k];
       const chain = this.chains[t];
-      chain.push({ height: f.blkHeight[k], cls: f.blkCls[k], view, txs: f.blkTxs[k], at_us: f.blkAt[k], viewJump: view > this.lastView[t] + 1 && this.lastView[t] > 0 });
-      this.lastView[t] = view;
+      const b = { height: f.blkHeight[k], cls: f.blkCls[k], view, txs: f.blkTxs[k], at_us: f.blkAt[k], viewJump: false };
+      // A height can be first committed after a higher one (a gap filled later): it goes in its
+      // place in the row, and only a block at the row's tip can mark a jump of views.
+      const tip = chain.length === 0 ? -1 : chain[chain.length - 1].height;
+      if (b.height > tip) {
+        b.viewJump = view > this.lastView[t] + 1 && this.lastView[t] > 0;
+        this.lastView[t] = view;
+        chain.push(b);
+      } else {
+        let i = chain.length;
+        while (i > 0 && chain[i - 1].height > b.height) i--;
+        chain.splice(i, 0, b);
+      }
       if (chain.length > KEEP) chain.shift();
     }
     this.frame = f;
