@@ -14,6 +14,7 @@ import type { Scenario } from '../sim/scenario/index.js';
 import { buildRun, type BuiltRun } from '../sim/runner/build.js';
 import type { WorkTrace } from '../sim/engine/sim.js';
 import type { ProtocolModule } from '../sim/contract/module.js';
+import type { Msg } from '../sim/contract/env.js';
 import type { CommitKey } from '../sim/contract/observe.js';
 import { scenarioWith, type Action } from './actions.js';
 import type { ReplicaRow, ViewAdapter } from './families/adapter.js';
@@ -200,7 +201,7 @@ export class Session {
     const trace: WorkTrace = {
       work: (node, _core, what, from, data) => {
         if (what !== 0) return;
-        const m = data as { kind: number; table?: number; bytes: number };
+        const m = data as Msg;
         const led = this.views.leaderOf(m);
         if (led !== null) this.tableLeader[led[0]] = led[1];
         if (this.delivered++ % this.stride === 0 && this.msgFrom.length < FRAME_MESSAGES_MAX) {
@@ -212,7 +213,7 @@ export class Session {
         if (node === this.inspected) {
           this.recent.push({
             at_us: this.built.sim.now_us, from: this.built.nodes[from]?.name ?? `#${from}`,
-            kind: module.kinds[m.kind] ?? `kind ${m.kind}`, table: m.table ?? null, bytes: m.bytes,
+            kind: module.kinds[m.kind] ?? `kind ${m.kind}`, table: module.chainOf(m) ?? null, bytes: m.bytes,
           });
           if (this.recent.length > RECENT_MAX) this.recent.shift();
         }

@@ -142,6 +142,8 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   readonly timerKinds: Readonly<Record<number, string>>;
   /** The chain a message belongs to, if any (per-chain message counts; TOP: its table). */
   chainOf(msg: Msg): number | undefined;
+  /** Where a message or timer stands, for traces: its chain, view and height (-1 for none). */
+  positionOf(item: { readonly kind: number }): { chain: number; view: number; height: number };
   /** Kinds whose copies count as consensus traffic per chain (`messages_per_block`). */
   readonly consensusKinds: readonly number[];
   /** Latency classes besides `all`, indexed by the class a submit record carries. */

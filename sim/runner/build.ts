@@ -10,6 +10,7 @@ import type { NodeLogic } from '../contract/env.js';
 import type { FamilyRun, NodeInfo, ProtocolModule } from '../contract/module.js';
 import type { CommitKey, RecordSink } from '../contract/observe.js';
 import { Stream, streamSeed } from '../lib/random.js';
+import { invariant } from '../lib/assert.js';
 import { NetTopology } from '../net/topology.js';
 import { Checkers } from '../checks/checkers.js';
 import { MetricsCollector } from '../metrics/collector.js';
@@ -198,6 +199,9 @@ export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: Bu
 
   const checks = new Checkers(nodes.map((x) => x.name), byzantine, [], 0, sc.checks.liveness_bound_us);
   const family = module.build({ sc, nodes, select, byzantine, faultPhaseEnd_us: faultPhaseEnd(sc) }, checks);
+  // What the generic layers rely on (a family's mistake, not a user's).
+  invariant(module.blockKinds.length > 0, () => `family ${module.family}: blockKinds is empty`);
+  invariant(family.genesis.length > 0, () => `family ${module.family}: a run has no chain`);
   checks.addChains(family.genesis);
   checks.judgeLivenessFrom(family.faultPhaseEnd_us);
   checks.family = family.checks;

@@ -104,7 +104,7 @@ export class PartitionWorker {
     });
     if (opts.checkpoint_us !== undefined) this.checkpoints = sim.recordCheckpoints(opts.checkpoint_us);
     if (opts.trace) this.trace = sim.recordTrace(opts.trace.nodes, opts.trace.from_us, opts.trace.to_us);
-    if (opts.timeline) sim.traceWork((this.timeline = new TimelineRecorder(opts.timeline)));
+    if (opts.timeline) sim.traceWork((this.timeline = new TimelineRecorder(opts.timeline, built.module.positionOf)));
     sim.start();
     if (opts.shared) {
       this.shared = new SharedView(opts.shared);

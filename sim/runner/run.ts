@@ -89,7 +89,7 @@ export function runScenario(sc: Scenario, opts: RunOptions = {}): RunResult {
   const { sim } = built;
   const checkpoints = opts.checkpoint_us !== undefined ? sim.recordCheckpoints(opts.checkpoint_us) : null;
   const trace = opts.trace ? sim.recordTrace(opts.trace.nodes, opts.trace.from_us, opts.trace.to_us) : null;
-  const recorder = opts.timeline ? new TimelineRecorder(opts.timeline) : null;
+  const recorder = opts.timeline ? new TimelineRecorder(opts.timeline, built.module.positionOf) : null;
   if (recorder) sim.traceWork(recorder);
   sim.start();
   const progress: ProgressFn = (now, events) => {

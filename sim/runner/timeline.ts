@@ -61,7 +61,8 @@ export interface Timeline extends TimelineOptions {
 }
 
 
-type Fields = { table?: unknown; view?: unknown; height?: unknown; block?: Fields; qc?: Fields; bytes?: unknown };
+/** Where a unit of work stands (the family's ProtocolModule.positionOf). */
+export type PositionOf = (item: { readonly kind: number }) => { chain: number; view: number; height: number };
 
 function num(v: unknown): number {
   return typeof v === 'number' ? v : -1;
@@ -74,7 +75,7 @@ export class TimelineRecorder implements WorkTrace {
   private lastTs = -Infinity;
   private stop_us = Infinity;
 
-  constructor(readonly opts: TimelineOptions) {}
+  constructor(readonly opts: TimelineOptions, private readonly positionOf: PositionOf) {}
 
   private row(): number {
     if ((this.n + 1) * F > this.rows.length) {
@@ -111,16 +112,17 @@ export class TimelineRecorder implements WorkTrace {
       a[r + KIND] = data as number;
       return;
     }
-    const d = data as Fields & { kind: number };
+    const d = data as { kind: number; bytes?: unknown };
     a[r + WHAT] = what === 0 ? W_MSG : W_TIMER;
     a[r + KIND] = d.kind;
     if (what === 0) {
       a[r + FROM] = from;
       a[r + BYTES] = num(d.bytes);
     }
-    a[r + TABLE] = num(d.table);
-    a[r + VIEW] = num(d.view ?? d.block?.view ?? d.qc?.view);
-    a[r + HEIGHT] = num(d.height ?? d.block?.height ?? d.qc?.height);
+    const p = this.positionOf(d);
+    a[r + TABLE] = p.chain;
+    a[r + VIEW] = p.view;
+    a[r + HEIGHT] = p.height;
   }
 
   lifecycle(node: number, kind: number, at_us: number, arg: number): void {

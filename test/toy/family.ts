@@ -170,6 +170,9 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
   kinds: { [MSG_TX]: 'toy_tx', [MSG_BLOCK]: 'toy_block' },
   timerKinds: { [TIMER_SUBMIT]: 'submit' },
   chainOf: (m) => (m.kind === MSG_BLOCK ? 0 : undefined),
+  positionOf: (m) => (m.kind === MSG_BLOCK
+    ? { chain: 0, view: -1, height: (m as BlockMsg).block.height }
+    : { chain: -1, view: -1, height: -1 }),
   consensusKinds: [MSG_BLOCK],
   latencyClasses: ['transfer'],
   blockKinds: ['block'],

@@ -102,6 +102,22 @@ function memoryParts(sc: Scenario): { what: string; bytes: number; shrink: strin
   ];
 }
 
+type Fields = { table?: unknown; view?: unknown; height?: unknown; block?: Fields; qc?: Fields };
+
+function num(v: unknown): number {
+  return typeof v === 'number' ? v : -1;
+}
+
+/** A TOP message's or timer's table, view and height: its own, or its block's or certificate's. */
+function positionOf(item: { readonly kind: number }): { chain: number; view: number; height: number } {
+  const d = item as Fields;
+  return {
+    chain: num(d.table),
+    view: num(d.view ?? d.block?.view ?? d.qc?.view),
+    height: num(d.height ?? d.block?.height ?? d.qc?.height),
+  };
+}
+
 /** What the generic metrics read of a TOP block. */
 function blockFacts(txs: TxStore): BlockFacts {
   return {
@@ -380,6 +396,7 @@ export const TOP: ProtocolModule<TopRun> = {
   kinds: MSG_NAMES,
   timerKinds: Object.fromEntries(Object.entries(TIMER).map(([k, v]) => [v, k.toLowerCase()])),
   chainOf: (m) => (m as { table?: number }).table,
+  positionOf,
   consensusKinds: [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT],
   latencyClasses: LATENCY_CLASSES,
   blockKinds: ['light', 'empty', 'full'],
