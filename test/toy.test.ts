@@ -14,7 +14,6 @@ import { chromeTraceJson, traceNodes } from '../sim/report/trace.js';
 import { Session } from '../web/session.js';
 import { scenario, SMALL_NET } from './helpers.js';
 import { TOY, toyFamily } from './toy/family.js';
-import { TOY_VIEWS } from './toy/views.js';
 
 const sc = () => scenario({
   duration: '10s', warmup: '1s', network: SMALL_NET,
@@ -114,7 +113,7 @@ describe('a toy family through the seam', () => {
 
   it('runs in the page session with the command line digest, and its frames carry its blocks', () => {
     const want = runScenario(sc(), { module: TOY }).summary;
-    const s = new Session(sc(), [], { module: TOY, views: TOY_VIEWS });
+    const s = new Session(sc(), [], TOY);
     expect(s.meta.latencyClasses).toEqual(['transfer']);
     expect(s.meta.blockKinds).toEqual(['block']);
     s.advance(5e6, Infinity, () => 0);

@@ -6,7 +6,7 @@
  * later and later times, finish at the scenario's duration), and only reads it: a node trace for
  * messages, and the run's own metrics for commits and finality (their first-commit listener), so
  * its digest and figures are the command line's. What only the family knows (groups, leaders,
- * replicas) comes from the family's adapter (web/families/).
+ * replicas) comes from the family's page adapter (ProtocolModule.views).
  *
  * No DOM here: the worker owns a session, and tests run it in Node.
  */
@@ -17,8 +17,7 @@ import type { ProtocolModule } from '../sim/contract/module.js';
 import type { Msg } from '../sim/contract/env.js';
 import type { CommitKey } from '../sim/contract/observe.js';
 import { scenarioWith, type Action } from './actions.js';
-import type { ReplicaRow, ViewAdapter } from './families/adapter.js';
-import { viewsOf } from './families/index.js';
+import type { ReplicaRow, ViewAdapter, ViewRun } from '../sim/contract/module.js';
 
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
 export const FRAME_MESSAGES_MAX = 1500;
@@ -154,24 +153,24 @@ export class Session {
   private inspected = -1;
   private recent: Inspection['recent'] = [];
   private readonly views: ViewAdapter;
+  /** The run as the family's page adapter reads it. */
+  private readonly run: ViewRun;
 
-  /** `family`: a family and its page adapter not in the registries (tests of the seam). */
-  constructor(
-    readonly base: Scenario, readonly actions: readonly Action[] = [],
-    family?: { module: ProtocolModule; views: ViewAdapter },
-  ) {
+  /** `module`: a family not in the registry (tests of the seam). */
+  constructor(readonly base: Scenario, readonly actions: readonly Action[] = [], given?: ProtocolModule) {
     this.sc = scenarioWith(base, actions);
     const sc = this.sc;
-    const built = buildRun(sc, family ? { module: family.module } : {});
+    const built = buildRun(sc, { module: given });
     this.built = built;
-    this.views = family?.views ?? viewsOf(sc.protocol.family);
     const module = built.module;
+    this.views = module.views;
+    this.run = { sc, nodes: built.nodes, family: built.family, logicOf: (i) => built.sim.logicOf(i) };
     built.metrics.onFirstCommit((key, block, now, finals) => this.onFirstCommit(key, block, now, finals));
     this.latency = module.latencyClasses.map(() => new Float64Array(LATENCY_EDGES_MS.length + 1));
     const T = built.family.genesis.length;
     this.countedTo = new Int32Array(T);
     this.tableLeader = new Int32Array(T).fill(-1);
-    const groups = this.views.groups(built);
+    const groups = this.views.groups(this.run);
     const order = this.views.groupOrder;
     const groupList = [...new Set(groups)].sort((x, y) => {
       const kx = order.indexOf(x.split(':')[0]);
@@ -192,7 +191,7 @@ export class Session {
       }),
       groups: groupList,
       regions,
-      partitionSides: [...this.views.partitionSides(built, groupList), ...regions.map((r) => `region:${r}`)],
+      partitionSides: [...this.views.partitionSides(this.run, groupList), ...regions.map((r) => `region:${r}`)],
       messageKinds: { ...module.kinds },
       latencyClasses: [...module.latencyClasses],
       blockKinds: [...module.blockKinds],
@@ -378,7 +377,7 @@ export class Session {
     const info = b.nodes[node];
     const hw = hardwareOf(this.sc, info.role);
     const c = sim.counters(node);
-    const proto = this.views.inspect(b, node);
+    const proto = this.views.inspect(this.run, node);
     const leads: number[] = [];
     this.tableLeader.forEach((l, t) => { if (l === node) leads.push(t); });
     const now = Math.max(1, sim.now_us);

@@ -171,6 +171,8 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   memoryParts(sc: Scenario): { what: string; bytes: number; shrink: string }[];
   /** The family's sections of the summary. */
   summarize(run: R, input: SummaryInput): FamilySummary;
+  /** The family on the page: node groups, leaders, the inspector's rows. */
+  readonly views: ViewAdapter<R>;
   /** The group a node belongs to in traces (TOP: its genesis group, e.g. "validator group 2"). */
   traceGroup(sc: Scenario, nodes: readonly NodeInfo[], i: number): string;
 }
@@ -207,3 +209,47 @@ export interface SummaryInput {
 
 /** The family's fields of the summary, merged into it as they are. */
 export type FamilySummary = Record<string, unknown>;
+
+/*
+ * The page's view of a family: how its nodes group on screen, which message names a chain's
+ * leader, and what the node inspector shows of a node's protocol state (ProtocolModule.views).
+ */
+
+/** A built run as the page's adapter reads it. */
+export interface ViewRun<R extends FamilyRun = FamilyRun> {
+  readonly sc: Scenario;
+  readonly nodes: readonly NodeInfo[];
+  readonly family: R;
+  /** Node `i`'s program (read only). */
+  logicOf(i: number): NodeLogic;
+}
+
+export interface ReplicaRow {
+  table: number;
+  view: number;
+  committed: number;
+  locked: number;
+  pool: number;
+  receipts: number;
+  confirms: number;
+}
+
+export interface NodeProtocolView {
+  stake: { deposit_top: number; votes: number; credit: number } | null;
+  /** The chains the node follows. */
+  tables: number[];
+  replicas: ReplicaRow[];
+}
+
+export interface ViewAdapter<R extends FamilyRun = FamilyRun> {
+  /** Each node's group as a selector (TOP: `vgroup:0`, `agroup:1`, `standby`, `edges`, ...). */
+  groups(b: ViewRun<R>): string[];
+  /** Order of group kinds on screen (the part of a selector before ':'). */
+  readonly groupOrder: readonly string[];
+  /** Selectors the page offers as partition sides, besides regions. */
+  partitionSides(b: ViewRun<R>, groups: readonly string[]): string[];
+  /** If a delivered message names the leader of a chain, [chain, leader]; else null. */
+  leaderOf(msg: { kind: number }): [number, number] | null;
+  /** The inspector's protocol rows of a node. */
+  inspect(b: ViewRun<R>, node: number): NodeProtocolView;
+}

@@ -208,6 +208,14 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
   },
   summarize: () => ({ limits: null, elections: null }),
   traceGroup: (_sc, nodes, i) => `${nodes[i].role}s`,
+  // On the page: nodes grouped by role, no leaders named, no protocol rows.
+  views: {
+    groupOrder: ['validators', 'edges'],
+    groups: (b) => b.nodes.map((x) => `${x.role}s`),
+    partitionSides: () => [],
+    leaderOf: () => null,
+    inspect: () => ({ stake: null, tables: [0], replicas: [] }),
+  },
   };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { Scenario, StakeInput } from '../../scenario/types.js';
 import type {
-  BlockFacts, BuildInput, CheckHost, FamilyCodec, FamilyRun, NodeInfo, ProtocolModule, SummaryInput,
+  BlockFacts, BuildInput, CheckHost, FamilyCodec, NodeInfo, ProtocolModule, SummaryInput,
 } from '../../contract/module.js';
 import type { NodeLogic } from '../../contract/env.js';
 import { Stream, streamSeed } from '../../lib/random.js';
@@ -14,7 +14,7 @@ import { TxStore, TX_EXISTS, TX_NEEDS_CONFIRM } from './txstore.js';
 import {
   ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, type Epoch, type CrashAsLeader, type ReceiptDrop, type Misbehavior,
 } from './context.js';
-import { electionPlan, type ClusterRound, type GroundTrigger } from './beacon.js';
+import { electionPlan, type ClusterRound } from './beacon.js';
 import { leaderPool } from './election.js';
 import { LEG_CONFIRM, LEG_INNER, LEG_RECV, type AccountMap } from './ledger.js';
 import { wordOfString } from '../../engine/digest.js';
@@ -27,6 +27,8 @@ import { BLOCK_FULL, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, type Block } from '
 import { forEachTxRef, readBlock, readMsg, readTxRows, writeBlock, writeMsg, writeTxRows } from './wire.js';
 import { TopChecks } from './checks.js';
 import { TopLayout } from './layout.js';
+import type { TopRun } from './run.js';
+import { TOP_VIEWS } from './views.js';
 import { churnOf, departuresOf, type Departure } from './churn.js';
 import { partitionNodes } from './partition.js';
 import { limitStats } from '../../metrics/limits.js';
@@ -34,20 +36,8 @@ import { round3 } from '../../metrics/collector.js';
 import type { ElectionStats } from '../../metrics/types.js';
 
 export type { Departure };
+export type { TopRun };
 
-/** A TOP run as built: the generic FamilyRun and the facts TOP's tests, summary and page read. */
-export interface TopRun extends FamilyRun {
-  sc: Scenario;
-  layout: TopLayout;
-  ctx: ChainContext;
-  txs: TxStore;
-  /** Each cluster's election rounds, genesis first (docs/PROTOCOL.md §7). */
-  rounds: ClusterRound[][];
-  /** Election triggers whose seed a grinding aggregator chose (MC-3). */
-  ground: GroundTrigger[];
-  /** Nodes that left (`leave` faults) and when they went offline. */
-  departures: Departure[];
-}
 
 /**
  * Work per lookahead window, in events, estimated from the scenario: transaction batches dominate
@@ -427,5 +417,6 @@ export const TOP: ProtocolModule<TopRun> = {
     }),
     elections: electionStats(run, input),
   }),
+  views: TOP_VIEWS,
   traceGroup: (sc, nodes, i) => new TopLayout(sc.topology).genesisGroup(nodes[i].role, i),
 };

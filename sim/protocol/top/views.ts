@@ -1,14 +1,14 @@
 /** TOP Chain on the page: groups by genesis seat, leaders from proposals, replicas per table. */
-import type { ViewAdapter } from './adapter.js';
-import type { TopRun } from '../../sim/protocol/top/module.js';
-import { MSG, type ProposalMsg } from '../../sim/protocol/top/messages.js';
-import { ConsensusNode } from '../../sim/protocol/top/node.js';
+import type { ViewAdapter } from '../../contract/module.js';
+import type { TopRun } from './run.js';
+import { MSG, type ProposalMsg } from './messages.js';
+import { ConsensusNode } from './node.js';
 
-export const TOP_VIEWS: ViewAdapter = {
+export const TOP_VIEWS: ViewAdapter<TopRun> = {
   groupOrder: ['vgroup', 'agroup', 'standby', 'edges', 'beacons', 'archives'],
 
   groups(b) {
-    const run = b.family as TopRun;
+    const run = b.family;
     const out = b.nodes.map((x) => `${x.role}s`);
     const vpa = b.sc.topology.validator_groups_per_auditor;
     run.ctx.epochs.forEach((rounds, vg) => {
@@ -37,9 +37,9 @@ export const TOP_VIEWS: ViewAdapter = {
   },
 
   inspect(b, node) {
-    const run = b.family as TopRun;
+    const run = b.family;
     const info = b.nodes[node];
-    const logic = b.sim.logicOf(node);
+    const logic = b.logicOf(node);
     const replicas: ReturnType<ViewAdapter['inspect']>['replicas'] = [];
     if (logic instanceof ConsensusNode) {
       logic.replicas.forEach((r, t) => {
