@@ -5,8 +5,9 @@ import { dirname, join, normalize, relative } from 'node:path';
 /**
  * The architecture as a test (docs/DESIGN.md "Layout"): generic layers know no protocol family.
  * No file of a generic folder of sim/, nor of the page, imports anything under
- * sim/protocol/<family>/; the registry (sim/protocol/registry.ts) is the one place that names the
- * families, and each family brings its page adapter in its module (ProtocolModule.views).
+ * sim/protocol/<family>/; the registry (sim/protocol/registry.ts, and sim/protocol/configs.ts for
+ * the scenario format) is the one place that names the families, and each family brings its page
+ * adapter in its module (ProtocolModule.views) and its part of the scenario file in its config.
  */
 const ROOT = join(import.meta.dirname, '..');
 const GENERIC = [
@@ -73,7 +74,13 @@ describe('the registry', () => {
   it('has a module for every family name a scenario may give, under that name', async () => {
     const { FAMILIES } = await import('./protocol/registry.js');
     const { FAMILY_NAMES } = await import('./protocol/families.js');
+    const { CONFIGS } = await import('./protocol/configs.js');
     expect(Object.keys(FAMILIES).sort()).toEqual([...FAMILY_NAMES].sort());
-    for (const [name, m] of Object.entries(FAMILIES)) expect(m.family).toBe(name);
+    expect(Object.keys(CONFIGS).sort()).toEqual([...FAMILY_NAMES].sort());
+    for (const [name, m] of Object.entries(FAMILIES)) {
+      expect(m.family).toBe(name);
+      expect(m.config).toBe(CONFIGS[name as keyof typeof CONFIGS]);
+      expect(m.config.family).toBe(name);
+    }
   });
 });

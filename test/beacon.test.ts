@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { commitTimes, gaps, run, scenarioFile } from './helpers.js';
 import { ConsensusNode } from '../sim/protocol/top/node.js';
 import { CLOCK_RELAYS } from '../sim/protocol/top/clock.js';
-import type { Scenario } from '../sim/scenario/index.js';
+import type { TopScenario as Scenario } from '../sim/protocol/top/scenario.js';
 
 const LEADER_CRASH = join(import.meta.dirname, '..', 'scenarios', 'leader-crash.yaml');
 

@@ -49,8 +49,8 @@ describe('election plan under churn', () => {
   // forced rotations elect, and their rounds start 40 clocks later.
   const slow = withFile(churn, {
     duration: '600s',
-    workload: { ...scenarioToFile(churn).workload, stop: '600s' },
-    elections: { ...scenarioToFile(churn).elections, cluster_interval: 80 },
+    workload: { ...(scenarioToFile(churn).workload as object), stop: '600s' },
+    elections: { ...(scenarioToFile(churn).elections as object), cluster_interval: 80 },
   });
 
   it('a forced rotation elects the cluster at the first clock at or after its time', () => {
@@ -95,7 +95,7 @@ describe('runs through churn', () => {
   it('tables keep committing through joins, leaves and forced rotations, and the leaver is offline', () => {
     const sc = withFile(churn, {
       duration: '150s',
-      workload: { ...scenarioToFile(churn).workload, stop: '150s' },
+      workload: { ...(scenarioToFile(churn).workload as object), stop: '150s' },
       faults: [
         { kind: 'join', at: '30s', nodes: ['v28', 'v29'] },
         { kind: 'leave', at: '20s', nodes: ['v0', 'a1'] },
@@ -113,7 +113,7 @@ describe('runs through churn', () => {
 
 describe('seed grinding (MC-3)', () => {
   const rec = withFile(churn, {
-    topology: { ...scenarioToFile(churn).topology, beacons: 4 },
+    topology: { ...(scenarioToFile(churn).topology as object), beacons: 4 },
   });
   const favor = ['v28', 'v29', 'v30', 'v31', 'v32', 'v33'];
 

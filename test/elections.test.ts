@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { runScenario } from '../sim/runner/run.js';
+import type { TopScenario } from '../sim/protocol/top/scenario.js';
 import { buildRun, type BuiltRun } from '../sim/runner/build.js';
 import { ConsensusNode } from '../sim/protocol/top/node.js';
 import type { Block } from '../sim/protocol/top/messages.js';
@@ -74,11 +75,13 @@ describe('election schedule', () => {
 
   it('without a standby pool, or with groups below their maximum, only genesis or growth', () => {
     expect(top(buildRun(churn())).rounds.every((l) => l.length > 1)).toBe(true);
-    const noStandby = buildRun({ ...churn(), topology: { ...churn().topology, standby_validators: 0, standby_auditors: 0 } });
+    const plain: TopScenario = { ...churn(), topology: { ...churn().topology, standby_validators: 0, standby_auditors: 0 } };
+    const noStandby = buildRun(plain);
     expect(top(noStandby).rounds.every((l) => l.length === 1)).toBe(true);
     // Below the maximum size a group only adds members (§7.4).
     const sc = churn();
-    const grow = buildRun({ ...sc, elections: { ...sc.elections, max_validator_group_size: 9, max_auditor_group_size: 9 } });
+    const small: TopScenario = { ...sc, elections: { ...sc.elections, max_validator_group_size: 9, max_auditor_group_size: 9 } };
+    const grow = buildRun(small);
     const [g0, g1] = top(grow).rounds[0];
     expect(g1.validators[0].length).toBeGreaterThan(g0.validators[0].length);
     expect([...g0.validators[0]].every((id) => g1.validators[0].includes(id))).toBe(true);

@@ -3,18 +3,20 @@ import { parseScenario, loadScenario, applyOverrides, scenarioToFile, ScenarioEr
 import { runScenario, type RunResult } from '../sim/runner/run.js';
 import type { BuiltRun } from '../sim/runner/build.js';
 import type { TopRun } from '../sim/protocol/top/module.js';
+import { asTop, type TopScenario } from '../sim/protocol/top/scenario.js';
 
-export function scenario(file: Record<string, unknown>): Scenario {
-  return parseScenario({ name: 'test', ...file });
+/** A TOP scenario from file-form sections (the tests of this folder run TOP Chain unless they say otherwise). */
+export function scenario(file: Record<string, unknown>): TopScenario {
+  return asTop(parseScenario({ name: 'test', ...file }));
 }
 
-export function scenarioFile(path: string, o: { seed?: number; duration_us?: number } = {}): Scenario {
-  const sc = loadScenario(path);
+export function scenarioFile(path: string, o: { seed?: number; duration_us?: number } = {}): TopScenario {
+  const sc = asTop(loadScenario(path));
   // Short test runs may end before the file's warm-up: shrink the warm-up to fit.
   if (o.duration_us !== undefined && sc.warmup_us >= o.duration_us) {
-    return applyOverrides({ ...sc, warmup_us: Math.floor(o.duration_us / 2) }, o);
+    return asTop(applyOverrides({ ...sc, warmup_us: Math.floor(o.duration_us / 2) }, o));
   }
-  return applyOverrides(sc, o);
+  return asTop(applyOverrides(sc, o));
 }
 
 export function run(sc: Scenario): RunResult {
@@ -35,8 +37,8 @@ export const SMALL_NET = {
 };
 
 /** `sc` with some top-level sections of its file form replaced, parsed again (so it is checked). */
-export function withFile(sc: Scenario, patch: Record<string, unknown>): Scenario {
-  return parseScenario({ ...scenarioToFile(sc), ...patch });
+export function withFile(sc: Scenario, patch: Record<string, unknown>): TopScenario {
+  return asTop(parseScenario({ ...scenarioToFile(sc), ...patch }));
 }
 
 /** The first error line that `withFile(sc, patch)` gives, or "no error". */

@@ -12,7 +12,7 @@ import { runPartitioned } from '../sim/runner/parallel.js';
 import { spawnNodeWorker } from '../sim/runner/node-host.js';
 import { MSG, type ProposalMsg, type VoteMsg } from '../sim/protocol/top/messages.js';
 import type { ConsensusNode } from '../sim/protocol/top/node.js';
-import type { Scenario } from '../sim/scenario/types.js';
+import type { TopScenario as Scenario } from '../sim/protocol/top/scenario.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const V = 2; // v2

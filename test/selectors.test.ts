@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseSelector, fractionCount } from '../sim/scenario/selectors.js';
+import { TOP_VOCABULARY as V } from '../sim/protocol/top/config.js';
 import { ScenarioError, parseScenario } from '../sim/scenario/index.js';
 import { buildRun, resolveSelectors } from '../sim/runner/build.js';
 import { top } from './helpers.js';
@@ -24,17 +25,17 @@ function issueOf(file: Record<string, unknown>): string {
 
 describe('node selectors', () => {
   it('parse the grammar and reject what is not in it', () => {
-    expect(parseSelector('v3')).toEqual({ kind: 'node', prefix: 'v', index: 3 });
-    expect(parseSelector('validators')).toEqual({ kind: 'role', role: 'validators' });
-    expect(parseSelector('vgroup:1')).toEqual({ kind: 'vgroup', index: 1 });
-    expect(parseSelector('table:12')).toEqual({ kind: 'table', index: 12 });
-    expect(parseSelector('region:New York')).toEqual({ kind: 'region', region: 'New York' });
-    expect(parseSelector('2 of vgroup:0')).toEqual({ kind: 'fraction', count: 2, percent: null, base: { kind: 'vgroup', index: 0 } });
-    expect(parseSelector('33.3% of validators')).toEqual({
+    expect(parseSelector('v3', V)).toEqual({ kind: 'node', prefix: 'v', index: 3 });
+    expect(parseSelector('validators', V)).toEqual({ kind: 'role', role: 'validators' });
+    expect(parseSelector('vgroup:1', V)).toEqual({ kind: 'group', group: 'vgroup', index: 1 });
+    expect(parseSelector('table:12', V)).toEqual({ kind: 'group', group: 'table', index: 12 });
+    expect(parseSelector('region:New York', V)).toEqual({ kind: 'region', region: 'New York' });
+    expect(parseSelector('2 of vgroup:0', V)).toEqual({ kind: 'fraction', count: 2, percent: null, base: { kind: 'group', group: 'vgroup', index: 0 } });
+    expect(parseSelector('33.3% of validators', V)).toEqual({
       kind: 'fraction', count: null, percent: 33.3, base: { kind: 'role', role: 'validators' },
     });
     for (const bad of ['v03', 'vgroup:', 'vgroup:-1', '0 of validators', '101% of all', '0% of all', '2 of 3 of v1', 'region:', 'x1', '']) {
-      expect(parseSelector(bad), bad).toBeNull();
+      expect(parseSelector(bad, V), bad).toBeNull();
     }
     expect(fractionCount({ count: null, percent: 34, base: null } as never, 7)).toBe(2);
     expect(fractionCount({ count: null, percent: 1, base: null } as never, 7)).toBe(1);

@@ -6,7 +6,8 @@ import { main } from '../sim/cli/main.js';
 import { capture } from './helpers.js';
 import { drawnYaml } from '../sim/cli/swarm.js';
 import { drawScenario, faultWindow, LIVENESS_MARGIN_US } from '../sim/scenario/draw.js';
-import { parseScenarioText, type Scenario } from '../sim/scenario/index.js';
+import { parseScenarioText } from '../sim/scenario/index.js';
+import { asTop, type TopScenario as Scenario } from '../sim/protocol/top/scenario.js';
 import { buildRun, faultPhaseEnd, resolveSelectors } from '../sim/runner/build.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'topsim-swarm-'));
@@ -74,7 +75,7 @@ describe('swarm drawing', () => {
   it('byzantine and lost-state nodes stay within each group\'s tolerance', () => {
     let withByzantine = 0;
     for (const seed of SEEDS) {
-      const sc = drawScenario(seed).scenario;
+      const sc = asTop(drawScenario(seed).scenario);
       if (sc.byzantine.length > 0) withByzantine++;
       expect(toleranceProblems(sc), `seed ${seed}`).toEqual([]);
     }
@@ -83,7 +84,7 @@ describe('swarm drawing', () => {
 
   it('the tolerance check can fail', () => {
     // Proves toleranceProblems is not vacuous: three of seven in one group is one too many.
-    const sc = drawScenario(1).scenario;
+    const sc = asTop(drawScenario(1).scenario);
     const over = { ...sc, topology: { ...sc.topology, standby_validators: 0, standby_auditors: 0 }, faults: [],
       byzantine: [{ ...sc.byzantine[0]!, nodes: ['v0', 'v1', 'v2'] }] };
     expect(toleranceProblems(over)).toEqual(['vgroup 0: 3 of 7']);

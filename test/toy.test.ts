@@ -12,13 +12,28 @@ import { PartitionWorker } from '../sim/runner/partition-worker.js';
 import { formatSummaryTable, reportHtml, summaryJson, timeseriesCsv } from '../sim/report/index.js';
 import { chromeTraceJson, traceNodes } from '../sim/report/trace.js';
 import { Session } from '../web/session.js';
-import { scenario, SMALL_NET } from './helpers.js';
+import { parseScenario, scenarioToFile, ScenarioError } from '../sim/scenario/index.js';
+import { SMALL_NET } from './helpers.js';
 import { TOY, toyFamily } from './toy/family.js';
+import { TOY_CONFIG } from './toy/config.js';
 
-const sc = () => scenario({
-  duration: '10s', warmup: '1s', network: SMALL_NET,
-  topology: { validators: 5, auditors: 4, edges: 2 }, workload: { accounts: 50, rate_tps: 40 },
-});
+/** A toy scenario in the toy's own file format (test/toy/config.ts). */
+const toy = (file: Record<string, unknown> = {}) => parseScenario({
+  name: 'toy', duration: '10s', warmup: '1s', network: SMALL_NET, protocol: { family: 'toy' },
+  chain: { validators: 5, clients: 2 }, workload: { accounts: 50, rate_tps: 40 }, ...file,
+}, TOY_CONFIG);
+const sc = () => toy();
+
+/** The first error line of a toy file, or "no error". */
+function toyError(file: Record<string, unknown>): string {
+  try {
+    toy(file);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e.lines()[0];
+    throw e;
+  }
+  return 'no error';
+}
 
 /** A worker run in this thread: the same class the worker threads run, without a thread. */
 function inProcess(): WorkerHandle {
@@ -78,21 +93,64 @@ describe('a toy family through the seam', () => {
   });
 
   it('the generic liveness check judges it: the leader crashes for good, transfers wait, the chain stalls', () => {
-    const r = runScenario(scenario({
-      duration: '20s', warmup: '1s', network: SMALL_NET, checks: { liveness_bound: '5s' },
-      topology: { validators: 5, auditors: 4, edges: 2 }, workload: { accounts: 50, rate_tps: 40 },
-      faults: [{ kind: 'crash', nodes: ['v0'], at: '4s' }],
+    const r = runScenario(toy({
+      duration: '20s', checks: { liveness_bound: '5s' }, faults: [{ kind: 'crash', nodes: ['v0'], at: '4s' }],
     }), { module: TOY });
     const v = r.summary.violations;
     expect(v.map((x) => x.check)).toEqual(['liveness']);
     expect(v[0].time_us).toBe(20e6);
     expect(r.summary.phases.liveness_judged).toBe(true);
     // Without the crash the same run lives.
-    const ok = runScenario(scenario({
-      duration: '20s', warmup: '1s', network: SMALL_NET, checks: { liveness_bound: '5s' },
-      topology: { validators: 5, auditors: 4, edges: 2 }, workload: { accounts: 50, rate_tps: 40 },
-    }), { module: TOY });
+    const ok = runScenario(toy({ duration: '20s', checks: { liveness_bound: '5s' } }), { module: TOY });
     expect(ok.summary.violations).toEqual([]);
+  });
+
+  it('has its own file format beside the envelope: sections, node names, fault kinds, behaviours, errors', () => {
+    const s = toy({ faults: [{ kind: 'stall_leader', at: '3s', until: '4s' }], byzantine: [{ nodes: ['v1'], behavior: 'fork' }] });
+    expect((s as unknown as { chain: unknown }).chain).toEqual({ validators: 5, clients: 2, slot_us: 500_000 });
+    expect(Object.keys(s.hardware)).toEqual(['validator', 'edge']);
+    expect(s.costs).toEqual({ message_base_us: 5, verify_block_us: 50, per_tx_us: 2 });
+    expect(s.faults).toEqual([{ kind: 'stall_leader', at_us: 3e6, until_us: 4e6 }]);
+    // Written back and read again: the same scenario, in the toy's key order.
+    const file = scenarioToFile(s, TOY_CONFIG);
+    expect(Object.keys(file)).toEqual([
+      'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'network', 'protocol', 'chain',
+      'hardware', 'costs', 'workload', 'faults', 'byzantine', 'checks',
+    ]);
+    expect(parseScenario(file, TOY_CONFIG)).toEqual(s);
+    // TOP's sections, names and kinds are not the toy's.
+    expect(toyError({ topology: { tables: 2 } })).toMatch(/^topology: unknown key \(expected one of \$schema, .*, chain, hardware, costs, workload, faults, byzantine, checks\)$/);
+    expect(toyError({ chain: { validators: 1 } })).toBe('chain.validators: expected an integer from 2 to 64, got 1');
+    expect(toyError({ faults: [{ kind: 'crash_leader', view: 3 }] })).toBe('faults[0].kind: expected one of crash, partition, stall_leader, got "crash_leader"');
+    expect(toyError({ faults: [{ kind: 'crash', at: '2s', nodes: ['a0'] }] })).toMatch(/^faults\[0\]\.nodes\[0\]: expected a node name like "v1" or "e0"/);
+    expect(toyError({ faults: [{ kind: 'crash', at: '2s', nodes: ['v7'] }] })).toBe('faults[0].nodes[0]: unknown node "v7" (the chain has v0..v4)');
+    expect(toyError({ faults: [{ kind: 'crash', at: '2s', nodes: ['vgroup:0'] }] })).toMatch(/^faults\[0\]\.nodes\[0\]: expected a node name like "v1"/);
+    expect(toyError({ faults: [{ kind: 'stall_leader', at: '1s', until: '90s' }], duration: '100s' })).toBe('faults[0].until: expected a stall of at most 60s');
+    expect(toyError({ byzantine: [{ nodes: ['v1'], behavior: 'equivocate' }] })).toBe('byzantine[0].behavior: expected "fork", got "equivocate"');
+    expect(toyError({ byzantine: [{ nodes: ['v2'], behavior: 'fork' }] })).toBe('byzantine[0].nodes: only v1 forks');
+    expect(toyError({ protocol: { family: 'top' } })).toBe('protocol.family: expected one of toy, got "top"');
+    expect(toyError({ hardware: { auditor: {} } })).toMatch(/^hardware\.auditor: unknown key \(expected one of validator, edge\)$/);
+  });
+
+  it('acts on its own fault kind and byzantine behaviour', () => {
+    const heights = (r: ReturnType<typeof runScenario>) => r.built.metrics.chains[0].commitTimes;
+    const plain = runScenario(toy({ duration: '8s' }), { module: TOY });
+    const stalled = runScenario(toy({ duration: '8s', faults: [{ kind: 'stall_leader', at: '2s', until: '5s' }] }), { module: TOY });
+    // No block is made inside the stall: about six fewer 0.5 s slots, and no commit time in [2.2 s, 5 s).
+    expect(heights(stalled).length).toBeLessThanOrEqual(heights(plain).length - 5);
+    expect(heights(stalled).filter((t) => t !== undefined && t >= 2.2e6 && t < 5e6)).toEqual([]);
+    expect(stalled.summary.violations).toEqual([]);
+    // A fork by a node the scenario declares byzantine is not judged (the same fork by an honest node is: above).
+    const forked = (file: Record<string, unknown>) => {
+      const ids = new Set<string>();
+      const r = runScenario(toy(file), {
+        module: TOY,
+        attach: (b) => b.watch({ commit: (_node, _t, key) => { if (key.height === 2) ids.add(key.id); } }),
+      });
+      return { ids: ids.size, violations: r.summary.violations };
+    };
+    expect(forked({})).toEqual({ ids: 1, violations: [] });
+    expect(forked({ byzantine: [{ nodes: ['v1'], behavior: 'fork' }] })).toEqual({ ids: 2, violations: [] });
   });
 
   it('renders in every report format', () => {

@@ -10,6 +10,7 @@
  * the generic ones, and its section of the summary.
  */
 import type { Scenario } from '../scenario/types.js';
+import type { FamilyConfig } from './config.js';
 import type { NodeLogic, Msg } from './env.js';
 import type { CommitKey } from './observe.js';
 import type { Reader, Writer } from '../lib/bytes.js';
@@ -136,6 +137,8 @@ export interface FamilyRun {
 /** A family: chosen by `protocol.family`. */
 export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   readonly family: string;
+  /** Its part of the scenario format (the same object as sim/protocol/configs.ts gives). */
+  readonly config: FamilyConfig;
   /** Message kind names, indexed by kind (summary `messages`, traces, the page). */
   readonly kinds: Readonly<Record<number, string>>;
   /** Timer kind names, indexed by kind (traces). */
@@ -156,6 +159,8 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   describe(sc: Scenario): string;
   /** The roles in node-id order, with the name prefix and count of each. */
   layout(sc: Scenario): [role: string, prefix: string, count: number][];
+  /** How nodes are spread over the regions: each role in turn, or drawn from the seed. */
+  placement(sc: Scenario): 'round_robin' | 'seeded';
   /** The node ids of the family's named groups in selectors (e.g. `vgroup:2`, `standby`). */
   groups(sc: Scenario): (kind: string, index: number) => number[];
   /** The interval of the slot tick the engine delivers to nodes that read it (NodeLogic.onTick). */

@@ -6,8 +6,8 @@
  * where they belong: crashes and clocks in the engine (sim/engine/sim.ts), link faults in the
  * link model (sim/net/link.ts), byzantine behaviour in the family (TOP: sim/protocol/top/byzantine.ts).
  */
-import type { NodeSelector, Scenario } from '../scenario/types.js';
-import { fractionCount, parseSelector, type Selector } from '../scenario/selectors.js';
+import { genericFault, type NodeSelector, type Scenario } from '../scenario/types.js';
+import { fractionCount, parseSelector, type Selector, type Vocabulary } from '../scenario/selectors.js';
 import { Stream, streamSeed } from '../lib/random.js';
 import type { DegradeWindow, PartitionWindow } from '../net/topology.js';
 import type { NodeInfo } from '../contract/module.js';
@@ -16,9 +16,17 @@ export type { NodeInfo };
 
 /**
  * The family's named groups of nodes in selectors (TOP: vgroup:N, agroup:N, cluster:N, table:N,
- * and `standby`): the ids of one, by kind and index.
+ * and the word `standby` as index 0): the ids of one, by kind and index.
  */
 export type GroupResolver = (kind: string, index: number) => number[];
+
+/** How a family's selectors read and what its groups hold. */
+export interface SelectorWords {
+  vocabulary: Vocabulary;
+  /** The family's roles: the word `<role>s` selects each role's nodes. */
+  roles: readonly string[];
+  groups: GroupResolver;
+}
 
 /**
  * The node ids a list of selectors stands for (sim/scenario/selectors.ts), ascending. `site` names
@@ -26,8 +34,9 @@ export type GroupResolver = (kind: string, index: number) => number[];
  * the seed, the site and the selector's place in the list, so two faults draw independently.
  */
 export function resolveSelectors(
-  sel: readonly NodeSelector[], sc: Scenario, nodes: readonly NodeInfo[], site: string, groups: GroupResolver,
+  sel: readonly NodeSelector[], sc: Scenario, nodes: readonly NodeInfo[], site: string, words: SelectorWords,
 ): number[] {
+  const { groups } = words;
   const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => from + k);
   const resolve = (s: Selector, k: number): number[] => {
     switch (s.kind) {
@@ -36,14 +45,14 @@ export function resolveSelectors(
         if (i < 0) throw new Error(`${site}: unknown node "${s.prefix}${s.index}"`);
         return [i];
       }
-      case 'role':
-        if (s.role === 'standby') return groups('standby', 0);
-        return s.role === 'all' ? range(0, nodes.length) : range(0, nodes.length).filter((i) => `${nodes[i].role}s` === s.role);
-      case 'vgroup':
-      case 'agroup':
-      case 'cluster':
-      case 'table':
-        return groups(s.kind, s.index);
+      case 'role': {
+        if (s.role === 'all') return range(0, nodes.length);
+        // A role's name with an "s" selects its nodes; any other word is the family's own group.
+        if (!words.roles.some((r) => `${r}s` === s.role)) return groups(s.role, 0);
+        return range(0, nodes.length).filter((i) => `${nodes[i].role}s` === s.role);
+      }
+      case 'group':
+        return groups(s.group, s.index);
       case 'region':
         return range(0, nodes.length).filter((i) => nodes[i].region === s.region);
       case 'fraction': {
@@ -60,7 +69,7 @@ export function resolveSelectors(
   };
   const out = new Set<number>();
   sel.forEach((s, k) => {
-    const parsed = parseSelector(s);
+    const parsed = parseSelector(s, words.vocabulary);
     if (parsed === null) throw new Error(`${site}: not a node selector: "${s}"`);
     for (const i of resolve(parsed, k)) out.add(i);
   });
@@ -77,8 +86,8 @@ export function resolveSelectors(
 export function faultPhaseEnd(sc: Scenario): number {
   let end = 0;
   for (const f of sc.faults) {
-    if (!('at_us' in f)) continue;
-    end = Math.max(end, f.at_us, 'until_us' in f ? (f.until_us ?? 0) : 0);
+    if (f.at_us === undefined) continue;
+    end = Math.max(end, f.at_us, f.until_us ?? 0);
   }
   for (const b of sc.byzantine) end = Math.max(end, b.at_us, b.until_us ?? 0);
   return end;
@@ -86,22 +95,23 @@ export function faultPhaseEnd(sc: Scenario): number {
 
 /** The partition and degradation windows of the scenario's link faults (b empty: everyone not in a). */
 export function linkWindows(
-  sc: Scenario, nodes: readonly NodeInfo[], groups: GroupResolver,
+  sc: Scenario, nodes: readonly NodeInfo[], words: SelectorWords,
 ): { partitions: PartitionWindow[]; degradations: DegradeWindow[] } {
   const n = nodes.length;
   const sides = (f: { at_us: number; until_us: number | null; a: NodeSelector[]; b: NodeSelector[]; direction: string }, fi: number): PartitionWindow => {
     const inA = new Uint8Array(n);
     const inB = new Uint8Array(n);
-    for (const i of resolveSelectors(f.a, sc, nodes, `faults/${fi}/a`, groups)) inA[i] = 1;
+    for (const i of resolveSelectors(f.a, sc, nodes, `faults/${fi}/a`, words)) inA[i] = 1;
     if (f.b.length === 0) for (let i = 0; i < n; i++) inB[i] = inA[i] ? 0 : 1;
-    else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`, groups)) inB[i] = 1;
+    else for (const i of resolveSelectors(f.b, sc, nodes, `faults/${fi}/b`, words)) inB[i] = 1;
     return { at_us: f.at_us, until_us: f.until_us ?? Infinity, inA, inB, oneWay: f.direction === 'a_to_b' };
   };
   const partitions: PartitionWindow[] = [];
   const degradations: DegradeWindow[] = [];
-  sc.faults.forEach((f, fi) => {
-    if (f.kind === 'partition') partitions.push(sides(f, fi));
-    if (f.kind !== 'degrade') return;
+  sc.faults.forEach((raw, fi) => {
+    const f = genericFault(raw);
+    if (f?.kind === 'partition') partitions.push(sides(f, fi));
+    if (f?.kind !== 'degrade') return;
     degradations.push({
       ...sides(f, fi),
       latency_us: f.latency_us, jitter_percent: f.jitter_percent,

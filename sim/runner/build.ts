@@ -4,7 +4,7 @@
  * facts, and the metrics and checks that read the run's observation records. Everything decided
  * here is a function of the scenario and its seed; the family is `protocol.family`'s module.
  */
-import type { Scenario } from '../scenario/types.js';
+import { genericFault, type Scenario } from '../scenario/types.js';
 import { Simulation, type NetParams } from '../engine/sim.js';
 import type { NodeLogic } from '../contract/env.js';
 import type { FamilyRun, NodeInfo, ProtocolModule } from '../contract/module.js';
@@ -14,7 +14,7 @@ import { invariant } from '../lib/assert.js';
 import { NetTopology } from '../net/topology.js';
 import { Checkers } from '../checks/checkers.js';
 import { MetricsCollector } from '../metrics/collector.js';
-import { faultPhaseEnd, linkWindows, resolveSelectors as resolveWith } from '../faults/schedule.js';
+import { faultPhaseEnd, linkWindows, resolveSelectors as resolveWith, type SelectorWords } from '../faults/schedule.js';
 import { ByzantineWindows } from '../faults/byzantine.js';
 import { moduleOf } from '../protocol/registry.js';
 
@@ -75,7 +75,12 @@ export function familyOf(sc: Scenario): ProtocolModule {
 export function resolveSelectors(
   sel: readonly string[], sc: Scenario, nodes: readonly NodeInfo[], site: string, module: ProtocolModule = familyOf(sc),
 ): number[] {
-  return resolveWith(sel, sc, nodes, site, module.groups(sc));
+  return resolveWith(sel, sc, nodes, site, selectorWords(sc, module));
+}
+
+/** The words of a family's selectors and what its groups hold in this scenario. */
+function selectorWords(sc: Scenario, module: ProtocolModule): SelectorWords {
+  return { vocabulary: module.config.vocabulary, roles: module.layout(sc).map(([role]) => role), groups: module.groups(sc) };
 }
 
 /** How many nodes a scenario has. */
@@ -119,9 +124,10 @@ export function layoutNodes(sc: Scenario, module: ProtocolModule): { nodes: Node
   const idx: number[] = [];
   const regions = sc.network.latency.regions;
   const place = new Stream(streamSeed(sc.seed, 'run', 0, 'placement'));
+  const placement = module.placement(sc);
   for (const [role, prefix, count] of module.layout(sc)) {
     for (let i = 0; i < count; i++) {
-      const r = sc.topology.placement === 'round_robin' ? i % regions.length : place.int(0, regions.length - 1);
+      const r = placement === 'round_robin' ? i % regions.length : place.int(0, regions.length - 1);
       idx.push(r);
       nodes.push({ name: `${prefix}${i}`, role, region: regions[r] });
     }
@@ -171,12 +177,12 @@ export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: Bu
     if (opts.local.length !== n) throw new Error(`buildRun: ${opts.local.length} node flags for ${n} nodes`);
     local = opts.local;
   }
-  const groups = module.groups(sc);
-  const select = (sel: readonly string[], site: string) => resolveWith(sel, sc, nodes, site, groups);
+  const words = selectorWords(sc, module);
+  const select = (sel: readonly string[], site: string) => resolveWith(sel, sc, nodes, site, words);
 
   // Network facts.
   const matrix = sc.network.latency.matrix_us.map((row) => Int32Array.from(row));
-  const { partitions, degradations } = linkWindows(sc, nodes, groups);
+  const { partitions, degradations } = linkWindows(sc, nodes, words);
   const net = new NetTopology(regionIdx, matrix, partitions, degradations);
   const params: NetParams = {
     jitter_percent: sc.network.jitter_percent,
@@ -210,7 +216,7 @@ export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: Bu
   sim.records = opts.records ? opts.records(sim) : judge;
 
   nodes.forEach((x, i) => {
-    const hw = sc.hardware[x.role as keyof Scenario['hardware']];
+    const hw = sc.hardware[x.role];
     const spec = { name: x.name, cores: hw.cores, upload_bps: hw.upload_bps, download_bps: hw.download_bps, ticks: family.ticks(i) };
     sim.addNode(spec, local && !local[i] ? ELSEWHERE : family.program(i));
   });
@@ -218,8 +224,9 @@ export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: Bu
     throw new Error('a partitioned simulation needs its worker to route events to other workers');
   });
   for (const d of family.crashes) if (sim.runs(d.node)) sim.scheduleCrash(d.node, d.at_us, null);
-  sc.faults.forEach((f, fi) => {
-    if (f.kind !== 'crash' && f.kind !== 'clock') return;
+  sc.faults.forEach((raw, fi) => {
+    const f = genericFault(raw);
+    if (f === null || (f.kind !== 'crash' && f.kind !== 'clock')) return;
     for (const i of select(f.nodes, `faults/${fi}/nodes`)) {
       if (!sim.runs(i)) continue;
       if (f.kind === 'crash') sim.scheduleCrash(i, f.at_us, f.until_us, f.state === 'lost');

@@ -197,7 +197,7 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     limits: family.limits as Summary['limits'],
     phases: phasesOf(b.faultPhaseEnd_us, sc.duration_us, sc.checks.liveness_bound_us),
     elections: family.elections as Summary['elections'],
-    scenario_file: scenarioToFile(sc),
+    scenario_file: scenarioToFile(sc, module.config),
     wall: {
       wall_s: round3(wall_s),
       events_per_wall_s: wall_s > 0 ? Math.round(sim.events / wall_s) : 0,

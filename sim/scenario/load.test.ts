@@ -139,7 +139,10 @@ describe('scenarios/README.md', () => {
     expect(w.popularity).toEqual({ kind: 'zipf', s: 1.1, scope: 'global' });
     // And the elections snippet.
     const el = /```yaml\n(topology: \{ standby[\s\S]*?)```/.exec(readme)![1]!;
-    const e = parseScenarioText(`name: x\n${el}`, 'elections.yaml');
+    const e = parseScenarioText(`name: x\n${el}`, 'elections.yaml') as ReturnType<typeof parseScenarioText> & {
+      topology: { standby_validators: number };
+      elections: { cluster_interval: number };
+    };
     expect(e.topology.standby_validators).toBe(6);
     expect(e.elections.cluster_interval).toBe(6);
   });

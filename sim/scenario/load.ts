@@ -4,13 +4,18 @@
  */
 import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { ScenarioError, closest, formatPath, issuesFromZod, scenarioErrorMap, type ScenarioIssue } from './errors.js';
-import { DURATION_MAX_US, scenarioFileSchema } from './schema.js';
+import { DURATION_MAX_US, familyConfigOf, scenarioSchema } from './schema.js';
+import type { FamilyConfig } from '../contract/config.js';
 import type { Scenario } from './types.js';
 import { echoFileName, echoText, formatDuration, quoteText } from './units.js';
 
-/** Validate parsed data (the object from YAML or JSON) and fill defaults. Throws ScenarioError. */
-export function parseScenario(data: unknown): Scenario {
-  const r = scenarioFileSchema.safeParse(data, { error: scenarioErrorMap });
+/**
+ * Validate parsed data (the object from YAML or JSON) and fill defaults. Throws ScenarioError.
+ * The family's part of the format is the one `protocol.family` names, unless `config` gives it
+ * (a family that is not registered, in tests).
+ */
+export function parseScenario(data: unknown, config: FamilyConfig = familyConfigOf(data)): Scenario {
+  const r = scenarioSchema(config).safeParse(data, { error: scenarioErrorMap });
   if (!r.success) throw new ScenarioError(issuesFromZod(r.error.issues));
   return r.data;
 }

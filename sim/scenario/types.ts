@@ -5,23 +5,14 @@
  * ("50ms", "100Mbps"); see sim/scenario/schema.ts and scenarios/scenario.schema.json.
  */
 import type { Popularity as WorkloadPopularity } from '../workload/accounts.js';
-import type { CostTable } from '../crypto/costs.js';
 import type { ArrivalKind, RateSchedule } from '../workload/schedule.js';
 
 export type CryptoMode = 'real' | 'modeled';
-export type RoleName = 'validator' | 'auditor' | 'edge' | 'beacon' | 'archive';
 
 export interface Hardware {
   cores: number;
   upload_bps: number;
   download_bps: number;
-}
-
-export interface StakeInput {
-  deposit_top: number;
-  votes: number;
-  /** Credit score in [0.1, 1]. */
-  credit: number;
 }
 
 export interface LatencyConfig {
@@ -49,89 +40,6 @@ export interface NetworkConfig {
   failure_detect_us: number;
 }
 
-export interface TopologyConfig {
-  /** Tables (shards); each validator group owns a contiguous range of them (docs/PROTOCOL.md §3.3). */
-  tables: number;
-  auditor_groups: number;
-  validator_groups_per_auditor: number;
-  /** Members per validator group. */
-  validators: number;
-  /** Members per auditor group. */
-  auditors: number;
-  edges: number;
-  /** REC beacon nodes certifying the clock; 0 means an ideal clock read locally by every node. */
-  beacons: number;
-  /** Archive nodes: follow every table's chain without voting. */
-  archives: number;
-  /** Registered validators / auditors not seated at genesis (the standby pool elections draw from). */
-  standby_validators: number;
-  standby_auditors: number;
-  /** How nodes are spread over regions. */
-  placement: 'round_robin' | 'seeded';
-}
-
-export interface ProtocolConfig {
-  /** The protocol family (sim/protocol/registry.ts); `top` by default. */
-  family: string;
-  block_txs_max: number;
-  pack_immediate_txs: number;
-  pack_retry_us: number;
-  /** Minimum pool size to pack, by time since view start; after the last `until_us` it is 0. */
-  pack_thresholds: { until_us: number; min_txs: number }[];
-  full_block_interval: number;
-  clock_interval_us: number;
-  view_clock_ticks: number;
-  proposal_expiry_us: number;
-  pool_txs_max: number;
-  account_pending_max: number;
-  /** Edges batch transactions per table and flush at this period. */
-  edge_flush_us: number;
-  /** Retry period for fetching a missing block from a peer. */
-  sync_retry_us: number;
-  /** Per block: receipt legs (recv + confirm) at most, and confirm legs at most (§4.3). */
-  recv_per_block_max: number;
-  confirm_per_block_max: number;
-  /** Receipt reliability timers (§9.4): resend, pull, receipt-id state broadcast, minimum resend age. */
-  receipt_resend_us: number;
-  receipt_pull_us: number;
-  receipt_state_us: number;
-  receipt_min_age_us: number;
-  /** Flow control: no new sends to a peer table with this many receipts unconfirmed (§9.2). */
-  receipts_unconfirmed_max: number;
-}
-
-/** Cluster elections (docs/PROTOCOL.md §7): rotation sizes, schedule, leader eligibility. Clocks are beacon ticks. */
-export interface ElectionConfig {
-  /** A cluster rotates when this many clocks passed since its last election (MC-4: 1080, 3 h). */
-  cluster_interval: number;
-  /** ZEC's election timer period in clocks (`zone_election_trigger_interval`). */
-  trigger_interval: number;
-  /** Clusters rotated per trigger at most (`max_auditor_rotation_count`). */
-  clusters_per_trigger: number;
-  /** Members swapped per election: max(1, ⌊rotation_percent% × size⌋). */
-  rotation_percent: number;
-  /** At or below this share of the group size, a small standby pool also rotates members out. */
-  min_rotation_ratio_percent: number;
-  max_auditor_group_size: number;
-  max_validator_group_size: number;
-  /** Members who joined within this many rounds lead only when nobody else can (§8.2). */
-  leader_election_rounds: number;
-  /** Non-genesis members with credit at or below this lead only when nobody else can. */
-  leader_min_credit: number;
-}
-
-export interface SizeTable {
-  tx_bytes: number;
-  vote_bytes: number;
-  qc_bytes: number;
-  proposal_header_bytes: number;
-  unit_per_account_bytes: number;
-  receipt_bytes: number;
-  sync_request_bytes: number;
-  /** State sync for a new member: bytes per account of the table. */
-  state_per_account_bytes: number;
-}
-
 /** How many transfers per second, over time (all clients together); defined in sim/workload/schedule.ts. */
 export type { RateSchedule };
 
@@ -151,16 +59,13 @@ export interface WorkloadConfig {
   amount_max: number;
   genesis_balance: number;
   popularity: Popularity;
-  /** Share of transfers whose receiver is in the sender's table; null: as the accounts fall (≈ 1/tables). */
-  intra_share_percent: number | null;
-  /** Share of transfers that call a system contract (their confirm leg exists with variant impl too). */
-  system_call_percent: number;
 }
 
 /** A node selector (sim/scenario/selectors.ts): a name, a role, a group, a table, a region or a seeded fraction. */
 export type NodeSelector = string;
 
-export type FaultSpec =
+/** The envelope's fault kinds (sim/faults/, the engine and the link model act on them). */
+export type GenericFaultSpec =
   | {
       kind: 'crash';
       at_us: number;
@@ -169,7 +74,6 @@ export type FaultSpec =
       /** On restart: `kept` resumes from the state held at the crash; `lost` rebuilds it from peers (state sync). */
       state: 'kept' | 'lost';
     }
-  | { kind: 'crash_leader'; view: number; table: number; until_us: number | null }
   | {
       kind: 'partition';
       at_us: number;
@@ -199,7 +103,7 @@ export type FaultSpec =
       /**
        * The nodes' local clocks run off: `skew_us` ahead (negative: behind) from `at`, drifting a
        * further `drift_ppm` µs per second, until `until` corrects them. It moves when they see the
-       * beacon clock tick (nodes that read it locally) and when their timers fire.
+       * family's slot tick (nodes that read it locally) and when their timers fire.
        */
       kind: 'clock';
       at_us: number;
@@ -207,92 +111,49 @@ export type FaultSpec =
       nodes: NodeSelector[];
       skew_us: number;
       drift_ppm: number;
-    }
-  | {
-      /** Standby validators or auditors register at `at`: before it no election can seat them. */
-      kind: 'join';
-      at_us: number;
-      nodes: NodeSelector[];
-    }
-  | {
-      /**
-       * Registered nodes deregister at `at`: their cluster's next election elects them out first
-       * (docs/PROTOCOL.md §7.3), and they go offline when the first round without them starts (at
-       * once when they hold no seat).
-       */
-      kind: 'leave';
-      at_us: number;
-      nodes: NodeSelector[];
-    }
-  | {
-      /** Forced early rotation: these clusters hold an election at the first clock at or after `at`. */
-      kind: 'rotate';
-      at_us: number;
-      clusters: number[];
-    }
-  | {
-      /** The first copy of receipts from one table to another is lost (resend and pull still work). */
-      kind: 'drop_receipts';
-      at_us: number;
-      until_us: number | null;
-      from_table: number;
-      to_table: number;
     };
 
-/**
- * What byzantine nodes do wrong (active from `at` until `until`):
- * - equivocate: as leader, two conflicting proposals per view, each to half of the honest
- *   members; as a member, a vote for every well-formed proposal (both forks).
- * - double_vote: as a member, a vote for every well-formed proposal, ignoring the voted view and
- *   the lock.
- * - silent: sends nothing of its own (no proposals, votes, certificates, receipts or answers).
- * - withhold_votes: never votes; leads as usual.
- * - delay_proposals: as leader, proposes `delay_us` after the view starts, and no earlier.
- * - invalid_execution: as leader, proposes blocks whose execution result is wrong; as a member,
- *   votes without re-executing.
- * - withhold_receipts: sends, re-sends and serves no receipts of its tables.
- * - grind_seed: a REC node that, when it leads the drand round of an election trigger, tries
- *   `tries` signer sets and keeps the seed that seats the most `favor` nodes (MC-3).
- */
-export type ByzantineBehavior =
-  | 'equivocate' | 'double_vote' | 'silent' | 'withhold_votes' | 'delay_proposals' | 'invalid_execution'
-  | 'withhold_receipts' | 'grind_seed';
+export const GENERIC_FAULT_KINDS: readonly GenericFaultSpec['kind'][] = ['crash', 'partition', 'degrade', 'clock'];
 
+/** A fault kind of a family's own (FamilyConfig): a kind, and a window when it has one. */
+export interface FamilyFaultSpec {
+  kind: string;
+  at_us?: number;
+  until_us?: number | null;
+}
+
+export type FaultSpec = GenericFaultSpec | FamilyFaultSpec;
+
+/** The fault as one of the envelope's kinds, or null when it is the family's. */
+export function genericFault(f: FaultSpec): GenericFaultSpec | null {
+  return (GENERIC_FAULT_KINDS as readonly string[]).includes(f.kind) ? (f as GenericFaultSpec) : null;
+}
+
+/**
+ * Nodes that misbehave from `at` until `until`; what they do (`behavior`) is the family's
+ * (TOP's: sim/protocol/top/config.ts), and so are an entry's further fields.
+ */
 export interface ByzantineSpec {
   nodes: NodeSelector[];
-  behavior: ByzantineBehavior;
+  behavior: string;
   at_us: number;
   until_us: number | null;
-  /** delay_proposals: how long after the view starts the leader proposes. */
-  delay_us: number;
-  /** grind_seed: candidate seeds tried per ground trigger. */
-  tries: number;
-  /** grind_seed: the nodes the grinder tries to seat (empty: every other byzantine node). */
-  favor: NodeSelector[];
 }
-
-/** Deliberate breakage, only to prove that each checker can fire. Never for experiments. */
-export interface SabotageConfig {
-  /** Certificates need this many fewer votes per group than ⌊2n/3⌋+1. */
-  quorum_shortfall: number;
-  /** The ledger credits receivers without debiting senders. */
-  ledger_mint: boolean;
-  /** The ledger accepts any nonce; clients replay this share of their nonces. */
-  skip_nonce_check: boolean;
-  replay_nonce_percent: number;
-}
-
-/** Where TOP's code and design disagree: `impl` follows the code, `design` the 2020 documents. */
-export type Variant = 'impl' | 'design';
 
 export interface ChecksConfig {
   /**
-   * Liveness: after the last fault starts or heals, a table with work waiting (a transfer from one
-   * of its accounts, or a receipt committed toward it) must commit within this bound.
+   * Liveness: after the last fault starts or heals, a chain with work waiting (the family says when
+   * work arrives; TOP: a transfer from one of a table's accounts, or a receipt toward it) must
+   * commit within this bound.
    */
   liveness_bound_us: number;
 }
 
+/**
+ * The normalized scenario as the generic layers see it: the envelope. A family's sections (TOP:
+ * variant, topology, stake, protocol's parameters, elections, sizes, sabotage) sit beside these
+ * fields; the family reads them through its own type (TOP: `TopScenario`).
+ */
 export interface Scenario {
   schema_version: 1;
   name: string;
@@ -301,19 +162,15 @@ export interface Scenario {
   duration_us: number;
   warmup_us: number;
   crypto: CryptoMode;
-  /** MC-5: `design` adds the confirm leg to every cross-table transfer. */
-  variant: Variant;
   network: NetworkConfig;
-  topology: TopologyConfig;
-  hardware: Record<RoleName, Hardware>;
-  stake: Record<'validator' | 'auditor', StakeInput> & { overrides: Record<string, Partial<StakeInput>> };
-  protocol: ProtocolConfig;
-  elections: ElectionConfig;
-  costs: CostTable;
-  sizes: SizeTable;
+  /** Each role's hardware; the roles are the family's. */
+  hardware: Readonly<Record<string, Hardware>>;
+  /** The family (sim/protocol/registry.ts) and its parameters. */
+  protocol: { family: string };
+  /** CPU cost per operation, µs of one core; the keys are the family's, `message_base_us` every family's. */
+  costs: { message_base_us: number };
   workload: WorkloadConfig;
   faults: FaultSpec[];
   byzantine: ByzantineSpec[];
-  sabotage: SabotageConfig;
   checks: ChecksConfig;
 }

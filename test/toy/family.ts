@@ -16,6 +16,7 @@ import type { CommitKey } from '../../sim/contract/observe.js';
 import type { Scenario } from '../../sim/scenario/types.js';
 import type { Reader, Writer } from '../../sim/lib/bytes.js';
 import { sha256Hex } from './hash.js';
+import { TOY_CONFIG, type StallLeader, type ToyScenario } from './config.js';
 
 const MSG_TX = 1;
 const MSG_BLOCK = 2;
@@ -27,12 +28,12 @@ interface BlockMsg extends Msg { readonly block: ToyBlock }
 
 const GENESIS = sha256Hex('toy genesis');
 
-/** The toy's knobs, read from the scenario's envelope: validators, clients (edges), and the offered rate. */
+/** The toy's knobs: its `chain` section (./config.ts), and the offered rate from the envelope's workload. */
 function shape(sc: Scenario): { validators: number; clients: number; interval_us: number } {
   const rate = sc.workload.rate_tps;
-  const clients = Math.max(1, sc.topology.edges);
+  const { validators, clients } = (sc as ToyScenario).chain;
   return {
-    validators: Math.max(2, sc.topology.validators),
+    validators,
     clients,
     // Each client offers rate / clients transfers per second.
     interval_us: Math.max(1000, Math.round((1e6 * clients) / Math.max(1, rate))),
@@ -63,8 +64,14 @@ class Validator implements NodeLogic {
   private pending: number[] = [];
   private head: ToyBlock = { chain: 0, height: 0, id: GENESIS, parent: '', txs: new Int32Array(0) };
   private readonly waiting = new Map<string, ToyBlock>();
-  /** `fork`: this node commits a block of its own at height 2 (a safety violation, to prove the checks). */
-  constructor(private readonly self: number, private readonly members: Int32Array, private readonly fork = false) {}
+  /**
+   * `fork`: this node commits a block of its own at height 2 (a safety violation, to prove the
+   * checks). `stalls`: the leader packs nothing inside these windows (the toy's own fault kind).
+   */
+  constructor(
+    private readonly self: number, private readonly members: Int32Array, private readonly fork = false,
+    private readonly stalls: readonly StallLeader[] = [],
+  ) {}
   onStart(): void {}
   onMessage(env: Env, _from: number, msg: Msg): void {
     if (msg.kind === MSG_TX) {
@@ -83,6 +90,7 @@ class Validator implements NodeLogic {
   onTimer(): void {}
   onTick(env: Env, tick: number): void {
     if (this.self !== 0) return;
+    if (this.stalls.some((s) => env.now_us >= s.at_us && env.now_us < (s.until_us ?? Infinity))) return;
     const txs = Int32Array.from(this.pending);
     this.pending = [];
     const height = this.head.height + 1;
@@ -167,6 +175,7 @@ export interface ToyRun extends FamilyRun {
 export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun> {
   return {
   family: 'toy',
+  config: TOY_CONFIG,
   kinds: { [MSG_TX]: 'toy_tx', [MSG_BLOCK]: 'toy_block' },
   timerKinds: { [TIMER_SUBMIT]: 'submit' },
   chainOf: (m) => (m.kind === MSG_BLOCK ? 0 : undefined),
@@ -182,19 +191,24 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
     const s = shape(sc);
     return [['validator', 'v', s.validators], ['edge', 'e', s.clients]];
   },
+  placement: () => 'round_robin',
   groups: (sc) => (kind) => {
     throw new Error(`the toy family has no node group "${kind}" (${sc.name})`);
   },
-  tick_us: () => 500_000,
+  tick_us: (sc) => (sc as ToyScenario).chain.slot_us,
   eventsPerWindow: () => 1,
   memoryParts: () => [],
   build(input: BuildInput, host: CheckHost): ToyRun {
     const s = shape(input.sc);
     const members = Int32Array.from({ length: s.validators }, (_, i) => i);
+    // The scenario's byzantine entries (behaviour `fork`), and the toy's stall faults.
+    const forking = new Set<number>();
+    input.sc.byzantine.forEach((b, bi) => input.select(b.nodes, `byzantine/${bi}/nodes`).forEach((i) => forking.add(i)));
+    const stalls = input.sc.faults.filter((f): f is StallLeader => f.kind === 'stall_leader');
     return {
       validators: s.validators,
       program: (i) => (i < s.validators
-        ? new Validator(i, members, opts.fork === true && i === 1)
+        ? new Validator(i, members, (opts.fork === true && i === 1) || forking.has(i), stalls)
         : new Client(i - s.validators, s.clients, s.interval_us)),
       ticks: (i) => i === 0,
       crashes: [],

@@ -14,7 +14,7 @@
  * global choices are derived from the seed before the run or on the beacon chain) and every
  * node, in every worker, reads the same rounds.
  */
-import type { Scenario } from '../../scenario/types.js';
+import type { TopScenario } from './scenario.js';
 import {
   biasedSeed, dueClusters, electIn, electOut, electionSeed, grindingCandidates, groupSeed, roleExclusion, rotationPlan,
   roundStartClock, type GroupSeat, type StakeCandidate,
@@ -37,7 +37,7 @@ export interface ClusterRound {
 }
 
 export interface ElectionInput {
-  sc: Scenario;
+  sc: TopScenario;
   /** Genesis seats: validator group g, auditor group a. */
   vGroups: readonly Int32Array[];
   aGroups: readonly Int32Array[];

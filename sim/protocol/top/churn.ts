@@ -3,7 +3,7 @@
  * deregistration clocks from `join` and `leave` faults, forced rotations, the grinding adversary,
  * and when leaving nodes go offline. Everything here is a function of the scenario and its seed.
  */
-import type { Scenario } from '../../scenario/types.js';
+import type { TopScenario } from './scenario.js';
 import type { NodeInfo } from '../../contract/module.js';
 import type { ClusterRound, GrindInput } from './beacon.js';
 
@@ -25,7 +25,7 @@ function clockAtOrAfter(at_us: number, ci: number): number {
  * rotations, and the grinding adversary. Without REC nodes there is no drand aggregator, so no
  * grinding (the schema requires REC nodes for grind_seed).
  */
-export function churnOf(sc: Scenario, nodes: readonly NodeInfo[], select: Select) {
+export function churnOf(sc: TopScenario, nodes: readonly NodeInfo[], select: Select) {
   const ci = sc.protocol.clock_interval_us;
   const joinClock = new Map<number, number>();
   const leaveClock = new Map<number, number>();

@@ -4,7 +4,7 @@
  * here: memos of pure verification outcomes; and the replicas' own flags stored per transaction (`pooled`,
  * `handledBatches`), each bit read and written by one replica only.
  */
-import type { Scenario, ByzantineBehavior } from '../../scenario/types.js';
+import type { ByzantineBehavior, TopScenario } from './scenario.js';
 import type { Signer } from '../../crypto/index.js';
 import { ACCOUNT_KEY_BASE } from '../../crypto/index.js';
 import type { TxStore } from './txstore.js';
@@ -155,7 +155,7 @@ export class ChainContext {
   readonly handledBatches: TxFlags;
 
   constructor(
-    readonly sc: Scenario,
+    readonly sc: TopScenario,
     readonly names: readonly string[],
     /** Each validator group's rounds, genesis first. */
     readonly epochs: readonly Epoch[][],

@@ -5,7 +5,7 @@
  * edges e0.., REC nodes r0.. and archives h0... Auditor group a has validator groups
  * a*VPA .. a*VPA+VPA-1; each validator group owns an equal contiguous range of tables.
  */
-import type { Scenario } from '../../scenario/types.js';
+import type { TopScenario } from './scenario.js';
 
 export class TopLayout {
   /** Auditor groups (clusters), validator groups, validators and auditors per group. */
@@ -19,7 +19,7 @@ export class TopLayout {
   readonly auditorCount: number;
   readonly tables: number;
 
-  constructor(readonly topo: Scenario['topology']) {
+  constructor(readonly topo: TopScenario['topology']) {
     this.AG = topo.auditor_groups;
     this.VPA = topo.validator_groups_per_auditor;
     this.VG = this.AG * this.VPA;

@@ -3,7 +3,8 @@
  * facts (groups, stakes, elections, accounts, keys), the node programs, the wire codec, the block
  * facts the generic metrics read, TOP's own checks, and its sections of the summary.
  */
-import type { Scenario, StakeInput } from '../../scenario/types.js';
+import { TOP_CONFIG } from './config.js';
+import { asTop, type StakeInput, type TopScenario } from './scenario.js';
 import type {
   BlockFacts, BuildInput, CheckHost, FamilyCodec, NodeInfo, ProtocolModule, SummaryInput,
 } from '../../contract/module.js';
@@ -47,7 +48,7 @@ export type { TopRun };
  * (estimate 5k), top-small 9.5k, viz-1k 356k (357k), top-mainnet 855k (768k), nodes-10k 2.1M
  * (1.6M); saturated runs are over-estimated, which decides the same way.
  */
-function eventsPerWindow(sc: Scenario): number {
+function eventsPerWindow(sc: TopScenario): number {
   const t = sc.topology;
   const w = sc.workload;
   let lookahead_us = Infinity;
@@ -66,7 +67,7 @@ function eventsPerWindow(sc: Scenario): number {
  * second up to 512 s); per transaction offered ~230 B, plus 32 B per replica of its table when it
  * crosses tables.
  */
-function memoryParts(sc: Scenario): { what: string; bytes: number; shrink: string }[] {
+function memoryParts(sc: TopScenario): { what: string; bytes: number; shrink: string }[] {
   const KB = 1e3;
   const t = sc.topology;
   const T = t.tables;
@@ -150,7 +151,7 @@ function codecOf(txs: TxStore, nodes: readonly NodeInfo[]): FamilyCodec {
 function misbehaviorOf(input: BuildInput): { misbehavior: Misbehavior[]; forks: (members: Int32Array) => [Int32Array, Int32Array] } {
   const misbehavior: Misbehavior[] = [];
   const colluding = new Set<number>();
-  input.sc.byzantine.forEach((b, bi) => {
+  asTop(input.sc).byzantine.forEach((b, bi) => {
     const behavior = b.behavior;
     if (behavior === 'grind_seed') return;
     for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) {
@@ -171,7 +172,7 @@ function misbehaviorOf(input: BuildInput): { misbehavior: Misbehavior[]; forks: 
 }
 
 /** Stake weights of validators and auditors (docs/PROTOCOL.md §5), +1 so none is zero. */
-function weightsOf(sc: Scenario, nodes: readonly NodeInfo[], allAuditors: readonly number[]) {
+function weightsOf(sc: TopScenario, nodes: readonly NodeInfo[], allAuditors: readonly number[]) {
   const stakeOf = (i: number): StakeInput => {
     const base = nodes[i].role === 'validator' ? sc.stake.validator : sc.stake.auditor;
     return { ...base, ...(sc.stake.overrides[nodes[i].name] ?? {}) };
@@ -191,7 +192,7 @@ function weightsOf(sc: Scenario, nodes: readonly NodeInfo[], allAuditors: readon
  * auditors, weights, quorums, forks, leader pools and seats, linked to the next round.
  */
 function epochsOf(
-  sc: Scenario, layout: TopLayout, rounds: readonly ClusterRound[][], w: ReturnType<typeof weightsOf>,
+  sc: TopScenario, layout: TopLayout, rounds: readonly ClusterRound[][], w: ReturnType<typeof weightsOf>,
   forks: (members: Int32Array) => [Int32Array, Int32Array],
 ): Epoch[][] {
   const el = sc.elections;
@@ -252,7 +253,7 @@ function accountMap(accounts: number, T: number): AccountMap {
 }
 
 /** TOP's own faults: a crash of the leader of a view, and dropped first copies of receipts. */
-function topFaults(sc: Scenario): { crashLeader: CrashAsLeader[]; drops: ReceiptDrop[] } {
+function topFaults(sc: TopScenario): { crashLeader: CrashAsLeader[]; drops: ReceiptDrop[] } {
   const crashLeader: CrashAsLeader[] = [];
   const drops: ReceiptDrop[] = [];
   for (const f of sc.faults) {
@@ -265,7 +266,7 @@ function topFaults(sc: Scenario): { crashLeader: CrashAsLeader[]; drops: Receipt
 }
 
 /** The programs, by node: REC nodes, archives, edges (with their client index) and replicas. */
-function programsOf(sc: Scenario, nodes: readonly NodeInfo[], ctx: ChainContext): { program: (i: number) => NodeLogic; rec: Int32Array } {
+function programsOf(sc: TopScenario, nodes: readonly NodeInfo[], ctx: ChainContext): { program: (i: number) => NodeLogic; rec: Int32Array } {
   const T = sc.topology.tables;
   // An edge's index counts every edge before it, run here or not.
   const edgeIndex = new Int32Array(nodes.length).fill(-1);
@@ -287,7 +288,8 @@ function programsOf(sc: Scenario, nodes: readonly NodeInfo[], ctx: ChainContext)
 }
 
 function build(input: BuildInput, host: CheckHost): TopRun {
-  const { sc, nodes } = input;
+  const sc = asTop(input.sc);
+  const { nodes } = input;
   const layout = new TopLayout(sc.topology);
   const T = sc.topology.tables;
   const allAuditors = nodes.map((x, i) => (x.role === 'auditor' ? i : -1)).filter((i) => i >= 0);
@@ -383,6 +385,7 @@ function grindingStats(run: TopRun): ElectionStats['grinding'] {
 
 export const TOP: ProtocolModule<TopRun> = {
   family: 'top',
+  config: TOP_CONFIG,
   kinds: MSG_NAMES,
   timerKinds: Object.fromEntries(Object.entries(TIMER).map(([k, v]) => [v, k.toLowerCase()])),
   chainOf: (m) => (m as { table?: number }).table,
@@ -392,7 +395,7 @@ export const TOP: ProtocolModule<TopRun> = {
   blockKinds: ['light', 'empty', 'full'],
   genesisKind: BLOCK_FULL,
   describe: (sc) => {
-    const t = sc.topology;
+    const t = asTop(sc).topology;
     const names: Record<string, string> = { validator: 'validators', auditor: 'auditors', edge: 'edges', beacon: 'REC beacons', archive: 'archives' };
     const counts = new TopLayout(t).roles().map(([role, , count]) => [count, names[role]] as const);
     const nodes = counts.reduce((n, [c]) => n + c, 0);
@@ -400,23 +403,24 @@ export const TOP: ProtocolModule<TopRun> = {
     const standby = t.standby_validators + t.standby_auditors;
     return `${t.tables} table${t.tables === 1 ? '' : 's'}, ${nodes} nodes (${parts}${standby > 0 ? `; ${standby} on standby` : ''})`;
   },
-  layout: (sc) => new TopLayout(sc.topology).roles(),
+  layout: (sc) => new TopLayout(asTop(sc).topology).roles(),
+  placement: (sc) => asTop(sc).topology.placement,
   groups: (sc) => {
-    const layout = new TopLayout(sc.topology);
+    const layout = new TopLayout(asTop(sc).topology);
     return (kind, index) => layout.group(kind, index);
   },
-  tick_us: (sc) => sc.protocol.clock_interval_us,
-  eventsPerWindow,
-  memoryParts,
+  tick_us: (sc) => asTop(sc).protocol.clock_interval_us,
+  eventsPerWindow: (sc) => eventsPerWindow(asTop(sc)),
+  memoryParts: (sc) => memoryParts(asTop(sc)),
   build,
   summarize: (run, input) => ({
     limits: limitStats({
-      nodes: input.nodeStats, sim_s: input.sc.duration_us / 1e6, window_s: input.window_s, tables: input.sc.topology.tables,
-      block_txs_max: input.sc.protocol.block_txs_max, blocks: input.blocks, legs: input.items, offered: input.offered,
+      nodes: input.nodeStats, sim_s: input.sc.duration_us / 1e6, window_s: input.window_s, tables: asTop(input.sc).topology.tables,
+      block_txs_max: asTop(input.sc).protocol.block_txs_max, blocks: input.blocks, legs: input.items, offered: input.offered,
       tps_final: input.tps_final,
     }),
     elections: electionStats(run, input),
   }),
   views: TOP_VIEWS,
-  traceGroup: (sc, nodes, i) => new TopLayout(sc.topology).genesisGroup(nodes[i].role, i),
+  traceGroup: (sc, nodes, i) => new TopLayout(asTop(sc).topology).genesisGroup(nodes[i].role, i),
 };

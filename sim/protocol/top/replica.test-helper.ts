@@ -21,6 +21,7 @@ import { TxStore } from './txstore.js';
 import { TableReplica } from './xbft.js';
 import { createSigner } from '../../crypto/index.js';
 import { parseScenario } from '../../scenario/index.js';
+import { asTop } from './scenario.js';
 
 /** One copy of a message on its way: broadcasts are recorded as one copy per recipient. */
 export interface Sent {
@@ -141,12 +142,12 @@ export class TableHarness {
     const nV = o.validators ?? 4;
     const nA = o.auditors ?? 4;
     const accounts = o.accounts ?? 16;
-    const sc = parseScenario({
+    const sc = asTop(parseScenario({
       name: 'replica-harness', seed: o.seed ?? 1,
       topology: { validators: nV, auditors: nA, edges: 1 },
       workload: { accounts },
       protocol: o.protocol ?? {},
-    });
+    }));
     const n = nV + nA;
     this.validators = Array.from({ length: nV }, (_, i) => i);
     this.auditors = Array.from({ length: nA }, (_, i) => nV + i);

@@ -1,5 +1,5 @@
 /** A built TOP run: the generic FamilyRun and the facts TOP's tests, summary and page read. */
-import type { Scenario } from '../../scenario/types.js';
+import type { TopScenario } from './scenario.js';
 import type { FamilyRun } from '../../contract/module.js';
 import type { TopLayout } from './layout.js';
 import type { ChainContext } from './context.js';
@@ -9,7 +9,7 @@ import type { Departure } from './churn.js';
 
 /** A TOP run as built: the generic FamilyRun and the facts TOP's tests, summary and page read. */
 export interface TopRun extends FamilyRun {
-  sc: Scenario;
+  sc: TopScenario;
   layout: TopLayout;
   ctx: ChainContext;
   txs: TxStore;

@@ -2,7 +2,7 @@
  * Stake formulas (docs/PROTOCOL.md §6) and stake-weighted Follow-The-Satoshi selection (§7.3).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { StakeInput } from '../../scenario/types.js';
+import type { StakeInput } from './scenario.js';
 
 /** Validator stake = min(floor(sqrt((deposit + votes/2) * credit)), 5000); comprehensive = max(stake, 1). */
 export function validatorComprehensiveStake(s: StakeInput): number {

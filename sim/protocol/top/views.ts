@@ -10,7 +10,7 @@ export const TOP_VIEWS: ViewAdapter<TopRun> = {
   groups(b) {
     const run = b.family;
     const out = b.nodes.map((x) => `${x.role}s`);
-    const vpa = b.sc.topology.validator_groups_per_auditor;
+    const vpa = b.family.sc.topology.validator_groups_per_auditor;
     run.ctx.epochs.forEach((rounds, vg) => {
       const e = rounds[0];
       for (const v of e.validators) out[v] = `vgroup:${vg}`;
@@ -23,7 +23,7 @@ export const TOP_VIEWS: ViewAdapter<TopRun> = {
   },
 
   partitionSides(b, groups) {
-    const clusters = b.sc.topology.auditor_groups;
+    const clusters = b.family.sc.topology.auditor_groups;
     return [
       ...groups.filter((g) => g.startsWith('vgroup:') || g.startsWith('agroup:')),
       ...(clusters > 1 ? Array.from({ length: clusters }, (_, c) => `cluster:${c}`) : []),
@@ -50,7 +50,7 @@ export const TOP_VIEWS: ViewAdapter<TopRun> = {
         });
       });
     }
-    const sc = b.sc;
+    const sc = b.family.sc;
     const staked = info.role === 'validator' || info.role === 'auditor';
     const stake = staked ? { ...sc.stake[info.role as 'validator' | 'auditor'], ...(sc.stake.overrides[info.name] ?? {}) } : null;
     return { stake, tables: [...(run.ctx.tablesOf[node] ?? [])], replicas };

@@ -6,7 +6,8 @@ import { MSG, MSG_NAMES, type ReceiptMsg, type StateRespMsg } from './messages.j
 import type { Msg, NodeLogic } from '../../contract/env.js';
 import { TX_EXISTS, TX_NEEDS_CONFIRM, TX_SYSTEM, TxStore } from './txstore.js';
 import { TableLedger } from './ledger.js';
-import { loadScenario, applyOverrides, type Scenario } from '../../scenario/index.js';
+import { loadScenario, applyOverrides } from '../../scenario/index.js';
+import { asTop, type TopScenario as Scenario } from './scenario.js';
 import { runScenario, type RunResult } from '../../runner/run.js';
 import { top } from '../../../test/helpers.js';
 
@@ -16,7 +17,7 @@ const S = 1_000_000;
 function scenarioFile(name: string, duration_us: number): Scenario {
   const sc = loadScenario(join(SCENARIOS, name));
   // A short run may end before the file's warm-up: shrink the warm-up to fit.
-  return applyOverrides(sc.warmup_us >= duration_us ? { ...sc, warmup_us: Math.floor(duration_us / 2) } : sc, { duration_us });
+  return asTop(applyOverrides(sc.warmup_us >= duration_us ? { ...sc, warmup_us: Math.floor(duration_us / 2) } : sc, { duration_us }));
 }
 
 /** Runs `sc`, recording every distinct message object any node receives. */
