@@ -15,16 +15,44 @@
  *
  * A family adds its own checks (FamilyChecks, e.g. TOP's conservation, nonce order and
  * exactly-once receipts in sim/protocol/top/checks.ts), called at fixed points of each commit so
- * the violations come out in one order.
+ * the violations come out in one order. They see the canonical chain in height order: a height
+ * first committed before the one below it (its committer synced past that one) waits for it.
  */
 import type { CheckHost, FamilyChecks, ByzantineView, Violation } from '../contract/module.js';
 import type { CommitKey } from '../contract/observe.js';
 
 export const VIOLATIONS_MAX = 1000;
 
+/** A family hook call held back until the heights below it are canonical. */
+interface Held {
+  name: string;
+  key: CommitKey;
+  block: object;
+  now_us: number;
+  state: number;
+  /** The honest commits of this height that came after the first one, in arrival order. */
+  later: { node: number; name: string; key: CommitKey; block: object; now_us: number; state: number; canonical: boolean }[];
+}
+
 export class Checkers implements CheckHost {
   readonly violations: Violation[] = [];
+  /**
+   * Per chain: the canonical block id of each height, '' for a height no honest node has
+   * committed yet while one above it has (a gap: a node that synced past it, or committed it in
+   * a byzantine window, committed the next height first). The first honest commit of a gap's
+   * height fills it.
+   */
   private readonly canonical: string[][] = [];
+  /**
+   * Per chain: the family has seen every canonical height up to this one (its `canonical` hook
+   * was called). A family's checks apply the canonical chain height by height (TOP: nonces,
+   * receipts in flight), so the hooks of the heights above a gap are held back until it fills.
+   */
+  private readonly told: number[] = [];
+  /** Per chain: the held-back hook calls, by height (each one above `told`). */
+  private readonly held: Map<number, Held>[] = [];
+  /** A held-back `canonical` hook is running: the work it reports arrived in the past. */
+  private replaying = false;
   /**
    * Per chain and node: its last honest commit; null when it committed inside a byzantine window
    * since (the next honest commit is not linked to the one before).
@@ -57,6 +85,8 @@ export class Checkers implements CheckHost {
   addChains(genesisIds: readonly string[]): void {
     for (const g of genesisIds) {
       this.canonical.push([g]);
+      this.told.push(0);
+      this.held.push(new Map());
       this.last.push([]);
       this.demands.push([]);
       this.commits.push([]);
@@ -64,7 +94,10 @@ export class Checkers implements CheckHost {
   }
 
   demand(chain: number, t_us: number): void {
-    this.demands[chain].push(t_us);
+    // Work from a held-back commit arrived before work already recorded; otherwise records come
+    // in the run's order and are appended as they were.
+    if (this.replaying) insertAscending(this.demands[chain], t_us);
+    else this.demands[chain].push(t_us);
   }
 
   canonicalAt(chain: number, height: number): string | undefined {
@@ -100,7 +133,7 @@ export class Checkers implements CheckHost {
     }
     const name = this.names[node];
     // safety
-    if (key.height < canon.length) {
+    if (key.height < canon.length && canon[key.height] !== '') {
       if (canon[key.height] !== key.id) {
         const k = `safety/${t}/${key.height}`;
         if (!this.fired.has(k)) {
@@ -112,11 +145,24 @@ export class Checkers implements CheckHost {
         }
       }
     } else {
-      // Another node's gap is an agreement problem reported below; extend with placeholders.
-      while (canon.length < key.height) canon.push('');
-      canon.push(key.id);
-      fam?.canonical(name, key, block, now_us, state);
-      this.commits[t].push(now_us);
+      // The first honest commit of its height.
+      if (key.height < canon.length) {
+        // It fills a gap. Records come in time order, so its time is the latest yet; inserting in
+        // order keeps the first-commit times ascending (liveness) for records that do not.
+        canon[key.height] = key.id;
+        insertAscending(this.commits[t], now_us);
+      } else {
+        // Another node's gap is an agreement problem reported below; extend with placeholders.
+        while (canon.length < key.height) canon.push('');
+        canon.push(key.id);
+        this.commits[t].push(now_us);
+      }
+      if (key.height === this.told[t] + 1) {
+        fam?.canonical(name, key, block, now_us, state);
+        this.told[t] = key.height;
+      } else {
+        this.held[t].set(key.height, { name, key, block, now_us, state, later: [] });
+      }
     }
     // agreement: hash-linked, no gaps
     const prev = this.last[t][node] === undefined ? { height: 0, id: canon[0] } : this.last[t][node];
@@ -135,7 +181,40 @@ export class Checkers implements CheckHost {
       });
     }
     this.last[t][node] = { height: key.height, id: key.id };
-    fam?.committed(node, name, key, block, now_us, state, canon[key.height] === key.id);
+    const isCanonical = canon[key.height] === key.id;
+    if (key.height <= this.told[t]) {
+      fam?.committed(node, name, key, block, now_us, state, isCanonical);
+      // A filled gap: the family now sees the heights held back above it.
+      if (this.held[t].size > 0) this.release(t, false);
+    } else {
+      // After the family's `canonical` of this height, which is held back.
+      this.held[t].get(key.height)!.later.push({ node, name, key, block, now_us, state, canonical: isCanonical });
+    }
+  }
+
+  /**
+   * Calls the held-back hooks of chain `t` from the height above `told` up, in height order: for
+   * each height its `canonical`, then its later commits' `committed`. Stops at the next gap,
+   * unless `acrossGaps` (the end of the run: the gaps that remain never filled).
+   */
+  private release(t: number, acrossGaps: boolean): void {
+    const held = this.held[t];
+    const fam = this.family;
+    this.replaying = true;
+    try {
+      while (held.size > 0) {
+        let h = this.told[t] + 1;
+        if (acrossGaps) while (!held.has(h)) h++;
+        const c = held.get(h);
+        if (c === undefined) break;
+        held.delete(h);
+        this.told[t] = h;
+        fam?.canonical(c.name, c.key, c.block, c.now_us, c.state);
+        for (const l of c.later) fam?.committed(l.node, l.name, l.key, l.block, l.now_us, l.state, l.canonical);
+      }
+    } finally {
+      this.replaying = false;
+    }
   }
 
   /**
@@ -194,12 +273,17 @@ export class Checkers implements CheckHost {
 
   /** End of run: honest nodes' committed chains must be prefixes of the canonical chain. */
   finish(now_us: number): void {
+    // A gap still open never filled: the family sees the heights above it all the same, in
+    // order, before the run is judged (the work they bring counts for liveness).
+    for (let t = 0; t < this.held.length; t++) if (this.held[t].size > 0) this.release(t, true);
     this.checkLiveness(now_us);
     this.family?.finish(now_us);
     this.last.forEach((perNode, t) => {
       perNode.forEach((l, node) => {
         if (!l) return;
-        if (this.canonical[t][l.height] !== l.id) {
+        const c = this.canonical[t][l.height];
+        // A node that synced to a height no honest node committed: nothing to compare with.
+        if (c !== '' && c !== l.id) {
           this.report({
             check: 'agreement', node: this.names[node], table: t, height: l.height, time_us: now_us,
             message: `committed chain ends in ${l.id.slice(0, 12)}, not on the canonical chain`,
@@ -208,6 +292,21 @@ export class Checkers implements CheckHost {
       });
     });
   }
+}
+
+/** Inserts `x` into ascending `a` after any equal elements (a push when `x` is the largest). */
+function insertAscending(a: number[], x: number): void {
+  let lo = 0, hi = a.length;
+  if (hi === 0 || a[hi - 1] <= x) {
+    a.push(x);
+    return;
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  a.splice(lo, 0, x);
 }
 
 /** Index of the first element >= x in an ascending array, or -1. */

@@ -90,9 +90,16 @@ export interface FamilyChecks {
   submit(tx: number, at_us: number): void;
   /** A commit inside the node's byzantine window (not judged; may be proof for later judgement). */
   byzantineCommit(key: CommitKey, block: object, now_us: number): void;
-  /** The first honest commit of a height: the block joined the canonical chain. */
+  /**
+   * The first honest commit of a height: the block joined the canonical chain. Called in height
+   * order: when a height is first committed before the one below it, its call (with its own
+   * `now_us`) waits until that one is; a height never honestly committed is skipped at the end.
+   */
   canonical(node: string, key: CommitKey, block: object, now_us: number, state: number): void;
-  /** After the generic checks judged an honest commit; `canonical`: it is the canonical block of its height. */
+  /**
+   * After the generic checks judged an honest commit, and after `canonical` of its height;
+   * `canonical`: it is the canonical block of its height.
+   */
   committed(node: number, name: string, key: CommitKey, block: object, now_us: number, state: number, canonical: boolean): void;
   /** The end of the run, after liveness and before the end-of-run agreement check. */
   finish(now_us: number): void;

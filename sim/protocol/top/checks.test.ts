@@ -128,3 +128,41 @@ describe('byzantine windows: a node is judged outside them', () => {
     expect(c.violations.map((v) => [v.check, v.node])).toEqual([['safety', 'x1'], ['agreement', 'x1']]);
   });
 });
+
+describe('a height first committed after the one above it', () => {
+  it('is judged in height order once filled, with a byzantine commit in the gap as proof', () => {
+    // Nodes 0, 1 and 3 serve table 0 (node 1 byzantine from 10 s to 20 s), node 2 table 1.
+    // Node 0 synced to the send's height and commits height 2 before any honest commit of
+    // height 1; node 1, inside its window, commits the send, and its receipt is applied at 13 s;
+    // node 3 commits the send honestly only at 30 s.
+    const txs = new TxStore(1);
+    txs.create(0, 0, 1, 5, 0, 0);
+    txs.create(1, 0, 0, 1, 1, 0);
+    const c = new Checkers(['x0', 'x1', 'x2', 'x3'], new ByzantineWindows(4, [{ node: 1, at_us: 10e6, until_us: 20e6 }]), ['g0', 'g1'], 0, 1e12);
+    c.family = new TopChecks(c, map, GENESIS, txs);
+    const b2 = block(0, 2, 'send-block', 'b2', LEG_INNER, 1);
+    c.sync(0, 11e6, commitKey(send));
+    commitOf(c, 0, b2, 11.5e6, GENESIS - 5);
+    c.commit(1, 12e6, commitKey(send), send, GENESIS - 5);
+    c.commit(2, 13e6, commitKey(recv), recv, GENESIS + 5);
+    c.commit(3, 30e6, commitKey(send), send, GENESIS - 5);
+    commitOf(c, 3, b2, 31e6, GENESIS - 5);
+    c.finish(40e6);
+    expect(c.violations).toEqual([]);
+  });
+
+  it('still finds a state that differs from the canonical one at a height held back', () => {
+    const txs = new TxStore(1);
+    txs.create(0, 0, 1, 5, 0, 0);
+    txs.create(1, 0, 0, 1, 1, 0);
+    const c = new Checkers(['x0', 'x1', 'x2', 'x3'], new ByzantineWindows(4, []), ['g0', 'g1'], 0, 1e12);
+    c.family = new TopChecks(c, map, GENESIS, txs);
+    const b2 = block(0, 2, 'send-block', 'b2', LEG_INNER, 1);
+    c.sync(0, 1e6, commitKey(send));
+    commitOf(c, 0, b2, 2e6, GENESIS - 5);
+    c.sync(1, 2.5e6, commitKey(send));
+    commitOf(c, 1, b2, 3e6, GENESIS - 4); // differs from node 0's state at height 2
+    c.commit(3, 4e6, commitKey(send), send, GENESIS - 5);
+    expect(c.violations.map((v) => [v.check, v.node, v.height, v.time_us])).toEqual([['conservation', 'x1', 2, 3e6]]);
+  });
+});

@@ -70,8 +70,9 @@ export class TopChecks implements FamilyChecks {
   }
 
   byzantineCommit(key: CommitKey, block: object, now_us: number): void {
+    // No honest commit of this height yet: past the canonical chain's end, or in a gap of it.
     const canon = this.host.canonicalAt(key.chain, key.height);
-    if (canon === undefined && !this.early.has(key.id)) this.early.set(key.id, { time_us: now_us, block: block as Block });
+    if ((canon === undefined || canon === '') && !this.early.has(key.id)) this.early.set(key.id, { time_us: now_us, block: block as Block });
   }
 
   committed(node: number, name: string, key: CommitKey, _block: object, now_us: number, sum: number, canonical: boolean): void {
