@@ -4,6 +4,7 @@
  * this is checked on the plan (buildRun) and a few runs show the network living through it.
  */
 import { describe, expect, it } from 'vitest';
+import { electionsOf } from '../sim/protocol/top/summary.js';
 import { join } from 'node:path';
 import { issueOf, scenarioFile, withFile } from './helpers.js';
 import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
@@ -104,9 +105,9 @@ describe('runs through churn', () => {
     });
     const s = runScenario(sc).summary;
     expect(s.violations).toEqual([]);
-    expect(s.elections!.departed.map((d) => d.node).sort()).toEqual(['a1', 'v0']);
-    for (const d of s.elections!.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
-    expect(s.phases.fault_end_s).toBe(Math.max(35, ...s.elections!.departed.map((d) => d.at_s)));
+    expect(electionsOf(s)!.departed.map((d) => d.node).sort()).toEqual(['a1', 'v0']);
+    for (const d of electionsOf(s)!.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
+    expect(s.phases.fault_end_s).toBe(Math.max(35, ...electionsOf(s)!.departed.map((d) => d.at_s)));
     expect(Math.min(...s.tables.map((t) => t.height_committed))).toBeGreaterThan(10);
   });
 });

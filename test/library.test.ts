@@ -4,6 +4,7 @@
  * changes must change its README row with it.
  */
 import { describe, expect, it } from 'vitest';
+import { electionsOf } from '../sim/protocol/top/summary.js';
 import { join } from 'node:path';
 import { loadScenario, parseScenario, scenarioToFile } from '../sim/scenario/index.js';
 import { runScenario, type RunResult } from '../sim/runner/run.js';
@@ -103,13 +104,13 @@ describe('scenario library: each expected outcome', () => {
     const r = runScenario(load('churn-join-leave'));
     const s = r.summary;
     expect(s.violations).toEqual([]);
-    expect(s.elections!.departed.map((d) => d.node).sort()).toEqual(['a9', 'v2']);
-    for (const d of s.elections!.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
-    for (const round of s.elections!.rounds) {
+    expect(electionsOf(s)!.departed.map((d) => d.node).sort()).toEqual(['a9', 'v2']);
+    for (const d of electionsOf(s)!.departed) expect(s.nodes.find((n) => n.node === d.node)!.crashed).toBe(true);
+    for (const round of electionsOf(s)!.rounds) {
       if (round.elected_s < 60) expect(round.joined).not.toContain('v32');
       if (round.elected_s < 60) expect(round.joined).not.toContain('v33');
     }
-    expect(s.elections!.rounds.some((x) => x.cluster === 1 && x.elected_s === 50)).toBe(true);
+    expect(electionsOf(s)!.rounds.some((x) => x.cluster === 1 && x.elected_s === 50)).toBe(true);
     for (const t of s.tables) expect(t.stall_s_max, `table ${t.table}`).toBeLessThan(10);
   });
 
@@ -130,7 +131,7 @@ describe('scenario library: each expected outcome', () => {
   it('seed-grinding: grinding REC nodes seat more favoured validators than honest seeds would', () => {
     const r = runScenario(load('seed-grinding')).summary;
     expect(r.violations).toEqual([]);
-    const g = r.elections!.grinding!;
+    const g = electionsOf(r)!.grinding!;
     expect(g.triggers).toBeGreaterThan(3);
     expect(g.seeds_changed).toBeGreaterThan(0);
     expect(g.favored_seated_ground).toBeGreaterThan(g.favored_seated_fair);

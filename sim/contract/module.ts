@@ -11,6 +11,7 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import type { FamilyConfig } from './config.js';
+import type { Summary } from '../metrics/types.js';
 import type { NodeLogic, Msg } from './env.js';
 import type { CommitKey } from './observe.js';
 import type { Reader, Writer } from '../lib/bytes.js';
@@ -183,6 +184,11 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   memoryParts(sc: Scenario): { what: string; bytes: number; shrink: string }[];
   /** The family's sections of the summary. */
   summarize(run: R, input: SummaryInput): FamilySummary;
+  /**
+   * The terminal summary's lines for the family's sections (after `limits`), formatted with the
+   * report's helpers so every section reads alike.
+   */
+  summaryLines(s: Summary, fmt: { fixed(x: number, decimals: number): string; megabytes(bytes: number): string }): string[];
   /** The family on the page: node groups, leaders, the inspector's rows. */
   readonly views: ViewAdapter<R>;
   /** The group a node belongs to in traces (TOP: its genesis group, e.g. "validator group 2"). */
@@ -219,8 +225,11 @@ export interface SummaryInput {
   syncs: readonly { node: number; table: number; at_us: number; bytes: number }[];
 }
 
-/** The family's fields of the summary, merged into it as they are. */
-export type FamilySummary = Record<string, unknown>;
+/**
+ * The family's fields of the summary: `limits` (sim/metrics/types.ts LimitStats, or null) and its
+ * own sections, written after `phases` as they are (TOP: `elections`).
+ */
+export type FamilySummary = { limits?: unknown } & Record<string, unknown>;
 
 /*
  * The page's view of a family: how its nodes group on screen, which message names a chain's

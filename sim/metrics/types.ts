@@ -100,37 +100,17 @@ export interface Summary {
   /** How close the run came to each limit of docs/PROTOCOL.md §14, and which binds (sim/report/limits.ts). */
   limits: LimitStats | null;
   phases: PhaseStats;
-  elections: ElectionStats | null;
+  /*
+   * The family's own sections follow `phases` in the written summary (ProtocolModule.summarize;
+   * TOP: `elections`, sim/protocol/top/summary.ts). They are not typed here: the family reads its
+   * own.
+   */
   /**
    * The scenario as run, overrides applied, in file form: `npm run sim -- replay` re-runs it and
    * checks the digest.
    */
   scenario_file: ScenarioFile;
   wall: WallStats;
-}
-
-/** Cluster elections in the run (docs/PROTOCOL.md §7): each round after genesis, and the state syncs. */
-export interface ElectionStats {
-  rounds: {
-    cluster: number;
-    round: number;
-    elected_s: number;
-    start_s: number;
-    joined: string[];
-    left: string[];
-  }[];
-  /** New members' table-state syncs completed, their bytes, and the longest wait from election. */
-  state_syncs: number;
-  state_sync_bytes: number;
-  state_sync_s_max: number;
-  /** Nodes that left (`leave` faults) and when they went offline. */
-  departed: { node: string; at_s: number }[];
-  /**
-   * Seed grinding (MC-3), over the triggers a grinding REC node aggregated: how many, in how many
-   * it kept another seed than the honest one, and the favoured nodes seated right after those
-   * triggers with the honest seeds and with the chosen ones. `bias` is ground / fair (1: none).
-   */
-  grinding: { triggers: number; seeds_changed: number; favored_seated_fair: number; favored_seated_ground: number; bias: number } | null;
 }
 
 /**

@@ -85,7 +85,6 @@ const SUMMARY_KEYS = [
   'violations',
   'limits',
   'phases',
-  'elections',
   'scenario_file',
   'wall',
 ] as const satisfies readonly (keyof Summary)[];
@@ -183,7 +182,10 @@ function inline(values: readonly number[] | null): string | null {
  * quantile lists and timeline rows are written one list per line.
  */
 export function summaryJson(s: Summary): string {
-  const top = ordered(s, SUMMARY_KEYS);
+  // The family's sections (TOP: elections) go after `phases`, by name.
+  const at = SUMMARY_KEYS.indexOf('phases') + 1;
+  const own = Object.keys(s).filter((k) => !(SUMMARY_KEYS as readonly string[]).includes(k)).sort(compareStrings);
+  const top = ordered(s as Summary & Record<string, unknown>, [...SUMMARY_KEYS.slice(0, at), ...own, ...SUMMARY_KEYS.slice(at)]);
   top['latency_final_ms'] = sortedRecord(s.latency_final_ms, latencyClasses(s.latency_final_ms), (l) =>
     ordered(l, LATENCY_KEYS),
   );

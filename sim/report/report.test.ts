@@ -53,7 +53,8 @@ function makeNodes(): NodeStats[] {
 }
 
 function makeSummary(overrides: Partial<Summary> = {}): Summary {
-  return {
+  // A family's own section (TOP's `elections`) rides beside the generic fields.
+  const summary: Summary & Record<string, unknown> = {
     schema_version: SUMMARY_SCHEMA_VERSION,
     simulator_version: '0.1.0',
     scenario: 'default',
@@ -148,6 +149,7 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
     },
     ...overrides,
   };
+  return summary;
 }
 
 function makeRows(n = 60): TimeseriesRow[] {

@@ -5,6 +5,8 @@
  * exact time formatting), so the two outputs never disagree on how a figure is computed.
  */
 import { limitsLines } from '../metrics/limits.js';
+import type { ProtocolModule } from '../contract/module.js';
+import { FAMILIES } from '../protocol/registry.js';
 import { blockKindKeys, type NodeStats, type Summary, type TableStats, type Violation } from '../metrics/types.js';
 
 /** Latency classes named by docs/DESIGN.md "Metrics", in the order reports show them. */
@@ -248,6 +250,12 @@ function violationLines(violations: readonly Violation[]): string[] {
 }
 
 /** Human summary of a finished run, for the terminal. Ends with a newline. */
+/** The family that ran a summary's scenario (from its scenario file), if it is registered. */
+function familyOf(s: Summary): ProtocolModule | undefined {
+  const family = (s.scenario_file.protocol as { family?: string } | undefined)?.family ?? 'top';
+  return (FAMILIES as Readonly<Record<string, ProtocolModule>>)[family];
+}
+
 export function formatSummaryTable(s: Summary): string {
   const out: string[] = [];
   out.push(
@@ -322,24 +330,7 @@ export function formatSummaryTable(s: Summary): string {
     }
   }
 
-  const el = s.elections;
-  if (el && el.rounds.length > 0) {
-    const joined = el.rounds.reduce((n, r) => n + r.joined.length, 0);
-    const left = el.rounds.reduce((n, r) => n + r.left.length, 0);
-    out.push(
-      `elections ${el.rounds.length} rounds: ${joined} joined, ${left} left; ${el.state_syncs} state syncs ` +
-        `(${megabytes(el.state_sync_bytes)} MB, longest ${fixed(el.state_sync_s_max, 2)} s)`,
-    );
-  }
-
-  if (el?.grinding) {
-    const g = el.grinding;
-    out.push(
-      `grinding ${g.triggers} triggers led by a grinder, ${g.seeds_changed} seeds changed; favoured seats ` +
-        `${g.favored_seated_ground} vs ${g.favored_seated_fair} with honest seeds (bias ${fixed(g.bias, 2)})`,
-    );
-  }
-  if (el && el.departed.length > 0) out.push(`departed  ${el.departed.map((d) => `${d.node}@${fixed(d.at_s, 0)}s`).join(' ')}`);
+  out.push(...familyOf(s)?.summaryLines(s, { fixed, megabytes }) ?? []);
   if (s.phases && s.phases.fault_end_s > 0) {
     out.push(s.phases.liveness_judged === false
       ? `phases    faults until ${fixed(s.phases.fault_end_s, 1)} s (safety only); LIVENESS NOT JUDGED: ${s.phases.liveness_reason}`

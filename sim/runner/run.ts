@@ -6,6 +6,7 @@
  * digest or any simulated figure.
  */
 import type { Scenario } from '../scenario/types.js';
+import { invariant } from '../lib/assert.js';
 import type { ProtocolModule } from '../contract/module.js';
 import { buildRun, type BuiltRun } from './build.js';
 import type { NodeCounters, ProgressFn, Simulation } from '../engine/sim.js';
@@ -172,7 +173,9 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     sc, nodes: b.nodes, blocks: metrics.blocks(from, end), items: slots, offered: metrics.offered(from, end),
     tps_final, window_s, nodeStats: nodes, syncs: metrics.stateSyncs,
   });
-  return {
+  // `limits` is every family's (its slot, bandwidth and CPU limits); the rest are its own sections.
+  const { limits, ...sections } = family;
+  const base: Summary = {
     schema_version: SUMMARY_SCHEMA_VERSION,
     simulator_version: SIM_VERSION,
     scenario: sc.name,
@@ -194,9 +197,8 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     nodes,
     messages,
     violations: b.checks.violations,
-    limits: family.limits as Summary['limits'],
+    limits: (limits ?? null) as Summary['limits'],
     phases: phasesOf(b.faultPhaseEnd_us, sc.duration_us, sc.checks.liveness_bound_us),
-    elections: family.elections as Summary['elections'],
     scenario_file: scenarioToFile(sc, module.config),
     wall: {
       wall_s: round3(wall_s),
@@ -208,6 +210,12 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
       cross_worker_share: sim.crossed > 0 ? round3(sim.crossed / messageCopies(sim)) : 0,
     },
   };
+  for (const k of Object.keys(sections)) {
+    invariant(!(k in base), () => `family ${module.family}: its summary section "${k}" is a generic field`);
+  }
+  // The family's sections follow `phases`.
+  const { scenario_file, wall, ...head } = base;
+  return { ...head, ...sections, scenario_file, wall };
 }
 
 function messageCopies(t: RunTotals): number {

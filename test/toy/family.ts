@@ -220,7 +220,8 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
       codec,
     };
   },
-  summarize: () => ({ limits: null, elections: null }),
+  summarize: () => ({ limits: null }),
+  summaryLines: () => [],
   traceGroup: (_sc, nodes, i) => `${nodes[i].role}s`,
   // On the page: nodes grouped by role, no leaders named, no protocol rows.
   views: {

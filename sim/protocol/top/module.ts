@@ -34,7 +34,7 @@ import { churnOf, departuresOf, type Departure } from './churn.js';
 import { partitionNodes } from './partition.js';
 import { limitStats } from '../../metrics/limits.js';
 import { round3 } from '../../metrics/collector.js';
-import type { ElectionStats } from '../../metrics/types.js';
+import { electionLines, type ElectionStats } from './summary.js';
 
 export type { Departure };
 export type { TopRun };
@@ -421,6 +421,7 @@ export const TOP: ProtocolModule<TopRun> = {
     }),
     elections: electionStats(run, input),
   }),
+  summaryLines: electionLines,
   views: TOP_VIEWS,
   traceGroup: (sc, nodes, i) => new TopLayout(asTop(sc).topology).genesisGroup(nodes[i].role, i),
 };
