@@ -80,7 +80,10 @@ describe('web session', () => {
     s.advance(4_001_000, Infinity, () => 0);
     expect(s.frame().flags[v3] & NODE_ALIVE).toBeFalsy();
     const ins = s.inspection(v3);
-    expect(ins).toMatchObject({ name: 'v3', role: 'validator', alive: false, group: 'vgroup:0', tables: [0] });
+    expect(ins).toMatchObject({ name: 'v3', role: 'validator', alive: false, group: 'vgroup:0' });
+    expect(ins.facts).toEqual([['stake', '500,000 TOP, 0 votes, credit 0.33'], ['tables', 'T0']]);
+    expect(ins.columns).toEqual(['table', 'view', 'committed', 'locked', 'pool', 'receipts', 'confirms']);
+    expect(ins.rows.map((r) => r[0])).toEqual(['T0']);
   });
 
   it('refuses actions that do not fit, naming the action', () => {

@@ -480,20 +480,18 @@ function row(label: string, value: string): string {
 function renderInspection(x: Inspection): void {
   const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
   const bw = (bps: number) => `${bps / 1e6} Mb/s`;
-  const state = `${x.alive ? 'up' : '<b>crashed</b>'}${x.byzantine ? ', <b>byzantine</b>' : ''}${x.leads.length ? `, leads ${x.leads.map((t) => `T${t}`).join(' ')}` : ''}`;
-  const stake = x.stake ? `${x.stake.deposit_top.toLocaleString('en-US')} TOP, ${x.stake.votes.toLocaleString('en-US')} votes, credit ${x.stake.credit}` : '—';
-  const tablesList = x.tables.length > 12 ? `${x.tables.slice(0, 12).map((t) => `T${t}`).join(' ')} … (${x.tables.length})` : x.tables.map((t) => `T${t}`).join(' ') || '—';
+  const state = `${x.alive ? 'up' : '<b>crashed</b>'}${x.byzantine ? ', <b>byzantine</b>' : ''}${x.leads.length ? `, leads ${esc(x.leads.join(' '))}` : ''}`;
   let html = `<table>${row('node', `<b>${esc(x.name)}</b> (${x.role})`)}${row('state', state)}${row('group', esc(x.group))}${row('region', esc(x.region))}`
-    + `${row('stake', stake)}${row('hardware', `${x.cores} cores, up ${bw(x.upload_bps)}, down ${bw(x.download_bps)}`)}`
-    + `${row('tables', tablesList)}${row('work queue', String(x.workQueue))}`
+    + x.facts.map(([label, text]) => row(esc(label), esc(text))).join('')
+    + `${row('hardware', `${x.cores} cores, up ${bw(x.upload_bps)}, down ${bw(x.download_bps)}`)}${row('work queue', String(x.workQueue))}`
     + `${row('traffic', `in ${mb(x.bytes_in)}, out ${mb(x.bytes_out)}`)}${row('CPU busy', `${(100 * x.cpu_busy_fraction).toFixed(1)}% of its cores`)}</table>`;
-  if (x.replicas.length > 0) {
-    html += '<table><tr><th>table</th><th>view</th><th>committed</th><th>locked</th><th>pool</th><th>receipts</th><th>confirms</th></tr>'
-      + x.replicas.slice(0, 16).map((r) => `<tr><td>T${r.table}</td><td>${r.view}</td><td>${r.committed}</td><td>${r.locked}</td><td>${r.pool}</td><td>${r.receipts}</td><td>${r.confirms}</td></tr>`).join('')
+  if (x.rows.length > 0) {
+    html += `<table><tr>${x.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`
+      + x.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('')
       + '</table>';
   }
   if (x.recent.length > 0) {
-    html += '<table class="recent"><tr><th>at</th><th>from</th><th>message</th><th>table</th><th>bytes</th></tr>'
+    html += `<table class="recent"><tr><th>at</th><th>from</th><th>message</th><th>${esc(x.chainWord)}</th><th>bytes</th></tr>`
       + x.recent.map((m) => `<tr><td>${(m.at_us / 1e6).toFixed(3)} s</td><td>${esc(m.from)}</td><td>${esc(m.kind)}</td><td>${m.table ?? ''}</td><td>${m.bytes}</td></tr>`).join('')
       + '</table>';
   } else html += '<p class="note">Messages it receives appear here while the run goes on.</p>';

@@ -17,7 +17,7 @@ import type { ProtocolModule } from '../sim/contract/module.js';
 import type { Msg } from '../sim/contract/env.js';
 import type { CommitKey } from '../sim/contract/observe.js';
 import { scenarioWith, type Action } from './actions.js';
-import type { ReplicaRow, ViewAdapter, ViewRun } from '../sim/contract/module.js';
+import type { ViewAdapter, ViewRun } from '../sim/contract/module.js';
 
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
 export const FRAME_MESSAGES_MAX = 1500;
@@ -115,17 +115,22 @@ export interface Inspection {
   group: string;
   alive: boolean;
   byzantine: boolean;
-  stake: { deposit_top: number; votes: number; credit: number } | null;
+  /** The family's rows about the node (TOP: stake, tables). */
+  facts: [label: string, text: string][];
   cores: number;
   upload_bps: number;
   download_bps: number;
-  tables: number[];
-  leads: number[];
+  /** The chains it leads, by their labels (TOP: T3). */
+  leads: string[];
   workQueue: number;
   bytes_in: number;
   bytes_out: number;
   cpu_busy_fraction: number;
-  replicas: ReplicaRow[];
+  /** The family's table of the node's state per chain: headings, then rows. */
+  columns: string[];
+  rows: (string | number)[][];
+  /** What the family calls a chain (the recent messages' column). */
+  chainWord: string;
   recent: { at_us: number; from: string; kind: string; table: number | null; bytes: number }[];
 }
 
@@ -378,8 +383,8 @@ export class Session {
     const hw = hardwareOf(this.sc, info.role);
     const c = sim.counters(node);
     const proto = this.views.inspect(this.run, node);
-    const leads: number[] = [];
-    this.tableLeader.forEach((l, t) => { if (l === node) leads.push(t); });
+    const leads: string[] = [];
+    this.tableLeader.forEach((l, t) => { if (l === node) leads.push(this.views.chainLabel(t)); });
     const now = Math.max(1, sim.now_us);
     return {
       node,
@@ -389,17 +394,18 @@ export class Session {
       group: this.meta.nodes[node].group,
       alive: sim.isAlive(node),
       byzantine: !b.byzantine.honestAt(node, sim.now_us),
-      stake: proto.stake,
+      facts: proto.facts,
       cores: hw.cores,
       upload_bps: hw.upload_bps,
       download_bps: hw.download_bps,
-      tables: proto.tables,
       leads,
       workQueue: sim.workQueued(node),
       bytes_in: c.bytes_in,
       bytes_out: c.bytes_out,
       cpu_busy_fraction: c.cpu_busy_us / (hw.cores * now),
-      replicas: proto.replicas,
+      columns: proto.columns,
+      rows: proto.rows,
+      chainWord: this.views.chainWord,
       recent: node === this.inspected ? [...this.recent].reverse() : [],
     };
   }

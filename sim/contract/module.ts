@@ -11,7 +11,6 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import type { FamilyConfig } from './config.js';
-import type { Summary } from '../metrics/types.js';
 import type { NodeLogic, Msg } from './env.js';
 import type { CommitKey } from './observe.js';
 import type { Reader, Writer } from '../lib/bytes.js';
@@ -185,10 +184,11 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   /** The family's sections of the summary. */
   summarize(run: R, input: SummaryInput): FamilySummary;
   /**
-   * The terminal summary's lines for the family's sections (after `limits`), formatted with the
+   * The terminal summary's lines for the family's sections of summary `s` (sim/metrics/types.ts
+   * Summary; after `limits`), formatted with the
    * report's helpers so every section reads alike.
    */
-  summaryLines(s: Summary, fmt: { fixed(x: number, decimals: number): string; megabytes(bytes: number): string }): string[];
+  summaryLines(s: object, fmt: { fixed(x: number, decimals: number): string; megabytes(bytes: number): string }): string[];
   /** The family on the page: node groups, leaders, the inspector's rows. */
   readonly views: ViewAdapter<R>;
   /** The group a node belongs to in traces (TOP: its genesis group, e.g. "validator group 2"). */
@@ -245,24 +245,19 @@ export interface ViewRun<R extends FamilyRun = FamilyRun> {
   logicOf(i: number): NodeLogic;
 }
 
-export interface ReplicaRow {
-  table: number;
-  view: number;
-  committed: number;
-  locked: number;
-  pool: number;
-  receipts: number;
-  confirms: number;
-}
-
+/** What the node inspector shows of a node's protocol state. */
 export interface NodeProtocolView {
-  stake: { deposit_top: number; votes: number; credit: number } | null;
-  /** The chains the node follows. */
-  tables: number[];
-  replicas: ReplicaRow[];
+  /** Label and text of each row about the node (TOP: its stake and its tables). */
+  facts: [label: string, text: string][];
+  /** A table of its state per chain it follows (TOP: per table replica): headings, then rows of cells. */
+  columns: string[];
+  rows: (string | number)[][];
 }
 
 export interface ViewAdapter<R extends FamilyRun = FamilyRun> {
+  /** What the family calls a chain, and a chain's short label (TOP: "table", "T3"). */
+  readonly chainWord: string;
+  chainLabel(chain: number): string;
   /** Each node's group as a selector (TOP: `vgroup:0`, `agroup:1`, `standby`, `edges`, ...). */
   groups(b: ViewRun<R>): string[];
   /** Order of group kinds on screen (the part of a selector before ':'). */

@@ -229,7 +229,9 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
     groups: (b) => b.nodes.map((x) => `${x.role}s`),
     partitionSides: () => [],
     leaderOf: () => null,
-    inspect: () => ({ stake: null, tables: [0], replicas: [] }),
+    chainWord: 'chain',
+    chainLabel: () => 'chain',
+    inspect: () => ({ facts: [['chain', 'the one chain']], columns: [], rows: [] }),
   },
   };
 }

@@ -32,12 +32,12 @@ export interface ElectionStats {
 export type TopSummary = Summary & { elections: ElectionStats | null };
 
 /** The summary's TOP section (a summary of another family has none). */
-export function electionsOf(s: Summary): ElectionStats | null {
+export function electionsOf(s: object): ElectionStats | null {
   return (s as Partial<TopSummary>).elections ?? null;
 }
 
 /** The terminal summary's lines for TOP's section. */
-export function electionLines(s: Summary, fmt: { fixed(x: number, d: number): string; megabytes(b: number): string }): string[] {
+export function electionLines(s: object, fmt: { fixed(x: number, d: number): string; megabytes(b: number): string }): string[] {
   const out: string[] = [];
   const el = electionsOf(s);
   if (el && el.rounds.length > 0) {

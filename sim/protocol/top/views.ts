@@ -5,6 +5,8 @@ import { MSG, type ProposalMsg } from './messages.js';
 import { ConsensusNode } from './node.js';
 
 export const TOP_VIEWS: ViewAdapter<TopRun> = {
+  chainWord: 'table',
+  chainLabel: (t) => `T${t}`,
   groupOrder: ['vgroup', 'agroup', 'standby', 'edges', 'beacons', 'archives'],
 
   groups(b) {
@@ -40,19 +42,27 @@ export const TOP_VIEWS: ViewAdapter<TopRun> = {
     const run = b.family;
     const info = b.nodes[node];
     const logic = b.logicOf(node);
-    const replicas: ReturnType<ViewAdapter['inspect']>['replicas'] = [];
+    const rows: (string | number)[][] = [];
     if (logic instanceof ConsensusNode) {
       logic.replicas.forEach((r, t) => {
         if (!r) return;
-        replicas.push({
-          table: t, view: r.view, committed: r.committedHeight, locked: r.lockedHeight,
-          pool: r.pool.size, receipts: r.recvQ.size, confirms: r.confirmQ.size,
-        });
+        rows.push([`T${t}`, r.view, r.committedHeight, r.lockedHeight, r.pool.size, r.recvQ.size, r.confirmQ.size]);
       });
     }
     const sc = b.family.sc;
     const staked = info.role === 'validator' || info.role === 'auditor';
     const stake = staked ? { ...sc.stake[info.role as 'validator' | 'auditor'], ...(sc.stake.overrides[info.name] ?? {}) } : null;
-    return { stake, tables: [...(run.ctx.tablesOf[node] ?? [])], replicas };
+    const tables = [...(run.ctx.tablesOf[node] ?? [])];
+    const tableList = tables.length > 12
+      ? `${tables.slice(0, 12).map((t) => `T${t}`).join(' ')} … (${tables.length})`
+      : tables.map((t) => `T${t}`).join(' ') || '—';
+    return {
+      facts: [
+        ['stake', stake ? `${stake.deposit_top.toLocaleString('en-US')} TOP, ${stake.votes.toLocaleString('en-US')} votes, credit ${stake.credit}` : '—'],
+        ['tables', tableList],
+      ],
+      columns: ['table', 'view', 'committed', 'locked', 'pool', 'receipts', 'confirms'],
+      rows: rows.slice(0, 16),
+    };
   },
 };
