@@ -1,7 +1,8 @@
 /**
  * Starts partition workers in Node: `worker_threads` driven through comlink's Node adapter,
  * loading the same worker module the browser loads as a module Web Worker. When the module is
- * TypeScript source (run through tsx or vitest), the worker registers tsx's loader first.
+ * TypeScript source (run through tsx or vitest), the worker registers tsx's loader first;
+ * compiled, it loads the worker bundle.
  */
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -13,7 +14,11 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { PartitionWorker } from './partition-worker.js';
 import type { WorkerHandle } from './parallel.js';
 
-const MODULE = new URL('./worker.ts', import.meta.url);
+/**
+ * The worker module beside this one: the TypeScript source under tsx or vitest, the compiled
+ * bundle (out/cli/worker.js, bin/build.mjs) when this module runs compiled.
+ */
+const MODULE = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 /**
  * A worker's heap ceiling: three quarters of the machine's memory (a ceiling, not a reservation).
