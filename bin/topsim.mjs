@@ -3,7 +3,7 @@
  * The `topsim` command (`npx topsim run scenarios/default.yaml`, `npm run sim -- ...`): runs the
  * compiled command line, out/cli/main.js, building it first when it is missing or older than the
  * sources (bin/build.mjs), so an edit to sim/ never runs stale code. Development without a build:
- * `npx tsx sim/cli/main.ts ...`.
+ * `npm run sim:dev -- ...` (tsx sim/cli/entry.ts).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';

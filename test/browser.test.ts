@@ -185,7 +185,7 @@ function cliRun(text: string): { digest: string } {
   const dir = mkdtempSync(join(tmpdir(), 'topsim-browser-'));
   const file = join(dir, 'exported.yaml');
   writeFileSync(file, text);
-  const r = spawnSync('npx', ['tsx', 'sim/cli/main.ts', 'run', file, '--json', '--workers', '1', '--out', join(dir, 'out')], {
+  const r = spawnSync('npx', ['tsx', 'sim/cli/entry.ts', 'run', file, '--json', '--workers', '1', '--out', join(dir, 'out')], {
     cwd: REPO,
     encoding: 'utf8',
     timeout: 180_000,

@@ -202,7 +202,7 @@ describe('CLI', () => {
     const dir = tmp();
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ name: 'x', network: { jitter_percent: 150 } }));
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'sim', 'cli', 'main.ts'), 'validate', bad], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'sim', 'cli', 'entry.ts'), 'validate', bad], {
       cwd: ROOT, encoding: 'utf8',
     });
     expect(r.status).toBe(2);

@@ -38,6 +38,10 @@ describe('the compiled command line', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^error: network\.jitter_percent: /);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    // The bundle run directly does the same, once.
+    const direct = spawnSync(process.execPath, [join(ROOT, 'out', 'cli', 'main.js'), 'validate', bad], { cwd: ROOT, encoding: 'utf8' });
+    expect(direct.status).toBe(2);
+    expect(direct.stderr.trim().split('\n')).toHaveLength(1);
     // The shipped scenarios are found from the bundle's place, as from the sources'.
     const near = topsim(['validate', 'scenarios/defualt.yaml']);
     expect(near.status).toBe(2);

@@ -1,7 +1,7 @@
 /**
- * The compiled command line's entry point (bin/build.mjs bundles it into out/cli/main.js): runs
- * the command the arguments name and sets the exit code. `tsx sim/cli/main.ts` does the same
- * from the sources.
+ * The command line's entry point: runs the command the arguments name and sets the exit code.
+ * Compiled by bin/build.mjs into out/cli/main.js (what `npm run sim` runs); `npm run sim:dev`
+ * runs it from the sources through tsx.
  */
 import { main } from './main.js';
 
