@@ -41,15 +41,20 @@ export function withFile(sc: Scenario, patch: Record<string, unknown>): TopScena
   return asTop(parseScenario({ ...scenarioToFile(sc), ...patch }));
 }
 
-/** The first error line that `withFile(sc, patch)` gives, or "no error". */
-export function issueOf(sc: Scenario, patch: Record<string, unknown>): string {
+/** The first error line that `parse()` throws as a ScenarioError, or "no error". */
+export function firstError(parse: () => unknown): string {
   try {
-    withFile(sc, patch);
+    parse();
   } catch (e) {
     if (e instanceof ScenarioError) return e.lines()[0];
     throw e;
   }
   return 'no error';
+}
+
+/** The first error line that `withFile(sc, patch)` gives, or "no error". */
+export function issueOf(sc: Scenario, patch: Record<string, unknown>): string {
+  return firstError(() => withFile(sc, patch));
 }
 
 /** An injectable Io for the CLI that keeps what it writes. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseSelector, fractionCount } from '../sim/scenario/selectors.js';
 import { TOP_VOCABULARY as V } from '../sim/protocol/top/config.js';
-import { ScenarioError, parseScenario } from '../sim/scenario/index.js';
+import { parseScenario } from '../sim/scenario/index.js';
 import { buildRun, resolveSelectors } from '../sim/runner/build.js';
-import { top } from './helpers.js';
+import { firstError, top } from './helpers.js';
 
 const SMALL = {
   name: 'sel',
@@ -13,15 +13,7 @@ const SMALL = {
   workload: { accounts: 200, rate_tps: 20 },
 };
 
-function issueOf(file: Record<string, unknown>): string {
-  try {
-    parseScenario(file);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.lines()[0];
-    throw e;
-  }
-  return 'no error';
-}
+const issueOf = (file: Record<string, unknown>) => firstError(() => parseScenario(file));
 
 describe('node selectors', () => {
   it('parse the grammar and reject what is not in it', () => {

@@ -12,8 +12,8 @@ import { PartitionWorker } from '../sim/runner/partition-worker.js';
 import { formatSummaryTable, reportHtml, summaryJson, timeseriesCsv } from '../sim/report/index.js';
 import { chromeTraceJson, traceNodes } from '../sim/report/trace.js';
 import { Session } from '../web/session.js';
-import { parseScenario, scenarioToFile, ScenarioError } from '../sim/scenario/index.js';
-import { SMALL_NET } from './helpers.js';
+import { parseScenario, scenarioToFile } from '../sim/scenario/index.js';
+import { firstError, SMALL_NET } from './helpers.js';
 import { TOY, toyFamily } from './toy/family.js';
 import { TOY_CONFIG } from './toy/config.js';
 
@@ -25,15 +25,7 @@ const toy = (file: Record<string, unknown> = {}) => parseScenario({
 const sc = () => toy();
 
 /** The first error line of a toy file, or "no error". */
-function toyError(file: Record<string, unknown>): string {
-  try {
-    toy(file);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.lines()[0];
-    throw e;
-  }
-  return 'no error';
-}
+const toyError = (file: Record<string, unknown>) => firstError(() => toy(file));
 
 /** A worker run in this thread: the same class the worker threads run, without a thread. */
 function inProcess(): WorkerHandle {

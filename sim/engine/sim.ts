@@ -16,7 +16,7 @@
 import { EventQueue } from './queue.js';
 import { Digest64, runDigest } from './digest.js';
 import { Stream, streamSeed } from '../lib/random.js';
-import { invariant } from '../lib/assert.js';
+import { InvariantError } from '../lib/assert.js';
 import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 import { NO_RECORDS, type CommitKey, type Observe, type RecordSink } from '../contract/observe.js';
 import type { NetTopology } from '../net/topology.js';
@@ -132,7 +132,7 @@ export class WorkQueue {
 
   /** Drops the oldest entry (read it at `head` first). */
   shift(): void {
-    invariant(this.size > 0, () => 'a node\'s work queue was shifted while empty');
+    if (this.size <= 0) throw new InvariantError('a node\'s work queue was shifted while empty');
     this.data[this.head] = undefined;
     this.head = (this.head + 1) & (this.kind.length - 1);
     this.size--;
@@ -415,8 +415,9 @@ export class Simulation {
     const seq = this.nodes[origin].seq++;
     if (this.local !== null && this.local[target] === 0) {
       // Conservative synchronisation rests on this: another worker may already be a lookahead on.
-      invariant(time_us >= this.now_us + this.lookahead_us, () =>
-        `event kind ${kind} from node ${origin} at ${this.now_us} µs for node ${target} on another worker at ${time_us} µs, within the lookahead ${this.lookahead_us} µs`);
+      if (time_us < this.now_us + this.lookahead_us) {
+        throw new InvariantError(`event kind ${kind} from node ${origin} at ${this.now_us} µs for node ${target} on another worker at ${time_us} µs, within the lookahead ${this.lookahead_us} µs`);
+      }
       this.remote!(time_us, origin, seq, target, kind, a0, a1, data);
       return;
     }
@@ -461,7 +462,9 @@ export class Simulation {
   /** Inserts an event another worker scheduled for one of this instance's nodes. */
   insert(time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     if (this.local !== null && this.local[target] !== 1) throw new Error(`event for node ${target}, which another worker runs`);
-    invariant(time_us >= this.now_us, () => `event kind ${kind} from node ${origin} for node ${target} at ${time_us} µs, before this worker's time ${this.now_us} µs`);
+    if (time_us < this.now_us) {
+      throw new InvariantError(`event kind ${kind} from node ${origin} for node ${target} at ${time_us} µs, before this worker's time ${this.now_us} µs`);
+    }
     this.queue.push(time_us, origin, seq, target, kind, a0, a1, data);
   }
 
@@ -535,7 +538,9 @@ export class Simulation {
     const trace = this.trace;
     while (q.size > 0 && q.peekTime() < until_us) {
       q.pop();
-      invariant(q.top_time >= this.now_us, () => `event kind ${q.top_kind} for node ${q.top_target} at ${q.top_time} µs, after ${this.now_us} µs`);
+      if (q.top_time < this.now_us) {
+        throw new InvariantError(`event kind ${q.top_kind} for node ${q.top_target} at ${q.top_time} µs, after ${this.now_us} µs`);
+      }
       this.now_us = q.top_time;
       this.events++;
       this.handle(q.top_kind, q.top_target, q.top_origin, q.top_seq, q.top_a0, q.top_a1, q.top_data);

@@ -16,7 +16,7 @@
  */
 import type { Msg } from '../contract/env.js';
 import type { Stream } from '../lib/random.js';
-import { invariant } from '../lib/assert.js';
+import { InvariantError } from '../lib/assert.js';
 import { NetTopology, TIME_HORIZON_US, serializationUs, type DegradeWindow } from './topology.js';
 import { NOT_RELAYED, childEnd, firstChild, relayOrder, type Relayed } from './relay.js';
 
@@ -138,7 +138,7 @@ export class LinkModel {
   download(port: LinkPort, bytes: number, at_us: number): number {
     const start = port.down_free_us > at_us ? port.down_free_us : at_us;
     const done = Math.min(start + serializationUs(bytes, port.spec.download_bps), TIME_HORIZON_US);
-    invariant(done >= at_us, () => `node ${port.node}: a copy that arrived at ${at_us} µs is received at ${done} µs`);
+    if (done < at_us) throw new InvariantError(`node ${port.node}: a copy that arrived at ${at_us} µs is received at ${done} µs`);
     port.down_free_us = done;
     return done;
   }

@@ -6,3 +6,6 @@
 export const FAMILY_NAMES = ['top'] as const;
 
 export type FamilyName = (typeof FAMILY_NAMES)[number];
+
+/** The family of a scenario that names none (every file written before families existed). */
+export const DEFAULT_FAMILY: FamilyName = 'top';

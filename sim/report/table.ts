@@ -7,6 +7,7 @@
 import { limitsLines } from '../metrics/limits.js';
 import type { ProtocolModule } from '../contract/module.js';
 import { FAMILIES } from '../protocol/registry.js';
+import { DEFAULT_FAMILY } from '../protocol/families.js';
 import { blockKindKeys, type NodeStats, type Summary, type TableStats, type Violation } from '../metrics/types.js';
 
 /** Latency classes named by docs/DESIGN.md "Metrics", in the order reports show them. */
@@ -252,7 +253,7 @@ function violationLines(violations: readonly Violation[]): string[] {
 /** Human summary of a finished run, for the terminal. Ends with a newline. */
 /** The family that ran a summary's scenario (from its scenario file), if it is registered. */
 function familyOf(s: Summary): ProtocolModule | undefined {
-  const family = (s.scenario_file.protocol as { family?: string } | undefined)?.family ?? 'top';
+  const family = (s.scenario_file.protocol as { family?: string } | undefined)?.family ?? DEFAULT_FAMILY;
   return (FAMILIES as Readonly<Record<string, ProtocolModule>>)[family];
 }
 

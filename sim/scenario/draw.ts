@@ -18,7 +18,7 @@ import { parseScenario } from './load.js';
 import { genericFault, type Scenario } from './types.js';
 import { SWARM_GRID_US } from '../contract/config.js';
 import { configOf } from './schema.js';
-import { CONFIGS } from '../protocol/configs.js';
+import { DEFAULT_FAMILY } from '../protocol/families.js';
 import { formatDuration } from './units.js';
 
 /** Extra time after the liveness bound, so a commit just inside the bound is still seen. */
@@ -70,7 +70,7 @@ export function faultWindow(sc: Pick<Scenario, 'duration_us' | 'warmup_us' | 'ch
  */
 export function drawScenario(seed: number, opts: DrawOptions = {}): Drawn {
   const stream = (purpose: string) => new Stream(streamSeed(seed, 'swarm', 0, purpose));
-  const config = opts.base ? configOf(opts.base.scenario.protocol.family) : CONFIGS.top;
+  const config = configOf(opts.base ? opts.base.scenario.protocol.family : DEFAULT_FAMILY);
   const swarm = config.swarm;
   if (swarm === undefined) throw new Error(`family ${config.family} draws no swarm scenarios`);
   const { $schema: _, name, description, seed: _seed, ...rest } = opts.base ? structuredClone(opts.base.file) : swarm.base(stream('topology'));

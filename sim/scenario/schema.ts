@@ -33,7 +33,7 @@ import {
   type LatencyDataset,
 } from '../net/datasets.js';
 import { checkSchedule, scheduleMaxRate } from '../workload/schedule.js';
-import { FAMILY_NAMES } from '../protocol/families.js';
+import { DEFAULT_FAMILY, FAMILY_NAMES } from '../protocol/families.js';
 import { CONFIGS } from '../protocol/configs.js';
 import {
   ACCOUNTS_MAX, COST_US_MAX, RATE_TPS_MAX, bandwidth, duration, expecting, formatSignedDuration, int, num,
@@ -396,6 +396,11 @@ type Parsed = ParsedFile & {
   protocol: Scenario['protocol'];
 };
 
+/** The node names a selector stands for when the file decides them (a region's and a fraction's: the run). */
+function fixedNames(sel: Selector, scope: SelectorScope): string[] | null {
+  return sel.kind === 'region' || sel.kind === 'fraction' ? null : scope.expand(sel);
+}
+
 /**
  * Why `text` selects nothing valid in this file's shape, or null. Regions and fractions are
  * judged here; names, role words and groups by the family's scope.
@@ -412,7 +417,7 @@ function checkSelector(text: string, config: FamilyConfig, scope: SelectorScope,
       case 'fraction': {
         const why = check(s.base);
         if (why !== null) return why;
-        const base = s.base.kind === 'region' || s.base.kind === 'fraction' ? null : scope.expand(s.base);
+        const base = fixedNames(s.base, scope);
         if (s.count !== null && base !== null && s.count > base.length) {
           return `asks for ${s.count} nodes of a selection of ${base.length} in ${JSON.stringify(text)}`;
         }
@@ -448,16 +453,19 @@ function crossCheck(config: FamilyConfig, f: Parsed, ctx: z.RefinementCtx): void
   }
   const scope = config.scope(f);
   const regions = f.network.latency.regions;
-  const expandList = (list: readonly string[], bases: boolean): string[] | null => {
+  // The names a selector stands for when the file decides them; with `bases`, a fraction stands
+  // for its base (a subset of it is checked against the base).
+  const namesOf = (text: string, bases: boolean): string[] | null => {
+    let sel = parseSelector(text, config.vocabulary);
+    if (bases && sel?.kind === 'fraction') sel = sel.base;
+    return sel === null ? null : fixedNames(sel, scope);
+  };
+  /** Every name of a list, or null when the run decides any of them. */
+  const namesOfList = (list: readonly string[]): string[] | null => {
     const out: string[] = [];
-    for (const s of list) {
-      let sel = parseSelector(s, config.vocabulary);
-      if (bases && sel?.kind === 'fraction') sel = sel.base;
-      const e = sel === null || sel.kind === 'region' || sel.kind === 'fraction' ? null : scope.expand(sel);
-      if (e === null) {
-        if (bases) continue;
-        return null;
-      }
+    for (const text of list) {
+      const e = namesOf(text, false);
+      if (e === null) return null;
       out.push(...e);
     }
     return out;
@@ -470,9 +478,8 @@ function crossCheck(config: FamilyConfig, f: Parsed, ctx: z.RefinementCtx): void
         if (why !== null) issue([...path, i], why);
       });
     },
-    // The names a list stands for when the file decides them; a fraction stands for a subset of
-    // its base (checked against the base); a region's nodes follow the run's placement.
-    candidates: (list) => expandList(list, true) ?? [],
+    // A region's nodes follow the run's placement: they are left out.
+    candidates: (list) => list.flatMap((text) => namesOf(text, true) ?? []),
     peakRate: w.schedule !== undefined ? scheduleMaxRate(w.schedule) : (w.rate_tps ?? 0),
     scope,
   };
@@ -528,14 +535,14 @@ function crossCheck(config: FamilyConfig, f: Parsed, ctx: z.RefinementCtx): void
       case 'partition': {
         tools.checkNodes([...path, 'a'], fault.a);
         tools.checkNodes([...path, 'b'], fault.b);
-        const listed = expandList(fault.a, false);
+        const listed = namesOfList(fault.a);
         if (listed === null) break; // decided by the run's placement or seed
         const inA = new Set(listed);
         if (fault.b.length === 0 && inA.size >= scope.total) {
           issue([...path, 'a'], 'covers every node, and b is empty (everyone else), so the partition would cut nothing');
         }
         fault.b.forEach((s, j) => {
-          const e = checkSelector(s, config, scope, regions) !== null ? null : expandList([s], false);
+          const e = checkSelector(s, config, scope, regions) !== null ? null : namesOf(s, false);
           const both = e?.find((n) => inA.has(n));
           if (both !== undefined) issue([...path, 'b', j], `node "${both}" is on both sides of the partition (it is also in a)`);
         });
@@ -649,11 +656,11 @@ export function configOf(family: string): FamilyConfig {
 export function familyConfigOf(data: unknown): FamilyConfig {
   const isMap = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
   const name = isMap(data) && isMap(data.protocol) ? data.protocol.family : undefined;
-  return typeof name === 'string' && Object.hasOwn(CONFIGS, name) ? configOf(name) : CONFIGS.top;
+  return configOf(typeof name === 'string' && Object.hasOwn(CONFIGS, name) ? name : DEFAULT_FAMILY);
 }
 
 /** The default family's schema: what `scenarios/scenario.schema.json` describes. */
-export const scenarioFileSchema = scenarioSchema(CONFIGS.top);
+export const scenarioFileSchema = scenarioSchema(configOf(DEFAULT_FAMILY));
 
 /** What a scenario file may contain, as a TypeScript type: the envelope's keys and the family's. */
 export type ScenarioFile = Record<string, unknown>;

@@ -90,6 +90,21 @@ export interface Misbehavior {
 /** Behaviours whose nodes get both proposals of an equivocating leader (they vote for anything). */
 export const COLLUDING: readonly ByzantineBehavior[] = ['equivocate', 'double_vote'];
 
+/**
+ * An equivocating leader's two forks of a group: the colluding members in both, the others
+ * alternating between them in member order.
+ */
+export function forksOf(colluding: ReadonlySet<number>): (members: Int32Array) => [Int32Array, Int32Array] {
+  return (members) => {
+    const f: [number[], number[]] = [[], []];
+    let k = 0;
+    for (const m of members) {
+      if (colluding.has(m)) { f[0].push(m); f[1].push(m); } else f[k++ % 2].push(m);
+    }
+    return [Int32Array.from(f[0]), Int32Array.from(f[1])];
+  };
+}
+
 export interface CrashAsLeader {
   table: number;
   view: number;

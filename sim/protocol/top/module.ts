@@ -13,7 +13,7 @@ import { Stream, streamSeed } from '../../lib/random.js';
 import { createSigner } from '../../crypto/index.js';
 import { TxStore, TX_EXISTS, TX_NEEDS_CONFIRM } from './txstore.js';
 import {
-  ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, type Epoch, type CrashAsLeader, type ReceiptDrop, type Misbehavior,
+  ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, forksOf, type Epoch, type CrashAsLeader, type ReceiptDrop, type Misbehavior,
 } from './context.js';
 import { electionPlan, type ClusterRound } from './beacon.js';
 import { leaderPool } from './election.js';
@@ -159,16 +159,7 @@ function misbehaviorOf(input: BuildInput): { misbehavior: Misbehavior[]; forks: 
       if (COLLUDING.includes(behavior)) colluding.add(i);
     }
   });
-  // An equivocating leader's two forks: the colluding members in both, the others split.
-  const forks = (members: Int32Array): [Int32Array, Int32Array] => {
-    const f: [number[], number[]] = [[], []];
-    let k = 0;
-    for (const m of members) {
-      if (colluding.has(m)) { f[0].push(m); f[1].push(m); } else f[k++ % 2].push(m);
-    }
-    return [Int32Array.from(f[0]), Int32Array.from(f[1])];
-  };
-  return { misbehavior, forks };
+  return { misbehavior, forks: forksOf(colluding) };
 }
 
 /** Stake weights of validators and auditors (docs/PROTOCOL.md §5), +1 so none is zero. */

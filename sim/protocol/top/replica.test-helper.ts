@@ -15,7 +15,7 @@ import {
   MSG, type Block, type CommitMsg, type PackTimer, type ProposalMsg, type StateReqMsg, type StateRespMsg,
   type StateTimer, type SyncReqMsg, type SyncRespMsg, type SyncTimer, type TxBatchMsg, type VoteMsg,
 } from './messages.js';
-import { ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, type Epoch, type Misbehavior } from './context.js';
+import { ChainContext, quorum, SEAT_A, SEAT_V, COLLUDING, forksOf, type Epoch, type Misbehavior } from './context.js';
 import type { AccountMap } from './ledger.js';
 import { TxStore } from './txstore.js';
 import { TableReplica } from './xbft.js';
@@ -157,14 +157,7 @@ export class TableHarness {
     }));
     const colluding = new Set(misbehavior.filter((m) => COLLUDING.includes(m.behavior)).map((m) => m.node));
     // As the run builder splits them: colluders hear both forks, the others alternate.
-    const forks = (members: Int32Array): [Int32Array, Int32Array] => {
-      const f: [number[], number[]] = [[], []];
-      let k = 0;
-      for (const m of members) {
-        if (colluding.has(m)) { f[0].push(m); f[1].push(m); } else f[k++ % 2].push(m);
-      }
-      return [Int32Array.from(f[0]), Int32Array.from(f[1])];
-    };
+    const forks = forksOf(colluding);
     const V = Int32Array.from(this.validators);
     const A = Int32Array.from(this.auditors);
     const seat = new Map<number, number>();

@@ -86,6 +86,19 @@ function checkRoundTrip(msgs: readonly Msg[]): Set<number> {
   return new Set(kindsOf(msgs).keys());
 }
 
+/** Row `id` of `dst` is row `id` of `src`, field by field. */
+function expectSameRow(dst: TxStore, src: TxStore, id: number): void {
+  expect(dst.sender[id]).toBe(src.sender[id]);
+  expect(dst.receiver[id]).toBe(src.receiver[id]);
+  expect(dst.amount[id]).toBe(src.amount[id]);
+  expect(dst.nonce[id]).toBe(src.nonce[id]);
+  expect(dst.submit_us[id]).toBe(src.submit_us[id]);
+  expect(dst.flags[id]).toBe(src.flags[id]);
+  expect(dst.hash(id)).toEqual(src.hash(id));
+  expect(dst.sig(id)).toEqual(src.sig(id));
+  expect(dst.hashWord(id)).toBe(src.hashWord(id));
+}
+
 function expectKinds(msgs: readonly Msg[], kinds: readonly number[]): void {
   const have = kindsOf(msgs);
   for (const k of kinds) expect(have.get(k) ?? 0, `${MSG_NAMES[k]} captured`).toBeGreaterThan(0);
@@ -200,17 +213,7 @@ describe('messages', () => {
       const r = new Reader(w.finish());
       readTxRows(r, dst);
       expect(r.done).toBe(true);
-      for (const id of ids) {
-        expect(dst.sender[id]).toBe(src.sender[id]);
-        expect(dst.receiver[id]).toBe(src.receiver[id]);
-        expect(dst.amount[id]).toBe(src.amount[id]);
-        expect(dst.nonce[id]).toBe(src.nonce[id]);
-        expect(dst.submit_us[id]).toBe(src.submit_us[id]);
-        expect(dst.flags[id]).toBe(src.flags[id]);
-        expect(dst.hash(id)).toEqual(src.hash(id));
-        expect(dst.sig(id)).toEqual(src.sig(id));
-        expect(dst.hashWord(id)).toBe(src.hashWord(id));
-      }
+      for (const id of ids) expectSameRow(dst, src, id);
       expect(dst.count).toBe(new Set(ids).size);
       expect(dst.sigLen).toBe(src.sigLen);
     }
@@ -290,16 +293,8 @@ describe('transaction rows', () => {
     expect(dst.count).toBe(ids.length);
     expect(dst.sigLen).toBe(64);
     for (const id of ids) {
-      expect(dst.sender[id]).toBe(src.sender[id]);
-      expect(dst.receiver[id]).toBe(src.receiver[id]);
-      expect(dst.amount[id]).toBe(src.amount[id]);
-      expect(dst.nonce[id]).toBe(src.nonce[id]);
-      expect(dst.submit_us[id]).toBe(src.submit_us[id]);
-      expect(dst.flags[id]).toBe(src.flags[id]);
+      expectSameRow(dst, src, id);
       expect(dst.flags[id] & TX_EXISTS).toBe(TX_EXISTS);
-      expect(dst.hash(id)).toEqual(src.hash(id));
-      expect(dst.hashWord(id)).toBe(src.hashWord(id));
-      expect(dst.sig(id)).toEqual(src.sig(id));
     }
     // A row the receiver has already is left as it is.
     const again = new TxStore(3);
