@@ -82,6 +82,28 @@ describe('parallel runs: the same results for any number of workers', () => {
     expect(simulated(r.summary)).toEqual(simulated(one.summary));
   });
 
+  // Each member takes its copy of a flow in its own worker under the sender's key, so the cut
+  // through the groups changes nothing; fault scenarios too (loss, partitions, crashes).
+  const FLOW_CASES = [
+    ['top-small.yaml', 12, [[2, 'shared'], [3, 'shared'], [2, 'messages']]],
+    ['partition-heal.yaml', 22, [[2, 'shared']]],
+    ['lossy-wan.yaml', 10, [[2, 'shared']]],
+    ['group-third-crash.yaml', 18, [[2, 'shared']]],
+  ] as const;
+  for (const [file, seconds, runs] of FLOW_CASES) {
+    it(`${file} with bulk data as flows: ${runs.map(([w, x]) => `${w} workers (${x})`).join(', ')} give the one-worker summary`, async () => {
+      const base = load(file, seconds);
+      const sc: Scenario = { ...base, network: { ...base.network, fidelity: 'flow' } };
+      const one = runScenario(sc);
+      expect(one.summary.fidelity).toBe('flow');
+      for (const [workers, exchange] of runs) {
+        const r = await runPartitioned(sc, { workers, spawn: spawnNodeWorker, cores: 2, exchange });
+        expect(simulated(r.summary), `${file}, ${workers} workers, ${exchange}`).toEqual(simulated(one.summary));
+        expect(r.summary.wall.cross_worker_messages).toBeGreaterThan(0);
+      }
+    });
+  }
+
   it('latency_cdf_ms, table_timeline and the node hardware agree between 1 and 2 workers', async () => {
     // The report's distribution charts read these; a partitioned run rebuilds them from the
     // workers' observations and must give the in-process figures exactly.

@@ -1,7 +1,7 @@
 /**
  * topsim command line.
  *
- *   run <scenario> [--seed N] [--duration 30s] [--warmup 5s] [--crypto real|modeled] [--workers N]
+ *   run <scenario> [--seed N] [--duration 30s] [--warmup 5s] [--crypto real|modeled] [--fidelity packet|flow] [--workers N]
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>
@@ -20,6 +20,7 @@
 import { performance } from 'node:perf_hooks';
 import { availableParallelism, cpus } from 'node:os';
 import { loadScenario, applyOverrides, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario } from '../scenario/index.js';
+import { FIDELITIES } from '../scenario/types.js';
 import { readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/load.js';
 import { closest } from '../scenario/errors.js';
 import { describeValue, echoFileName, echoText, quoteText } from '../scenario/units.js';
@@ -55,6 +56,8 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
                              than the duration): --duration 4s --warmup 1s smoke-tests a large
                              scenario in seconds
       --crypto real|modeled  override the crypto mode (the digest is the same in both)
+      --fidelity packet|flow override how bulk data travels (network.fidelity; the two
+                             give different digests, docs/VALIDATION.md)
       --workers N            spread the nodes over N worker threads (default: one per core not
                              busy with other work, here up to ${availableParallelism()}, for a run with enough
                              work between barriers to gain from it; else 1); every N gives the
@@ -155,6 +158,7 @@ const RUN_FLAGS = {
   duration: { value: true },
   warmup: { value: true },
   crypto: { value: true },
+  fidelity: { value: true },
   out: { value: true },
   json: { value: false },
   workers: { value: true },
@@ -238,6 +242,12 @@ function loadWithOverrides(p: Parsed): Scenario {
   if (crypto !== undefined) {
     if (crypto !== 'real' && crypto !== 'modeled') throw new UsageError(`--crypto: expected real or modeled, got ${quoteText(String(crypto))}`);
     sc = { ...sc, crypto };
+  }
+  const fidelity = p.flags.get('fidelity');
+  if (fidelity !== undefined) {
+    const f = FIDELITIES.find((x) => x === fidelity);
+    if (f === undefined) throw new UsageError(`--fidelity: expected ${FIDELITIES.join(', ')}, got ${quoteText(String(fidelity))}`);
+    sc = { ...sc, network: { ...sc.network, fidelity: f } };
   }
   return sc;
 }

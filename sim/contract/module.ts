@@ -156,6 +156,11 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
   positionOf(item: { readonly kind: number }): { chain: number; view: number; height: number };
   /** Kinds whose copies count as consensus traffic per chain (`messages_per_block`). */
   readonly consensusKinds: readonly number[];
+  /**
+   * Bulk data: kinds whose group broadcasts travel as flows at `network.fidelity: flow`
+   * (sim/net/flow.ts; TOP: transaction batches and receipts). Unicasts of them stay packets.
+   */
+  readonly bulkKinds: readonly number[];
   /** Latency classes besides `all`, indexed by the class a submit record carries. */
   readonly latencyClasses: readonly string[];
   /** Names of block kinds, indexed by BlockFacts.kind (TOP: light, empty, full). */

@@ -21,7 +21,8 @@ import type { Env, Msg, NodeLogic, Timer } from '../contract/env.js';
 import { NO_RECORDS, type CommitKey, type Observe, type RecordSink } from '../contract/observe.js';
 import type { NetTopology } from '../net/topology.js';
 import { LinkModel, LinkPort, type ChainOf, type LinkCounters, type LinkParams } from '../net/link.js';
-import type { Relayed } from '../net/relay.js';
+import { NOT_RELAYED, firstChild, type Relayed } from '../net/relay.js';
+import { firstArrival, type FlowHop } from '../net/flow.js';
 import { LocalClock, type ClockWindow } from './localclock.js';
 
 /** Event kinds. Numbers are folded into digests, so they are part of the format. */
@@ -35,6 +36,7 @@ export const EV = {
   RESTART: 7,
   PEER_DOWN: 8, // the failure detector tells the node that a peer is down
   PEER_UP: 9,
+  FLOW: 10, // members of a flow take their copies (sim/net/flow.ts)
 } as const;
 
 /*
@@ -51,6 +53,8 @@ export const EV = {
  *                      holds the restart time)        state, 0: with it           or null
  *   RESTART            1: the state was lost, 0: kept 0                           null
  *   PEER_DOWN, PEER_UP the peer                       the peer's epoch            null
+ *   FLOW               the child k of the hop, or     0                           the FlowHop
+ *                      ALL_LOCAL: every local child
  *
  * The Simulation writes them only through its schedule* methods below, and everything that reads
  * them uses the accessors here (each takes both columns, so a reader never picks one itself).
@@ -94,6 +98,12 @@ export function crashLost(_a0: number, a1: number): boolean {
 }
 /** RESTART: 1 when the node restarts without its state, 0 with it (folded into the digest as is). */
 export function restartLost(a0: number, _a1: number): number {
+  return a0;
+}
+/** FLOW: a0 when the event stands for every child of the hop this instance runs. */
+export const ALL_LOCAL = -1;
+/** FLOW: which child of the hop (k: the k-th child of its parent position), or ALL_LOCAL. */
+export function flowChild(a0: number, _a1: number): number {
   return a0;
 }
 /** PEER_DOWN, PEER_UP: the peer the notice is about. */
@@ -179,6 +189,11 @@ export interface NetParams extends LinkParams {
   failure_detect_us: number;
   tick_us: number;
   message_base_us: number;
+  /**
+   * Message kinds whose group broadcasts travel as flows (sim/net/flow.ts): the family's bulk
+   * kinds at `network.fidelity: flow`. Empty or absent: every message is packets.
+   */
+  flow_kinds?: readonly number[];
 }
 
 /**
@@ -346,6 +361,8 @@ export class Simulation {
   private workTrace: WorkTrace | null = null;
   /** Where the nodes' observation records go (Env.observe); set by the runner before the run. */
   records: RecordSink = NO_RECORDS;
+  /** Per message kind: 1 when its group broadcasts travel as flows (NetParams.flow_kinds). */
+  private readonly flowKinds: Uint8Array | null;
 
   constructor(
     readonly seed: number,
@@ -358,9 +375,12 @@ export class Simulation {
     if (!(this.lookahead_us > 0)) {
       throw new Error(`network: the minimum link latency must be > 0 µs (lookahead), got ${this.lookahead_us}`);
     }
-    this.links = new LinkModel(topo, params, {
+    this.links = new LinkModel(topo, { ...params, flows: (params.flow_kinds ?? []).length > 0 }, {
       arrive: (at_us, from, to, pos, data) => this.scheduleArrive(at_us, from, to, pos, data),
     }, chainOf);
+    const fk = params.flow_kinds ?? [];
+    this.flowKinds = fk.length > 0 ? new Uint8Array(Math.max(...fk) + 1) : null;
+    for (const k of fk) this.flowKinds![k] = 1;
     this.msgCount = this.links.msgCount;
     this.msgTableCount = this.links.msgTableCount;
     this.bytesPerSecond = this.links.bytesPerSecond;
@@ -422,6 +442,51 @@ export class Simulation {
       return;
     }
     this.queue.push(time_us, origin, seq, target, kind, a0, a1, data);
+  }
+
+  /**
+   * Node `n` sends hop `h` of a flow (planned by the link model): the hop's children take their
+   * copies at its first arrival, all under one key (n, one seq), whichever worker runs them.
+   * This instance's children share one event; each child another worker runs gets its own.
+   */
+  private scheduleFlowHop(n: NodeRuntime, h: FlowHop): void {
+    const t = firstArrival(h);
+    if (t === Infinity) return;
+    // A hop counts as one event, where it is sent (however many workers its children span).
+    this.events++;
+    const seq = n.seq++;
+    const order = h.flow.tree.order;
+    const first = firstChild(h.flow.tree, h.parent);
+    const arrive = h.arrive;
+    let local = -1;
+    for (let k = 0; k < arrive.length; k++) {
+      if (arrive[k] < 0) continue;
+      const m = order[first + k];
+      if (this.local === null || this.local[m] === 1) {
+        if (local < 0) local = m;
+        continue;
+      }
+      if (t < this.now_us + this.lookahead_us) {
+        throw new InvariantError(`flow from node ${n.self} at ${this.now_us} µs reaches node ${m} on another worker at ${t} µs, within the lookahead ${this.lookahead_us} µs`);
+      }
+      this.remote!(t, n.self, seq, m, EV.FLOW, k, 0, h);
+    }
+    if (local >= 0) this.queue.push(t, n.self, seq, local, EV.FLOW, ALL_LOCAL, 0, h);
+  }
+
+  /** The k-th child of hop `h` takes its copy (a FLOW event, now). */
+  private takeFlow(h: FlowHop, k: number, origin: number, seq: number): void {
+    const tree = h.flow.tree;
+    const pos = firstChild(tree, h.parent) + k;
+    const m = this.nodes[tree.order[pos]];
+    const msg = h.flow.msg;
+    m.digest.event(this.now_us, EV.FLOW, origin, seq, msg.dw);
+    if (this.trace !== null) this.traceRow(this.trace, m.self, EV.FLOW, origin, seq);
+    if (!m.alive) return;
+    const done = this.links.flowReceive(m.port, h, k);
+    // A relay plans its own hop when it has the copy (DELIVERED), from its uplink as it is then.
+    if (firstChild(tree, pos) < tree.order.length) this.scheduleDelivered(m, done, tree.order[h.parent], pos, h.flow);
+    else this.scheduleDelivered(m, done, tree.order[h.parent], NOT_RELAYED, msg);
   }
 
   /** A copy from `from` reaches the downlink of `to` (the link model's LinkEvents.arrive). */
@@ -542,9 +607,11 @@ export class Simulation {
         throw new InvariantError(`event kind ${q.top_kind} for node ${q.top_target} at ${q.top_time} µs, after ${this.now_us} µs`);
       }
       this.now_us = q.top_time;
+      this.links.now_us = q.top_time;
       this.events++;
       this.handle(q.top_kind, q.top_target, q.top_origin, q.top_seq, q.top_a0, q.top_a1, q.top_data);
-      if (trace !== null) this.traceEvent(trace);
+      // A FLOW event's children each leave their own row (takeFlow).
+      if (trace !== null && q.top_kind !== EV.FLOW) this.traceRow(trace, q.top_target, q.top_kind, q.top_origin, q.top_seq);
       if (progress && this.events >= nextProgress) {
         nextProgress += progressEvery;
         progress(this.now_us, this.events);
@@ -564,12 +631,11 @@ export class Simulation {
     c.lanes.push(lanes);
   }
 
-  private traceEvent(tr: EventTrace): void {
-    const q = this.queue;
-    const t = q.top_time;
-    if (t < tr.from_us || t >= tr.to_us || tr.nodes[q.top_target] !== 1) return;
-    const d = this.nodes[q.top_target].digest;
-    tr.rows.push(t, q.top_target, q.top_kind, q.top_origin, q.top_seq, d.h1, d.h2);
+  private traceRow(tr: EventTrace, node: number, kind: number, origin: number, seq: number): void {
+    const t = this.now_us;
+    if (t < tr.from_us || t >= tr.to_us || tr.nodes[node] !== 1) return;
+    const d = this.nodes[node].digest;
+    tr.rows.push(t, node, kind, origin, seq, d.h1, d.h2);
   }
 
   digest(): string {
@@ -632,7 +698,14 @@ export class Simulation {
         n.digest.event(now, kind, origin, seq, msg.dw);
         if (!n.alive) return;
         this.links.received(n.port, msg);
-        if (relayed) this.links.relay(n.port, relayed, arrivePos(a0, a1), now);
+        if (relayed) {
+          const fk = this.flowKinds;
+          if (fk !== null && fk[msg.kind] === 1) {
+            // A flow's relay: its hop to its children (sim/net/flow.ts).
+            const h = this.links.flowHop(n.port, relayed, arrivePos(a0, a1), now);
+            if (h !== null) this.scheduleFlowHop(n, h);
+          } else this.links.relay(n.port, relayed, arrivePos(a0, a1), now);
+        }
         this.enqueueWork(n, WORK_MSG, arriveFrom(a0, a1), msg);
         return;
       }
@@ -692,6 +765,20 @@ export class Simulation {
         this.beginHandler(n);
         n.logic.onRestart(n, lost === 1);
         this.endHandler(n, -1);
+        return;
+      }
+      case EV.FLOW: {
+        // Counted where the hop was sent (scheduleFlowHop).
+        this.events--;
+        const h = data as FlowHop;
+        const k = flowChild(a0, a1);
+        if (k !== ALL_LOCAL) {
+          this.takeFlow(h, k, origin, seq);
+          return;
+        }
+        const order = h.flow.tree.order;
+        const first = firstChild(h.flow.tree, h.parent);
+        for (let c = 0; c < h.arrive.length; c++) if (h.arrive[c] >= 0 && this.runs(order[first + c])) this.takeFlow(h, c, origin, seq);
         return;
       }
       case EV.PEER_DOWN:
@@ -800,7 +887,14 @@ export class Simulation {
     }
     const bcs = n.outBroadcasts;
     if (bcs.length !== 0) {
-      for (let i = 0; i < bcs.length; i += 2) this.links.broadcast(n.port, bcs[i] as Int32Array, n.known_down, bcs[i + 1] as Msg, done);
+      const fk = this.flowKinds;
+      for (let i = 0; i < bcs.length; i += 2) {
+        const msg = bcs[i + 1] as Msg;
+        if (fk !== null && fk[msg.kind] === 1) {
+          const h = this.links.flowBroadcast(n.port, bcs[i] as Int32Array, n.known_down, msg, done);
+          if (h !== null) this.scheduleFlowHop(n, h);
+        } else this.links.broadcast(n.port, bcs[i] as Int32Array, n.known_down, msg, done);
+      }
       bcs.length = 0;
     }
     const timers = n.outTimers;

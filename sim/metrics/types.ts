@@ -76,6 +76,8 @@ export interface Summary {
   scenario: string;
   seed: number;
   crypto: string;
+  /** How bulk data travelled: `packet` or `flow` (`network.fidelity`, with `auto` resolved). */
+  fidelity: string;
   digest: string;
   events: number;
   sim_s: number;

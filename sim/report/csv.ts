@@ -67,6 +67,7 @@ const SUMMARY_KEYS = [
   'scenario',
   'seed',
   'crypto',
+  'fidelity',
   'digest',
   'events',
   'sim_s',

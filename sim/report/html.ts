@@ -247,7 +247,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
   // Header.
   out.push(`<h1>${esc(s.scenario)} <span class="sub">seed ${esc(String(s.seed))}</span></h1>`);
   out.push(
-    `<p class="sub">topsim ${esc(s.simulator_version)} · summary schema ${esc(String(s.schema_version))} · crypto ${esc(s.crypto)}</p>`,
+    `<p class="sub">topsim ${esc(s.simulator_version)} · summary schema ${esc(String(s.schema_version))} · crypto ${esc(s.crypto)} · bulk data as ${esc(s.fidelity)}s</p>`,
   );
   out.push(`<p class="sub">digest <code class="digest">${esc(s.digest)}</code></p>`);
 

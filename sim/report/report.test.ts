@@ -60,6 +60,7 @@ function makeSummary(overrides: Partial<Summary> = {}): Summary {
     scenario: 'default',
     seed: 42,
     crypto: 'modeled',
+    fidelity: 'packet',
     digest: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08',
     events: 1_234_567,
     sim_s: 60,

@@ -260,7 +260,7 @@ function familyOf(s: Summary): ProtocolModule | undefined {
 export function formatSummaryTable(s: Summary): string {
   const out: string[] = [];
   out.push(
-    `topsim ${oneLine(s.simulator_version)}  scenario ${oneLine(s.scenario)}  seed ${s.seed}  crypto ${oneLine(s.crypto)}`,
+    `topsim ${oneLine(s.simulator_version)}  scenario ${oneLine(s.scenario)}  seed ${s.seed}  crypto ${oneLine(s.crypto)}  bulk data as ${oneLine(s.fidelity)}s`,
   );
   out.push(`digest    ${oneLine(s.digest)}`);
   out.push(

@@ -193,6 +193,7 @@ export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: Bu
     tick_us: module.tick_us(sc),
     message_base_us: sc.costs.message_base_us,
     end_us: sc.duration_us,
+    flow_kinds: sc.network.fidelity === 'flow' ? module.bulkKinds : [],
   };
   const sim = new Simulation(sc.seed, net, params, module.chainOf);
 

@@ -3,15 +3,18 @@
  * array per destination and window (docs/DESIGN.md "Parallel runner", "Messages that cross workers are
  * typed-array encodings").
  *
- * Only three kinds of event cross workers: a message arriving at a node (ARRIVE, alone or as a
- * copy in a relay tree) and the failure detector's notices (PEER_DOWN, PEER_UP). A message sent to
+ * Only four kinds of event cross workers: a message arriving at a node (ARRIVE, alone or as a
+ * copy in a relay tree), a member's copy of a flow (FLOW) and the failure detector's notices
+ * (PEER_DOWN, PEER_UP). A message sent to
  * several nodes of one worker in a window (a group broadcast) is encoded once and decoded into one
  * shared object, as in a one-worker run, where every receiver shares the sender's object. The rows
  * a message refers to (the family's codec says which: TOP's transactions) travel with the first
  * message that names them toward that worker.
  *
  * Layout: u32 sizes of the three sections, then
- *   objects: per distinct object, a tag (1 message, 2 relay tree with a message reference) and body;
+ *   objects: per distinct object, a tag (1 message, 2 relay tree with a message reference, also
+ *            a flow's tree, 3 a flow's hop: a reference to its tree, the hop's parent position
+ *            and its children's arrival times) and body;
  *   rows: the family's rows new to the destination (FamilyCodec.writeRows);
  *   events: count, then per event time f64, origin i32, seq f64, target i32, kind u8, a0 i32,
  *           a1 i32, data ref i32 (-1 none).
@@ -19,11 +22,13 @@
 import { Reader, Writer } from '../lib/bytes.js';
 import type { Msg } from '../contract/env.js';
 import type { Relayed } from '../net/relay.js';
+import type { FlowHop, FlowTree } from '../net/flow.js';
 import type { FamilyCodec } from '../contract/module.js';
 import { EV, arriveRelayed } from '../engine/sim.js';
 
 const OBJ_MSG = 1;
 const OBJ_RELAYED = 2;
+const OBJ_HOP = 3;
 
 /** Rows already shipped to one destination, as a growable bitmap by row id. */
 class Shipped {
@@ -78,7 +83,7 @@ export class OutBatch {
     return r;
   }
 
-  private relayedRef(x: Relayed): number {
+  private relayedRef(x: Relayed | FlowTree): number {
     let r = this.refs.get(x);
     if (r !== undefined) return r;
     const m = this.msgRef(x.msg);
@@ -92,9 +97,25 @@ export class OutBatch {
     return r;
   }
 
+  private hopRef(x: FlowHop): number {
+    let r = this.refs.get(x);
+    if (r !== undefined) return r;
+    // A flow's tree has a relayed copy's shape: the message and its tree.
+    const f = this.relayedRef(x.flow);
+    const w = this.objects;
+    w.u8(OBJ_HOP);
+    w.i32(f);
+    w.i32(x.parent);
+    w.f64s(x.arrive);
+    r = this.objectCount++;
+    this.refs.set(x, r);
+    return r;
+  }
+
   push(time_us: number, origin: number, seq: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     let ref = -1;
     if (kind === EV.ARRIVE) ref = arriveRelayed(a0, a1) ? this.relayedRef(data as Relayed) : this.msgRef(data as Msg);
+    else if (kind === EV.FLOW) ref = this.hopRef(data as FlowHop);
     else if (kind !== EV.PEER_DOWN && kind !== EV.PEER_UP) throw new Error(`event kind ${kind} cannot cross workers`);
     const w = this.events;
     w.f64(time_us);
@@ -106,7 +127,7 @@ export class OutBatch {
     w.i32(a1);
     w.i32(ref);
     this.count++;
-    if (kind === EV.ARRIVE) this.messages++;
+    if (kind === EV.ARRIVE || kind === EV.FLOW) this.messages++;
     if (time_us < this.minTime) this.minTime = time_us;
   }
 
@@ -155,6 +176,12 @@ export function applyBatch(buf: Uint8Array, codec: FamilyCodec, insert: InsertFn
       const order = r.i32s();
       const fanout = r.u8();
       objects.push({ msg, tree: { order, fanout } });
+    } else if (tag === OBJ_HOP) {
+      const flow = objects[r.i32()] as FlowTree;
+      const parent = r.i32();
+      const arrive = r.f64s();
+      const h: FlowHop = { flow, parent, arrive };
+      objects.push(h);
     } else throw new Error(`batch: unknown object tag ${tag}`);
   }
   const txEnd = r.offset + txBytes;

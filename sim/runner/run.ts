@@ -181,6 +181,7 @@ export function summarize(b: BuiltRun, sim: RunTotals, wall_s: number, peak_rss_
     scenario: sc.name,
     seed: sc.seed,
     crypto: sc.crypto,
+    fidelity: sc.network.fidelity,
     digest: sim.digest,
     events: sim.events,
     sim_s: round3(end / 1e6),

@@ -36,6 +36,7 @@ describe('defaults', () => {
         duplicate_percent: 0,
         relay_fanout: 4,
         failure_detect_us: 5_000_000,
+        fidelity: 'packet',
       },
       topology: {
         tables: 1, auditor_groups: 1, validator_groups_per_auditor: 1, validators: 7, auditors: 7, edges: 1,
@@ -203,6 +204,7 @@ describe('malformed input', () => {
     ['variant', { name: 'x', variant: 'paper' }, 'variant: expected one of impl, design, got "paper"'],
     ['family', { name: 'x', protocol: { family: 'bitcoin' } }, 'protocol.family: expected one of top, got "bitcoin"'],
     ['crypto', { name: 'x', crypto: 'fast' }, 'crypto: expected one of real, modeled, got "fast"'],
+    ['fidelity', { name: 'x', network: { fidelity: 'fluid' } }, 'network.fidelity: expected one of packet, flow, got "fluid"'],
     ['seed', { name: 'x', seed: -1 }, 'seed: expected a non-negative integer, got -1'],
     ['seed too big', { name: 'x', seed: 2 ** 60 }, `seed: expected a non-negative integer, got ${2 ** 60}`],
     ['duration word', { name: 'x', duration: 'long' }, 'duration: expected a duration like "30s" (greater than 0), got "long"'],

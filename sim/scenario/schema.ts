@@ -51,7 +51,7 @@ import type {
   Scenario,
   WorkloadConfig,
 } from './types.js';
-import { genericFault } from './types.js';
+import { FIDELITIES, genericFault } from './types.js';
 import { DURATION_EXPECTED, formatBandwidth, formatDuration } from './units.js';
 import { parseSelector, type Selector } from './selectors.js';
 
@@ -142,6 +142,10 @@ const networkSchema = z
     failure_detect: duration({ positive: true })
       .prefault('5s')
       .describe('Time after a crash until peers route around the crashed node.'),
+    fidelity: z
+      .enum(FIDELITIES)
+      .default('packet')
+      .describe("How bulk data (the family's transaction batches, receipts) travels: packet (every copy through every queue) or flow (each relay hop planned whole by its sender; docs/VALIDATION.md)."),
   })
   .transform((n): NetworkConfig => {
     const ds = datasetFor(n.latency.dataset, n.latency.one_way ?? 1);
@@ -160,6 +164,7 @@ const networkSchema = z
       duplicate_percent: n.duplicate_percent,
       relay_fanout: n.relay_fanout,
       failure_detect_us: n.failure_detect,
+      fidelity: n.fidelity,
     };
   });
 
@@ -720,6 +725,7 @@ export function scenarioToFile(s: Scenario, config: FamilyConfig = configOf(s.pr
       duplicate_percent: s.network.duplicate_percent,
       relay_fanout: s.network.relay_fanout,
       failure_detect: formatDuration(s.network.failure_detect_us),
+      fidelity: s.network.fidelity,
     }),
     hardware: () => Object.fromEntries(Object.keys(config.hardware).map((role) => [role, hardwareToFile(s.hardware[role])])),
     costs: () => ({ ...s.costs }),

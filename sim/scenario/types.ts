@@ -38,7 +38,14 @@ export interface NetworkConfig {
   relay_fanout: number;
   /** Time after a crash until peers route around the crashed node. */
   failure_detect_us: number;
+  /** How bulk data travels (docs/VALIDATION.md). */
+  fidelity: Fidelity;
 }
+
+/** What `network.fidelity` may say: every copy hop by hop, or each relay hop planned whole (sim/net/flow.ts). */
+export const FIDELITIES = ['packet', 'flow'] as const;
+
+export type Fidelity = (typeof FIDELITIES)[number];
 
 /** How many transfers per second, over time (all clients together); defined in sim/workload/schedule.ts. */
 export type { RateSchedule };

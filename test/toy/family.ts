@@ -183,6 +183,7 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
     ? { chain: 0, view: -1, height: (m as BlockMsg).block.height }
     : { chain: -1, view: -1, height: -1 }),
   consensusKinds: [MSG_BLOCK],
+  bulkKinds: [],
   latencyClasses: ['transfer'],
   blockKinds: ['block'],
   genesisKind: 0,

@@ -382,6 +382,7 @@ export const TOP: ProtocolModule<TopRun> = {
   chainOf: (m) => (m as { table?: number }).table,
   positionOf,
   consensusKinds: [MSG.PROPOSAL, MSG.VOTE, MSG.COMMIT],
+  bulkKinds: [MSG.TX_BATCH, MSG.RECEIPT],
   latencyClasses: LATENCY_CLASSES,
   blockKinds: ['light', 'empty', 'full'],
   genesisKind: BLOCK_FULL,
