@@ -8,7 +8,7 @@
  * also run in the tests (test/fidelity.test.ts) with the bounds below.
  */
 import { join } from 'node:path';
-import { loadScenario, applyOverrides } from '../scenario/index.js';
+import { loadScenario, applyOverrides, parseDuration } from '../scenario/index.js';
 import type { Scenario } from '../scenario/types.js';
 import type { Summary } from '../metrics/types.js';
 
@@ -128,8 +128,7 @@ export function withinAim(r: FigureRow): boolean {
 /** A case's scenario, loaded from the repository at `root`. */
 export function caseScenario(root: string, c: FidelityCase): Scenario {
   const sc = loadScenario(join(root, c.scenario));
-  const duration_us = Number.parseFloat(c.duration) * 1e6;
-  return applyOverrides(sc, { duration_us });
+  return applyOverrides(sc, { duration_us: parseDuration(c.duration) });
 }
 
 const fmt = (v: number | null) => (v === null ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 100 ? 1 : 3));

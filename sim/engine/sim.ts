@@ -375,7 +375,7 @@ export class Simulation {
     if (!(this.lookahead_us > 0)) {
       throw new Error(`network: the minimum link latency must be > 0 µs (lookahead), got ${this.lookahead_us}`);
     }
-    this.links = new LinkModel(topo, { ...params, flows: (params.flow_kinds ?? []).length > 0 }, {
+    this.links = new LinkModel(topo, params, {
       arrive: (at_us, from, to, pos, data) => this.scheduleArrive(at_us, from, to, pos, data),
     }, chainOf);
     const fk = params.flow_kinds ?? [];
@@ -483,7 +483,7 @@ export class Simulation {
     m.digest.event(this.now_us, EV.FLOW, origin, seq, msg.dw);
     if (this.trace !== null) this.traceRow(this.trace, m.self, EV.FLOW, origin, seq);
     if (!m.alive) return;
-    const done = this.links.flowReceive(m.port, h, k);
+    const done = this.links.flowReceive(m.port, h, k, this.now_us);
     // A relay plans its own hop when it has the copy (DELIVERED), from its uplink as it is then.
     if (firstChild(tree, pos) < tree.order.length) this.scheduleDelivered(m, done, tree.order[h.parent], pos, h.flow);
     else this.scheduleDelivered(m, done, tree.order[h.parent], NOT_RELAYED, msg);
@@ -607,7 +607,6 @@ export class Simulation {
         throw new InvariantError(`event kind ${q.top_kind} for node ${q.top_target} at ${q.top_time} µs, after ${this.now_us} µs`);
       }
       this.now_us = q.top_time;
-      this.links.now_us = q.top_time;
       this.events++;
       this.handle(q.top_kind, q.top_target, q.top_origin, q.top_seq, q.top_a0, q.top_a1, q.top_data);
       // A FLOW event's children each leave their own row (takeFlow).

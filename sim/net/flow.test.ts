@@ -5,7 +5,7 @@ import { NetTopology, type PartitionWindow } from './topology.js';
 import { Stream } from '../lib/random.js';
 import type { Msg } from '../contract/env.js';
 
-const params: LinkParams = { jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 2, flows: true };
+const params: LinkParams = { jitter_percent: 0, loss_percent: 0, duplicate_percent: 0, relay_fanout: 2 };
 
 const counters = (): LinkCounters => ({ bytes_in: 0, bytes_out: 0, msgs_in: 0, msgs_out: 0, dropped_loss: 0, dropped_partition: 0 });
 
@@ -38,7 +38,7 @@ describe('flows: each hop of a bulk broadcast planned whole by its sender', () =
     expect(ports[0]!.counters.msgs_out).toBe(3);
     expect(links.msgCount[3]).toBe(3);
     // Position 1 takes its copy: received 1 ms after it arrives; its own hop leaves from then.
-    const done = links.flowReceive(ports[1]!, h, 0);
+    const done = links.flowReceive(ports[1]!, h, 0, 16_000);
     expect(done).toBe(17_000);
     const h1 = links.flowHop(ports[1]!, h.flow, 1, done)!;
     expect(h1.parent).toBe(1);
@@ -54,8 +54,7 @@ describe('flows: each hop of a bulk broadcast planned whole by its sender', () =
     const p2 = ports[2]!;
     // Position 2's copy arrives at 12 ms and is planned now (11 ms): received at 13 ms.
     expect(h.arrive[1]).toBe(12_000);
-    links.now_us = 11_000;
-    expect(links.flowReceive(p2, h, 1)).toBe(13_000);
+    expect(links.flowReceive(p2, h, 1, 11_000)).toBe(13_000);
     // A packet of 1 ms arriving at 11.5 ms goes first: the flow copy has not arrived yet.
     expect(links.download(p2, 12_500, 11_500)).toBe(12_500);
     // One arriving at 12.5 ms queues behind both (the flow copy counts from 12.5 ms on the link).

@@ -77,7 +77,7 @@ describe('link model: uplink, propagation, downlink', () => {
     expect([b.counters.bytes_in, b.counters.msgs_in]).toEqual([12_500, 1]);
     b.up_free_us = 9_000;
     links.restart(b, 3_000);
-    expect([b.up_free_us, b.down_free_us]).toEqual([3_000, 3_000]);
+    expect([b.up_free_us, b.downQ.free]).toEqual([3_000, 3_000]);
     expect(links.download(b, 12_500, 3_000)).toBe(4_000);
   });
 

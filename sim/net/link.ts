@@ -16,7 +16,7 @@
  *
  * At flow fidelity (flow.ts) it also plans a flow's hops (flowBroadcast, flowHop: every child's
  * copy at once, handed back as a FlowHop) and a child's copy on its downlink before it arrives
- * (flowReceive); every downlink is then a LinkQueue.
+ * (flowReceive), which is why a downlink is a LinkQueue.
  */
 import type { Msg } from '../contract/env.js';
 import type { Stream } from '../lib/random.js';
@@ -39,11 +39,6 @@ export interface LinkParams {
    * to here (a backlog still queued at the end was not sent). Default: no end.
    */
   end_us?: number;
-  /**
-   * Bulk broadcasts travel as flows (flow.ts): every downlink is then a LinkQueue, a FIFO whose
-   * flow copies can be planned before they arrive. Default: packets only, every link a plain FIFO.
-   */
-  flows?: boolean;
 }
 
 /** What the link model needs to know of a node. */
@@ -70,11 +65,13 @@ export interface LinkCounters {
 export class LinkPort {
   /** When the uplink has sent everything queued on it (free when <= now). */
   up_free_us = 0;
-  /** When the downlink has received everything queued on it. */
-  down_free_us = 0;
   /** Group broadcasts the node started with at least one receiver (rotates relay duty). */
   broadcasts = 0;
-  /** With flows (LinkParams.flows): the downlink, whose flow copies are planned before they arrive. */
+  /**
+   * The downlink: a FIFO by arrival (`downQ.free`: when it has received everything queued on it).
+   * Flow copies are planned on it before they arrive (flow.ts); with packets only, nothing is
+   * planned and it is a plain FIFO.
+   */
   readonly downQ = new LinkQueue();
 
   constructor(
@@ -107,10 +104,6 @@ export class LinkModel {
   readonly bytesPerSecond: number[] = [];
   /** Copies leaving the uplink after this are not counted as sent (LinkParams.end_us). */
   private readonly end_us: number;
-  /** Whether bulk broadcasts travel as flows and every downlink is a LinkQueue (LinkParams.flows). */
-  private readonly flows: boolean;
-  /** The simulated time of the event being handled (the engine sets it; flows plan from it). */
-  now_us = 0;
 
   constructor(
     readonly topo: NetTopology,
@@ -120,7 +113,6 @@ export class LinkModel {
     private readonly chainOf: ChainOf = () => undefined,
   ) {
     this.end_us = params.end_us ?? Infinity;
-    this.flows = params.flows === true;
   }
 
   /** A unicast from `port`'s node to `to`, ready to leave at `ready_us`. */
@@ -192,13 +184,13 @@ export class LinkModel {
   }
 
   /**
-   * `port`'s node takes its copy of hop `hop`, the hop's k-th child (its arrival is >= 0), at or
-   * before the copy arrives: the copy is planned on the downlink. Returns when it is fully
-   * received.
+   * `port`'s node takes its copy of hop `hop`, the hop's k-th child (its arrival is >= 0), now
+   * (`now_us`, at or before the copy arrives): the copy is planned on the downlink. Returns when
+   * it is fully received.
    */
-  flowReceive(port: LinkPort, hop: FlowHop, k: number): number {
+  flowReceive(port: LinkPort, hop: FlowHop, k: number, now_us: number): number {
     const at = hop.arrive[k];
-    const done = port.downQ.plan(this.now_us, at, serializationUs(hop.flow.msg.bytes, port.spec.download_bps));
+    const done = port.downQ.plan(now_us, at, serializationUs(hop.flow.msg.bytes, port.spec.download_bps));
     if (done < at) throw new InvariantError(`node ${port.node}: a flow copy that arrives at ${at} µs is received at ${done} µs`);
     return done;
   }
@@ -208,15 +200,8 @@ export class LinkModel {
    * after what the downlink already has queued (FIFO).
    */
   download(port: LinkPort, bytes: number, at_us: number): number {
-    if (this.flows) {
-      const done = port.downQ.take(at_us, serializationUs(bytes, port.spec.download_bps));
-      if (done < at_us) throw new InvariantError(`node ${port.node}: a copy that arrived at ${at_us} µs is received at ${done} µs`);
-      return done;
-    }
-    const start = port.down_free_us > at_us ? port.down_free_us : at_us;
-    const done = Math.min(start + serializationUs(bytes, port.spec.download_bps), TIME_HORIZON_US);
+    const done = port.downQ.take(at_us, serializationUs(bytes, port.spec.download_bps));
     if (done < at_us) throw new InvariantError(`node ${port.node}: a copy that arrived at ${at_us} µs is received at ${done} µs`);
-    port.down_free_us = done;
     return done;
   }
 
@@ -229,7 +214,6 @@ export class LinkModel {
   /** The node restarts at `at_us`: its links start empty (what was queued on them was lost). */
   restart(port: LinkPort, at_us: number): void {
     port.up_free_us = at_us;
-    port.down_free_us = at_us;
     port.downQ.reset(at_us);
   }
 
