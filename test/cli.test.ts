@@ -147,6 +147,7 @@ describe('CLI', () => {
       [['run', join(ROOT, 'scenarios', 'default.yaml'), '--duration', 'soon'], /^error: --duration: expected a duration like "30s", got "soon"/],
       [['run', join(ROOT, 'scenarios', 'default.yaml'), '--crypto', 'fast'], /^error: --crypto: expected real or modeled/],
       [['run', join(ROOT, 'scenarios', 'default.yaml'), '--fidelity', 'fluid'], /^error: --fidelity: expected packet, flow, got "fluid"/],
+      [['run', join(ROOT, 'scenarios', 'default.yaml'), '--replica-state', 'mine'], /^error: --replica-state: expected shared, own, got "mine"/],
     ];
     for (const [argv, re] of cases) {
       const c = capture();

@@ -7,19 +7,22 @@ import { top } from './helpers.js';
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 
 describe('determinism (docs/DESIGN.md contracts 3, 4, 6)', () => {
-  it('every scenario in scenarios/ gives the same digest twice', () => {
-    // Proves replay: same scenario + seed = same digest, for each shipped scenario (short runs).
+  it('every scenario in scenarios/ gives the same digest twice (the second time with a copy of state per replica)', () => {
+    // Proves replay: same scenario + seed = same digest, for each shipped scenario (short runs);
+    // and that state shared by in-sync replicas gives what a copy per replica gives (contract 5).
     const files = readdirSync(SCENARIOS).filter((f) => /\.(ya?ml|json)$/.test(f) && !f.endsWith('.schema.json'));
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const f of files) {
       // Big networks get a shorter run: the point is the digest, not the figures.
       const big = /mainnet|viz-1k/.test(f);
       const sc = scenarioFile(join(SCENARIOS, f), { duration_us: big ? 3_000_000 : 15_000_000 });
+      expect(sc.replica_state).toBe('shared');
       const a = run(sc).summary;
-      const b = run(sc).summary;
+      const b = run({ ...sc, replica_state: 'own' }).summary;
       expect(b.digest, f).toBe(a.digest);
       expect(b.events, f).toBe(a.events);
-      expect({ ...b, wall: null }, f).toEqual({ ...a, wall: null });
+      const same = (s: typeof a) => ({ ...s, wall: null, scenario_file: { ...s.scenario_file, replica_state: null } });
+      expect(same(b), f).toEqual(same(a));
     }
   });
 

@@ -1,7 +1,8 @@
 /**
  * topsim command line.
  *
- *   run <scenario> [--seed N] [--duration 30s] [--warmup 5s] [--crypto real|modeled] [--fidelity packet|flow] [--workers N]
+ *   run <scenario> [--seed N] [--duration 30s] [--warmup 5s] [--crypto real|modeled] [--fidelity packet|flow]
+ *       [--replica-state shared|own] [--workers N]
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>
@@ -20,7 +21,7 @@
 import { performance } from 'node:perf_hooks';
 import { availableParallelism, cpus } from 'node:os';
 import { loadScenario, applyOverrides, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario } from '../scenario/index.js';
-import { FIDELITIES } from '../scenario/types.js';
+import { FIDELITIES, REPLICA_STATES } from '../scenario/types.js';
 import { readTextFile, REPORT_BYTES_MAX, SCENARIO_BYTES_MAX } from '../scenario/load.js';
 import { closest } from '../scenario/errors.js';
 import { describeValue, echoFileName, echoText, quoteText } from '../scenario/units.js';
@@ -58,6 +59,10 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
       --crypto real|modeled  override the crypto mode (the digest is the same in both)
       --fidelity packet|flow override how bulk data travels (network.fidelity; the two
                              give different digests, docs/VALIDATION.md)
+      --replica-state shared|own
+                             override replica_state: one copy per table and thread of what
+                             in-sync replicas hold alike, or a copy per replica (the digest is
+                             the same in both; own needs more memory)
       --workers N            spread the nodes over N worker threads (default: one per core not
                              busy with other work, here up to ${availableParallelism()}, for a run with enough
                              work between barriers to gain from it; else 1); every N gives the
@@ -159,6 +164,7 @@ const RUN_FLAGS = {
   warmup: { value: true },
   crypto: { value: true },
   fidelity: { value: true },
+  'replica-state': { value: true },
   out: { value: true },
   json: { value: false },
   workers: { value: true },
@@ -248,6 +254,12 @@ function loadWithOverrides(p: Parsed): Scenario {
     const f = FIDELITIES.find((x) => x === fidelity);
     if (f === undefined) throw new UsageError(`--fidelity: expected ${FIDELITIES.join(', ')}, got ${quoteText(String(fidelity))}`);
     sc = { ...sc, network: { ...sc.network, fidelity: f } };
+  }
+  const state = p.flags.get('replica-state');
+  if (state !== undefined) {
+    const s = REPLICA_STATES.find((x) => x === state);
+    if (s === undefined) throw new UsageError(`--replica-state: expected ${REPLICA_STATES.join(', ')}, got ${quoteText(String(state))}`);
+    sc = { ...sc, replica_state: s };
   }
   return sc;
 }

@@ -19,7 +19,8 @@ import type { ByzantineSpec, FaultSpec, Scenario, WorkloadConfig } from '../scen
 
 /** Keys of the envelope: every family's file has them, wherever its `root` puts them. */
 export const ENVELOPE_KEYS = [
-  '$schema', 'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'network', 'hardware',
+  '$schema', 'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'replica_state', 'network',
+  'hardware',
   'costs', 'workload', 'faults', 'byzantine', 'checks',
 ] as const;
 export type EnvelopeKey = (typeof ENVELOPE_KEYS)[number];

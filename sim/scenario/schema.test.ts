@@ -28,6 +28,7 @@ describe('defaults', () => {
       duration_us: 60_000_000,
       warmup_us: 5_000_000,
       crypto: 'modeled',
+      replica_state: 'shared',
       variant: 'impl',
       network: {
         intra_region_us: 1_000,
@@ -205,6 +206,7 @@ describe('malformed input', () => {
     ['family', { name: 'x', protocol: { family: 'bitcoin' } }, 'protocol.family: expected one of top, got "bitcoin"'],
     ['crypto', { name: 'x', crypto: 'fast' }, 'crypto: expected one of real, modeled, got "fast"'],
     ['fidelity', { name: 'x', network: { fidelity: 'fluid' } }, 'network.fidelity: expected one of packet, flow, got "fluid"'],
+    ['replica_state', { name: 'x', replica_state: 'mine' }, 'replica_state: expected one of shared, own, got "mine"'],
     ['seed', { name: 'x', seed: -1 }, 'seed: expected a non-negative integer, got -1'],
     ['seed too big', { name: 'x', seed: 2 ** 60 }, `seed: expected a non-negative integer, got ${2 ** 60}`],
     ['duration word', { name: 'x', duration: 'long' }, 'duration: expected a duration like "30s" (greater than 0), got "long"'],

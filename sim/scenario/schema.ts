@@ -51,7 +51,7 @@ import type {
   Scenario,
   WorkloadConfig,
 } from './types.js';
-import { FIDELITIES, genericFault } from './types.js';
+import { FIDELITIES, REPLICA_STATES, genericFault } from './types.js';
 import { DURATION_EXPECTED, formatBandwidth, formatDuration } from './units.js';
 import { parseSelector, type Selector } from './selectors.js';
 
@@ -347,6 +347,10 @@ function partsFor(config: FamilyConfig): EnvelopeParts {
       duration: duration({ positive: true }).prefault('60s').describe('Simulated time to run.'),
       warmup: duration({ positive: false }).prefault('5s').describe('Measurements start after this; must be < duration.'),
       crypto: z.enum(['real', 'modeled']).default('modeled').describe('Real signatures, or keyed-hash stand-ins (same CPU costs).'),
+      replica_state: z
+        .enum(REPLICA_STATES)
+        .default('shared')
+        .describe("One copy per table of what in-sync replicas hold alike (shared), or a copy per replica (own); the results are the same."),
       network: networkSchema.prefault({}),
       hardware: hardwareSection(config).prefault({}),
       costs: costsSection(config).prefault({}).describe("CPU cost per operation, µs of one core's time."),
@@ -393,6 +397,7 @@ type Parsed = ParsedFile & {
   description: string;
   seed: number;
   crypto: Scenario['crypto'];
+  replica_state: Scenario['replica_state'];
   network: NetworkConfig;
   hardware: Record<string, Hardware>;
   costs: Scenario['costs'];
@@ -714,6 +719,7 @@ export function scenarioToFile(s: Scenario, config: FamilyConfig = configOf(s.pr
     duration: () => formatDuration(s.duration_us),
     warmup: () => formatDuration(s.warmup_us),
     crypto: () => s.crypto,
+    replica_state: () => s.replica_state,
     network: () => ({
       latency:
         lat.dataset === UNIFORM_DATASET

@@ -9,6 +9,14 @@ import type { ArrivalKind, RateSchedule } from '../workload/schedule.js';
 
 export type CryptoMode = 'real' | 'modeled';
 
+/**
+ * Whether a family may keep one copy of state its in-sync replicas hold alike (per table and thread),
+ * each replica keeping only its own part (docs/DESIGN.md "Shared state of in-sync replicas"), or
+ * every replica keeps its own. Never a result: both give the same digest.
+ */
+export const REPLICA_STATES = ['shared', 'own'] as const;
+export type ReplicaState = (typeof REPLICA_STATES)[number];
+
 export interface Hardware {
   cores: number;
   upload_bps: number;
@@ -169,6 +177,7 @@ export interface Scenario {
   duration_us: number;
   warmup_us: number;
   crypto: CryptoMode;
+  replica_state: ReplicaState;
   network: NetworkConfig;
   /** Each role's hardware; the roles are the family's. */
   hardware: Readonly<Record<string, Hardware>>;

@@ -81,7 +81,7 @@ export const TOY_CONFIG: FamilyConfig = {
   costs: { message_base_us: 5, verify_block_us: 50, per_tx_us: 2 },
   workload: {},
   root: (parts) => ({
-    ...Object.fromEntries(['$schema', 'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'network']
+    ...Object.fromEntries(['$schema', 'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'replica_state', 'network']
       .map((k) => [k, parts.sections[k as keyof typeof parts.sections]])),
     protocol: z.strictObject({ family: parts.familyKey() }).prefault({}),
     chain: chainSchema.prefault({}),

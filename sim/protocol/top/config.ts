@@ -652,6 +652,7 @@ export const TOP_CONFIG: FamilyConfig = {
     duration: parts.sections.duration,
     warmup: parts.sections.warmup,
     crypto: parts.sections.crypto,
+    replica_state: parts.sections.replica_state,
     variant: z
       .enum(['impl', 'design'])
       .default('impl')

@@ -12,6 +12,7 @@ import type { LedgerRules, AccountMap } from './ledger.js';
 import type { Env } from '../../contract/env.js';
 import { draw64, ftsPickOne } from './stake.js';
 import { ReceiverSpace } from './workload.js';
+import { SharedOutbox } from './sharedoutbox.js';
 import { ReplicaSlots, TxFlags } from './txflags.js';
 
 export interface TableGroups {
@@ -168,6 +169,11 @@ export class ChainContext {
   readonly replicaSlots: ReplicaSlots;
   readonly pooled: TxFlags;
   readonly handledBatches: TxFlags;
+  /**
+   * Per table, the receipt outboxes (recv, confirm) its in-sync replicas on this thread share
+   * (sharedoutbox.ts), made at the first replica; none when the scenario keeps state per replica.
+   */
+  private readonly outboxes: ([SharedOutbox, SharedOutbox] | undefined)[] = [];
 
   constructor(
     readonly sc: TopScenario,
@@ -223,6 +229,30 @@ export class ChainContext {
     this.replicaSlots = new ReplicaSlots(T);
     this.pooled = new TxFlags(this.replicaSlots);
     this.handledBatches = new TxFlags(this.replicaSlots);
+  }
+
+  /** The outboxes `table`'s in-sync replicas on this thread share, or null when each keeps its own. */
+  sharedOutboxes(table: number): readonly [SharedOutbox, SharedOutbox] | null {
+    if (this.sc.replica_state !== 'shared') return null;
+    const T = this.map.tables;
+    return (this.outboxes[table] ??= [new SharedOutbox(T), new SharedOutbox(T)]);
+  }
+
+  /**
+   * How much the replicas on this thread share: replicas reading a shared outbox, replicas that left
+   * one for their own, receipts held in the shared outboxes.
+   */
+  sharing(): { attached: number; fallbacks: number; entries: number } {
+    const s = { attached: 0, fallbacks: 0, entries: 0 };
+    for (const pair of this.outboxes) {
+      if (pair === undefined) continue;
+      for (const o of pair) {
+        s.attached += o.attached;
+        s.fallbacks += o.fallbacks;
+        s.entries += o.store.size;
+      }
+    }
+    return s;
   }
 
   /**

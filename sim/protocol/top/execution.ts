@@ -118,7 +118,7 @@ export class Execution {
     const map = ctx.map;
     const receipts = this.receipts;
     const view = new StateView(this.ledger);
-    receipts.beginCommit(now_us);
+    receipts.beginCommit(now_us, b.height, b.id);
     for (let i = 0; i < b.txs.length; i++) {
       const id = b.txs[i];
       const leg = b.legs[i];
@@ -134,6 +134,7 @@ export class Execution {
         receipts.confirmed(map.tableOf[txs.receiver[id]], rid);
       }
     }
+    receipts.endCommit();
     view.flush();
     view.release();
     this.addUnits(b);

@@ -97,6 +97,7 @@ export class ConsensusNode implements NodeLogic {
         r.requestState(env, 0);
         changed = true;
       } else if (have && !this.ctx.involved(this.id, d.table, clock)) {
+        have.retire();
         this.replicas[d.table] = undefined;
         changed = true;
       }
@@ -145,6 +146,7 @@ export class ConsensusNode implements NodeLogic {
     const env = this.out(real);
     if (lost) {
       for (const old of this.served) {
+        old.retire();
         const r = new TableReplica(this.ctx, this.id, old.table, this.local, false);
         r.clock = this.clock;
         r.lostVotes = true;

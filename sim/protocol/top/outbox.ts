@@ -17,6 +17,33 @@
  * replaces its entry, and every reader visits a peer's entries in receipt-id order.
  */
 
+/**
+ * What a replica's receipt flow asks of an outbox: its own (ReceiptOutbox) or its view of the one
+ * its table's in-sync replicas share (SharedOutboxView, sharedoutbox.ts). Positions are valid until
+ * the next change.
+ */
+export interface Outbox {
+  /** A commit of block `blockId` at `height`, at `at_us`: the entries added until `end` are its. */
+  begin(at_us: number, height: number, blockId: string): void;
+  add(peer: number, rid: number, tx: number): void;
+  end(): void;
+  certify(cert: string): void;
+  addWith(peer: number, rid: number, tx: number, at_us: number, cert: string): void;
+  /**
+   * Drops every entry toward `peer` with an id at or below `rid`; `committed` is the highest id
+   * toward `peer` this replica has committed (every entry's id is at most that).
+   */
+  pruneUpTo(peer: number, rid: number, committed: number): void;
+  find(peer: number, rid: number): number;
+  peers(): number[];
+  positions(peer: number): number[];
+  rid(pos: number): number;
+  tx(pos: number): number;
+  committedAt(pos: number): number;
+  cert(pos: number): string;
+  entries(): [number, number, number, number, string][];
+}
+
 /** No entry (list ends, empty lists). */
 const NONE = -1;
 /** The peer column of a pruned entry (tables are fewer than 65,535). */
@@ -24,7 +51,7 @@ const DEAD = 0xffff;
 /** Logs smaller than this are never shrunk. */
 const LOG_MIN = 64;
 
-export class ReceiptOutbox {
+export class ReceiptOutbox implements Outbox {
   // The log, by position.
   private peerOf = new Uint16Array(LOG_MIN);
   private ridOf = new Int32Array(LOG_MIN);
@@ -56,6 +83,9 @@ export class ReceiptOutbox {
   begin(at_us: number): void {
     this.openGroup(at_us, '');
   }
+
+  /** Ends a commit's entries (nothing to do for an outbox of one's own). */
+  end(): void {}
 
   /** Sets the certificate of the current group (the commit's receipts, when its leader sends them). */
   certify(cert: string): void {
@@ -101,6 +131,36 @@ export class ReceiptOutbox {
       p = next;
     }
     if (this.live * 4 < this.len && this.len > 4 * LOG_MIN) this.compact();
+  }
+
+  /** Position of the first entry toward `peer` (in list order) with an id above `rid`, or -1. */
+  firstAbove(peer: number, rid: number): number {
+    if (this.head === null) return NONE;
+    let p = this.head[peer];
+    while (p !== NONE && this.ridOf[p] <= rid) p = this.nextOf[p];
+    return p;
+  }
+
+  /** The entry after `pos` in its peer's list, or -1. */
+  next(pos: number): number {
+    return this.nextOf[pos];
+  }
+
+  /** The position of the oldest live entry, or -1. */
+  firstLive(): number {
+    for (let p = 0; p < this.len; p++) if (this.peerOf[p] !== DEAD) return p;
+    return NONE;
+  }
+
+  /** Every live entry's position, in the order entries were added. */
+  livePositions(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.len; p++) if (this.peerOf[p] !== DEAD) out.push(p);
+    return out;
+  }
+
+  peer(pos: number): number {
+    return this.peerOf[pos];
   }
 
   /** Position of `rid` toward `peer`, or -1. */

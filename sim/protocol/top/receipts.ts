@@ -11,7 +11,8 @@ import {
 import { LEG_RECV, LEG_CONFIRM, type TableLedger } from './ledger.js';
 import { ReceiptQueue } from './txpool.js';
 import { RecentStrings } from './recent.js';
-import { ReceiptOutbox } from './outbox.js';
+import { ReceiptOutbox, type Outbox } from './outbox.js';
+import type { SharedOutbox, SharedOutboxView } from './sharedoutbox.js';
 import type { ChainContext } from './context.js';
 import type { Byzantine } from './byzantine.js';
 
@@ -37,9 +38,14 @@ export class ReceiptFlow {
   readonly peerRecv: Uint32Array;
   /** Per peer table: the highest receipt id it is known to have sent us (pulls). */
   private readonly peerSend: Uint32Array;
-  /** Receipts toward each peer not yet known applied: recv receipts and confirm receipts. */
-  private readonly outRecv: ReceiptOutbox;
-  private readonly outConfirm: ReceiptOutbox;
+  /**
+   * Receipts toward each peer not yet known applied: recv receipts and confirm receipts. Its own,
+   * or its view of the outboxes its table's in-sync replicas share on this thread (sharedoutbox.ts).
+   */
+  private readonly outRecv: Outbox;
+  private readonly outConfirm: Outbox;
+  /** The same two as views of the shared outboxes, or null when they are its own. */
+  private readonly views: SharedOutboxView[] | null = null;
   private readonly certs = new RecentStrings(CERT_CACHE_MAX);
 
   constructor(
@@ -50,6 +56,8 @@ export class ReceiptFlow {
     private readonly byzantine: Byzantine,
     /** Hands receipts and receipt-id state to this node's replicas of other tables. */
     private readonly local: LocalDelivery,
+    /** The table's shared outboxes on this thread (recv, confirm), or null to keep its own. */
+    shared: readonly [SharedOutbox, SharedOutbox] | null = null,
   ) {
     const sc = ctx.sc;
     const T = ctx.map.tables;
@@ -58,16 +66,38 @@ export class ReceiptFlow {
     this.confirmQ = new ReceiptQueue(LEG_CONFIRM, receiptsMax, T);
     this.peerRecv = new Uint32Array(T);
     this.peerSend = new Uint32Array(T);
-    this.outRecv = new ReceiptOutbox(T);
-    this.outConfirm = new ReceiptOutbox(T);
+    if (shared !== null) {
+      const views = [shared[0].attach(), shared[1].attach()];
+      this.views = views;
+      [this.outRecv, this.outConfirm] = views;
+    } else {
+      this.outRecv = new ReceiptOutbox(T);
+      this.outConfirm = new ReceiptOutbox(T);
+    }
+  }
+
+  /** Whether its outboxes are still its parts of the shared ones. */
+  get sharesOutboxes(): boolean {
+    return this.views !== null && this.views[0].shared && this.views[1].shared;
+  }
+
+  /** The replica is dropped: it stops holding the shared outboxes' entries. */
+  detach(): void {
+    if (this.views !== null) for (const v of this.views) v.detach();
   }
 
   // ---- a commit's receipts -------------------------------------------------------------------
 
-  /** A block commits at `now_us`: the receipts it creates form one group in each outbox. */
-  beginCommit(now_us: number): void {
-    this.outRecv.begin(now_us);
-    this.outConfirm.begin(now_us);
+  /** Block `id` at `height` commits at `now_us`: the receipts it creates form one group in each outbox. */
+  beginCommit(now_us: number, height: number, id: string): void {
+    this.outRecv.begin(now_us, height, id);
+    this.outConfirm.begin(now_us, height, id);
+  }
+
+  /** The commit's receipts are all in. */
+  endCommit(): void {
+    this.outRecv.end();
+    this.outConfirm.end();
   }
 
   /** A committed send leg owes table `dst` the recv receipt `rid` (also noted in `out`). */
@@ -162,7 +192,7 @@ export class ReceiptFlow {
     const applied = m.recvId[this.table];
     if (applied > this.peerRecv[peer]) {
       this.peerRecv[peer] = applied;
-      this.outRecv.pruneUpTo(peer, applied);
+      this.outRecv.pruneUpTo(peer, applied, this.ledger.sendId[peer]);
     }
     const sent = m.sendId[this.table];
     if (sent > this.peerSend[peer]) this.peerSend[peer] = sent;
@@ -192,7 +222,7 @@ export class ReceiptFlow {
     }
   }
 
-  private resend(env: Env, out: ReceiptOutbox, leg: number, clock: number): void {
+  private resend(env: Env, out: Outbox, leg: number, clock: number): void {
     const minAge = this.ctx.sc.protocol.receipt_min_age_us;
     for (const dst of out.peers()) {
       const items: number[] = [];

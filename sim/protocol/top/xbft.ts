@@ -112,11 +112,22 @@ export class TableReplica {
       ctx.pooled, this.slot);
     this.chain = new ChainStore(table);
     this.byzantine = new Byzantine(ctx, self, table, this.chain.highQC);
-    this.receipts = new ReceiptFlow(ctx, self, table, this.ledger, this.byzantine, local);
+    // A member that starts from a snapshot keeps its own outboxes (sharedoutbox.ts).
+    this.receipts = new ReceiptFlow(ctx, self, table, this.ledger, this.byzantine, local, synced ? ctx.sharedOutboxes(table) : null);
     this.execution = new Execution(ctx, table, this.ledger, this.pool, this.chain, this.receipts);
     this.blockSync = new BlockSync(ctx, self, table, this.chain);
     this.stateSync = new StateSync(ctx, self, table, this.chain, this.ledger, this.pool, this.receipts);
     this.memberA = ctx.isAuditor[self] === 1;
+  }
+
+  /** The node drops this replica (it left the table, or a restart rebuilt it): it lets go of shared state. */
+  retire(): void {
+    this.receipts.detach();
+  }
+
+  /** Whether it still reads the state its table's in-sync replicas on this thread share. */
+  get sharesState(): boolean {
+    return this.receipts.sharesOutboxes;
   }
 
   /** The committed height (it grows by commits; only a state snapshot sets it otherwise). */

@@ -1,0 +1,46 @@
+/**
+ * Shared state of in-sync replicas is exact (docs/DESIGN.md contract 5): over the fault library run
+ * as shipped, `replica_state: shared` and `own` give the same summary and digest, while the shared
+ * runs do share (and replicas that fork, or start from a snapshot, keep their own).
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadScenario } from '../sim/scenario/index.js';
+import { runScenario } from '../sim/runner/run.js';
+import { top } from './helpers.js';
+
+const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
+
+/**
+ * The library's scenarios with more than one table (so with receipts to share), each with what it
+ * brings: receipts resent, pulled and pruned (receipt-loss), crashed members that lag and catch up
+ * (group-third-crash), members elected in and out that start from snapshots (churn-*), equivocating
+ * leaders whose forks commit (byzantine-past-tolerance: their replicas leave the shared state).
+ */
+const LIBRARY: [string, (s: { attached: number; fallbacks: number; entries: number }) => void][] = [
+  ['receipt-loss', (s) => expect(s.entries).toBeGreaterThan(0)],
+  ['group-third-crash', (s) => expect(s.entries).toBeGreaterThan(0)],
+  ['churn-join-leave', (s) => expect(s.entries).toBeGreaterThan(0)],
+  ['churn-rotation', (s) => expect(s.entries).toBeGreaterThan(0)],
+  ['byzantine-past-tolerance', (s) => expect(s.fallbacks).toBeGreaterThan(0)],
+];
+
+describe('shared replica state: the same results as a copy per replica', () => {
+  for (const [name, shares] of LIBRARY) {
+    it(name, () => {
+      const sc = loadScenario(join(SCENARIOS, `${name}.yaml`));
+      expect(sc.replica_state).toBe('shared');
+      const shared = runScenario(sc);
+      const own = runScenario({ ...sc, replica_state: 'own' });
+      expect(own.summary.digest).toBe(shared.summary.digest);
+      // The summaries differ only in the recorded scenario's replica_state.
+      const same = (r: typeof own) => ({ ...r.summary, wall: null, scenario_file: { ...r.summary.scenario_file, replica_state: null } });
+      expect(same(own)).toEqual(same(shared));
+      const s = top(shared.built).ctx.sharing();
+      const o = top(own.built).ctx.sharing();
+      expect(o).toEqual({ attached: 0, fallbacks: 0, entries: 0 });
+      expect(s.attached).toBeGreaterThan(0);
+      shares(s);
+    });
+  }
+});
