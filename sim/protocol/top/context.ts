@@ -8,11 +8,13 @@ import type { ByzantineBehavior, TopScenario } from './scenario.js';
 import type { Signer } from '../../crypto/index.js';
 import { ACCOUNT_KEY_BASE } from '../../crypto/index.js';
 import type { TxStore } from './txstore.js';
-import type { LedgerRules, AccountMap } from './ledger.js';
+import { LedgerVersions, LEG_RECV, LEG_CONFIRM, type LedgerRules, type AccountMap } from './ledger.js';
 import type { Env } from '../../contract/env.js';
 import { draw64, ftsPickOne } from './stake.js';
 import { ReceiverSpace } from './workload.js';
 import { SharedOutbox } from './sharedoutbox.js';
+import { SharedReceiptQueue } from './sharedqueue.js';
+import type { SharedReceipts } from './receipts.js';
 import { ReplicaSlots, TxFlags } from './txflags.js';
 
 export interface TableGroups {
@@ -173,7 +175,9 @@ export class ChainContext {
    * Per table, the receipt outboxes (recv, confirm) its in-sync replicas on this thread share
    * (sharedoutbox.ts), made at the first replica; none when the scenario keeps state per replica.
    */
-  private readonly outboxes: ([SharedOutbox, SharedOutbox] | undefined)[] = [];
+  private readonly receiptState: (SharedReceipts | undefined)[] = [];
+  /** Per table, the committed ledgers its in-sync replicas on this thread share (ledger.ts). */
+  private readonly ledgers: (LedgerVersions | undefined)[] = [];
 
   constructor(
     readonly sc: TopScenario,
@@ -231,25 +235,51 @@ export class ChainContext {
     this.handledBatches = new TxFlags(this.replicaSlots);
   }
 
-  /** The outboxes `table`'s in-sync replicas on this thread share, or null when each keeps its own. */
-  sharedOutboxes(table: number): readonly [SharedOutbox, SharedOutbox] | null {
+  /** The receipt outboxes and queues `table`'s in-sync replicas on this thread share, or null when each keeps its own. */
+  sharedReceipts(table: number): SharedReceipts | null {
     if (this.sc.replica_state !== 'shared') return null;
     const T = this.map.tables;
-    return (this.outboxes[table] ??= [new SharedOutbox(T), new SharedOutbox(T)]);
+    const p = this.sc.protocol;
+    const queued = Math.max(p.pool_txs_max, p.receipts_unconfirmed_max);
+    return (this.receiptState[table] ??= {
+      outRecv: new SharedOutbox(T), outConfirm: new SharedOutbox(T),
+      recvQ: new SharedReceiptQueue(LEG_RECV, queued, T), confirmQ: new SharedReceiptQueue(LEG_CONFIRM, queued, T),
+    });
+  }
+
+  /** The ledger versions `table`'s in-sync replicas on this thread share, or null when each keeps its own. */
+  ledgerVersions(table: number): LedgerVersions | null {
+    if (this.sc.replica_state !== 'shared') return null;
+    return (this.ledgers[table] ??= new LedgerVersions(this.map.tableAccounts[table].length, this.map.tables,
+      this.sc.workload.genesis_balance));
   }
 
   /**
    * How much the replicas on this thread share: replicas reading a shared outbox, replicas that left
-   * one for their own, receipts held in the shared outboxes.
+   * one for their own, receipts held in the shared outboxes; ledger versions held, and replicas
+   * that left them for a ledger of their own; receipts held in the shared queues, and replicas that
+   * left them.
    */
-  sharing(): { attached: number; fallbacks: number; entries: number } {
-    const s = { attached: 0, fallbacks: 0, entries: 0 };
-    for (const pair of this.outboxes) {
-      if (pair === undefined) continue;
-      for (const o of pair) {
+  sharing(): {
+    attached: number; fallbacks: number; entries: number; ledgers: number; ledgerFallbacks: number; queued: number;
+    queueFallbacks: number;
+  } {
+    const s = { attached: 0, fallbacks: 0, entries: 0, ledgers: 0, ledgerFallbacks: 0, queued: 0, queueFallbacks: 0 };
+    for (const v of this.ledgers) {
+      if (v === undefined) continue;
+      s.ledgers += v.held;
+      s.ledgerFallbacks += v.fallbacks;
+    }
+    for (const r of this.receiptState) {
+      if (r === undefined) continue;
+      for (const o of [r.outRecv, r.outConfirm]) {
         s.attached += o.attached;
         s.fallbacks += o.fallbacks;
         s.entries += o.store.size;
+      }
+      for (const q of [r.recvQ, r.confirmQ]) {
+        s.queued += q.size;
+        s.queueFallbacks += q.fallbacks;
       }
     }
     return s;

@@ -7,7 +7,8 @@
 import type { Env } from '../../contract/env.js';
 import type { Block } from './messages.js';
 import {
-  StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, type TableLedger,
+  StateView, checkLeg, applyLeg, TX_OK, LEG_INNER, LEG_SEND, LEG_RECV, LEDGER_ADOPTED, LEDGER_LEFT,
+  type TableLedger, type LedgerVersions,
 } from './ledger.js';
 import type { TxPool } from './txpool.js';
 import { TX_NEEDS_CONFIRM } from './txstore.js';
@@ -16,7 +17,13 @@ import type { ChainStore } from './chain.js';
 import type { CommitReceipts, ReceiptFlow } from './receipts.js';
 import { invariant } from '../../lib/assert.js';
 
+/** What LedgerVersions.advance reports of the state before a commit (one per thread: commits never interleave). */
+const before: { state: TableLedger | null } = { state: null };
+
 export class Execution {
+  /** The committed height the ledger holds while it is a shared version. */
+  private versionHeight = 0;
+
   constructor(
     private readonly ctx: ChainContext,
     private readonly table: number,
@@ -24,7 +31,20 @@ export class Execution {
     private readonly pool: TxPool,
     private readonly chain: ChainStore,
     private readonly receipts: ReceiptFlow,
+    /** The table's shared ledger versions `ledger` points into, or null when it is its own. */
+    private versions: LedgerVersions | null = null,
   ) {}
+
+  /** Whether the ledger is still a version shared with the table's other in-sync replicas. */
+  get sharesLedger(): boolean {
+    return this.versions !== null;
+  }
+
+  /** The replica is dropped (or its state replaced by a snapshot): it lets go of its shared version. */
+  leaveVersions(): void {
+    if (this.versions !== null) this.versions.leave(this.versionHeight);
+    this.versions = null;
+  }
 
   /**
    * State after `parent`: committed state plus the uncommitted ancestors' effects; null when
@@ -117,27 +137,51 @@ export class Execution {
     const txs = ctx.txs;
     const map = ctx.map;
     const receipts = this.receipts;
-    const view = new StateView(this.ledger);
+    // A shared ledger either takes the state another replica computed for this block, or gets
+    // arrays to apply it to (sim/protocol/top/ledger.ts LedgerVersions).
+    let adopted = false;
+    if (this.versions !== null) {
+      if (b.height !== this.versionHeight + 1) {
+        // Not the next height (never for a replica that only commits): it keeps its own copy.
+        this.ledger.assign(this.ledger);
+        this.leaveVersions();
+      } else {
+        const r = this.versions.advance(this.ledger, this.versionHeight, b.id, before);
+        if (r === LEDGER_LEFT) this.versions = null;
+        else this.versionHeight = b.height;
+        adopted = r === LEDGER_ADOPTED;
+      }
+    }
+    // Confirm receipts are numbered from the ledger's counters as they were before the block (a
+    // copy of them when the ledger already holds the state after it).
+    const prior = before.state;
+    before.state = null;
+    let rspId: Uint32Array | null = adopted ? null : this.ledger.rspId;
+    const view = adopted ? null : new StateView(this.ledger);
     receipts.beginCommit(now_us, b.height, b.id);
     for (let i = 0; i < b.txs.length; i++) {
       const id = b.txs[i];
       const leg = b.legs[i];
       const rid = b.rids[i];
-      applyLeg(view, txs, map, id, leg, rid, ctx.rules);
+      if (view !== null) applyLeg(view, txs, map, id, leg, rid, ctx.rules);
       if (leg === LEG_INNER) this.pool.remove(id);
       else if (leg === LEG_SEND) {
         this.pool.remove(id);
         receipts.sent(map.tableOf[txs.receiver[id]], rid, id, recv);
       } else if (leg === LEG_RECV) {
-        receipts.received(map.tableOf[txs.sender[id]], rid, id, (txs.flags[id] & TX_NEEDS_CONFIRM) !== 0, confirm);
+        const needs = (txs.flags[id] & TX_NEEDS_CONFIRM) !== 0;
+        if (needs && rspId === null) rspId = prior!.rspId.slice();
+        receipts.received(map.tableOf[txs.sender[id]], rid, id, needs, confirm, rspId!);
       } else {
         receipts.confirmed(map.tableOf[txs.receiver[id]], rid);
       }
     }
     receipts.endCommit();
-    view.flush();
-    view.release();
-    this.addUnits(b);
+    if (view !== null) {
+      view.flush();
+      view.release();
+      this.addUnits(b);
+    }
   }
 
   /** One unit per touched account of this table (the per-account unit chains). */

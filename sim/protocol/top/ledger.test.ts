@@ -2,7 +2,8 @@
 // arrays are handed on from released views to the next ones.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { StateView, TableLedger } from './ledger.js';
+import { StateView, TableLedger, LedgerVersions, LEDGER_ADOPTED, LEDGER_LEFT } from './ledger.js';
+import { Stream } from '../../lib/random.js';
 
 const ACCOUNTS = 12;
 const TABLES = 4;
@@ -120,5 +121,58 @@ describe('StateView', () => {
     expect(v4.recvId(TABLES * 2 - 1)).toBe(0);
     expect(v4.confirmId(TABLES - 1)).toBe(0);
     v4.release();
+  });
+});
+
+describe('LedgerVersions', () => {
+  /** Block `k` of chain `name`: a change of some balances, nonces and counters. */
+  const change = (name: string, k: number) => (l: TableLedger) => {
+    const r = new Stream(`${name}/${k}`);
+    for (let i = r.int(0, 4); i > 0; i--) l.balance[r.int(0, 5)] += r.int(-5, 5);
+    l.nonce[r.int(0, 5)]++;
+    l.rspId[r.int(0, 2)] += r.int(0, 1);
+    l.unitHeight[r.int(0, 5)]++;
+  };
+  const arrays = (l: TableLedger) => [l.balance, l.nonce, l.sendId, l.recvId, l.confirmId, l.rspId, l.unitHeight].map((a) => Array.from(a));
+
+  it('gives every replica the ledger it would compute alone, holding a few heights instead of a copy each', () => {
+    const r = new Stream('ledger-versions');
+    const versions = new LedgerVersions(6, 3, 100);
+    // Replica 3 forks away at height 40; replica 2 lags behind.
+    const replicas = Array.from({ length: 5 }, (_, i) => ({
+      shared: versions.attach(), own: new TableLedger(6, 3, 100), height: 0, left: false, chain: i === 3 ? 'fork' : 'main',
+    }));
+    let maxHeld = 0;
+    for (let step = 0; step < 4_000; step++) {
+      const i = r.int(0, replicas.length - 1);
+      const x = replicas[i];
+      if (x.height >= 300 || (i === 2 && r.chance(2, 3))) continue;
+      // The forked replica never leads: the others' chain is the versions'.
+      if (i === 3 && x.height >= Math.min(replicas[0].height, replicas[1].height)) continue;
+      const h = x.height + 1;
+      const chain = x.chain === 'fork' && h >= 40 ? 'fork' : 'main';
+      const apply = change(chain, h);
+      const prev = arrays(x.own);
+      apply(x.own);
+      if (x.left) apply(x.shared);
+      else {
+        const before = { state: null as TableLedger | null };
+        const got = versions.advance(x.shared, x.height, `${chain}${h}`, before);
+        expect(arrays(before.state!)).toEqual(prev);
+        if (got === LEDGER_LEFT) x.left = true;
+        if (got !== LEDGER_ADOPTED) apply(x.shared);
+      }
+      x.height = h;
+      expect(arrays(x.shared), `replica ${i} at height ${h}`).toEqual(arrays(x.own));
+      maxHeld = Math.max(maxHeld, versions.held);
+      // At most one version per height some sharing replica is at.
+      expect(versions.held).toBeLessThanOrEqual(new Set(replicas.filter((y) => !y.left).map((y) => y.height)).size);
+    }
+    // The forked replica left when it met the others' block at height 40; the lagging one still shares.
+    expect(replicas.map((x) => x.left)).toEqual([false, false, false, true, false]);
+    expect(versions.fallbacks).toBe(1);
+    expect(maxHeld).toBeGreaterThan(1);
+    for (const x of replicas) if (!x.left) versions.leave(x.height);
+    expect(versions.held).toBe(0);
   });
 });

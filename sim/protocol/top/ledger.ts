@@ -82,6 +82,18 @@ export class TableLedger {
     return c;
   }
 
+  /** Reads and writes `o`'s arrays from now on (no copy: a shared version, LedgerVersions). */
+  point(o: TableLedger): void {
+    const self = this as { -readonly [K in keyof TableLedger]: TableLedger[K] };
+    self.balance = o.balance;
+    self.nonce = o.nonce;
+    self.sendId = o.sendId;
+    self.recvId = o.recvId;
+    self.confirmId = o.confirmId;
+    self.rspId = o.rspId;
+    self.unitHeight = o.unitHeight;
+  }
+
   /** Becomes a copy of `o` (same table, so the same sizes, or an empty ledger from `clone`). */
   assign(o: TableLedger): void {
     const self = this as { -readonly [K in keyof TableLedger]: TableLedger[K] };
@@ -99,6 +111,96 @@ export class TableLedger {
     const b = this.balance;
     for (let i = 0; i < b.length; i++) s += b[i];
     return s;
+  }
+}
+
+/** A table's committed state at one height, held by the in-sync replicas at that height. */
+interface LedgerVersion {
+  readonly id: string;
+  readonly state: TableLedger;
+  users: number;
+}
+
+/** LedgerVersions.advance: the replica's ledger now holds the new height's state, computed by another. */
+export const LEDGER_ADOPTED = 0;
+/** LedgerVersions.advance: the replica's ledger holds arrays it must now apply the block to. */
+export const LEDGER_WRITE = 1;
+/** LedgerVersions.advance: the replica's chain differs from the others': its ledger is now its own copy. */
+export const LEDGER_LEFT = 2;
+
+/**
+ * One table's committed ledgers on one thread for its in-sync replicas (docs/DESIGN.md "Shared state
+ * of in-sync replicas"): a table's ledger after committed block h is a function of the chain up to
+ * h (every change is a committed leg; block ids hash their parents), so replicas at the same height
+ * of the same chain hold equal ledgers, and here they hold one. Each replica's TableLedger points at
+ * the arrays of its height's version. The first replica to commit h+1 applies the block, in place
+ * when no other replica is still at h, else on a copy; the others take its result instead of
+ * applying the block again. A replica whose block at h+1 is not the version's leaves with a copy of
+ * its own; replicas that start from a snapshot never join. Usually two or three heights are held
+ * per table instead of a copy per replica.
+ */
+export class LedgerVersions {
+  private readonly at = new Map<number, LedgerVersion>();
+  /** Replicas that left with a copy of their own (a statistic). */
+  fallbacks = 0;
+
+  constructor(accounts: number, tables: number, genesis_balance: number) {
+    this.at.set(0, { id: '', state: new TableLedger(accounts, tables, genesis_balance), users: 0 });
+  }
+
+  /** Versions held (a statistic). */
+  get held(): number {
+    return this.at.size;
+  }
+
+  /** A new replica's ledger, at genesis. */
+  attach(): TableLedger {
+    const v = this.at.get(0)!;
+    v.users++;
+    const l = new TableLedger(0, 0, 0);
+    l.point(v.state);
+    return l;
+  }
+
+  /** A replica at `height` lets go (it is dropped, or now keeps its own). */
+  leave(height: number): void {
+    const v = this.at.get(height)!;
+    if (--v.users === 0) this.at.delete(height);
+  }
+
+  /**
+   * Replica ledger `l`, at `height`, commits block `id` at `height + 1`. Returns LEDGER_ADOPTED
+   * (`l` now reads the state after the block), LEDGER_WRITE (`l` holds arrays of its own for the
+   * new height: apply the block to them) or LEDGER_LEFT (`l` is now a private copy of the state
+   * at `height`: apply the block, and never call again). `before` receives the state at `height`.
+   */
+  advance(l: TableLedger, height: number, id: string, before: { state: TableLedger | null }): number {
+    const cur = this.at.get(height)!;
+    before.state = cur.state;
+    const next = this.at.get(height + 1);
+    if (next !== undefined) {
+      if (next.id !== id) {
+        l.assign(cur.state);
+        this.leave(height);
+        this.fallbacks++;
+        return LEDGER_LEFT;
+      }
+      next.users++;
+      this.leave(height);
+      l.point(next.state);
+      return LEDGER_ADOPTED;
+    }
+    if (cur.users === 1) {
+      // No other replica at this height: the block applies in place.
+      this.at.delete(height);
+      this.at.set(height + 1, { id, state: cur.state, users: 1 });
+      return LEDGER_WRITE;
+    }
+    const state = cur.state.clone();
+    cur.users--;
+    this.at.set(height + 1, { id, state, users: 1 });
+    l.point(state);
+    return LEDGER_WRITE;
   }
 }
 

@@ -9,7 +9,8 @@ import {
   MSG, wordOfHex, type ReceiptMsg, type ReceiptStateMsg, type ReceiptPullMsg, type TableSnapshot,
 } from './messages.js';
 import { LEG_RECV, LEG_CONFIRM, type TableLedger } from './ledger.js';
-import { ReceiptQueue } from './txpool.js';
+import { ReceiptQueue, type ReceiptQueueLike } from './txpool.js';
+import type { SharedReceiptQueue, SharedReceiptQueueView } from './sharedqueue.js';
 import { RecentStrings } from './recent.js';
 import { ReceiptOutbox, type Outbox } from './outbox.js';
 import type { SharedOutbox, SharedOutboxView } from './sharedoutbox.js';
@@ -22,6 +23,14 @@ const CERT_CACHE_MAX = 2000;
 const RESEND_MAX = 512;
 const PULL_MAX = 5;
 
+/** A table's receipt state its in-sync replicas on one thread share: outboxes and queues, per leg. */
+export interface SharedReceipts {
+  readonly outRecv: SharedOutbox;
+  readonly outConfirm: SharedOutbox;
+  readonly recvQ: SharedReceiptQueue;
+  readonly confirmQ: SharedReceiptQueue;
+}
+
 /** The receipts one commit creates, by peer table: [tx, rid, ...], for its leader to send. */
 export type CommitReceipts = Map<number, number[]>;
 
@@ -32,8 +41,10 @@ export interface LocalDelivery {
 }
 
 export class ReceiptFlow {
-  readonly recvQ: ReceiptQueue;
-  readonly confirmQ: ReceiptQueue;
+  /** Its own queues, or its parts of the ones its table's in-sync replicas share (sharedqueue.ts). */
+  readonly recvQ: ReceiptQueueLike;
+  readonly confirmQ: ReceiptQueueLike;
+  private readonly queueViews: SharedReceiptQueueView[] | null = null;
   /** Per peer table: the highest receipt id it is known to have applied from us (flow control). */
   readonly peerRecv: Uint32Array;
   /** Per peer table: the highest receipt id it is known to have sent us (pulls). */
@@ -56,18 +67,24 @@ export class ReceiptFlow {
     private readonly byzantine: Byzantine,
     /** Hands receipts and receipt-id state to this node's replicas of other tables. */
     private readonly local: LocalDelivery,
-    /** The table's shared outboxes on this thread (recv, confirm), or null to keep its own. */
-    shared: readonly [SharedOutbox, SharedOutbox] | null = null,
+    /** The table's receipt state shared on this thread, or null to keep its own. */
+    shared: SharedReceipts | null = null,
   ) {
     const sc = ctx.sc;
     const T = ctx.map.tables;
     const receiptsMax = Math.max(sc.protocol.pool_txs_max, sc.protocol.receipts_unconfirmed_max);
-    this.recvQ = new ReceiptQueue(LEG_RECV, receiptsMax, T);
-    this.confirmQ = new ReceiptQueue(LEG_CONFIRM, receiptsMax, T);
+    if (shared !== null) {
+      const qs = [shared.recvQ.attach(), shared.confirmQ.attach()];
+      this.queueViews = qs;
+      [this.recvQ, this.confirmQ] = qs;
+    } else {
+      this.recvQ = new ReceiptQueue(LEG_RECV, receiptsMax, T);
+      this.confirmQ = new ReceiptQueue(LEG_CONFIRM, receiptsMax, T);
+    }
     this.peerRecv = new Uint32Array(T);
     this.peerSend = new Uint32Array(T);
     if (shared !== null) {
-      const views = [shared[0].attach(), shared[1].attach()];
+      const views = [shared.outRecv.attach(), shared.outConfirm.attach()];
       this.views = views;
       [this.outRecv, this.outConfirm] = views;
     } else {
@@ -76,14 +93,16 @@ export class ReceiptFlow {
     }
   }
 
-  /** Whether its outboxes are still its parts of the shared ones. */
+  /** Whether its outboxes and queues are still its parts of the shared ones. */
   get sharesOutboxes(): boolean {
-    return this.views !== null && this.views[0].shared && this.views[1].shared;
+    return this.views !== null && this.views[0].shared && this.views[1].shared &&
+      this.queueViews !== null && this.queueViews[0].shared && this.queueViews[1].shared;
   }
 
-  /** The replica is dropped: it stops holding the shared outboxes' entries. */
+  /** The replica is dropped: it stops holding the shared outboxes' entries and queued receipts. */
   detach(): void {
     if (this.views !== null) for (const v of this.views) v.detach();
+    if (this.queueViews !== null) for (const q of this.queueViews) q.detach();
   }
 
   // ---- a commit's receipts -------------------------------------------------------------------
@@ -108,12 +127,13 @@ export class ReceiptFlow {
 
   /**
    * A committed recv leg applied receipt `rid` from `src`; a transfer that needs it owes a
-   * confirm receipt back (also noted in `out`).
+   * confirm receipt back (also noted in `out`), numbered by `rspId` (the ledger's, advanced here,
+   * or a copy of what it held before the commit when the ledger already holds the commit's state).
    */
-  received(src: number, rid: number, tx: number, needsConfirm: boolean, out: CommitReceipts): void {
+  received(src: number, rid: number, tx: number, needsConfirm: boolean, out: CommitReceipts, rspId: Uint32Array): void {
     this.recvQ.remove(src, rid);
     if (needsConfirm) {
-      const cid = ++this.ledger.rspId[src];
+      const cid = ++rspId[src];
       this.outConfirm.add(src, cid, tx);
       push(out, src, tx, cid);
     }

@@ -188,6 +188,47 @@ export class TxPool {
   }
 }
 
+/**
+ * What a replica asks of its receipt queue: its own (ReceiptQueue) or its part of the one its
+ * table's in-sync replicas share (SharedReceiptQueue, sharedqueue.ts).
+ */
+export interface ReceiptQueueLike {
+  readonly size: number;
+  get(peer: number, rid: number): number | undefined;
+  add(peer: number, rid: number, tx: number, appliedUpTo: number): boolean;
+  has(peer: number, rid: number): boolean;
+  remove(peer: number, rid: number): void;
+  entries(): Int32Array;
+  pruneApplied(applied: (peer: number) => number): void;
+  peers(): number[];
+  select(view: StateView, max: number, out: Picks, txs: TxStore, map: AccountMap, rules: LedgerRules, rotate: number): void;
+}
+
+/**
+ * Adds to `out` up to `max` legs of kind `leg` from `q`, per peer in ascending table order from
+ * `rotate`, each peer's receipts strictly consecutive from the view's last applied id.
+ */
+export function selectReceipts(q: ReceiptQueueLike, leg: number, view: StateView, max: number, out: Picks, txs: TxStore,
+  map: AccountMap, rules: LedgerRules, rotate: number): void {
+  const peers = q.peers();
+  let taken = 0;
+  for (let k = 0; k < peers.length && taken < max; k++) {
+    const peer = peers[(k + rotate) % peers.length];
+    for (;;) {
+      if (taken >= max) break;
+      const last = leg === 2 ? view.recvId(peer) : view.confirmId(peer);
+      const id = q.get(peer, last + 1);
+      if (id === undefined) break;
+      if (checkLeg(view, txs, map, id, leg, last + 1, rules) !== TX_OK) break;
+      applyLeg(view, txs, map, id, leg, last + 1, rules);
+      out.txs.push(id);
+      out.legs.push(leg);
+      out.rids.push(last + 1);
+      taken++;
+    }
+  }
+}
+
 /** A free slot of ReceiptQueue's table (tables are fewer than 65,535). */
 const FREE = 0xffff;
 
@@ -199,7 +240,7 @@ const FREE = 0xffff;
  * 512 tables), here 10-20 bytes a receipt. Nothing depends on the table's order: readers that
  * iterate sort by peer and id.
  */
-export class ReceiptQueue {
+export class ReceiptQueue implements ReceiptQueueLike {
   private peerK = new Uint16Array(16).fill(FREE);
   private ridK = new Int32Array(16);
   private txV = new Int32Array(16);
@@ -355,22 +396,6 @@ export class ReceiptQueue {
    */
   select(view: StateView, max: number, out: Picks, txs: TxStore, map: AccountMap, rules: LedgerRules,
     rotate: number): void {
-    const peers = this.peers();
-    let taken = 0;
-    for (let k = 0; k < peers.length && taken < max; k++) {
-      const peer = peers[(k + rotate) % peers.length];
-      for (;;) {
-        if (taken >= max) break;
-        const last = this.leg === 2 ? view.recvId(peer) : view.confirmId(peer);
-        const id = this.get(peer, last + 1);
-        if (id === undefined) break;
-        if (checkLeg(view, txs, map, id, this.leg, last + 1, rules) !== TX_OK) break;
-        applyLeg(view, txs, map, id, this.leg, last + 1, rules);
-        out.txs.push(id);
-        out.legs.push(this.leg);
-        out.rids.push(last + 1);
-        taken++;
-      }
-    }
+    selectReceipts(this, this.leg, view, max, out, txs, map, rules, rotate);
   }
 }

@@ -29,7 +29,7 @@ import {
   type ReceiptStateMsg, type ReceiptPullMsg, type StateRespMsg, type StateTimer,
 } from './messages.js';
 import { TableLedger, type StateView } from './ledger.js';
-import { TxPool, POOL_OK, POOL_DUP, type Picks, type ReceiptQueue } from './txpool.js';
+import { TxPool, POOL_OK, POOL_DUP, type Picks, type ReceiptQueueLike } from './txpool.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot } from '../../crypto/index.js';
 import { invariant } from '../../lib/assert.js';
@@ -106,15 +106,18 @@ export class TableReplica {
     this.synced = synced;
     const sc = ctx.sc;
     const T = ctx.map.tables;
-    this.ledger = new TableLedger(ctx.map.tableAccounts[table].length, T, sc.workload.genesis_balance);
+    // Genesis members share their ledger with the table's other in-sync replicas on this thread;
+    // a member that starts from a snapshot keeps its own (ledger.ts LedgerVersions).
+    const versions = synced ? ctx.ledgerVersions(table) : null;
+    this.ledger = versions !== null ? versions.attach() : new TableLedger(ctx.map.tableAccounts[table].length, T, sc.workload.genesis_balance);
     this.slot = ctx.replicaSlots.take(table);
     this.pool = new TxPool(ctx.txs, ctx.map, table, sc.protocol.pool_txs_max, sc.protocol.account_pending_max,
       ctx.pooled, this.slot);
     this.chain = new ChainStore(table);
     this.byzantine = new Byzantine(ctx, self, table, this.chain.highQC);
     // A member that starts from a snapshot keeps its own outboxes (sharedoutbox.ts).
-    this.receipts = new ReceiptFlow(ctx, self, table, this.ledger, this.byzantine, local, synced ? ctx.sharedOutboxes(table) : null);
-    this.execution = new Execution(ctx, table, this.ledger, this.pool, this.chain, this.receipts);
+    this.receipts = new ReceiptFlow(ctx, self, table, this.ledger, this.byzantine, local, synced ? ctx.sharedReceipts(table) : null);
+    this.execution = new Execution(ctx, table, this.ledger, this.pool, this.chain, this.receipts, versions);
     this.blockSync = new BlockSync(ctx, self, table, this.chain);
     this.stateSync = new StateSync(ctx, self, table, this.chain, this.ledger, this.pool, this.receipts);
     this.memberA = ctx.isAuditor[self] === 1;
@@ -123,11 +126,12 @@ export class TableReplica {
   /** The node drops this replica (it left the table, or a restart rebuilt it): it lets go of shared state. */
   retire(): void {
     this.receipts.detach();
+    this.execution.leaveVersions();
   }
 
   /** Whether it still reads the state its table's in-sync replicas on this thread share. */
   get sharesState(): boolean {
-    return this.receipts.sharesOutboxes;
+    return this.receipts.sharesOutboxes && this.execution.sharesLedger;
   }
 
   /** The committed height (it grows by commits; only a state snapshot sets it otherwise). */
@@ -144,11 +148,11 @@ export class TableReplica {
   }
 
   /** Receipts queued for this table's blocks: recv legs, confirm legs. */
-  get recvQ(): ReceiptQueue {
+  get recvQ(): ReceiptQueueLike {
     return this.receipts.recvQ;
   }
 
-  get confirmQ(): ReceiptQueue {
+  get confirmQ(): ReceiptQueueLike {
     return this.receipts.confirmQ;
   }
 
@@ -238,6 +242,7 @@ export class TableReplica {
       this.stateSync.onProbeAnswer(env, from, m, this.clock);
       return;
     }
+    this.execution.leaveVersions();
     const s = this.stateSync.adopt(env, m);
     this.byzantine.adopt(s.highQC);
     this.adoptVotes(s.highQC);
