@@ -27,14 +27,22 @@ const LARGEST = {
 
 describe('memory estimate', () => {
   it('stays within 20% of the measured peaks of the bench scenarios', () => {
-    const gb = (file: string, duration_us?: number) =>
-      estimateMemory(applyOverrides(loadScenario(join(ROOT, file)), duration_us === undefined ? {} : { duration_us, warmup_us: 0 })).bytes / 1e9;
-    // Measured (one process): top-100k 30 s 16.9 GB (2 workers), 3 s 3.25 GB; nodes-10k 20 s 2.66 GB.
-    expect(gb('scenarios/bench/top-100k.yaml')).toBeGreaterThan(16.9 * 0.95);
-    expect(gb('scenarios/bench/top-100k.yaml')).toBeLessThan(16.9 * 1.2);
-    expect(gb('scenarios/bench/top-100k.yaml', 3e6)).toBeLessThan(3.25 * 1.2);
-    expect(gb('scenarios/bench/nodes-10k.yaml')).toBeLessThan(2.66 * 1.2);
+    const gb = (file: string, duration_us?: number, replica_state: 'shared' | 'own' = 'shared') => {
+      const sc = applyOverrides(loadScenario(join(ROOT, file)), duration_us === undefined ? {} : { duration_us, warmup_us: 0 });
+      return estimateMemory({ ...sc, replica_state }).bytes / 1e9;
+    };
+    // Measured (one process, 2 workers), in-sync replicas sharing their state (the default):
+    // top-100k 30 s 10.3 GB; nodes-10k 20 s 2.04 GB.
+    expect(gb('scenarios/bench/top-100k.yaml')).toBeGreaterThan(10.3 * 0.95);
+    expect(gb('scenarios/bench/top-100k.yaml')).toBeLessThan(10.3 * 1.2);
+    expect(gb('scenarios/bench/nodes-10k.yaml')).toBeGreaterThan(2.04 * 0.95);
+    expect(gb('scenarios/bench/nodes-10k.yaml')).toBeLessThan(2.04 * 1.2);
     expect(gb('scenarios/default.yaml')).toBeLessThan(0.3);
+    // Every replica with its own state: top-100k 30 s 16.9 GB (2 workers), 3 s 3.25 GB; nodes-10k 20 s 2.66 GB.
+    expect(gb('scenarios/bench/top-100k.yaml', undefined, 'own')).toBeGreaterThan(16.9 * 0.95);
+    expect(gb('scenarios/bench/top-100k.yaml', undefined, 'own')).toBeLessThan(16.9 * 1.2);
+    expect(gb('scenarios/bench/top-100k.yaml', 3e6, 'own')).toBeLessThan(3.25 * 1.2);
+    expect(gb('scenarios/bench/nodes-10k.yaml', undefined, 'own')).toBeLessThan(2.66 * 1.2);
   });
 
   it('refuses the largest topology and the largest load, naming what to shrink, and passes the bench scenarios', () => {

@@ -9,17 +9,20 @@
  * "Limits"):
  * - the process and its modules: about 120 MB, plus ~80 MB per worker thread;
  * - per node (runtime, queues, random streams, digests): ~14 KB;
- * - per table replica (a validator or auditor serving a table, or an archive): ~17 KB, plus 24 B
- *   per table of the run (receipt queues and outboxes per peer table) and 17 B per account of its
- *   table (the ledger); and what a replica accumulates as blocks, certificates and caches fill:
- *   ~1 KB per simulated second for the first 20 s, then ~0.3 KB per second up to 512 s (the
- *   blocks a replica keeps);
+ * - per table replica (a validator or auditor serving a table, or an archive): what it accumulates
+ *   as blocks, certificates and caches fill (~1 KB per simulated second for the first 20 s, then
+ *   ~0.3 KB per second up to 512 s), plus, when every replica keeps its own state
+ *   (`replica_state: own`), ~17 KB, 24 B per table of the run and 17 B per account of its table
+ *   (the ledger), or, when in-sync replicas share their ledger, receipt outboxes and queues (the
+ *   default), ~14 KB and 8 B per table, and ~100 B per account and table for the shared state;
  * - per transaction offered (every submitted transfer stays in the transaction store, and a
- *   cross-table one leaves receipts with every replica of both tables): ~230 B, plus 32 B per
- *   replica of its table when it crosses tables.
- * Against measured peaks: top-100k 30 s 18.1 GB estimated / 16.9 GB measured, 3 s 3.7 / 3.3 GB;
- * nodes-10k 20 s 3.1 / 2.7 GB (one thread) and 3.2 GB (two workers); top-mainnet-impl at
- * 1,000 tx/s for 60 s 1.5 / 1.4 GB; default.yaml at 20,000 tx/s for 20 s 0.2 / 0.2 GB.
+ *   cross-table one leaves copies in flight and receipts with the replicas of both tables): ~230 B,
+ *   plus 32 B (own state) or 16 B (shared) per replica of its table when it crosses tables.
+ * Against measured peaks, shared state: top-100k 30 s 10.35 GB estimated / 10.3 GB measured (2
+ * workers); nodes-10k 20 s 2.42 / 2.04 GB (2 workers); top-mainnet-impl 8 s 1.20 / 0.93 GB (one
+ * thread). Own state: top-100k 30 s 18.1 / 16.9 GB, 3 s 3.7 / 3.3 GB; nodes-10k 20 s 3.1 / 2.7 GB
+ * (one thread) and 3.2 GB (two workers); top-mainnet-impl at 1,000 tx/s for 60 s 1.5 / 1.4 GB;
+ * default.yaml at 20,000 tx/s for 20 s 0.2 / 0.2 GB.
  */
 import type { Scenario } from '../scenario/types.js';
 import { familyOf, nodeCount } from './build.js';

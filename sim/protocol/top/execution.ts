@@ -35,11 +35,6 @@ export class Execution {
     private versions: LedgerVersions | null = null,
   ) {}
 
-  /** Whether the ledger is still a version shared with the table's other in-sync replicas. */
-  get sharesLedger(): boolean {
-    return this.versions !== null;
-  }
-
   /** The replica is dropped (or its state replaced by a snapshot): it lets go of its shared version. */
   leaveVersions(): void {
     if (this.versions !== null) this.versions.leave(this.versionHeight);

@@ -61,11 +61,13 @@ function eventsPerWindow(sc: TopScenario): number {
 
 /**
  * TOP's share of a run's peak memory (sim/runner/memory.ts has the model and its measurements):
- * per table replica (a validator or auditor serving a table, or an archive) ~17 KB, plus 24 B per
- * table of the run and 17 B per account of its table, plus what it accumulates as blocks,
- * certificates and caches fill (~1 KB per simulated second for the first 20 s, then ~0.3 KB per
- * second up to 512 s); per transaction offered ~230 B, plus 32 B per replica of its table when it
- * crosses tables.
+ * per table replica (a validator or auditor serving a table, or an archive) what it accumulates as
+ * blocks, certificates and caches fill (~1 KB per simulated second for the first 20 s, then ~0.3 KB
+ * per second up to 512 s), plus ~17 KB, 24 B per table of the run and 17 B per account of its table
+ * (its ledger) when every replica keeps its own state, or ~14 KB and 8 B per table when in-sync
+ * replicas share their ledger, outboxes and queues (then ~100 B per account and table of the run
+ * for the shared state); per transaction offered ~230 B, plus per replica of its table when it
+ * crosses tables 32 B (own state) or 16 B (shared).
  */
 function memoryParts(sc: TopScenario): { what: string; bytes: number; shrink: string }[] {
   const KB = 1e3;
@@ -79,18 +81,30 @@ function memoryParts(sc: TopScenario): { what: string; bytes: number; shrink: st
   const w = sc.workload;
   const offered = expectedArrivals(w.schedule, w.start_us, Math.min(w.stop_us, sc.duration_us));
   const cross = w.intra_share_percent !== null ? 1 - w.intra_share_percent / 100 : T > 1 ? 1 - 1 / T : 0;
-  return [
+  // With replica_state: shared, a table's ledger, receipt outboxes and queues are held per table and
+  // thread (a table's two groups may sit on two workers; a ledger at two or three heights) instead
+  // of per replica; what remains per replica and transaction is mostly copies in flight.
+  const shared = sc.replica_state === 'shared';
+  const parts = [
     {
       what: `${replicas.toLocaleString('en-US')} table replicas`,
-      bytes: replicas * (17 * KB + 24 * T + 17 * accountsPerTable + grown_kb * KB),
+      bytes: replicas * ((shared ? 14 : 17) * KB + (shared ? 8 : 24) * T + (shared ? 0 : 17 * accountsPerTable) + grown_kb * KB),
       shrink: 'topology.tables, topology.validators, topology.auditors or workload.accounts',
     },
     {
       what: `${Math.round(offered).toLocaleString('en-US')} transactions`,
-      bytes: offered * (230 + 32 * perTable * cross),
+      bytes: offered * (230 + (shared ? 16 : 32) * perTable * cross),
       shrink: 'workload.rate_tps (or schedule) or duration',
     },
   ];
+  if (shared) {
+    parts.push({
+      what: `${T.toLocaleString('en-US')} tables' shared state`,
+      bytes: T * 2 * 3 * (17 * accountsPerTable + 16 * T),
+      shrink: 'topology.tables or workload.accounts',
+    });
+  }
+  return parts;
 }
 
 type Fields = { table?: unknown; view?: unknown; height?: unknown; block?: Fields; qc?: Fields };

@@ -93,12 +93,6 @@ export class ReceiptFlow {
     }
   }
 
-  /** Whether its outboxes and queues are still its parts of the shared ones. */
-  get sharesOutboxes(): boolean {
-    return this.views !== null && this.views[0].shared && this.views[1].shared &&
-      this.queueViews !== null && this.queueViews[0].shared && this.queueViews[1].shared;
-  }
-
   /** The replica is dropped: it stops holding the shared outboxes' entries and queued receipts. */
   detach(): void {
     if (this.views !== null) for (const v of this.views) v.detach();

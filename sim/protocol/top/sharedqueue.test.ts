@@ -15,7 +15,7 @@ function answers(q: ReceiptQueueLike, probes: [number, number][]): unknown {
 }
 
 describe('SharedReceiptQueueView', () => {
-  for (const seed of [1, 2, 3]) {
+  for (const seed of [1, 2]) {
     it(`answers as a queue of its own (seed ${seed}: losses, a full queue, applies, prunes, a forked source, leaving)`, () => {
       const r = new Stream(`shared-queue-${seed}`);
       const store = new SharedReceiptQueue(LEG_RECV, CAP, T);

@@ -129,11 +129,6 @@ export class TableReplica {
     this.execution.leaveVersions();
   }
 
-  /** Whether it still reads the state its table's in-sync replicas on this thread share. */
-  get sharesState(): boolean {
-    return this.receipts.sharesOutboxes && this.execution.sharesLedger;
-  }
-
   /** The committed height (it grows by commits; only a state snapshot sets it otherwise). */
   get committedHeight(): number {
     return this.chain.committedHeight;
