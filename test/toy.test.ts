@@ -107,8 +107,8 @@ describe('a toy family through the seam', () => {
     // Written back and read again: the same scenario, in the toy's key order.
     const file = scenarioToFile(s, TOY_CONFIG);
     expect(Object.keys(file)).toEqual([
-      'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'network', 'protocol', 'chain',
-      'hardware', 'costs', 'workload', 'faults', 'byzantine', 'checks',
+      'schema_version', 'name', 'description', 'seed', 'duration', 'warmup', 'crypto', 'replica_state', 'network', 'protocol',
+      'chain', 'hardware', 'costs', 'workload', 'faults', 'byzantine', 'checks',
     ]);
     expect(parseScenario(file, TOY_CONFIG)).toEqual(s);
     // TOP's sections, names and kinds are not the toy's.

@@ -14,8 +14,15 @@ import { draw64, ftsPickOne } from './stake.js';
 import { ReceiverSpace } from './workload.js';
 import { SharedOutbox } from './sharedoutbox.js';
 import { SharedReceiptQueue } from './sharedqueue.js';
-import type { SharedReceipts } from './receipts.js';
 import { ReplicaSlots, TxFlags } from './txflags.js';
+
+/** A table's receipt state its in-sync replicas on one thread share: outboxes and queues, per leg. */
+export interface SharedReceipts {
+  readonly outRecv: SharedOutbox;
+  readonly outConfirm: SharedOutbox;
+  readonly recvQ: SharedReceiptQueue;
+  readonly confirmQ: SharedReceiptQueue;
+}
 
 export interface TableGroups {
   readonly validators: Int32Array;

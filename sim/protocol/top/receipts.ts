@@ -10,11 +10,11 @@ import {
 } from './messages.js';
 import { LEG_RECV, LEG_CONFIRM, type TableLedger } from './ledger.js';
 import { ReceiptQueue, type ReceiptQueueLike } from './txpool.js';
-import type { SharedReceiptQueue, SharedReceiptQueueView } from './sharedqueue.js';
+import type { SharedReceiptQueueView } from './sharedqueue.js';
 import { RecentStrings } from './recent.js';
 import { ReceiptOutbox, type Outbox } from './outbox.js';
-import type { SharedOutbox, SharedOutboxView } from './sharedoutbox.js';
-import type { ChainContext } from './context.js';
+import type { SharedOutboxView } from './sharedoutbox.js';
+import type { ChainContext, SharedReceipts } from './context.js';
 import type { Byzantine } from './byzantine.js';
 
 /** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
@@ -22,14 +22,6 @@ const CERT_CACHE_MAX = 2000;
 /** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
 const RESEND_MAX = 512;
 const PULL_MAX = 5;
-
-/** A table's receipt state its in-sync replicas on one thread share: outboxes and queues, per leg. */
-export interface SharedReceipts {
-  readonly outRecv: SharedOutbox;
-  readonly outConfirm: SharedOutbox;
-  readonly recvQ: SharedReceiptQueue;
-  readonly confirmQ: SharedReceiptQueue;
-}
 
 /** The receipts one commit creates, by peer table: [tx, rid, ...], for its leader to send. */
 export type CommitReceipts = Map<number, number[]>;
