@@ -13,29 +13,19 @@
  * first receipt arrived (the width of the bits is fixed then). No answer depends on the table's
  * layout or on which replicas share it.
  */
-import { ReceiptQueue, selectReceipts, type Picks, type ReceiptQueueLike } from './txpool.js';
+import { ReceiptQueue, ReceiptTable, FREE, selectReceipts, type Picks, type ReceiptQueueLike } from './txpool.js';
 import type { TxStore } from './txstore.js';
 import type { AccountMap, LedgerRules, StateView } from './ledger.js';
 
-/** A free slot (tables are fewer than 65,535). */
-const FREE = 0xffff;
-
-/** The receipts a table's sharing replicas hold, each once with a bit per replica. */
-export class SharedReceiptQueue {
-  private peerK = new Uint16Array(16).fill(FREE);
-  private ridK = new Int32Array(16);
-  private txV = new Int32Array(16);
-  /** `width` words of bits per slot, set once the first receipt arrives (0 before). */
-  private bits = new Int32Array(0);
-  private width = 0;
-  private shift = 28;
-  private mask = 15;
-  private count = 0;
+/** The receipts a table's sharing replicas hold, each once with a bit per replica (the table's words). */
+export class SharedReceiptQueue extends ReceiptTable {
   private views = 0;
   /** Replicas that left for a queue of their own (a statistic). */
   fallbacks = 0;
 
-  constructor(readonly leg: number, readonly capacity: number, readonly tables: number) {}
+  constructor(readonly leg: number, readonly capacity: number, readonly tables: number) {
+    super();
+  }
 
   /** Receipts held (a statistic). */
   get size(): number {
@@ -48,108 +38,40 @@ export class SharedReceiptQueue {
     return new SharedReceiptQueueView(this, this.views++, null);
   }
 
-  private home(peer: number, rid: number): number {
-    return Math.imul(rid ^ Math.imul(peer + 1, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
-  }
-
-  /** Slot of (peer, rid), or -1. */
-  slot(peer: number, rid: number): number {
-    const pk = this.peerK;
-    const mask = this.mask;
-    for (let i = this.home(peer, rid); ; i = (i + 1) & mask) {
-      const p = pk[i];
-      if (p === FREE) return -1;
-      if (p === peer && this.ridK[i] === rid) return i;
-    }
-  }
-
   tx(i: number): number {
     return this.txV[i];
   }
 
   has(i: number, view: number): boolean {
-    return ((this.bits[i * this.width + (view >>> 5)] >>> (view & 31)) & 1) === 1;
+    return ((this.words[i * this.width + (view >>> 5)] >>> (view & 31)) & 1) === 1;
   }
 
   set(i: number, view: number): void {
-    this.bits[i * this.width + (view >>> 5)] |= 1 << (view & 31);
+    this.words[i * this.width + (view >>> 5)] |= 1 << (view & 31);
   }
 
   /** Clears `view`'s bit of slot `i`, and drops the receipt when no replica holds it any more. */
   clear(i: number, view: number): void {
     const w = this.width;
-    this.bits[i * w + (view >>> 5)] &= ~(1 << (view & 31));
-    for (let k = 0; k < w; k++) if (this.bits[i * w + k] !== 0) return;
+    this.words[i * w + (view >>> 5)] &= ~(1 << (view & 31));
+    for (let k = 0; k < w; k++) if (this.words[i * w + k] !== 0) return;
     this.deleteAt(i);
   }
 
-  /** Adds (peer, rid) -> tx with no bits; returns its slot. */
-  insert(peer: number, rid: number, tx: number): number {
+  /** Adds (peer, rid) -> tx with no bits (fixing the bits' width at the first); returns its slot. */
+  add(peer: number, rid: number, tx: number): number {
     if (this.width === 0) {
       this.width = Math.max(1, Math.ceil(this.views / 32));
-      this.bits = new Int32Array(this.peerK.length * this.width);
+      this.words = new Int32Array(this.peerK.length * this.width);
     }
-    if (2 * (this.count + 1) > this.peerK.length) this.grow();
-    const mask = this.mask;
-    let i = this.home(peer, rid);
-    while (this.peerK[i] !== FREE) i = (i + 1) & mask;
-    this.peerK[i] = peer;
-    this.ridK[i] = rid;
-    this.txV[i] = tx;
-    this.count++;
-    return i;
+    return this.insert(peer, rid, tx);
   }
 
-  /** Every slot holding a bit of `view`, as [peer, rid, tx, slot] sorted by peer then id. */
+  /** Every slot holding a bit of `view`, as [peer, rid, tx] sorted by peer then id. */
   held(view: number): number[][] {
     const out: number[][] = [];
     for (let i = 0; i < this.peerK.length; i++) if (this.peerK[i] !== FREE && this.has(i, view)) out.push([this.peerK[i], this.ridK[i], this.txV[i]]);
     return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  }
-
-  private deleteAt(i: number): void {
-    const pk = this.peerK;
-    const mask = this.mask;
-    const w = this.width;
-    let hole = i;
-    for (let j = (i + 1) & mask; pk[j] !== FREE; j = (j + 1) & mask) {
-      const home = this.home(pk[j], this.ridK[j]);
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        pk[hole] = pk[j];
-        this.ridK[hole] = this.ridK[j];
-        this.txV[hole] = this.txV[j];
-        this.bits.copyWithin(hole * w, j * w, j * w + w);
-        hole = j;
-      }
-    }
-    pk[hole] = FREE;
-    this.bits.fill(0, hole * w, hole * w + w);
-    this.count--;
-  }
-
-  private grow(): void {
-    const oldP = this.peerK;
-    const oldR = this.ridK;
-    const oldT = this.txV;
-    const oldB = this.bits;
-    const w = this.width;
-    const c = 2 * oldP.length;
-    this.peerK = new Uint16Array(c).fill(FREE);
-    this.ridK = new Int32Array(c);
-    this.txV = new Int32Array(c);
-    this.bits = new Int32Array(c * w);
-    this.mask = c - 1;
-    this.shift--;
-    for (let j = 0; j < oldP.length; j++) {
-      const p = oldP[j];
-      if (p === FREE) continue;
-      let i = this.home(p, oldR[j]);
-      while (this.peerK[i] !== FREE) i = (i + 1) & this.mask;
-      this.peerK[i] = p;
-      this.ridK[i] = oldR[j];
-      this.txV[i] = oldT[j];
-      this.bits.set(oldB.subarray(j * w, j * w + w), i * w);
-    }
   }
 }
 
@@ -200,7 +122,7 @@ export class SharedReceiptQueueView implements ReceiptQueueLike {
       this.leave();
       return this.own!.add(peer, rid, tx, appliedUpTo);
     }
-    if (i < 0) i = s.insert(peer, rid, tx);
+    if (i < 0) i = s.add(peer, rid, tx);
     s.set(i, this.index);
     this.count++;
     (this.perPeer ??= new Int32Array(s.tables))[peer]++;

@@ -229,25 +229,109 @@ export function selectReceipts(q: ReceiptQueueLike, leg: number, view: StateView
   }
 }
 
-/** A free slot of ReceiptQueue's table (tables are fewer than 65,535). */
-const FREE = 0xffff;
+/** A free slot of a ReceiptTable (tables are fewer than 65,535). */
+export const FREE = 0xffff;
 
 /**
- * Receipts by (peer table, receipt id) -> tx id: an open-addressing table over typed-array
- * columns (linear probing, backward-shift deletion, load at most 1/2), plus a count per peer.
- * Every replica of a receiving table fills its queue to the capacity (2,048) under load; as a Map
- * per peer that cost ~85 bytes a receipt plus a Map per sending table (~250 KB per replica with
- * 512 tables), here 10-20 bytes a receipt. Nothing depends on the table's order: readers that
- * iterate sort by peer and id.
+ * Receipts by (peer table, receipt id) -> tx over typed-array columns: open addressing, linear
+ * probing, backward-shift deletion, load at most 1/2; with `width` words per slot beside each
+ * receipt (none in a replica's own queue; a bit per replica in a shared one, sharedqueue.ts).
+ * Nothing depends on the table's order: readers that iterate sort by peer and id.
  */
-export class ReceiptQueue implements ReceiptQueueLike {
-  private peerK = new Uint16Array(16).fill(FREE);
-  private ridK = new Int32Array(16);
-  private txV = new Int32Array(16);
+export class ReceiptTable {
+  protected peerK = new Uint16Array(16).fill(FREE);
+  protected ridK = new Int32Array(16);
+  protected txV = new Int32Array(16);
+  /** `width` words per slot. */
+  protected words = new Int32Array(0);
+  protected width = 0;
   /** 32 - log2(slots): Fibonacci hashing keeps the top bits. */
   private shift = 28;
   private mask = 15;
-  private count = 0;
+  protected count = 0;
+
+  private home(peer: number, rid: number): number {
+    return Math.imul(rid ^ Math.imul(peer + 1, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
+  }
+
+  /** Slot of (peer, rid), or -1. */
+  slot(peer: number, rid: number): number {
+    const pk = this.peerK;
+    const mask = this.mask;
+    for (let i = this.home(peer, rid); ; i = (i + 1) & mask) {
+      const p = pk[i];
+      if (p === FREE) return -1;
+      if (p === peer && this.ridK[i] === rid) return i;
+    }
+  }
+
+  /** Adds (peer, rid) -> tx, absent before, with its words zero; returns its slot. */
+  protected insert(peer: number, rid: number, tx: number): number {
+    if (2 * (this.count + 1) > this.peerK.length) this.grow();
+    const mask = this.mask;
+    let i = this.home(peer, rid);
+    while (this.peerK[i] !== FREE) i = (i + 1) & mask;
+    this.peerK[i] = peer;
+    this.ridK[i] = rid;
+    this.txV[i] = tx;
+    this.count++;
+    return i;
+  }
+
+  protected deleteAt(i: number): void {
+    const pk = this.peerK;
+    const mask = this.mask;
+    const w = this.width;
+    // Backward shift: move later members of the probe run into the hole when their home slot
+    // does not lie cyclically in (hole, their slot], so every remaining key stays reachable.
+    let hole = i;
+    for (let j = (i + 1) & mask; pk[j] !== FREE; j = (j + 1) & mask) {
+      const home = this.home(pk[j], this.ridK[j]);
+      if (((j - home) & mask) >= ((j - hole) & mask)) {
+        pk[hole] = pk[j];
+        this.ridK[hole] = this.ridK[j];
+        this.txV[hole] = this.txV[j];
+        if (w !== 0) this.words.copyWithin(hole * w, j * w, j * w + w);
+        hole = j;
+      }
+    }
+    pk[hole] = FREE;
+    if (w !== 0) this.words.fill(0, hole * w, hole * w + w);
+    this.count--;
+  }
+
+  private grow(): void {
+    const oldP = this.peerK;
+    const oldR = this.ridK;
+    const oldT = this.txV;
+    const oldW = this.words;
+    const w = this.width;
+    const c = 2 * oldP.length;
+    this.peerK = new Uint16Array(c).fill(FREE);
+    this.ridK = new Int32Array(c);
+    this.txV = new Int32Array(c);
+    this.words = new Int32Array(c * w);
+    this.mask = c - 1;
+    this.shift--;
+    for (let j = 0; j < oldP.length; j++) {
+      const p = oldP[j];
+      if (p === FREE) continue;
+      let i = this.home(p, oldR[j]);
+      while (this.peerK[i] !== FREE) i = (i + 1) & this.mask;
+      this.peerK[i] = p;
+      this.ridK[i] = oldR[j];
+      this.txV[i] = oldT[j];
+      if (w !== 0) this.words.set(oldW.subarray(j * w, j * w + w), i * w);
+    }
+  }
+}
+
+/**
+ * A replica's own receipt queue: a ReceiptTable plus a count per peer. Every replica of a receiving
+ * table fills its queue to the capacity (2,048) under load; as a Map per peer that cost ~85 bytes a
+ * receipt plus a Map per sending table (~250 KB per replica with 512 tables), here 10-20 bytes.
+ */
+export class ReceiptQueue extends ReceiptTable implements ReceiptQueueLike {
   /** Receipts queued per peer table (allocated at the first one). */
   private perPeer: Int32Array | null = null;
 
@@ -256,26 +340,12 @@ export class ReceiptQueue implements ReceiptQueueLike {
     private readonly capacity: number,
     private readonly tables: number,
   ) {
+    super();
     if (!(tables >= 1 && tables < FREE)) throw new RangeError(`ReceiptQueue: tables must be in [1, ${FREE}), got ${tables}`);
   }
 
   get size(): number {
     return this.count;
-  }
-
-  private home(peer: number, rid: number): number {
-    return Math.imul(rid ^ Math.imul(peer + 1, 0x85ebca6b), 0x9e3779b1) >>> this.shift;
-  }
-
-  /** Slot of (peer, rid), or -1. */
-  private slot(peer: number, rid: number): number {
-    const pk = this.peerK;
-    const mask = this.mask;
-    for (let i = this.home(peer, rid); ; i = (i + 1) & mask) {
-      const p = pk[i];
-      if (p === FREE) return -1;
-      if (p === peer && this.ridK[i] === rid) return i;
-    }
   }
 
   /** The tx of receipt `rid` from `peer`, or undefined. */
@@ -289,14 +359,7 @@ export class ReceiptQueue implements ReceiptQueueLike {
     if (rid <= appliedUpTo) return false;
     if (this.slot(peer, rid) >= 0) return false;
     if (this.count >= this.capacity) return false;
-    if (2 * (this.count + 1) > this.peerK.length) this.grow();
-    const mask = this.mask;
-    let i = this.home(peer, rid);
-    while (this.peerK[i] !== FREE) i = (i + 1) & mask;
-    this.peerK[i] = peer;
-    this.ridK[i] = rid;
-    this.txV[i] = tx;
-    this.count++;
+    this.insert(peer, rid, tx);
     (this.perPeer ??= new Int32Array(this.tables))[peer]++;
     return true;
   }
@@ -311,48 +374,9 @@ export class ReceiptQueue implements ReceiptQueueLike {
    */
   remove(peer: number, rid: number): void {
     const i = this.slot(peer, rid);
-    if (i >= 0) this.deleteAt(i);
-  }
-
-  private deleteAt(i: number): void {
-    const pk = this.peerK;
-    const mask = this.mask;
-    this.perPeer![pk[i]]--;
-    // Backward shift: move later members of the probe run into the hole when their home slot
-    // does not lie cyclically in (hole, their slot], so every remaining key stays reachable.
-    let hole = i;
-    for (let j = (i + 1) & mask; pk[j] !== FREE; j = (j + 1) & mask) {
-      const home = this.home(pk[j], this.ridK[j]);
-      if (((j - home) & mask) >= ((j - hole) & mask)) {
-        pk[hole] = pk[j];
-        this.ridK[hole] = this.ridK[j];
-        this.txV[hole] = this.txV[j];
-        hole = j;
-      }
-    }
-    pk[hole] = FREE;
-    this.count--;
-  }
-
-  private grow(): void {
-    const oldP = this.peerK;
-    const oldR = this.ridK;
-    const oldT = this.txV;
-    const c = 2 * oldP.length;
-    this.peerK = new Uint16Array(c).fill(FREE);
-    this.ridK = new Int32Array(c);
-    this.txV = new Int32Array(c);
-    this.mask = c - 1;
-    this.shift--;
-    for (let j = 0; j < oldP.length; j++) {
-      const p = oldP[j];
-      if (p === FREE) continue;
-      let i = this.home(p, oldR[j]);
-      while (this.peerK[i] !== FREE) i = (i + 1) & this.mask;
-      this.peerK[i] = p;
-      this.ridK[i] = oldR[j];
-      this.txV[i] = oldT[j];
-    }
+    if (i < 0) return;
+    this.perPeer![peer]--;
+    this.deleteAt(i);
   }
 
   /** Slots in use, by peer then receipt id. */
