@@ -16,8 +16,14 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 
 /** Simulated time one press of "step" advances. */
 const STEP_US = 100_000;
-/** Wall time the worker may spend per frame request (ms). */
+/**
+ * Wall time the worker may spend per frame request (ms). A run that cannot keep its speed asks for
+ * the next frame as soon as one arrives (the worker runs while the page draws), so the worker is
+ * idle only while a frame crosses between the threads; at `max` each request runs longer, since
+ * the page draws the messages in flight between frames anyway.
+ */
 const BUDGET_MS = 12;
+const MAX_BUDGET_MS = 30;
 const SEEK_BUDGET_MS = 40;
 /** Scenario files larger than this are refused without reading them. */
 const FILE_BYTES_MAX = 1 << 20;
@@ -78,7 +84,8 @@ function workerLost(h: WorkerHost, e: Error): void {
   h.worker.terminate();
   st.gen++;
   st.meta = null;
-  st.busy = false;
+  st.inflight = 0;
+  st.behind = false;
   st.inspecting = false;
   fail(e);
 }
@@ -101,7 +108,9 @@ const st = {
   digest: null as string | null,
   committed: 0,
   tps: 0,
-  busy: false,
+  /** Frame requests out to the worker: one, or two while the run is behind its target. */
+  inflight: 0,
+  behind: false,
   /** Bumped whenever the worker's run is replaced: frames of an older run are dropped. */
   gen: 0,
   simTarget: 0,
@@ -280,7 +289,7 @@ function speed(): number | 'max' {
 }
 
 function request(ts: number): void {
-  if (!st.meta || st.busy || st.pending) return;
+  if (!st.meta || st.pending || st.inflight >= (st.behind ? 2 : 1)) return;
   let target: number;
   let budget = BUDGET_MS;
   if (st.seek) {
@@ -288,21 +297,33 @@ function request(ts: number): void {
     budget = SEEK_BUDGET_MS;
   } else if (st.mode === 'running') {
     const s = speed();
+    // Wall time since the last request (while a request is out, it accumulates).
     const dt = Math.min(100, Math.max(0, ts - st.lastTs));
-    if (s === 'max') target = st.duration_us;
-    else {
+    st.lastTs = ts;
+    if (s === 'max') {
+      target = st.duration_us;
+      budget = MAX_BUDGET_MS;
+    } else {
       // Simulated time follows wall time at the chosen speed; a run that cannot keep up lags.
       st.simTarget = Math.min(Math.max(st.simTarget, st.now_us) + dt * 1000 * s, st.now_us + 250_000 * s);
       target = st.simTarget;
     }
   } else return;
-  st.busy = true;
+  st.inflight++;
   const gen = st.gen;
   call((api) => api.frame(target, budget, st.selected)).then((f) => {
-    st.busy = false;
-    if (gen === st.gen) applyFrame(f, performance.now());
+    st.inflight--;
+    if (gen !== st.gen) return;
+    // Behind the target: keep a second request queued in the worker, so that it runs on while
+    // the page draws this frame.
+    st.behind = f.now_us < target;
+    if (st.behind) {
+      st.now_us = f.now_us;
+      request(performance.now());
+    }
+    applyFrame(f, performance.now());
   }, (e: unknown) => {
-    st.busy = false;
+    st.inflight--;
     if (gen === st.gen) fail(e);
   });
 }
@@ -517,7 +538,7 @@ function tick(ts: number): void {
   while (st.frameTimes.length > 0 && ts - st.frameTimes[0] > 1000) st.frameTimes.shift();
   st.fps = st.frameTimes.length > 1 ? ((st.frameTimes.length - 1) * 1000) / (ts - st.frameTimes[0]) : 0;
   request(ts);
-  st.lastTs = ts;
+  if (st.mode !== 'running') st.lastTs = ts;
   network.draw(ts);
   if (ts - st.lastCharts > 250) {
     st.lastCharts = ts;
