@@ -65,8 +65,12 @@ describe('a toy family through the seam', () => {
     expect((s.tables[0] as unknown as Record<string, number>).blocks_block).toBe(s.tables[0].height_committed);
     expect(Object.keys(s.messages).sort()).toEqual(['toy_block', 'toy_tx']);
     expect(s.limits).toBeNull();
-    // The toy has no section of its own: the summary has only the generic fields.
+    // The toy's one section, from its leader's own records (Observe.note): every packed block,
+    // and every transfer packed in the window or before it.
     expect(Object.keys(s)).not.toContain('elections');
+    const packed = (s as unknown as { packed: { blocks: number; transfers: number } }).packed;
+    expect(packed.blocks).toBe(s.tables[0].height_committed);
+    expect(packed.transfers).toBeGreaterThanOrEqual(s.tx_final);
   });
 
   it('gives the same digest and summary over two workers as in one thread', async () => {

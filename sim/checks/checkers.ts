@@ -119,6 +119,11 @@ export class Checkers implements CheckHost {
     this.family?.submit(tx, at_us);
   }
 
+  /** A family's own record (Observe.note), for its checks and summary. */
+  note(node: number, now_us: number, kind: number, chain: number, value: number): void {
+    this.family?.note?.(node, now_us, kind, chain, value);
+  }
+
   /** `node` committed `block`; `state` is the family's figure of its state right after. */
   commit(node: number, now_us: number, key: CommitKey, block: object, state: number): void {
     const t = key.chain;

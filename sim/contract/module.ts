@@ -103,6 +103,8 @@ export interface FamilyChecks {
   committed(node: number, name: string, key: CommitKey, block: object, now_us: number, state: number, canonical: boolean): void;
   /** The end of the run, after liveness and before the end-of-run agreement check. */
   finish(now_us: number): void;
+  /** A node's own record of the family (Observe.note), in the run's order, byzantine windows included. */
+  note?(node: number, now_us: number, kind: number, chain: number, value: number): void;
 }
 
 /** How a family's messages, blocks and shared rows travel between workers. */

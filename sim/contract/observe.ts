@@ -36,6 +36,12 @@ export interface Observe {
   commit(key: CommitKey, block: object, state: number): void;
   /** The node installed `key.chain`'s state as of `block` (a state sync), `bytes` transferred. */
   sync(key: CommitKey, block: object, bytes: number): void;
+  /**
+   * Something of the family's own happened that its summary counts (Bystack: a block mined, a
+   * reorganisation and its depth): `kind` is the family's code, `value` its figure. The generic
+   * layers only carry these to the family's checks (FamilyChecks.note), in the run's order.
+   */
+  note(kind: number, chain: number, value: number): void;
 }
 
 /** Where a run's records go: the same calls with the node and simulated time made explicit. */
@@ -45,9 +51,10 @@ export interface RecordSink {
   view(node: number, now_us: number, chain: number, view: number): void;
   commit(node: number, now_us: number, key: CommitKey, block: object, state: number): void;
   sync(node: number, now_us: number, key: CommitKey, block: object, bytes: number): void;
+  note(node: number, now_us: number, kind: number, chain: number, value: number): void;
 }
 
 /** A sink that keeps nothing (nodes that run no program, tests of protocol code alone). */
 export const NO_RECORDS: RecordSink = {
-  submit() {}, reject() {}, view() {}, commit() {}, sync() {},
+  submit() {}, reject() {}, view() {}, commit() {}, sync() {}, note() {},
 };

@@ -299,6 +299,9 @@ class NodeRecords implements Observe {
   sync(key: CommitKey, block: object, bytes: number): void {
     this.sim.records.sync(this.node, this.sim.now_us, key, block, bytes);
   }
+  note(kind: number, chain: number, value: number): void {
+    this.sim.records.note(this.node, this.sim.now_us, kind, chain, value);
+  }
 }
 
 export type ProgressFn = (now_us: number, events: number) => void;

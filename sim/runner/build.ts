@@ -165,6 +165,10 @@ class Judge implements RecordSink {
     this.checks.sync(node, now_us, key);
     for (const w of this.watchers) w.sync?.(node, now_us, key, block, bytes);
   }
+  note(node: number, now_us: number, kind: number, chain: number, value: number): void {
+    this.checks.note(node, now_us, kind, chain, value);
+    for (const w of this.watchers) w.note?.(node, now_us, kind, chain, value);
+  }
 }
 
 export function buildRun<R extends FamilyRun = FamilyRun>(sc: Scenario, opts: BuildOptions = {}): BuiltRun<R> {

@@ -18,6 +18,7 @@ const OP_REJECT = 2;
 const OP_VIEW = 3;
 const OP_COMMIT = 4;
 const OP_SYNC = 5;
+const OP_NOTE = 6;
 
 /** Numbers per record: key (time, origin, seq, sub), op, node, four arguments. */
 export const RECORD_WIDTH = 10;
@@ -125,6 +126,10 @@ export class ObservationRecorder implements RecordSink {
     this.record(OP_SYNC, node, this.ref(key, block), now_us, bytes, 0);
   }
 
+  note(node: number, now_us: number, kind: number, chain: number, value: number): void {
+    this.record(OP_NOTE, node, kind, chain, value, now_us);
+  }
+
   /** The records so far (the recorder starts empty again). */
   take(): ObservationLog {
     const rows = new Float64Array(this.chunks.length * CHUNK + this.fill);
@@ -211,6 +216,9 @@ export function replayObservations(logs: readonly ObservationLog[], sink: Record
         break;
       case OP_SYNC:
         sink.sync(node, r[i + 7], log.keys[r[i + 6]], log.blocks[r[i + 6]], r[i + 8]);
+        break;
+      case OP_NOTE:
+        sink.note(node, r[i + 9], r[i + 6], r[i + 7], r[i + 8]);
         break;
       default:
         throw new Error(`observation log: unknown record ${r[i + 4]}`);

@@ -21,6 +21,8 @@ import { TOY_CONFIG, type StallLeader, type ToyScenario } from './config.js';
 const MSG_TX = 1;
 const MSG_BLOCK = 2;
 const TIMER_SUBMIT = 1;
+/** The toy's own record (Observe.note): the leader packed a block of `value` transfers. */
+const NOTE_PACKED = 1;
 
 interface TxMsg extends Msg { readonly tx: number; readonly at_us: number }
 interface ToyBlock extends CommitKey { readonly txs: Int32Array }
@@ -98,6 +100,7 @@ class Validator implements NodeLogic {
     const block: ToyBlock = { chain: 0, height, id, parent: this.head.id, txs };
     env.charge(100 + 3 * txs.length);
     env.broadcast(this.members, { kind: MSG_BLOCK, bytes: 200 + 8 * txs.length, dw: height, block } as BlockMsg);
+    env.observe.note(NOTE_PACKED, 0, txs.length);
     this.commit(env, block);
   }
   onRestart(): void {}
@@ -108,9 +111,19 @@ class Validator implements NodeLogic {
   }
 }
 
-/** The toy has no invariant of its own; it tells the generic liveness check when work arrives. */
+/**
+ * The toy has no invariant of its own; it tells the generic liveness check when work arrives, and
+ * counts the blocks its leader packed from the leader's own records (its summary section).
+ */
 class ToyChecks implements FamilyChecks {
+  packed = { blocks: 0, transfers: 0, last_s: 0 };
   constructor(private readonly host: CheckHost) {}
+  note(_node: number, now_us: number, kind: number, _chain: number, value: number): void {
+    if (kind !== NOTE_PACKED) return;
+    this.packed.blocks++;
+    this.packed.transfers += value;
+    this.packed.last_s = now_us / 1e6;
+  }
   submit(_tx: number, at_us: number): void {
     this.host.demand(0, at_us);
   }
@@ -169,6 +182,8 @@ const codec: FamilyCodec = {
 
 export interface ToyRun extends FamilyRun {
   validators: number;
+  /** What the leader's records say it packed. */
+  packed(): { blocks: number; transfers: number; last_s: number };
 }
 
 /** The toy family; with `fork`, validator v1 commits a block of its own at height 2. */
@@ -206,6 +221,7 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
     const forking = new Set<number>();
     input.sc.byzantine.forEach((b, bi) => input.select(b.nodes, `byzantine/${bi}/nodes`).forEach((i) => forking.add(i)));
     const stalls = input.sc.faults.filter((f): f is StallLeader => f.kind === 'stall_leader');
+    const checks = new ToyChecks(host);
     return {
       validators: s.validators,
       program: (i) => (i < s.validators
@@ -217,11 +233,12 @@ export function toyFamily(opts: { fork?: boolean } = {}): ProtocolModule<ToyRun>
       owners: (workers) => Int32Array.from(input.nodes, (_, i) => i % workers),
       genesis: [GENESIS],
       blocks: facts,
-      checks: new ToyChecks(host),
+      checks,
+      packed: () => checks.packed,
       codec,
     };
   },
-  summarize: () => ({ limits: null }),
+  summarize: (run) => ({ limits: null, packed: { ...run.packed() } }),
   summaryLines: () => [],
   traceGroup: (_sc, nodes, i) => `${nodes[i].role}s`,
   // On the page: nodes grouped by role, no leaders named, no protocol rows.

@@ -102,6 +102,7 @@ class FakeEnv implements Env {
   readonly observe: Observe = {
     submit: () => {},
     reject: () => {},
+    note: () => {},
     view: (_table, view) => {
       this.h.views.push({ node: this.self, view, at_us: this.h.now_us });
     },
