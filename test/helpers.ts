@@ -11,12 +11,22 @@ export function scenario(file: Record<string, unknown>): TopScenario {
 }
 
 export function scenarioFile(path: string, o: { seed?: number; duration_us?: number } = {}): TopScenario {
-  const sc = asTop(loadScenario(path));
+  return asTop(anyScenarioFile(path, o));
+}
+
+/** A scenario file of any family, with the same overrides as `scenarioFile`. */
+export function anyScenarioFile(path: string, o: { seed?: number; duration_us?: number } = {}): Scenario {
+  const sc = loadScenario(path);
   // Short test runs may end before the file's warm-up: shrink the warm-up to fit.
   if (o.duration_us !== undefined && sc.warmup_us >= o.duration_us) {
-    return asTop(applyOverrides({ ...sc, warmup_us: Math.floor(o.duration_us / 2) }, o));
+    return applyOverrides({ ...sc, warmup_us: Math.floor(o.duration_us / 2) }, o);
   }
-  return asTop(applyOverrides(sc, o));
+  return applyOverrides(sc, o);
+}
+
+/** The protocol family a scenario runs. */
+export function familyOf(sc: Scenario): string {
+  return (sc as Scenario & { protocol: { family: string } }).protocol.family;
 }
 
 export function run(sc: Scenario): RunResult {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, existsSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { scenario, scenarioFile } from './helpers.js';
+import { anyScenarioFile, scenario } from './helpers.js';
 import { runScenario, type RunResult } from '../sim/runner/run.js';
 import { runPartitioned, runShared, WorkerFailure, type WorkerHandle } from '../sim/runner/parallel.js';
 import { SharedView, createShared } from '../sim/runner/shared.js';
@@ -37,10 +37,16 @@ const SECONDS: Record<string, number> = {
   'byzantine-tolerated.yaml': 15,
   'byzantine-past-tolerance.yaml': 25,
   'seed-grinding.yaml': 25,
+  // Bystack's proof-of-work chain: blocks every 150 s; the partition heals at 2 h.
+  'bytom-mainchain.yaml': 1800,
+  'selfish-mining.yaml': 4 * 3600,
+  'mainchain-partition.yaml': 2.5 * 3600,
 };
 
 /** The scenarios that also run on three workers (a cut through a cluster); the rest on two. */
-const THREE_WORKERS = new Set(['default.yaml', 'leader-crash.yaml', 'top-small.yaml', 'churn-rotation.yaml', 'top-mainnet.yaml']);
+const THREE_WORKERS = new Set([
+  'default.yaml', 'leader-crash.yaml', 'top-small.yaml', 'churn-rotation.yaml', 'top-mainnet.yaml', 'bytom-mainchain.yaml', 'mainchain-partition.yaml',
+]);
 
 /** A summary without its wall figures (the only part that may differ between worker counts). */
 function simulated(s: Summary): Omit<Summary, 'wall'> {
@@ -49,7 +55,7 @@ function simulated(s: Summary): Omit<Summary, 'wall'> {
 }
 
 function load(file: string, seconds = SECONDS[file] ?? 15): Scenario {
-  return scenarioFile(join(ROOT, 'scenarios', file), { duration_us: seconds * 1e6 });
+  return anyScenarioFile(join(ROOT, 'scenarios', file), { duration_us: seconds * 1e6 });
 }
 
 describe('parallel runs: the same results for any number of workers', () => {

@@ -7,7 +7,9 @@
 import type { FamilyConfig } from '../contract/config.js';
 import type { FamilyName } from './families.js';
 import { TOP_CONFIG } from './top/config.js';
+import { BYSTACK_CONFIG } from './bystack/config.js';
 
 export const CONFIGS: Readonly<Record<FamilyName, FamilyConfig>> = {
   top: TOP_CONFIG,
+  bystack: BYSTACK_CONFIG,
 };

@@ -3,7 +3,7 @@
  * any family's code; sim/protocol/registry.ts maps each name to its module (a test checks the two
  * agree).
  */
-export const FAMILY_NAMES = ['top'] as const;
+export const FAMILY_NAMES = ['top', 'bystack'] as const;
 
 export type FamilyName = (typeof FAMILY_NAMES)[number];
 

@@ -6,11 +6,13 @@
 import type { ProtocolModule } from '../contract/module.js';
 import { FAMILY_NAMES, type FamilyName } from './families.js';
 import { TOP } from './top/module.js';
+import { BYSTACK } from './bystack/module.js';
 
 export { FAMILY_NAMES };
 
 export const FAMILIES: Readonly<Record<FamilyName, ProtocolModule>> = {
   top: TOP as ProtocolModule,
+  bystack: BYSTACK as unknown as ProtocolModule,
 };
 
 export function moduleOf(family: string): ProtocolModule {

@@ -203,7 +203,7 @@ describe('malformed input', () => {
     ['tables not a multiple of groups', { name: 'x', topology: { tables: 6, auditor_groups: 2, validator_groups_per_auditor: 2 } }, 'topology.tables: expected a multiple of the 4 validator groups (each owns an equal range of tables), got 6'],
     ['tables too many', { name: 'x', topology: { tables: 2048 } }, 'topology.tables: expected an integer from 1 to 1024, got 2048'],
     ['variant', { name: 'x', variant: 'paper' }, 'variant: expected one of impl, design, got "paper"'],
-    ['family', { name: 'x', protocol: { family: 'bitcoin' } }, 'protocol.family: expected one of top, got "bitcoin"'],
+    ['family', { name: 'x', protocol: { family: 'bitcoin' } }, 'protocol.family: expected one of top, bystack, got "bitcoin"'],
     ['crypto', { name: 'x', crypto: 'fast' }, 'crypto: expected one of real, modeled, got "fast"'],
     ['fidelity', { name: 'x', network: { fidelity: 'fluid' } }, 'network.fidelity: expected one of packet, flow, got "fluid"'],
     ['replica_state', { name: 'x', replica_state: 'mine' }, 'replica_state: expected one of shared, own, got "mine"'],

@@ -1,0 +1,251 @@
+/**
+ * Bystack's part of the scenario format (sim/contract/config.ts): its sections with their defaults
+ * and sources (docs/BYSTACK.md), its node names and selector words, its byzantine behaviours, the
+ * checks across its sections and the way back to the file form. A file:
+ *
+ *   name: bytom-mainchain
+ *   protocol: { family: bystack }
+ *   mainchain: { miners: 8, nodes: 24, confirmations: 6 }
+ *   workload: { rate_tps: 20 }
+ *   byzantine: [{ nodes: [m0], behavior: selfish_mining }]
+ */
+import { z } from 'zod';
+import type { CheckTools, FamilyConfig, ParsedFile, SelectorScope } from '../../contract/config.js';
+import { byteSize, duration, expecting, int, num } from '../../scenario/fields.js';
+import type { Selector, Vocabulary } from '../../scenario/selectors.js';
+import type { ByzantineSpec, FaultSpec, Scenario } from '../../scenario/types.js';
+import { formatDuration } from '../../scenario/units.js';
+import { asBystack, type ClientsConfig, type MainChainConfig, type RoleName, type SizeTable } from './scenario.js';
+
+/** Full nodes, miners included, that one run may have (the block-propagation benchmark runs 6,000). */
+export const MAIN_NODES_MAX = 20_000;
+
+const mainchainSchema = z
+  .strictObject({
+    miners: int(1, 4096).default(8).describe('Nodes that mine (m0, m1, ...); they relay and validate like full nodes.'),
+    nodes: int(0, MAIN_NODES_MAX).default(24).describe('Full nodes that relay and validate but do not mine (n0, n1, ...).'),
+    hash_shares: z
+      .array(num(0, 100), expecting('a list of percentages, one per miner'))
+      .optional()
+      .describe("Each miner's share of the hash rate in percent, in miner order, summing to 100 (default: equal shares)."),
+    block_interval: duration({ positive: true })
+      .prefault('150s')
+      .describe('Target block interval (consensus/general.go TargetSecondsPerBlock = 150).'),
+    confirmations: int(1, 1000)
+      .default(6)
+      .describe('A block is final once this many blocks, itself included, are on the best chain (6 and 10 are usual; peg-ins wait for 10).'),
+    retarget_blocks: int(2, 1_000_000)
+      .default(2016)
+      .describe('Difficulty is retargeted every this many blocks (consensus/general.go BlocksPerRetarget = 2016).'),
+    block_gas_max: int(1, 1e12)
+      .default(10_000_000)
+      .describe('Gas ceiling of a block (consensus/general.go MaxBlockGas = 10,000,000).'),
+    tx_gas: int(1, 1e9)
+      .default(1740)
+      .describe('Gas of one transfer (one input, two outputs): 331 bytes of storage gas and 1,409 of VM gas (blockchain/txbuilder/estimate.go).'),
+    peers: int(1, 256).default(8).describe('Peers each node dials (config MaxNumPeers = 50 is the most it keeps); the relay graph is the union of these links.'),
+    relay: z
+      .enum(['push', 'announce'])
+      .default('push')
+      .describe('push: a validated block goes whole to every peer not known to have it (netsync broadcastMinedBlock, block_fetcher); announce: INV, then GETDATA from the first announcer (Bitcoin, SimBlock).'),
+    pool_max: int(1, 10_000_000).default(10_000).describe('Transactions a miner\'s pool holds (protocol/txpool.go maxNewTxNum = 10,000; no eviction).'),
+    edge_flush: duration({ positive: true })
+      .prefault('1s')
+      .describe('Edges send the transfers their clients submitted to every miner at this period.'),
+  })
+  .superRefine(
+    (m, ctx) => {
+      const shares = m.hash_shares;
+      if (shares !== undefined) {
+        const sum = shares.reduce((a, b) => a + b, 0);
+        if (shares.length !== m.miners) {
+          ctx.addIssue({ code: 'custom', path: ['hash_shares'], message: `expected ${m.miners} shares (one per miner), got ${shares.length}` });
+        } else if (Math.abs(sum - 100) > 1e-6) {
+          ctx.addIssue({ code: 'custom', path: ['hash_shares'], message: `expected shares summing to 100, got ${+sum.toFixed(6)}` });
+        }
+      }
+      if (m.peers >= m.miners + m.nodes) {
+        ctx.addIssue({ code: 'custom', path: ['peers'], message: `expected fewer peers than the ${m.miners + m.nodes} full nodes, got ${m.peers}` });
+      }
+    },
+    { when: (p) => p.issues.length === 0 },
+  )
+  .transform((m): MainChainConfig => ({
+    miners: m.miners,
+    nodes: m.nodes,
+    hash_share_bp: sharesBp(m.hash_shares, m.miners),
+    block_interval_us: m.block_interval,
+    confirmations: m.confirmations,
+    retarget_blocks: m.retarget_blocks,
+    block_gas_max: m.block_gas_max,
+    tx_gas: m.tx_gas,
+    peers: m.peers,
+    relay: m.relay,
+    pool_max: m.pool_max,
+    edge_flush_us: m.edge_flush,
+  }));
+
+/** Shares in basis points (integers summing to 10,000); equal when none are given. */
+function sharesBp(shares: number[] | undefined, miners: number): number[] {
+  if (shares === undefined || shares.length !== miners) {
+    const base = Math.floor(10_000 / miners);
+    return Array.from({ length: miners }, (_, i) => base + (i < 10_000 - base * miners ? 1 : 0));
+  }
+  const bp = shares.map((s) => Math.round(s * 100));
+  // Rounding leftovers go to the first miner, so the sum is exact.
+  bp[0] += 10_000 - bp.reduce((a, b) => a + b, 0);
+  return bp;
+}
+
+const sizesSchema = z
+  .strictObject({
+    tx_bytes: byteSize(331, 'A transfer (one input, two outputs) on the wire and in a block'),
+    header_bytes: byteSize(125, 'A block header (types/block_header.go)'),
+    inv_bytes: byteSize(40, 'An announcement of a block hash, or a request for one'),
+  })
+  .transform((s): SizeTable => ({ ...s }));
+
+const HARDWARE = {
+  miner: { cores: 4, bandwidth: '100Mbps' },
+  node: { cores: 2, bandwidth: '100Mbps' },
+  edge: { cores: 2, bandwidth: '100Mbps' },
+} as const satisfies Record<RoleName, { cores: number; bandwidth: string }>;
+
+/**
+ * CPU costs in µs of one core (docs/BYSTACK.md "Costs"): an ed25519 signature check per transfer,
+ * the Tensority proof of work checked once per block header, a transfer applied to the UTXO set.
+ */
+const COSTS = {
+  message_base_us: 5,
+  verify_tx_us: 60,
+  verify_pow_us: 2000,
+  execute_tx_us: 20,
+};
+
+const VOCABULARY: Vocabulary = {
+  prefixes: 'mne',
+  words: ['miners', 'nodes', 'edges', 'all'],
+  groups: [],
+  help: 'a node name like "m1", "n0" or "e0", miners, nodes, edges, all, region:NAME, or "K of S" / "P% of S"',
+};
+
+interface Counts { m: number; n: number; e: number }
+
+function countsOf(f: ParsedFile): Counts {
+  const m = f.mainchain as MainChainConfig;
+  return { m: m.miners, n: m.nodes, e: (f.clients as ClientsConfig).edges };
+}
+
+function scopeOf(c: Counts): SelectorScope {
+  const names = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
+  return {
+    total: c.m + c.n + c.e,
+    expand: (sel: Selector) => {
+      if (sel.kind === 'node') return [`${sel.prefix}${sel.index}`];
+      if (sel.kind !== 'role') return null;
+      if (sel.role === 'miners') return names('m', c.m);
+      if (sel.role === 'nodes') return names('n', c.n);
+      if (sel.role === 'edges') return names('e', c.e);
+      return [...names('m', c.m), ...names('n', c.n), ...names('e', c.e)];
+    },
+    check: (sel, text) => {
+      if (sel.kind === 'node') {
+        const n = c[sel.prefix as keyof Counts];
+        return sel.index < n ? null : `unknown node ${JSON.stringify(text)} (${n === 0 ? `the run has no ${sel.prefix} nodes` : `expected ${sel.prefix}0 to ${sel.prefix}${n - 1}`})`;
+      }
+      if (sel.kind === 'role' && sel.role === 'nodes' && c.n === 0) return 'selects no node: mainchain.nodes is 0';
+      return null;
+    },
+  };
+}
+
+const clientsSchema = z
+  .strictObject({
+    edges: int(1, 256).default(2).describe('Edges (e0, e1, ...): the clients\' entry points; accounts are dealt to them in turn.'),
+  })
+  .transform((c): ClientsConfig => ({ ...c }));
+
+export const BYSTACK_CONFIG: FamilyConfig = {
+  family: 'bystack',
+  vocabulary: VOCABULARY,
+  hardware: HARDWARE,
+  costs: COSTS,
+  workload: {},
+  root: (parts) => ({
+    $schema: parts.sections.$schema,
+    schema_version: parts.sections.schema_version,
+    name: parts.sections.name,
+    description: parts.sections.description,
+    seed: parts.sections.seed,
+    duration: parts.sections.duration,
+    warmup: parts.sections.warmup,
+    crypto: parts.sections.crypto,
+    replica_state: parts.sections.replica_state,
+    protocol: z.strictObject({ family: parts.familyKey() }).prefault({}),
+    network: parts.sections.network,
+    mainchain: mainchainSchema.prefault({}).describe('The Bytom main chain: proof of work, heaviest chain, finality at a confirmation depth.'),
+    clients: clientsSchema.prefault({}),
+    hardware: parts.sections.hardware,
+    costs: parts.sections.costs,
+    sizes: sizesSchema.prefault({}).describe('Message sizes in bytes.'),
+    workload: parts.sections.workload,
+    faults: parts.faultList(
+      [parts.faults.crash, parts.faults.partition, parts.faults.degrade],
+      'Fault schedule; `kind` is crash, partition or degrade. Times are from the start of the run.',
+    ),
+    byzantine: parts.byzantineList(
+      z.strictObject(parts.byzantineFields(['selfish_mining'], 'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain.'))
+        .transform((b) => ({ nodes: b.nodes, behavior: b.behavior, at_us: b.at, until_us: b.until ?? null })),
+    ),
+    // The envelope's checks, with a liveness bound for 150 s blocks: the first final block comes
+    // after `confirmations` blocks, and then a live chain almost never goes 14 intervals without one.
+    checks: z
+      .strictObject({
+        liveness_bound: duration({ positive: true })
+          .prefault('1h')
+          .describe('After the last fault change, a chain with work waiting must make a block final within this.'),
+      })
+      .transform((c) => ({ liveness_bound_us: c.liveness_bound }))
+      .prefault({}),
+  }),
+  scope: (f) => scopeOf(countsOf(f)),
+  checkSections: (f: ParsedFile, tools: CheckTools) => {
+    const m = f.mainchain as MainChainConfig;
+    const bound = (f.checks as { liveness_bound_us: number }).liveness_bound_us;
+    const least = (m.confirmations + 2) * m.block_interval_us;
+    if (bound < least) {
+      tools.issue(['checks', 'liveness_bound'],
+        `expected at least ${formatDuration(least)} (a block is final only after ${m.confirmations} confirmations of ${formatDuration(m.block_interval_us)} blocks, plus two), got ${formatDuration(bound)}`);
+    }
+  },
+  checkFault: () => {},
+  checkByzantine: (f, b, path, tools) => {
+    const miners = new Set(Array.from({ length: (f.mainchain as MainChainConfig).miners }, (_, i) => `m${i}`));
+    if (!tools.candidates(b.nodes).every((n) => miners.has(n))) tools.issue([...path, 'nodes'], 'expected miners (selfish mining needs hash rate)');
+  },
+  sectionToFile: (key: string, sc: Scenario) => {
+    const s = asBystack(sc);
+    switch (key) {
+      case 'protocol': return { family: 'bystack' };
+      case 'mainchain': {
+        const m = s.mainchain;
+        const equal = sharesBp(undefined, m.miners);
+        return {
+          miners: m.miners, nodes: m.nodes,
+          ...(m.hash_share_bp.every((x, i) => x === equal[i]) ? {} : { hash_shares: m.hash_share_bp.map((x) => x / 100) }),
+          block_interval: formatDuration(m.block_interval_us), confirmations: m.confirmations, retarget_blocks: m.retarget_blocks,
+          block_gas_max: m.block_gas_max, tx_gas: m.tx_gas, peers: m.peers, relay: m.relay, pool_max: m.pool_max,
+          edge_flush: formatDuration(m.edge_flush_us),
+        };
+      }
+      case 'clients': return { ...s.clients };
+      case 'sizes': return { ...s.sizes };
+    }
+    throw new Error(`Bystack has no section ${key}`);
+  },
+  workloadToFile: () => ({}),
+  faultToFile: (f: FaultSpec) => {
+    throw new Error(`Bystack has no fault kind ${f.kind} of its own`);
+  },
+  byzantineToFile: (_b: ByzantineSpec) => ({}),
+};

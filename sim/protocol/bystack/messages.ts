@@ -1,0 +1,104 @@
+/**
+ * Bystack's messages, timers, transactions and blocks (docs/BYSTACK.md). Plain data: the node
+ * programs (./mainchain.ts, ./client.ts) make and read them, ./wire.ts carries them between workers.
+ */
+import type { Msg } from '../../contract/env.js';
+import type { CommitKey } from '../../contract/observe.js';
+
+export const MSG = {
+  /** An edge's transfers, to every miner. */
+  TX_BATCH: 1,
+  /** "I have block `id`": to each peer, once the block is validated. */
+  INV: 2,
+  /** "Send me block `id`": to the peer that announced it (or sent its child). */
+  GETDATA: 3,
+  /** A whole block, in answer to GETDATA. */
+  BLOCK: 4,
+} as const;
+
+export const MSG_NAMES: Readonly<Record<number, string>> = {
+  [MSG.TX_BATCH]: 'tx_batch',
+  [MSG.INV]: 'inv',
+  [MSG.GETDATA]: 'getdata',
+  [MSG.BLOCK]: 'block',
+};
+
+export const TIMER = {
+  /** A client submits its next transfer. */
+  ARRIVAL: 1,
+  /** An edge sends what its clients submitted. */
+  FLUSH: 2,
+  /** A miner finds a block (dw: the draw's generation; an older generation is void). */
+  MINE: 3,
+  /** A node has validated a pushed block (dw: its sequence number at the node). */
+  VALIDATED: 4,
+} as const;
+
+/** The chains the generic checks and metrics follow. */
+export const CHAIN_MAIN = 0;
+
+/** Latency classes, indexed by a submit record's class. */
+export const LATENCY_CLASSES = ['main'] as const;
+export const CLASS_MAIN = 0;
+
+/** Why a node refused a transfer (Observe.reject). */
+export const REJECT_POOL_FULL = 1;
+
+/** The family's own records (Observe.note). */
+export const NOTE = {
+  /** A miner found a block; value: its height. */
+  MINED: 1,
+  /** A node's best chain was reorganized; value: the blocks it disconnected. */
+  REORG: 2,
+  /** A node connected a new block; value: µs since the block was found. */
+  ARRIVED: 3,
+} as const;
+
+/**
+ * A transfer on a UTXO ledger (docs/BYSTACK.md "Ledger"): it spends one output of the sender's
+ * wallet (`coin`, worth `value`) and creates two, `amount` to the receiver and the change back.
+ */
+export interface Tx {
+  readonly id: number;
+  readonly cls: number;
+  readonly from: number;
+  readonly to: number;
+  readonly amount: number;
+  /** The output it spends: the sender's wallet output number `coin % 2^28` (see walletCoin). */
+  readonly coin: number;
+  readonly value: number;
+}
+
+/** The `j`-th output of account `a`'s genesis wallet. */
+export function walletCoin(a: number, j: number): number {
+  return a * 268_435_456 + j;
+}
+
+/** A main-chain block: its key for the generic checks, who found it when, its work and its transfers. */
+export interface MainBlock extends CommitKey {
+  readonly miner: number;
+  /** When it was found (its timestamp). */
+  readonly found_us: number;
+  /** The work it proves, and the work of its chain from genesis (heaviest chain rule). */
+  readonly difficulty: number;
+  readonly work: number;
+  readonly txs: readonly Tx[];
+  readonly bytes: number;
+}
+
+export interface TxBatchMsg extends Msg {
+  readonly txs: readonly Tx[];
+}
+
+export interface InvMsg extends Msg {
+  readonly id: string;
+  readonly height: number;
+}
+
+export interface GetDataMsg extends Msg {
+  readonly id: string;
+}
+
+export interface BlockMsg extends Msg {
+  readonly block: MainBlock;
+}

@@ -1,0 +1,260 @@
+/**
+ * Bystack as a protocol family (sim/contract/module.ts; the model is docs/BYSTACK.md): the node
+ * layout, the relay graph, the node programs, the wire codec, the block facts the generic metrics
+ * read, Bystack's own checks, and its section of the summary.
+ */
+import type {
+  BlockFacts, BuildInput, CheckHost, FamilyRun, NodeInfo, ProtocolModule, SummaryInput, ViewAdapter,
+} from '../../contract/module.js';
+import type { NodeLogic } from '../../contract/env.js';
+import { Stream, streamSeed } from '../../lib/random.js';
+import { round3 } from '../../metrics/collector.js';
+import type { Scenario } from '../../scenario/types.js';
+import { BYSTACK_CONFIG } from './config.js';
+import { asBystack, type BystackScenario } from './scenario.js';
+import { CHAIN_MAIN, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, type BlockMsg, type InvMsg, type MainBlock } from './messages.js';
+import { MainNode, mainGenesis, type MainShared } from './mainchain.js';
+import { EdgeClient } from './client.js';
+import { BystackChecks, type MainStats } from './checks.js';
+import { codecOf } from './wire.js';
+
+export interface BystackRun extends FamilyRun {
+  readonly sc: BystackScenario;
+  readonly shared: MainShared;
+  readonly checks: BystackChecks;
+}
+
+/** Node counts by role, in id order: miners, full nodes, edges. */
+function roles(sc: BystackScenario): [role: string, prefix: string, count: number][] {
+  return [['miner', 'm', sc.mainchain.miners], ['node', 'n', sc.mainchain.nodes], ['edge', 'e', sc.clients.edges]];
+}
+
+/**
+ * The relay graph: each full node dials `peers` others drawn from the seed; a link carries both
+ * ways, so a node's peers are those it dialled and those that dialled it (in id order).
+ */
+export function peerGraph(sc: BystackScenario): Int32Array[] {
+  const n = sc.mainchain.miners + sc.mainchain.nodes;
+  const want = sc.mainchain.peers;
+  const links: Set<number>[] = Array.from({ length: n }, () => new Set());
+  const stream = new Stream(streamSeed(sc.seed, 'run', 0, 'peers'));
+  for (let i = 0; i < n; i++) {
+    let dialled = 0;
+    while (dialled < want) {
+      const j = stream.int(0, n - 2);
+      const p = j >= i ? j + 1 : j;
+      if (links[i].has(p)) continue;
+      links[i].add(p);
+      links[p].add(i);
+      dialled++;
+    }
+  }
+  return links.map((s) => Int32Array.from([...s].sort((a, b) => a - b)));
+}
+
+function blockFacts(): BlockFacts {
+  return {
+    view: () => 0,
+    kind: (b) => ((b as MainBlock).txs.length > 0 ? 0 : 1),
+    items: (b) => (b as MainBlock).txs.length,
+    finals: (b, f) => {
+      for (const tx of (b as MainBlock).txs) f(tx.id);
+    },
+  };
+}
+
+function build(input: BuildInput, host: CheckHost): BystackRun {
+  const sc = asBystack(input.sc);
+  const { nodes } = input;
+  const m = sc.mainchain;
+  const full = m.miners + m.nodes;
+  const miners = Int32Array.from({ length: m.miners }, (_, i) => i);
+  const selfish = new Map<number, { at_us: number; until_us: number }[]>();
+  sc.byzantine.forEach((b, bi) => {
+    if (b.behavior !== 'selfish_mining') return;
+    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) {
+      const list = selfish.get(i) ?? [];
+      list.push({ at_us: b.at_us, until_us: b.until_us ?? Infinity });
+      selfish.set(i, list);
+    }
+  });
+  const shared: MainShared = {
+    sc,
+    genesis: mainGenesis(sc),
+    miners,
+    peersOf: peerGraph(sc),
+    blockTxsMax: Math.floor(m.block_gas_max / m.tx_gas),
+    selfishAt: (node, t) => selfish.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+  };
+  const checks = new BystackChecks(host);
+  const program = (i: number): NodeLogic => {
+    if (i < m.miners) return new MainNode(shared, i, m.hash_share_bp[i], new Stream(streamSeed(sc.seed, 'node', i, 'mine')));
+    if (i < full) return new MainNode(shared, i, 0, null);
+    const e = i - full;
+    return new EdgeClient(sc, i, e, sc.clients.edges, miners, new Stream(streamSeed(sc.seed, 'node', i, 'workload')));
+  };
+  return {
+    sc, shared, checks,
+    program,
+    ticks: () => false,
+    crashes: [],
+    faultPhaseEnd_us: input.faultPhaseEnd_us,
+    owners: (workers) => Int32Array.from(nodes, (_, i) => i % workers),
+    genesis: [shared.genesis.id],
+    blocks: blockFacts(),
+    codec: codecOf(),
+  };
+}
+
+function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The `mainchain` section of the summary. */
+export interface MainSummary {
+  blocks_mined: number;
+  final_height: number;
+  stale_blocks: number;
+  stale_rate: number;
+  reorgs: number;
+  reorg_depth_max: number;
+  reorgs_by_depth: Record<string, number>;
+  block_interval_mean_s: number | null;
+  difficulty_final_s: number;
+  propagation_ms: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+  blocks_by_miner: Record<string, number>;
+}
+
+function mainSummary(st: MainStats, nodes: readonly NodeInfo[]): MainSummary {
+  const H = st.canonical.length;
+  let mined = 0;
+  let upTo = 0;
+  for (let h = 1; h < st.mined.length; h++) {
+    const n = st.mined[h] ?? 0;
+    mined += n;
+    if (h <= H) upTo += n;
+  }
+  const stale = Math.max(0, upTo - H);
+  const arrivals = [...st.arrivals].sort((a, b) => a - b);
+  const ms = (x: number | null) => (x === null ? null : round3(x / 1000));
+  const byMiner: Record<string, number> = {};
+  for (const c of st.canonical) byMiner[nodes[c.miner].name] = (byMiner[nodes[c.miner].name] ?? 0) + 1;
+  const c = st.canonical;
+  return {
+    blocks_mined: mined,
+    final_height: H,
+    stale_blocks: stale,
+    stale_rate: upTo > 0 ? round3(stale / upTo) : 0,
+    reorgs: st.reorgs,
+    reorg_depth_max: st.reorgDepths.length > 0 ? st.reorgDepths.length - 1 : 0,
+    reorgs_by_depth: Object.fromEntries(st.reorgDepths.map((n, d) => [String(d), n]).filter(([, n]) => (n as number) > 0)),
+    block_interval_mean_s: H > 1 ? round3((c[H - 1].found_us - c[0].found_us) / (H - 1) / 1e6) : null,
+    difficulty_final_s: round3((H > 0 ? c[H - 1].difficulty : 0) / 1e6),
+    propagation_ms: { p50: ms(percentile(arrivals, 50)), p90: ms(percentile(arrivals, 90)), p99: ms(percentile(arrivals, 99)), max: ms(arrivals.length > 0 ? arrivals[arrivals.length - 1] : null) },
+    blocks_by_miner: Object.fromEntries(Object.entries(byMiner).sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))),
+  };
+}
+
+function summaryLines(s: object, fmt: { fixed(x: number, decimals: number): string }): string[] {
+  const m = (s as { mainchain?: MainSummary }).mainchain;
+  if (m === undefined) return [];
+  const p = m.propagation_ms;
+  const opt = (x: number | null, d: number) => (x === null ? '-' : fmt.fixed(x, d));
+  return [
+    `main chain     final height ${m.final_height}, ${m.blocks_mined} blocks mined, ${m.stale_blocks} stale (${fmt.fixed(100 * m.stale_rate, 1)}%), mean interval ${opt(m.block_interval_mean_s, 1)} s`,
+    `               reorganisations ${m.reorgs} (deepest ${m.reorg_depth_max}); block propagation p50 ${opt(p.p50, 0)} ms, p90 ${opt(p.p90, 0)} ms, max ${opt(p.max, 0)} ms`,
+  ];
+}
+
+/**
+ * Work per lookahead window in events: transfers reach every miner (two events a copy), and each
+ * block is announced, asked for and sent over every link.
+ */
+function eventsPerWindow(sc: BystackScenario): number {
+  let lookahead_us = Infinity;
+  for (const row of sc.network.latency.matrix_us) for (const v of row) if (v < lookahead_us) lookahead_us = v;
+  const m = sc.mainchain;
+  const rate = sc.workload.rate_tps;
+  const blocksPerS = 1e6 / m.block_interval_us;
+  const full = m.miners + m.nodes;
+  return ((2 * rate * m.miners + blocksPerS * full * m.peers * 4) * lookahead_us) / 1e6;
+}
+
+/**
+ * Bystack's share of a run's peak memory: per full node its maps (~3 KB) and ~100 B per block it
+ * holds; per miner its pool (~150 B per transfer held); per transfer offered ~200 B (records,
+ * batches and blocks hold it once per worker).
+ */
+function memoryParts(sc: BystackScenario): { what: string; bytes: number; shrink: string }[] {
+  const m = sc.mainchain;
+  const full = m.miners + m.nodes;
+  const blocks = sc.duration_us / m.block_interval_us + 2;
+  const offered = sc.workload.rate_tps * (sc.duration_us / 1e6);
+  return [
+    { what: 'main-chain nodes', bytes: full * (3000 + 100 * blocks), shrink: 'fewer full nodes or a shorter run' },
+    { what: 'miner pools', bytes: m.miners * 150 * Math.min(m.pool_max, offered), shrink: 'fewer miners or a smaller pool_max' },
+    { what: 'transfers', bytes: 200 * offered, shrink: 'a lower rate or a shorter run' },
+  ];
+}
+
+const VIEWS: ViewAdapter<BystackRun> = {
+  chainWord: 'chain',
+  chainLabel: (c) => (c === CHAIN_MAIN ? 'main' : `chain ${c}`),
+  groupOrder: ['miners', 'nodes', 'edges'],
+  groups: (b) => b.nodes.map((x) => `${x.role}s`),
+  partitionSides: () => ['miners', 'nodes'],
+  leaderOf: () => null,
+  inspect: (b, node) => {
+    const logic = b.logicOf(node);
+    if (!(logic instanceof MainNode)) return { facts: [['role', b.nodes[node].role]], columns: [], rows: [] };
+    return {
+      facts: [
+        ['role', b.nodes[node].role],
+        ['peers', String(b.family.shared.peersOf[node].length)],
+        ...(logic.mines ? [['hash share', `${(b.family.sc.mainchain.hash_share_bp[node] / 100).toFixed(2)}%`] as [string, string]] : []),
+      ],
+      columns: ['chain', 'best height', 'final height', 'tip', 'pool'],
+      rows: [['main', logic.height, logic.committedHeight, logic.tip.id.slice(0, 8), logic.mines ? logic.poolSize : '-']],
+    };
+  },
+};
+
+export const BYSTACK: ProtocolModule<BystackRun> = {
+  family: 'bystack',
+  config: BYSTACK_CONFIG,
+  kinds: MSG_NAMES,
+  timerKinds: Object.fromEntries(Object.entries(TIMER).map(([k, v]) => [v, k.toLowerCase()])),
+  chainOf: (m) => (m.kind === MSG.BLOCK || m.kind === MSG.INV ? CHAIN_MAIN : undefined),
+  positionOf: (m) => {
+    if (m.kind === MSG.BLOCK) return { chain: CHAIN_MAIN, view: -1, height: (m as BlockMsg).block.height };
+    if (m.kind === MSG.INV) return { chain: CHAIN_MAIN, view: -1, height: (m as InvMsg).height };
+    return { chain: -1, view: -1, height: -1 };
+  },
+  consensusKinds: [MSG.INV, MSG.GETDATA, MSG.BLOCK],
+  bulkKinds: [MSG.TX_BATCH],
+  latencyClasses: [...LATENCY_CLASSES],
+  blockKinds: ['block', 'empty'],
+  genesisKind: 1,
+  describe: (sc: Scenario) => {
+    const s = asBystack(sc);
+    const m = s.mainchain;
+    return `main chain: ${m.miners} miners, ${m.nodes} full nodes, ${s.clients.edges} edges; ${m.block_interval_us / 1e6} s blocks, final at ${m.confirmations} confirmations`;
+  },
+  layout: (sc) => roles(asBystack(sc)),
+  placement: () => 'round_robin',
+  groups: (sc) => (kind) => {
+    throw new Error(`the bystack family has no node group "${kind}" (${sc.name})`);
+  },
+  tick_us: () => 1_000_000,
+  eventsPerWindow: (sc) => eventsPerWindow(asBystack(sc)),
+  memoryParts: (sc) => memoryParts(asBystack(sc)),
+  build,
+  summarize: (run, input: SummaryInput) => ({
+    limits: null,
+    mainchain: mainSummary(run.checks.main, input.nodes),
+  }),
+  summaryLines,
+  views: VIEWS,
+  traceGroup: (_sc, nodes, i) => `${nodes[i].role}s`,
+};

@@ -1,0 +1,208 @@
+/**
+ * The Bystack family (docs/BYSTACK.md): the Bytom main chain's mining, relay, heaviest chain and
+ * finality at a confirmation depth; its checks shown to fire; its scenarios' expected outcomes;
+ * the same digest over 1, 2 and 3 workers and in both crypto modes; its file format's errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadScenario, parseScenario } from '../sim/scenario/index.js';
+import { runScenario } from '../sim/runner/run.js';
+import { runPartitioned } from '../sim/runner/parallel.js';
+import { spawnNodeWorker } from '../sim/runner/node-host.js';
+import type { Scenario } from '../sim/scenario/types.js';
+import type { CheckHost, Violation } from '../sim/contract/module.js';
+import { BystackChecks } from '../sim/protocol/bystack/checks.js';
+import { peerGraph, type MainSummary } from '../sim/protocol/bystack/module.js';
+import { asBystack } from '../sim/protocol/bystack/scenario.js';
+import { walletCoin, type MainBlock, type Tx } from '../sim/protocol/bystack/messages.js';
+import { firstError } from './helpers.js';
+
+const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
+const load = (name: string): Scenario => loadScenario(join(SCENARIOS, `${name}.yaml`));
+const main = (s: object) => (s as { mainchain: MainSummary }).mainchain;
+const M = 60e6;
+
+/** A small main chain: 4 miners, 8 full nodes, 30 s blocks (so a short run has many), 3 confirmations. */
+const small = (extra: Record<string, unknown> = {}) => parseScenario({
+  name: 'small-main', seed: 5, duration: '40m', warmup: '5m', protocol: { family: 'bystack' },
+  network: { latency: { dataset: 'wittgenstein-aws-rtt-2019' } },
+  mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3 },
+  checks: { liveness_bound: '10m' },
+  workload: { accounts: 500, rate_tps: 10 }, ...extra,
+});
+
+describe('bystack main chain', () => {
+  it('mines at the target interval, relays every block to every node, makes blocks final at the depth', () => {
+    const r = runScenario(small());
+    const s = r.summary;
+    expect(s.violations).toEqual([]);
+    const m = main(s);
+    // 40 minutes of 30 s blocks: about 80 found; the final height trails the tip by the depth.
+    expect(m.blocks_mined).toBeGreaterThan(55);
+    expect(m.blocks_mined).toBeLessThan(110);
+    expect(m.block_interval_mean_s!).toBeGreaterThan(20);
+    expect(m.block_interval_mean_s!).toBeLessThan(40);
+    expect(m.final_height).toBeGreaterThan(m.blocks_mined - m.stale_blocks - 8);
+    // Every miner finds blocks of the final chain; every node hears of each new block within seconds.
+    expect(Object.keys(m.blocks_by_miner)).toEqual(['m0', 'm1', 'm2', 'm3']);
+    expect(m.propagation_ms.p50!).toBeGreaterThan(50);
+    expect(m.propagation_ms.p90!).toBeLessThan(5000);
+    // Light load: every transfer offered before the last few blocks is final.
+    expect(s.tps_final).toBeGreaterThan(8.5);
+    expect(s.tps_final).toBeLessThan(11.5);
+    // A transfer waits for its block (half an interval on average), then 3 confirmations.
+    expect(s.latency_final_ms.main.p50!).toBeGreaterThan(60_000);
+    expect(s.latency_final_ms.main.p50!).toBeLessThan(180_000);
+    // Bytom's push relay: whole blocks only, to every peer not known to have it.
+    expect(Object.keys(s.messages).sort()).toEqual(['block', 'tx_batch']);
+  });
+
+  it('announce relay: each node downloads each block about once, where push sends copies over most links', () => {
+    const mc = { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3 };
+    const push = runScenario(small()).summary;
+    const ann = runScenario(small({ mainchain: { ...mc, relay: 'announce' } })).summary;
+    expect(ann.violations).toEqual([]);
+    expect(Object.keys(ann.messages).sort()).toEqual(['block', 'getdata', 'inv', 'tx_batch']);
+    const mined = main(ann).blocks_mined;
+    // 12 full nodes: 11 downloads of each block (orphan fetches add a few).
+    expect(ann.messages.block).toBeGreaterThanOrEqual(11 * (mined - 2));
+    expect(ann.messages.block).toBeLessThan(13 * mined);
+    expect(ann.messages.getdata).toBe(ann.messages.block);
+    expect(push.messages.block).toBeGreaterThan(1.5 * ann.messages.block);
+  });
+
+  it('the gas ceiling bounds a saturated chain: no block holds more than block_gas_max / tx_gas transfers', () => {
+    const sc = small({ workload: { accounts: 500, rate_tps: 40 }, mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3, block_gas_max: 200 * 1835 } });
+    const r = runScenario(sc);
+    expect(r.summary.violations).toEqual([]);
+    // 200 transfers per 30 s block: about 6.7 tx/s whatever is offered.
+    expect(r.summary.tps_final).toBeGreaterThan(4.5);
+    expect(r.summary.tps_final).toBeLessThan(8.5);
+    expect(r.summary.tx_dropped).toBeGreaterThan(0);
+  });
+
+  it('the relay graph links every node to at least `peers` others, and is connected', () => {
+    const sc = asBystack(small());
+    const g = peerGraph(sc);
+    expect(g).toHaveLength(12);
+    for (const p of g) expect(p.length).toBeGreaterThanOrEqual(3);
+    const seen = new Set([0]);
+    const todo = [0];
+    while (todo.length > 0) for (const q of g[todo.pop()!]) if (!seen.has(q)) { seen.add(q); todo.push(q); }
+    expect(seen.size).toBe(12);
+  });
+
+  it('retargets the difficulty toward the target interval when hash rate leaves', () => {
+    // Half the hash rate crashes at the start: blocks come every 120 s instead of 60 s until the
+    // retarget after 10 blocks halves the difficulty (the clamp allows 4x either way).
+    const sc = small({
+      duration: '80m',
+      mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '60s', confirmations: 3, retarget_blocks: 10 },
+      faults: [{ kind: 'crash', at: '0s', nodes: ['m2', 'm3'] }],
+      checks: { liveness_bound: '30m' },
+    });
+    const r = runScenario(sc);
+    expect(r.summary.violations).toEqual([]);
+    const m = main(r.summary);
+    expect(Object.keys(m.blocks_by_miner)).toEqual(['m0', 'm1']);
+    // 60 s of the whole hash rate, halved: 30 s (up to the noise of 10 intervals).
+    expect(m.difficulty_final_s).toBeGreaterThan(15);
+    expect(m.difficulty_final_s).toBeLessThan(45);
+  });
+
+  it('gives the same digest and summary on 1, 2 and 3 workers, and in both crypto modes', async () => {
+    const sc = small({ duration: '20m', warmup: '2m' });
+    const one = runScenario(sc).summary;
+    const strip = (x: typeof one) => ({ ...x, wall: null, crypto: null });
+    for (const workers of [2, 3]) {
+      const par = await runPartitioned(sc, { workers, spawn: spawnNodeWorker });
+      expect(par.summary.digest, `${workers} workers`).toBe(one.digest);
+      expect(strip(par.summary)).toEqual(strip(one));
+    }
+    const real = runScenario(small({ duration: '20m', warmup: '2m', crypto: 'real' })).summary;
+    expect(real.digest).toBe(one.digest);
+  }, 120_000);
+});
+
+describe('bystack checks fire', () => {
+  /** A host that keeps what the family's checks report. */
+  function host(): CheckHost & { got: Violation[] } {
+    const got: Violation[] = [];
+    return { got, report: (v) => got.push(v), once: (_k, v) => got.push(v), canonicalAt: () => undefined, demand: () => {} };
+  }
+  const tx = (id: number, coin: number, amount = 5): Tx => ({ id, cls: 0, from: 1, to: 2, amount, coin, value: 100 });
+  const block = (height: number, txs: Tx[]): MainBlock => ({
+    chain: 0, height, id: `b${height}`, parent: `b${height - 1}`, miner: 0, found_us: height, difficulty: 1, work: height, txs, bytes: 1,
+  });
+
+  it('double_spend: an output spent in two final blocks', () => {
+    const h = host();
+    const c = new BystackChecks(h);
+    c.canonical('n0', block(1, [tx(1, walletCoin(1, 0))]), block(1, [tx(1, walletCoin(1, 0))]), 10);
+    expect(h.got).toEqual([]);
+    c.canonical('n0', block(2, [tx(2, walletCoin(1, 0))]), block(2, [tx(2, walletCoin(1, 0))]), 20);
+    expect(h.got.map((v) => v.check)).toEqual(['double_spend']);
+    expect(h.got[0].message).toContain('already spent');
+  });
+
+  it('conservation: a transfer that pays more than the output it spends', () => {
+    const h = host();
+    const c = new BystackChecks(h);
+    c.canonical('n0', block(1, [tx(1, walletCoin(1, 0), 101)]), block(1, [tx(1, walletCoin(1, 0), 101)]), 10);
+    expect(h.got.map((v) => v.check)).toEqual(['conservation']);
+  });
+});
+
+describe('bystack scenario library', () => {
+  it('bytom-mainchain: the gas ceiling holds the chain near 36 tx/s with 50 offered; nothing unsafe', () => {
+    const r = runScenario(load('bytom-mainchain'));
+    const s = r.summary;
+    expect(s.violations).toEqual([]);
+    const m = main(s);
+    // 10,000,000 gas / 1,835 per transfer = 5,449 per block; at 150 s, 36.3 tx/s.
+    expect(s.tps_final).toBeGreaterThan(20);
+    expect(s.tps_final).toBeLessThan(40);
+    expect(s.tx_dropped).toBeGreaterThan(0);
+    expect(m.stale_rate).toBeLessThan(0.1);
+    expect(m.reorg_depth_max).toBeLessThan(6);
+  });
+
+  it('selfish-mining: a 30% withholding miner makes stale blocks and reorganisations, 10 confirmations hold', () => {
+    const r = runScenario(load('selfish-mining'));
+    const s = r.summary;
+    expect(s.violations).toEqual([]);
+    const m = main(s);
+    expect(m.stale_rate).toBeGreaterThan(0.1);
+    expect(m.reorgs).toBeGreaterThan(100);
+    expect(m.reorg_depth_max).toBeLessThan(10);
+    // Its share of the final chain holds up while the honest miners' blocks go stale.
+    const share = m.blocks_by_miner.m0 / m.final_height;
+    expect(share).toBeGreaterThan(0.25);
+    expect(share).toBeLessThan(0.4);
+  });
+
+  it('mainchain-partition: two halves mine apart for 90 minutes; on the heal one reorganises below its final blocks', () => {
+    const r = runScenario(load('mainchain-partition'));
+    const s = r.summary;
+    const checks = new Set(s.violations.map((v) => v.check));
+    expect(checks.has('safety')).toBe(true);
+    expect(checks.has('agreement')).toBe(true);
+    // The first violation comes while the halves are apart (both make blocks final), none before the cut.
+    const first = Math.min(...s.violations.map((v) => v.time_us));
+    expect(first).toBeGreaterThan(30 * M);
+    expect(main(s).reorg_depth_max).toBeGreaterThan(6);
+  });
+});
+
+describe('bystack file format', () => {
+  const err = (file: Record<string, unknown>) => firstError(() => parseScenario({ name: 'x', protocol: { family: 'bystack' }, ...file }));
+  it('names the field and what was expected', () => {
+    expect(err({ mainchain: { miners: 3, hash_shares: [50, 50] } })).toBe('mainchain.hash_shares: expected 3 shares (one per miner), got 2');
+    expect(err({ mainchain: { miners: 2, hash_shares: [50, 40] } })).toBe('mainchain.hash_shares: expected shares summing to 100, got 90');
+    expect(err({ mainchain: { miners: 2, nodes: 2, peers: 4 } })).toBe('mainchain.peers: expected fewer peers than the 4 full nodes, got 4');
+    expect(err({ mainchain: { confirmations: 30 } })).toMatch(/^checks\.liveness_bound: expected at least 4800s/);
+    expect(err({ byzantine: [{ nodes: ['n1'], behavior: 'selfish_mining' }] })).toBe('byzantine[0].nodes: expected miners (selfish mining needs hash rate)');
+    expect(err({ topology: { tables: 2 } })).toMatch(/^topology: unknown key/);
+    expect(err({})).toBe('no error');
+  });
+});
