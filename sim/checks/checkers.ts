@@ -114,9 +114,9 @@ export class Checkers implements CheckHost {
     if (this.violations.length < VIOLATIONS_MAX) this.violations.push(v);
   }
 
-  /** A client offered transaction `tx` at `at_us`. */
-  submit(tx: number, at_us: number): void {
-    this.family?.submit(tx, at_us);
+  /** A client offered transaction `tx` of class `cls` at `at_us`. */
+  submit(tx: number, at_us: number, cls = 0): void {
+    this.family?.submit(tx, at_us, cls);
   }
 
   /** A family's own record (Observe.note), for its checks and summary. */

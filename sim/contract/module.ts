@@ -86,8 +86,8 @@ export interface Violation {
  * commit, so a run's violations come out in one order however many workers ran it.
  */
 export interface FamilyChecks {
-  /** A client offered `tx` at `at_us`. */
-  submit(tx: number, at_us: number): void;
+  /** A client offered `tx` at `at_us`, of latency class `cls` (which may say which chain it is for). */
+  submit(tx: number, at_us: number, cls: number): void;
   /** A commit inside the node's byzantine window (not judged; may be proof for later judgement). */
   byzantineCommit(key: CommitKey, block: object, now_us: number): void;
   /**

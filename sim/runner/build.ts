@@ -144,7 +144,7 @@ class Judge implements RecordSink {
   constructor(private readonly metrics: MetricsCollector, private readonly checks: Checkers) {}
   submit(node: number, now_us: number, tx: number, at_us: number, cls: number): void {
     this.metrics.submit(tx, at_us, cls);
-    this.checks.submit(tx, at_us);
+    this.checks.submit(tx, at_us, cls);
     for (const w of this.watchers) w.submit?.(node, now_us, tx, at_us, cls);
   }
   reject(node: number, now_us: number, tx: number, reason: number): void {
