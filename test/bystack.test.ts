@@ -12,7 +12,7 @@ import { spawnNodeWorker } from '../sim/runner/node-host.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import type { CheckHost, Violation } from '../sim/contract/module.js';
 import { BystackChecks } from '../sim/protocol/bystack/checks.js';
-import { peerGraph, type MainSummary } from '../sim/protocol/bystack/module.js';
+import { peerGraph, type MainSummary, type VaporSummary } from '../sim/protocol/bystack/module.js';
 import { asBystack } from '../sim/protocol/bystack/scenario.js';
 import { walletCoin, type MainBlock, type Tx } from '../sim/protocol/bystack/messages.js';
 import { firstError } from './helpers.js';
@@ -26,7 +26,7 @@ const M = 60e6;
 const small = (extra: Record<string, unknown> = {}) => parseScenario({
   name: 'small-main', seed: 5, duration: '40m', warmup: '5m', protocol: { family: 'bystack' },
   network: { latency: { dataset: 'wittgenstein-aws-rtt-2019' } },
-  mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3 },
+  mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3 }, vapor: { producers: 0 },
   checks: { liveness_bound: '10m' },
   workload: { accounts: 500, rate_tps: 10 }, ...extra,
 });
@@ -124,6 +124,86 @@ describe('bystack main chain', () => {
   }, 120_000);
 });
 
+/** A Vapor run: 10 producers, a light main chain beside it, every transfer on the side chain. */
+const vapor = (extra: Record<string, unknown> = {}) => parseScenario({
+  name: 'small-vapor', seed: 3, duration: '60s', warmup: '10s', protocol: { family: 'bystack' },
+  network: { latency: { dataset: 'wittgenstein-aws-rtt-2019' } },
+  mainchain: { miners: 2, nodes: 0, peers: 1 }, vapor: { producers: 10 },
+  checks: { liveness_bound: '30s' },
+  workload: { accounts: 2000, rate_tps: 100, side_percent: 100 }, ...extra,
+});
+const side = (s: object) => (s as { vapor: VaporSummary }).vapor;
+
+describe('bystack vapor', () => {
+  it('each producer makes 12 blocks in turn, 2 a second; 7 of 10 signatures make them irreversible within a slot or so', () => {
+    const r = runScenario(vapor());
+    const s = r.summary;
+    expect(s.violations).toEqual([]);
+    const v = side(s);
+    // 60 s of 0.5 s slots: about 120 blocks, all made by the schedule, nearly all irreversible.
+    expect(v.blocks_produced).toBeGreaterThanOrEqual(115);
+    expect(v.blocks_produced).toBeLessThanOrEqual(121);
+    expect(v.final_height).toBeGreaterThan(v.blocks_produced - 3);
+    expect(v.missed_slots).toBeLessThanOrEqual(2);
+    // Every producer owns 12 slots a minute.
+    expect(Object.keys(v.blocks_by_producer)).toHaveLength(10);
+    for (const n of Object.values(v.blocks_by_producer)) expect(n).toBeGreaterThanOrEqual(11);
+    // The round trip of a block and the signatures back, over AWS regions: under a second.
+    expect(v.irreversible_ms.p50!).toBeGreaterThan(20);
+    expect(v.irreversible_ms.p90!).toBeLessThan(1000);
+    expect(s.tps_final).toBeGreaterThan(90);
+    expect(s.latency_final_ms.side.p50!).toBeLessThan(2000);
+    expect(s.latency_final_ms.main.count).toBe(0);
+    // Every producer signs every block and floods each signature to its peers.
+    expect(s.messages.signature).toBeGreaterThan(10 * 9 * v.final_height);
+  });
+
+  it("packs by the code's caps (impl: 128 a block) or the design's gas ceiling", () => {
+    const impl = runScenario(vapor({ workload: { accounts: 2000, rate_tps: 1000, side_percent: 100 } })).summary;
+    expect(side(impl).txs_per_block_mean).toBeGreaterThan(120);
+    expect(side(impl).txs_per_block_mean).toBeLessThanOrEqual(128);
+    expect(impl.tps_final).toBeLessThan(260);
+    const design = runScenario(vapor({ variant: 'design', workload: { accounts: 2000, rate_tps: 1000, side_percent: 100 } })).summary;
+    expect(design.violations).toEqual([]);
+    expect(design.tps_final).toBeGreaterThan(900);
+  });
+
+  it('a crashed producer: its slots pass with no block, the others go on and irreversibility holds', () => {
+    const r = runScenario(vapor({ duration: '120s', faults: [{ kind: 'crash', at: '10s', nodes: ['p3'] }] }));
+    expect(r.summary.violations).toEqual([]);
+    const v = side(r.summary);
+    // 12 slots a minute are p3's: about 24 missed in the 110 s it is down.
+    expect(v.missed_slots).toBeGreaterThanOrEqual(18);
+    expect(v.missed_slots).toBeLessThanOrEqual(30);
+    expect(v.final_height).toBeGreaterThan(200);
+  });
+
+  it('withheld signatures: three producers leave seven (irreversible), four leave six (liveness fires)', () => {
+    const withhold = (nodes: string[]) => vapor({ byzantine: [{ nodes, behavior: 'withhold_signatures', at: '20s' }] });
+    const three = runScenario(withhold(['p0', 'p1', 'p2'])).summary;
+    expect(three.violations).toEqual([]);
+    expect(side(three).final_height).toBeGreaterThan(110);
+    const four = runScenario(withhold(['p0', 'p1', 'p2', 'p3'])).summary;
+    expect(four.violations.map((v) => v.check)).toEqual(['liveness']);
+    expect(four.violations[0].table).toBe(1);
+    // Nothing is irreversible after the withholding starts (a block or two in flight at 20 s).
+    expect(side(four).final_height).toBeLessThan(45);
+  });
+
+  it('gives the same digest on 1, 2 and 3 workers and in both crypto modes', async () => {
+    const sc = vapor({ duration: '30s', faults: [{ kind: 'crash', at: '10s', until: '20s', nodes: ['p5'] }] });
+    const one = runScenario(sc).summary;
+    const strip = (x: typeof one) => ({ ...x, wall: null, crypto: null });
+    for (const workers of [2, 3]) {
+      const par = await runPartitioned(sc, { workers, spawn: spawnNodeWorker });
+      expect(par.summary.digest, `${workers} workers`).toBe(one.digest);
+      expect(strip(par.summary)).toEqual(strip(one));
+    }
+    const real = runScenario(vapor({ duration: '30s', crypto: 'real', faults: [{ kind: 'crash', at: '10s', until: '20s', nodes: ['p5'] }] })).summary;
+    expect(real.digest).toBe(one.digest);
+  }, 120_000);
+});
+
 describe('bystack checks fire', () => {
   /** A host that keeps what the family's checks report. */
   function host(): CheckHost & { got: Violation[] } {
@@ -137,7 +217,7 @@ describe('bystack checks fire', () => {
 
   it('double_spend: an output spent in two final blocks', () => {
     const h = host();
-    const c = new BystackChecks(h);
+    const c = new BystackChecks(h, false);
     c.canonical('n0', block(1, [tx(1, walletCoin(1, 0))]), block(1, [tx(1, walletCoin(1, 0))]), 10);
     expect(h.got).toEqual([]);
     c.canonical('n0', block(2, [tx(2, walletCoin(1, 0))]), block(2, [tx(2, walletCoin(1, 0))]), 20);
@@ -147,7 +227,7 @@ describe('bystack checks fire', () => {
 
   it('conservation: a transfer that pays more than the output it spends', () => {
     const h = host();
-    const c = new BystackChecks(h);
+    const c = new BystackChecks(h, false);
     c.canonical('n0', block(1, [tx(1, walletCoin(1, 0), 101)]), block(1, [tx(1, walletCoin(1, 0), 101)]), 10);
     expect(h.got.map((v) => v.check)).toEqual(['conservation']);
   });
@@ -194,6 +274,32 @@ describe('bystack scenario library', () => {
   });
 });
 
+describe('bystack vapor scenario library', () => {
+  it('vapor: the code caps a block at 128 transfers, about 256 tx/s at two blocks a second, with 15,000 offered', () => {
+    const s = runScenario(load('vapor')).summary;
+    expect(s.violations).toEqual([]);
+    expect(s.tps_final).toBeGreaterThan(240);
+    expect(s.tps_final).toBeLessThanOrEqual(256);
+    expect(side(s).irreversible_ms.p90!).toBeLessThan(1000);
+  });
+
+  it('vapor-producer-crash: p3 down for two minutes, its windows pass, irreversibility goes on', () => {
+    const s = runScenario(load('vapor-producer-crash')).summary;
+    expect(s.violations).toEqual([]);
+    const v = side(s);
+    expect(v.missed_slots).toBeGreaterThanOrEqual(24);
+    expect(v.missed_slots).toBeLessThanOrEqual(40);
+    expect(v.final_height).toBeGreaterThan(400);
+  });
+
+  it('vapor-withhold-signatures: four of ten withhold from 60 s, nothing is irreversible after, liveness fires', () => {
+    const s = runScenario(load('vapor-withhold-signatures')).summary;
+    expect(s.violations.map((v) => v.check)).toEqual(['liveness']);
+    expect(side(s).final_height).toBeLessThan(125);
+    expect(side(s).blocks_produced).toBeGreaterThan(350);
+  });
+});
+
 describe('bystack file format', () => {
   const err = (file: Record<string, unknown>) => firstError(() => parseScenario({ name: 'x', protocol: { family: 'bystack' }, ...file }));
   it('names the field and what was expected', () => {
@@ -203,6 +309,9 @@ describe('bystack file format', () => {
     expect(err({ mainchain: { confirmations: 30 } })).toMatch(/^checks\.liveness_bound: expected at least 4800s/);
     expect(err({ byzantine: [{ nodes: ['n1'], behavior: 'selfish_mining' }] })).toBe('byzantine[0].nodes: expected miners (selfish mining needs hash rate)');
     expect(err({ topology: { tables: 2 } })).toMatch(/^topology: unknown key/);
+    expect(err({ vapor: { producers: 0 }, workload: { side_percent: 10 } })).toBe('workload.side_percent: expected 0 when vapor.producers is 0 (there is no side chain), got 10');
+    expect(err({ byzantine: [{ nodes: ['m0'], behavior: 'withhold_signatures' }] })).toBe('byzantine[0].nodes: expected producers (only producers sign Vapor blocks)');
+    expect(err({ variant: 'fast' })).toMatch(/^variant: expected one of impl, design/);
     expect(err({})).toBe('no error');
   });
 });

@@ -17,7 +17,7 @@ describe('determinism (docs/DESIGN.md contracts 3, 4, 6)', () => {
       // Big networks get a shorter run: the point is the digest, not the figures. A proof-of-work
       // chain (Bystack) needs minutes for a few blocks.
       const big = /mainnet|viz-1k/.test(f);
-      const pow = familyOf(loadScenario(join(SCENARIOS, f))) === 'bystack';
+      const pow = familyOf(loadScenario(join(SCENARIOS, f))) === 'bystack' && !/^vapor/.test(f);
       const sc = anyScenarioFile(join(SCENARIOS, f), { duration_us: pow ? 1_200_000_000 : big ? 3_000_000 : 15_000_000 });
       expect(sc.replica_state).toBe('shared');
       const a = run(sc).summary;

@@ -41,6 +41,9 @@ const SECONDS: Record<string, number> = {
   'bytom-mainchain.yaml': 1800,
   'selfish-mining.yaml': 4 * 3600,
   'mainchain-partition.yaml': 2.5 * 3600,
+  'vapor.yaml': 15,
+  'vapor-producer-crash.yaml': 60,
+  'vapor-withhold-signatures.yaml': 80,
 };
 
 /** The scenarios that also run on three workers (a cut through a cluster); the rest on two. */

@@ -11,11 +11,11 @@
  */
 import { z } from 'zod';
 import type { CheckTools, FamilyConfig, ParsedFile, SelectorScope } from '../../contract/config.js';
-import { byteSize, duration, expecting, int, num } from '../../scenario/fields.js';
+import { byteSize, duration, expecting, int, num, percent } from '../../scenario/fields.js';
 import type { Selector, Vocabulary } from '../../scenario/selectors.js';
 import type { ByzantineSpec, FaultSpec, Scenario } from '../../scenario/types.js';
 import { formatDuration } from '../../scenario/units.js';
-import { asBystack, type ClientsConfig, type MainChainConfig, type RoleName, type SizeTable } from './scenario.js';
+import { asBystack, type ClientsConfig, type MainChainConfig, type RoleName, type SizeTable, type VaporConfig } from './scenario.js';
 
 /** Full nodes, miners included, that one run may have (the block-propagation benchmark runs 6,000). */
 export const MAIN_NODES_MAX = 20_000;
@@ -97,10 +97,22 @@ function sharesBp(shares: number[] | undefined, miners: number): number[] {
   return bp;
 }
 
+const vaporSchema = z
+  .strictObject({
+    producers: int(0, 64)
+      .default(10)
+      .describe('Consensus nodes (p0, p1, ...), the top by votes (consensus/general.go NumOfConsensusNode = 10); 0: no side chain.'),
+    pool_max: int(1, 10_000_000).default(65_536).describe("Transactions a producer's pool holds (protocol/txpool.go maxNewTxNum = 65,536)."),
+    block_gas_max: int(1, 1e12).default(10_000_000).describe('Gas ceiling of a block (consensus/general.go MaxBlockGas).'),
+  })
+  .transform((v): VaporConfig => ({ ...v }));
+
 const sizesSchema = z
   .strictObject({
     tx_bytes: byteSize(331, 'A transfer (one input, two outputs) on the wire and in a block'),
     header_bytes: byteSize(125, 'A block header (types/block_header.go)'),
+    side_header_bytes: byteSize(190, "A Vapor block header with its producer's signature (types/block_header.go, one witness slot filled)"),
+    signature_bytes: byteSize(170, 'A Vapor signature message: block hash, 64-byte signature and the signer\'s key (BlockSignatureMsg)'),
     inv_bytes: byteSize(40, 'An announcement of a block hash, or a request for one'),
   })
   .transform((s): SizeTable => ({ ...s }));
@@ -108,6 +120,7 @@ const sizesSchema = z
 const HARDWARE = {
   miner: { cores: 4, bandwidth: '100Mbps' },
   node: { cores: 2, bandwidth: '100Mbps' },
+  producer: { cores: 4, bandwidth: '100Mbps' },
   edge: { cores: 2, bandwidth: '100Mbps' },
 } as const satisfies Record<RoleName, { cores: number; bandwidth: string }>;
 
@@ -120,33 +133,36 @@ const COSTS = {
   verify_tx_us: 60,
   verify_pow_us: 2000,
   execute_tx_us: 20,
+  verify_sig_us: 60,
+  sign_us: 30,
 };
 
 const VOCABULARY: Vocabulary = {
-  prefixes: 'mne',
-  words: ['miners', 'nodes', 'edges', 'all'],
+  prefixes: 'mnpe',
+  words: ['miners', 'nodes', 'producers', 'edges', 'all'],
   groups: [],
-  help: 'a node name like "m1", "n0" or "e0", miners, nodes, edges, all, region:NAME, or "K of S" / "P% of S"',
+  help: 'a node name like "m1", "n0", "p2" or "e0", miners, nodes, producers, edges, all, region:NAME, or "K of S" / "P% of S"',
 };
 
-interface Counts { m: number; n: number; e: number }
+interface Counts { m: number; n: number; p: number; e: number }
 
 function countsOf(f: ParsedFile): Counts {
   const m = f.mainchain as MainChainConfig;
-  return { m: m.miners, n: m.nodes, e: (f.clients as ClientsConfig).edges };
+  return { m: m.miners, n: m.nodes, p: (f.vapor as VaporConfig).producers, e: (f.clients as ClientsConfig).edges };
 }
 
 function scopeOf(c: Counts): SelectorScope {
   const names = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
   return {
-    total: c.m + c.n + c.e,
+    total: c.m + c.n + c.p + c.e,
     expand: (sel: Selector) => {
       if (sel.kind === 'node') return [`${sel.prefix}${sel.index}`];
       if (sel.kind !== 'role') return null;
       if (sel.role === 'miners') return names('m', c.m);
       if (sel.role === 'nodes') return names('n', c.n);
+      if (sel.role === 'producers') return names('p', c.p);
       if (sel.role === 'edges') return names('e', c.e);
-      return [...names('m', c.m), ...names('n', c.n), ...names('e', c.e)];
+      return [...names('m', c.m), ...names('n', c.n), ...names('p', c.p), ...names('e', c.e)];
     },
     check: (sel, text) => {
       if (sel.kind === 'node') {
@@ -154,6 +170,7 @@ function scopeOf(c: Counts): SelectorScope {
         return sel.index < n ? null : `unknown node ${JSON.stringify(text)} (${n === 0 ? `the run has no ${sel.prefix} nodes` : `expected ${sel.prefix}0 to ${sel.prefix}${n - 1}`})`;
       }
       if (sel.kind === 'role' && sel.role === 'nodes' && c.n === 0) return 'selects no node: mainchain.nodes is 0';
+      if (sel.kind === 'role' && sel.role === 'producers' && c.p === 0) return 'selects no node: vapor.producers is 0';
       return null;
     },
   };
@@ -170,7 +187,9 @@ export const BYSTACK_CONFIG: FamilyConfig = {
   vocabulary: VOCABULARY,
   hardware: HARDWARE,
   costs: COSTS,
-  workload: {},
+  workload: {
+    side_percent: percent().default(0).describe('Share of transfers made on the Vapor side chain (the rest on the main chain).'),
+  },
   root: (parts) => ({
     $schema: parts.sections.$schema,
     schema_version: parts.sections.schema_version,
@@ -182,8 +201,13 @@ export const BYSTACK_CONFIG: FamilyConfig = {
     crypto: parts.sections.crypto,
     replica_state: parts.sections.replica_state,
     protocol: z.strictObject({ family: parts.familyKey() }).prefault({}),
+    variant: z
+      .enum(['impl', 'design'])
+      .default('impl')
+      .describe("Vapor's packing: impl follows the code (100 ms window, no batch after 128 transactions); design packs up to the gas ceiling."),
     network: parts.sections.network,
     mainchain: mainchainSchema.prefault({}).describe('The Bytom main chain: proof of work, heaviest chain, finality at a confirmation depth.'),
+    vapor: vaporSchema.prefault({}).describe('The Vapor side chain: producers in 0.5 s slots, irreversible at more than 2/3 of their signatures.'),
     clients: clientsSchema.prefault({}),
     hardware: parts.sections.hardware,
     costs: parts.sections.costs,
@@ -194,7 +218,8 @@ export const BYSTACK_CONFIG: FamilyConfig = {
       'Fault schedule; `kind` is crash, partition or degrade. Times are from the start of the run.',
     ),
     byzantine: parts.byzantineList(
-      z.strictObject(parts.byzantineFields(['selfish_mining'], 'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain.'))
+      z.strictObject(parts.byzantineFields(['selfish_mining', 'withhold_signatures'],
+        'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain; withhold_signatures: a producer signs no block and relays no signature.'))
         .transform((b) => ({ nodes: b.nodes, behavior: b.behavior, at_us: b.at, until_us: b.until ?? null })),
     ),
     // The envelope's checks, with a liveness bound for 150 s blocks: the first final block comes
@@ -211,17 +236,27 @@ export const BYSTACK_CONFIG: FamilyConfig = {
   scope: (f) => scopeOf(countsOf(f)),
   checkSections: (f: ParsedFile, tools: CheckTools) => {
     const m = f.mainchain as MainChainConfig;
+    const side = (f.workload as unknown as { side_percent: number }).side_percent;
+    if (side > 0 && (f.vapor as VaporConfig).producers === 0) {
+      tools.issue(['workload', 'side_percent'], `expected 0 when vapor.producers is 0 (there is no side chain), got ${side}`);
+    }
     const bound = (f.checks as { liveness_bound_us: number }).liveness_bound_us;
     const least = (m.confirmations + 2) * m.block_interval_us;
-    if (bound < least) {
+    // The bound binds the main chain only when transfers go to it.
+    if (side < 100 && bound < least) {
       tools.issue(['checks', 'liveness_bound'],
         `expected at least ${formatDuration(least)} (a block is final only after ${m.confirmations} confirmations of ${formatDuration(m.block_interval_us)} blocks, plus two), got ${formatDuration(bound)}`);
     }
   },
   checkFault: () => {},
   checkByzantine: (f, b, path, tools) => {
-    const miners = new Set(Array.from({ length: (f.mainchain as MainChainConfig).miners }, (_, i) => `m${i}`));
-    if (!tools.candidates(b.nodes).every((n) => miners.has(n))) tools.issue([...path, 'nodes'], 'expected miners (selfish mining needs hash rate)');
+    if (b.behavior === 'selfish_mining') {
+      const miners = new Set(Array.from({ length: (f.mainchain as MainChainConfig).miners }, (_, i) => `m${i}`));
+      if (!tools.candidates(b.nodes).every((n) => miners.has(n))) tools.issue([...path, 'nodes'], 'expected miners (selfish mining needs hash rate)');
+    } else {
+      const producers = new Set(Array.from({ length: (f.vapor as VaporConfig).producers }, (_, i) => `p${i}`));
+      if (!tools.candidates(b.nodes).every((n) => producers.has(n))) tools.issue([...path, 'nodes'], 'expected producers (only producers sign Vapor blocks)');
+    }
   },
   sectionToFile: (key: string, sc: Scenario) => {
     const s = asBystack(sc);
@@ -239,11 +274,13 @@ export const BYSTACK_CONFIG: FamilyConfig = {
         };
       }
       case 'clients': return { ...s.clients };
+      case 'vapor': return { ...s.vapor };
+      case 'variant': return s.variant;
       case 'sizes': return { ...s.sizes };
     }
     throw new Error(`Bystack has no section ${key}`);
   },
-  workloadToFile: () => ({}),
+  workloadToFile: (sc) => ({ side_percent: asBystack(sc).workload.side_percent }),
   faultToFile: (f: FaultSpec) => {
     throw new Error(`Bystack has no fault kind ${f.kind} of its own`);
   },

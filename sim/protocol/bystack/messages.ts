@@ -14,6 +14,12 @@ export const MSG = {
   GETDATA: 3,
   /** A whole block, in answer to GETDATA. */
   BLOCK: 4,
+  /** A whole Vapor block. */
+  SIDE_BLOCK: 5,
+  /** "Send me Vapor block `id`" (the parent of an orphan). */
+  SIDE_GETDATA: 6,
+  /** A producer's signature of a Vapor block (`BlockSignatureMsg`). */
+  SIGNATURE: 7,
 } as const;
 
 export const MSG_NAMES: Readonly<Record<number, string>> = {
@@ -21,6 +27,9 @@ export const MSG_NAMES: Readonly<Record<number, string>> = {
   [MSG.INV]: 'inv',
   [MSG.GETDATA]: 'getdata',
   [MSG.BLOCK]: 'block',
+  [MSG.SIDE_BLOCK]: 'side_block',
+  [MSG.SIDE_GETDATA]: 'side_getdata',
+  [MSG.SIGNATURE]: 'signature',
 };
 
 export const TIMER = {
@@ -32,14 +41,18 @@ export const TIMER = {
   MINE: 3,
   /** A node has validated a pushed block (dw: its sequence number at the node). */
   VALIDATED: 4,
+  /** The same for a Vapor block. */
+  VALIDATED_SIDE: 5,
 } as const;
 
 /** The chains the generic checks and metrics follow. */
 export const CHAIN_MAIN = 0;
+export const CHAIN_SIDE = 1;
 
 /** Latency classes, indexed by a submit record's class. */
-export const LATENCY_CLASSES = ['main'] as const;
+export const LATENCY_CLASSES = ['main', 'side'] as const;
 export const CLASS_MAIN = 0;
+export const CLASS_SIDE = 1;
 
 /** Why a node refused a transfer (Observe.reject). */
 export const REJECT_POOL_FULL = 1;
@@ -52,6 +65,12 @@ export const NOTE = {
   REORG: 2,
   /** A node connected a new block; value: µs since the block was found. */
   ARRIVED: 3,
+  /** A Vapor producer made a block; value: its height. */
+  PRODUCED: 4,
+  /** A Vapor node connected a new block; value: µs since its stamp. */
+  ARRIVED_SIDE: 5,
+  /** A Vapor node's best chain was reorganized; value: the blocks it disconnected. */
+  REORG_SIDE: 6,
 } as const;
 
 /**
@@ -84,6 +103,24 @@ export interface MainBlock extends CommitKey {
   readonly work: number;
   readonly txs: readonly Tx[];
   readonly bytes: number;
+}
+
+/** A Vapor block: its producer and the slot it is stamped with. */
+export interface SideBlock extends CommitKey {
+  readonly producer: number;
+  readonly time_us: number;
+  readonly txs: readonly Tx[];
+  readonly bytes: number;
+}
+
+export interface SideBlockMsg extends Msg {
+  readonly block: SideBlock;
+}
+
+export interface SigMsg extends Msg {
+  /** The block signed, and the signer's index among the producers. */
+  readonly block: string;
+  readonly signer: number;
 }
 
 export interface TxBatchMsg extends Msg {

@@ -12,22 +12,44 @@ import { round3 } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
 import { BYSTACK_CONFIG } from './config.js';
 import { asBystack, type BystackScenario } from './scenario.js';
-import { CHAIN_MAIN, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, type BlockMsg, type InvMsg, type MainBlock } from './messages.js';
+import {
+  CHAIN_MAIN, CHAIN_SIDE, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, type BlockMsg, type InvMsg, type MainBlock, type SideBlock, type SideBlockMsg,
+} from './messages.js';
 import { MainNode, mainGenesis, type MainShared } from './mainchain.js';
+import { SideNode, sideGenesis, SLOT_US, type SideShared } from './vapor.js';
+import { createSigner } from '../../crypto/index.js';
+import { sha256Hex } from '../../crypto/hash.js';
 import { EdgeClient } from './client.js';
-import { BystackChecks, type MainStats } from './checks.js';
+import { BystackChecks, type MainStats, type SideStats } from './checks.js';
 import { codecOf } from './wire.js';
 
 export interface BystackRun extends FamilyRun {
   readonly sc: BystackScenario;
   readonly shared: MainShared;
+  readonly side: SideShared;
   readonly checks: BystackChecks;
 }
 
-/** Node counts by role, in id order: miners, full nodes, edges. */
+/** Node counts by role, in id order: miners, full nodes, Vapor producers, edges. */
 function roles(sc: BystackScenario): [role: string, prefix: string, count: number][] {
-  return [['miner', 'm', sc.mainchain.miners], ['node', 'n', sc.mainchain.nodes], ['edge', 'e', sc.clients.edges]];
+  return [
+    ['miner', 'm', sc.mainchain.miners], ['node', 'n', sc.mainchain.nodes], ['producer', 'p', sc.vapor.producers],
+    ['edge', 'e', sc.clients.edges],
+  ];
 }
+
+/**
+ * Vapor's schedule order: by votes, then by key (`ConsensusNodes`: votes descending, ties by xpub
+ * descending). Every producer has the same votes here, so the order is by a stand-in for the key
+ * that does not depend on the crypto mode: the SHA-256 of the node's name.
+ */
+function scheduleOrder(first: number, count: number): Int32Array {
+  const keyed = Array.from({ length: count }, (_, i) => ({ node: first + i, key: sha256Hex(utf8.encode(`p${i}`)) }));
+  keyed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+  return Int32Array.from(keyed.map((x) => x.node));
+}
+
+const utf8 = new TextEncoder();
 
 /**
  * The relay graph: each full node dials `peers` others drawn from the seed; a link carries both
@@ -40,7 +62,8 @@ export function peerGraph(sc: BystackScenario): Int32Array[] {
   const stream = new Stream(streamSeed(sc.seed, 'run', 0, 'peers'));
   for (let i = 0; i < n; i++) {
     let dialled = 0;
-    while (dialled < want) {
+    // Dials `peers` others, or as many as it is not yet linked to.
+    while (dialled < want && links[i].size < n - 1) {
       const j = stream.int(0, n - 2);
       const p = j >= i ? j + 1 : j;
       if (links[i].has(p)) continue;
@@ -55,10 +78,10 @@ export function peerGraph(sc: BystackScenario): Int32Array[] {
 function blockFacts(): BlockFacts {
   return {
     view: () => 0,
-    kind: (b) => ((b as MainBlock).txs.length > 0 ? 0 : 1),
-    items: (b) => (b as MainBlock).txs.length,
+    kind: (b) => ((b as MainBlock | SideBlock).txs.length > 0 ? 0 : 1),
+    items: (b) => (b as MainBlock | SideBlock).txs.length,
     finals: (b, f) => {
-      for (const tx of (b as MainBlock).txs) f(tx.id);
+      for (const tx of (b as MainBlock | SideBlock).txs) f(tx.id);
     },
   };
 }
@@ -86,21 +109,43 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
     blockTxsMax: Math.floor(m.block_gas_max / m.tx_gas),
     selfishAt: (node, t) => selfish.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
   };
-  const checks = new BystackChecks(host);
+  const P = sc.vapor.producers;
+  const producers = scheduleOrder(full, P);
+  const orderOf = new Int32Array(nodes.length).fill(-1);
+  producers.forEach((node, k) => { orderOf[node] = k; });
+  const withhold = new Map<number, { at_us: number; until_us: number }[]>();
+  sc.byzantine.forEach((b, bi) => {
+    if (b.behavior !== 'withhold_signatures') return;
+    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) withhold.set(i, [...(withhold.get(i) ?? []), { at_us: b.at_us, until_us: b.until_us ?? Infinity }]);
+  });
+  // Vapor's producers keep up to 20 peers (config MaxNumPeers): with 10 producers, all the others.
+  const sidePeers = nodes.map((_, i) => (i >= full && i < full + P
+    ? Int32Array.from({ length: P - 1 }, (_, k) => full + (k >= i - full ? k + 1 : k))
+    : new Int32Array(0)));
+  const side: SideShared = {
+    sc, genesis: sideGenesis(), producers, peersOf: sidePeers, orderOf,
+    signer: createSigner(sc.crypto, `${sc.seed}`),
+    gasTxsMax: Math.floor(sc.vapor.block_gas_max / m.tx_gas),
+    withholdsAt: (node, t) => withhold.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+  };
+  const checks = new BystackChecks(host, P > 0);
+  const edgeProducers = Int32Array.from({ length: P }, (_, k) => full + k);
   const program = (i: number): NodeLogic => {
     if (i < m.miners) return new MainNode(shared, i, m.hash_share_bp[i], new Stream(streamSeed(sc.seed, 'node', i, 'mine')));
     if (i < full) return new MainNode(shared, i, 0, null);
-    const e = i - full;
-    return new EdgeClient(sc, i, e, sc.clients.edges, miners, new Stream(streamSeed(sc.seed, 'node', i, 'workload')));
+    if (i < full + P) return new SideNode(side, i);
+    const e = i - full - P;
+    return new EdgeClient(sc, i, e, sc.clients.edges, miners, edgeProducers, new Stream(streamSeed(sc.seed, 'node', i, 'workload')));
   };
   return {
-    sc, shared, checks,
+    sc, shared, side, checks,
     program,
-    ticks: () => false,
+    // Only the producers read the 0.5 s slot tick.
+    ticks: (i) => i >= full && i < full + P,
     crashes: [],
     faultPhaseEnd_us: input.faultPhaseEnd_us,
     owners: (workers) => Int32Array.from(nodes, (_, i) => i % workers),
-    genesis: [shared.genesis.id],
+    genesis: P > 0 ? [shared.genesis.id, side.genesis.id] : [shared.genesis.id],
     blocks: blockFacts(),
     codec: codecOf(),
   };
@@ -156,20 +201,75 @@ function mainSummary(st: MainStats, nodes: readonly NodeInfo[]): MainSummary {
   };
 }
 
+/** The `vapor` section of the summary. */
+export interface VaporSummary {
+  blocks_produced: number;
+  final_height: number;
+  /** Blocks made at a height that did not become irreversible there. */
+  forked_blocks: number;
+  /** Slots between the first and the last irreversible block that hold none of them. */
+  missed_slots: number;
+  reorgs: number;
+  reorg_depth_max: number;
+  /**
+   * From the start of a block's slot window (its stamp less one slot: its producer builds it at
+   * the tick before the slot it stamps) to the first node holding it irreversible.
+   */
+  irreversible_ms: { p50: number | null; p90: number | null; max: number | null };
+  propagation_ms: { p50: number | null; p90: number | null; max: number | null };
+  blocks_by_producer: Record<string, number>;
+  txs_per_block_mean: number;
+}
+
+function vaporSummary(st: SideStats, nodes: readonly NodeInfo[]): VaporSummary {
+  const c = st.canonical;
+  const H = c.length;
+  let upTo = 0;
+  let made = 0;
+  for (let h = 1; h < st.produced.length; h++) {
+    made += st.produced[h] ?? 0;
+    if (h <= H) upTo += st.produced[h] ?? 0;
+  }
+  const irr = c.map((x) => x.irreversible_us - (x.time_us - SLOT_US)).sort((a, b) => a - b);
+  const arrivals = [...st.arrivals].sort((a, b) => a - b);
+  const ms = (x: number | null) => (x === null ? null : round3(x / 1000));
+  const byProducer: Record<string, number> = {};
+  for (const x of c) byProducer[nodes[x.producer].name] = (byProducer[nodes[x.producer].name] ?? 0) + 1;
+  return {
+    blocks_produced: made,
+    final_height: H,
+    forked_blocks: Math.max(0, upTo - H),
+    missed_slots: H > 1 ? Math.round((c[H - 1].time_us - c[0].time_us) / SLOT_US) + 1 - H : 0,
+    reorgs: st.reorgs,
+    reorg_depth_max: st.reorgDepths.length > 0 ? st.reorgDepths.length - 1 : 0,
+    irreversible_ms: { p50: ms(percentile(irr, 50)), p90: ms(percentile(irr, 90)), max: ms(irr.length > 0 ? irr[irr.length - 1] : null) },
+    propagation_ms: { p50: ms(percentile(arrivals, 50)), p90: ms(percentile(arrivals, 90)), max: ms(arrivals.length > 0 ? arrivals[arrivals.length - 1] : null) },
+    blocks_by_producer: Object.fromEntries(Object.entries(byProducer).sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))),
+    txs_per_block_mean: H > 0 ? round3(c.reduce((n, x) => n + x.txs, 0) / H) : 0,
+  };
+}
+
 function summaryLines(s: object, fmt: { fixed(x: number, decimals: number): string }): string[] {
   const m = (s as { mainchain?: MainSummary }).mainchain;
   if (m === undefined) return [];
   const p = m.propagation_ms;
   const opt = (x: number | null, d: number) => (x === null ? '-' : fmt.fixed(x, d));
+  const v = (s as { vapor?: VaporSummary | null }).vapor;
+  const vapor = v === undefined || v === null ? [] : [
+    `vapor          final height ${v.final_height}, ${v.blocks_produced} blocks made, ${v.missed_slots} slots missed, ${fmt.fixed(v.txs_per_block_mean, 1)} transfers a block`,
+    `               irreversible after p50 ${opt(v.irreversible_ms.p50, 0)} ms, p90 ${opt(v.irreversible_ms.p90, 0)} ms; reorganisations ${v.reorgs} (deepest ${v.reorg_depth_max})`,
+  ];
   return [
     `main chain     final height ${m.final_height}, ${m.blocks_mined} blocks mined, ${m.stale_blocks} stale (${fmt.fixed(100 * m.stale_rate, 1)}%), mean interval ${opt(m.block_interval_mean_s, 1)} s`,
     `               reorganisations ${m.reorgs} (deepest ${m.reorg_depth_max}); block propagation p50 ${opt(p.p50, 0)} ms, p90 ${opt(p.p90, 0)} ms, max ${opt(p.max, 0)} ms`,
+    ...vapor,
   ];
 }
 
 /**
- * Work per lookahead window in events: transfers reach every miner (two events a copy), and each
- * block is announced, asked for and sent over every link.
+ * Work per lookahead window in events: transfers reach every miner or producer (two events a
+ * copy); each main-chain block crosses every link; each Vapor block (two a second) reaches every
+ * producer and every producer's signature is flooded over every link.
  */
 function eventsPerWindow(sc: BystackScenario): number {
   let lookahead_us = Infinity;
@@ -178,7 +278,10 @@ function eventsPerWindow(sc: BystackScenario): number {
   const rate = sc.workload.rate_tps;
   const blocksPerS = 1e6 / m.block_interval_us;
   const full = m.miners + m.nodes;
-  return ((2 * rate * m.miners + blocksPerS * full * m.peers * 4) * lookahead_us) / 1e6;
+  const P = sc.vapor.producers;
+  const side = sc.workload.side_percent / 100;
+  const vapor = P > 0 ? 2 * rate * side * P + 2 * (1e6 / SLOT_US) * P * (P - 1) * (1 + P) : 0;
+  return ((2 * rate * (1 - side) * m.miners + blocksPerS * full * m.peers * 4 + vapor) * lookahead_us) / 1e6;
 }
 
 /**
@@ -194,19 +297,30 @@ function memoryParts(sc: BystackScenario): { what: string; bytes: number; shrink
   return [
     { what: 'main-chain nodes', bytes: full * (3000 + 100 * blocks), shrink: 'fewer full nodes or a shorter run' },
     { what: 'miner pools', bytes: m.miners * 150 * Math.min(m.pool_max, offered), shrink: 'fewer miners or a smaller pool_max' },
+    {
+      what: 'Vapor producers', bytes: sc.vapor.producers * (150 * Math.min(sc.vapor.pool_max, offered) + 400 * (sc.duration_us / SLOT_US)),
+      shrink: 'fewer producers, a smaller vapor.pool_max or a shorter run',
+    },
     { what: 'transfers', bytes: 200 * offered, shrink: 'a lower rate or a shorter run' },
   ];
 }
 
 const VIEWS: ViewAdapter<BystackRun> = {
   chainWord: 'chain',
-  chainLabel: (c) => (c === CHAIN_MAIN ? 'main' : `chain ${c}`),
-  groupOrder: ['miners', 'nodes', 'edges'],
+  chainLabel: (c) => (c === CHAIN_MAIN ? 'main' : c === CHAIN_SIDE ? 'vapor' : `chain ${c}`),
+  groupOrder: ['miners', 'nodes', 'producers', 'edges'],
   groups: (b) => b.nodes.map((x) => `${x.role}s`),
-  partitionSides: () => ['miners', 'nodes'],
+  partitionSides: () => ['miners', 'nodes', 'producers'],
   leaderOf: () => null,
   inspect: (b, node) => {
     const logic = b.logicOf(node);
+    if (logic instanceof SideNode) {
+      return {
+        facts: [['role', 'Vapor producer'], ['schedule order', String(logic.order)]],
+        columns: ['chain', 'best height', 'irreversible', 'tip', 'pool'],
+        rows: [['vapor', logic.height, logic.irreversibleHeight, logic.tip.id.slice(0, 8), logic.poolSize]],
+      };
+    }
     if (!(logic instanceof MainNode)) return { facts: [['role', b.nodes[node].role]], columns: [], rows: [] };
     return {
       facts: [
@@ -225,13 +339,15 @@ export const BYSTACK: ProtocolModule<BystackRun> = {
   config: BYSTACK_CONFIG,
   kinds: MSG_NAMES,
   timerKinds: Object.fromEntries(Object.entries(TIMER).map(([k, v]) => [v, k.toLowerCase()])),
-  chainOf: (m) => (m.kind === MSG.BLOCK || m.kind === MSG.INV ? CHAIN_MAIN : undefined),
+  chainOf: (m) => (m.kind === MSG.BLOCK || m.kind === MSG.INV ? CHAIN_MAIN
+    : m.kind === MSG.SIDE_BLOCK || m.kind === MSG.SIGNATURE ? CHAIN_SIDE : undefined),
   positionOf: (m) => {
     if (m.kind === MSG.BLOCK) return { chain: CHAIN_MAIN, view: -1, height: (m as BlockMsg).block.height };
     if (m.kind === MSG.INV) return { chain: CHAIN_MAIN, view: -1, height: (m as InvMsg).height };
+    if (m.kind === MSG.SIDE_BLOCK) return { chain: CHAIN_SIDE, view: -1, height: (m as SideBlockMsg).block.height };
     return { chain: -1, view: -1, height: -1 };
   },
-  consensusKinds: [MSG.INV, MSG.GETDATA, MSG.BLOCK],
+  consensusKinds: [MSG.INV, MSG.GETDATA, MSG.BLOCK, MSG.SIDE_BLOCK, MSG.SIGNATURE],
   bulkKinds: [MSG.TX_BATCH],
   latencyClasses: [...LATENCY_CLASSES],
   blockKinds: ['block', 'empty'],
@@ -239,20 +355,22 @@ export const BYSTACK: ProtocolModule<BystackRun> = {
   describe: (sc: Scenario) => {
     const s = asBystack(sc);
     const m = s.mainchain;
-    return `main chain: ${m.miners} miners, ${m.nodes} full nodes, ${s.clients.edges} edges; ${m.block_interval_us / 1e6} s blocks, final at ${m.confirmations} confirmations`;
+    const vapor = s.vapor.producers > 0 ? `; Vapor: ${s.vapor.producers} producers, 0.5 s slots (${s.variant})` : '';
+    return `main chain: ${m.miners} miners, ${m.nodes} full nodes, ${m.block_interval_us / 1e6} s blocks, final at ${m.confirmations} confirmations${vapor}; ${s.clients.edges} edges`;
   },
   layout: (sc) => roles(asBystack(sc)),
   placement: () => 'round_robin',
   groups: (sc) => (kind) => {
     throw new Error(`the bystack family has no node group "${kind}" (${sc.name})`);
   },
-  tick_us: () => 1_000_000,
+  tick_us: () => SLOT_US,
   eventsPerWindow: (sc) => eventsPerWindow(asBystack(sc)),
   memoryParts: (sc) => memoryParts(asBystack(sc)),
   build,
   summarize: (run, input: SummaryInput) => ({
     limits: null,
     mainchain: mainSummary(run.checks.main, input.nodes),
+    vapor: run.sc.vapor.producers > 0 ? vaporSummary(run.checks.side, input.nodes) : null,
   }),
   summaryLines,
   views: VIEWS,

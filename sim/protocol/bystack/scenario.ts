@@ -5,7 +5,7 @@
  */
 import type { ByzantineSpec, GenericFaultSpec, Scenario } from '../../scenario/types.js';
 
-export type RoleName = 'miner' | 'node' | 'edge';
+export type RoleName = 'miner' | 'node' | 'producer' | 'edge';
 
 /** The Bytom main chain (docs/BYSTACK.md "Main chain"). */
 export interface MainChainConfig {
@@ -34,6 +34,16 @@ export interface MainChainConfig {
   edge_flush_us: number;
 }
 
+/** The Vapor side chain (docs/BYSTACK.md "Vapor"); none when `producers` is 0. */
+export interface VaporConfig {
+  /** Consensus nodes (p0, p1, ...) in schedule order. */
+  producers: number;
+  /** Transactions a producer's pool holds. */
+  pool_max: number;
+  /** Gas ceiling of a block. */
+  block_gas_max: number;
+}
+
 export interface ClientsConfig {
   /** Edges: the clients' entry points (e0, e1, ...); accounts are dealt to them in turn. */
   edges: number;
@@ -46,11 +56,15 @@ export interface SizeTable {
   header_bytes: number;
   /** An announcement of a block hash, and a request for one. */
   inv_bytes: number;
+  /** A Vapor block header with its producer's signature. */
+  side_header_bytes: number;
+  /** A producer's signature message (block hash, signature, key). */
+  signature_bytes: number;
 }
 
 /** Selfish mining (Eyal and Sirer): the miner withholds the blocks it finds and publishes them to override. */
 export interface BystackByzantineSpec extends ByzantineSpec {
-  behavior: 'selfish_mining';
+  behavior: 'selfish_mining' | 'withhold_signatures';
 }
 
 export type BystackFaultSpec = GenericFaultSpec;
@@ -61,11 +75,22 @@ export interface CostTable {
   verify_tx_us: number;
   verify_pow_us: number;
   execute_tx_us: number;
+  verify_sig_us: number;
+  sign_us: number;
+}
+
+/** Per transfer, the chain it goes to, in percent (the rest stays on the main chain). */
+export interface BystackWorkload {
+  side_percent: number;
 }
 
 export interface BystackScenario extends Scenario {
+  /** Vapor's packing: the code's window and cap (impl), or the design's gas ceiling alone. */
+  variant: 'impl' | 'design';
   costs: CostTable;
+  workload: Scenario['workload'] & BystackWorkload;
   mainchain: MainChainConfig;
+  vapor: VaporConfig;
   clients: ClientsConfig;
   sizes: SizeTable;
 }

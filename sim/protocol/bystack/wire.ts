@@ -6,7 +6,10 @@
 import type { FamilyCodec } from '../../contract/module.js';
 import type { Msg } from '../../contract/env.js';
 import type { Reader, Writer } from '../../lib/bytes.js';
-import { MSG, type BlockMsg, type GetDataMsg, type InvMsg, type MainBlock, type Tx, type TxBatchMsg } from './messages.js';
+import {
+  CHAIN_SIDE, MSG, type BlockMsg, type GetDataMsg, type InvMsg, type MainBlock, type SideBlock, type SideBlockMsg, type SigMsg, type Tx,
+  type TxBatchMsg,
+} from './messages.js';
 
 function writeTx(w: Writer, t: Tx): void {
   w.f64(t.id);
@@ -35,7 +38,20 @@ function readTxs(r: Reader): Tx[] {
 }
 
 export function writeBlock(w: Writer, block: object): void {
+  if ((block as SideBlock).chain === CHAIN_SIDE) {
+    const s = block as SideBlock;
+    w.u8(CHAIN_SIDE);
+    w.f64(s.height);
+    w.str(s.id);
+    w.str(s.parent);
+    w.i32(s.producer);
+    w.f64(s.time_us);
+    w.f64(s.bytes);
+    writeTxs(w, s.txs);
+    return;
+  }
   const b = block as MainBlock;
+  w.u8(0);
   w.f64(b.height);
   w.str(b.id);
   w.str(b.parent);
@@ -50,7 +66,22 @@ export function writeBlock(w: Writer, block: object): void {
 /** Decodes blocks, keeping one object per id in this worker. */
 export class BlockReader {
   private readonly seen = new Map<string, MainBlock>();
-  read(r: Reader): MainBlock {
+  private readonly seenSide = new Map<string, SideBlock>();
+  read(r: Reader): MainBlock | SideBlock {
+    if (r.u8() === CHAIN_SIDE) {
+      const height = r.f64();
+      const id = r.str();
+      const parent = r.str();
+      const producer = r.i32();
+      const time_us = r.f64();
+      const bytes = r.f64();
+      const txs = readTxs(r);
+      const known = this.seenSide.get(id);
+      if (known !== undefined) return known;
+      const s: SideBlock = { chain: CHAIN_SIDE, height, id, parent, producer, time_us, txs, bytes };
+      this.seenSide.set(id, s);
+      return s;
+    }
     const height = r.f64();
     const id = r.str();
     const parent = r.str();
@@ -89,6 +120,16 @@ export function codecOf(): FamilyCodec {
         case MSG.BLOCK:
           writeBlock(w, (m as BlockMsg).block);
           return;
+        case MSG.SIDE_BLOCK:
+          writeBlock(w, (m as SideBlockMsg).block);
+          return;
+        case MSG.SIDE_GETDATA:
+          w.str((m as GetDataMsg).id);
+          return;
+        case MSG.SIGNATURE:
+          w.str((m as SigMsg).block);
+          w.u32((m as SigMsg).signer);
+          return;
       }
       throw new Error(`bystack wire: unknown message kind ${m.kind}`);
     },
@@ -105,6 +146,12 @@ export function codecOf(): FamilyCodec {
           return { kind, bytes, dw, id: r.str() } as GetDataMsg;
         case MSG.BLOCK:
           return { kind, bytes, dw, block: blocks.read(r) } as BlockMsg;
+        case MSG.SIDE_BLOCK:
+          return { kind, bytes, dw, block: blocks.read(r) } as SideBlockMsg;
+        case MSG.SIDE_GETDATA:
+          return { kind, bytes, dw, id: r.str() } as GetDataMsg;
+        case MSG.SIGNATURE:
+          return { kind, bytes, dw, block: r.str(), signer: r.u32() } as SigMsg;
       }
       throw new Error(`bystack wire: unknown message kind ${kind}`);
     },
