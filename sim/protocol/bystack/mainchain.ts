@@ -28,6 +28,7 @@
 import type { Env, Msg, NodeLogic, Timer } from '../../contract/env.js';
 import { sha256Hex } from '../../crypto/hash.js';
 import type { Stream } from '../../lib/random.js';
+import { BlockIntake } from './intake.js';
 import type { BystackScenario } from './scenario.js';
 import {
   MSG, NOTE, REJECT_POOL_FULL, TIMER, CHAIN_MAIN,
@@ -79,19 +80,13 @@ export function nextDifficulty(sh: MainShared, parent: MainBlock, ancestor: (h: 
 export class MainNode implements NodeLogic {
   /** Blocks this node has connected (validated, parent known), by id. */
   private readonly known = new Map<string, MainBlock>();
-  /** Blocks held until their parent arrives, by the parent's id. */
-  private readonly orphans = new Map<string, MainBlock[]>();
-  /** Blocks asked for, and when. */
-  private readonly requested = new Map<string, number>();
+  /** Orphans, requests and validations in progress. */
+  private readonly intake = new BlockIntake<MainBlock>(TIMER.VALIDATED, (id) => this.known.has(id));
   /** The best chain, by height (0: genesis). */
   private chain: MainBlock[];
   /** Heights committed (final at the confirmation depth), and their ids as committed. */
   private committed = 0;
   private readonly committedIds: string[] = [];
-  /** Blocks being validated (push relay), by a sequence number, with the peers that sent a copy. */
-  private readonly validating = new Map<number, { block: MainBlock; from: Set<number> }>();
-  private readonly validatingIds = new Map<string, number>();
-  private validSeq = 0;
   // Mining (miners only).
   private readonly pool = new Map<number, Tx>();
   /** Transfers on the best chain (a miner packs none of them again). */
@@ -142,10 +137,8 @@ export class MainNode implements NodeLogic {
   onRestart(env: Env): void {
     // Kept state: the node resumes its chain; it learns what it missed from its peers' next
     // announcements (orphans are fetched down to a block it knows).
-    this.requested.clear();
     // Blocks it was validating are gone with the crash; they come back as parents of later blocks.
-    this.validating.clear();
-    this.validatingIds.clear();
+    this.intake.reset();
     if (this.mines) this.drawMining(env);
   }
 
@@ -265,78 +258,48 @@ export class MainNode implements NodeLogic {
   }
 
   private onInv(env: Env, from: number, m: InvMsg): void {
-    if (this.known.has(m.id) || this.isOrphan(m.id)) return;
-    const asked = this.requested.get(m.id);
+    if (this.intake.has(m.id)) return;
+    const asked = this.intake.askedAt(m.id);
     if (asked !== undefined && env.now_us - asked < REQUEST_TIMEOUT_US) return;
     this.request(env, from, m.id);
   }
 
   private request(env: Env, peer: number, id: string): void {
-    this.requested.set(id, env.now_us);
+    this.intake.asked(id, env.now_us);
     env.send(peer, { kind: MSG.GETDATA, bytes: this.sh.sc.sizes.inv_bytes, dw: 0, id } as GetDataMsg);
   }
 
-  private isOrphan(id: string): boolean {
-    for (const list of this.orphans.values()) if (list.some((b) => b.id === id)) return true;
-    return false;
-  }
-
   private onBlock(env: Env, from: number, b: MainBlock): void {
-    this.requested.delete(b.id);
-    const v = this.validatingIds.get(b.id);
-    if (v !== undefined) {
-      // Another copy while this node validates its own: that peer has it (Bytom's markBlock).
-      this.validating.get(v)!.from.add(from);
-      return;
-    }
-    if (this.known.has(b.id) || this.isOrphan(b.id)) return;
+    if (this.intake.seen(b, from)) return;
     const sc = this.sh.sc;
     const c = sc.costs;
     // The proof of work, then every transfer: signatures (a node without a pool has not seen
     // them) and the UTXO updates.
     env.charge(c.verify_pow_us + b.txs.length * (c.execute_tx_us + (this.mines ? 0 : c.verify_tx_us)));
-    if (!this.known.has(b.parent)) {
-      let list = this.orphans.get(b.parent);
-      if (list === undefined) this.orphans.set(b.parent, (list = []));
-      list.push(b);
-      if (!this.requested.has(b.parent) && !this.isOrphan(b.parent)) this.request(env, from, b.parent);
+    const { held, askParent } = this.intake.hold(b);
+    if (held) {
+      if (askParent) this.request(env, from, b.parent);
       return;
     }
-    if (sc.mainchain.relay === 'push') {
-      // Connected and relayed once the validation's work is done (a timer after it).
-      const seq = ++this.validSeq;
-      this.validating.set(seq, { block: b, from: new Set([from]) });
-      this.validatingIds.set(b.id, seq);
-      env.setTimer(0, { kind: TIMER.VALIDATED, dw: seq >>> 0 });
-      return;
-    }
-    this.connectFrom(env, b, from, null);
+    // Push: connected and relayed once the validation's work is done (a timer after it).
+    if (sc.mainchain.relay === 'push') this.intake.defer(env, b, from);
+    else this.connectFrom(env, b, from, null);
   }
 
   /** The validation of a pushed block is done: connect it and relay it to the peers that lack it. */
   private validated(env: Env, seq: number): void {
-    const v = this.validating.get(seq);
-    if (v === undefined) return;
-    this.validating.delete(seq);
-    this.validatingIds.delete(v.block.id);
-    if (this.known.has(v.block.id)) return;
-    const from = v.from.values().next().value as number;
-    this.connectFrom(env, v.block, from, v.from);
+    const v = this.intake.take(seq);
+    if (v === undefined || this.known.has(v.block.id)) return;
+    this.connectFrom(env, v.block, v.from.values().next().value as number, v.from);
   }
 
   /** Connects `b`, and every orphan waiting on it in turn, relaying each. */
   private connectFrom(env: Env, b: MainBlock, from: number, knownBy: Set<number> | null): void {
-    const ready: [MainBlock, number, Set<number> | null][] = [[b, from, knownBy]];
-    while (ready.length > 0) {
-      const [x, f, k] = ready.shift()!;
-      this.connect(env, x, f);
-      this.announce(env, x, f, k);
-      const waiting = this.orphans.get(x.id);
-      if (waiting !== undefined) {
-        this.orphans.delete(x.id);
-        for (const o of waiting) ready.push([o, f, null]);
-      }
-    }
+    this.intake.release(b, (x, first) => {
+      this.connect(env, x, from);
+      this.announce(env, x, from, first ? knownBy : null);
+      return true;
+    });
   }
 
   // ---- the best chain --------------------------------------------------------------------------

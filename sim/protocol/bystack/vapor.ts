@@ -23,6 +23,7 @@
 import type { Env, Msg, NodeLogic, Timer } from '../../contract/env.js';
 import { sha256Hex } from '../../crypto/hash.js';
 import type { Signer } from '../../crypto/index.js';
+import { BlockIntake } from './intake.js';
 import type { BystackScenario } from './scenario.js';
 import {
   CHAIN_SIDE, MSG, NOTE, REJECT_POOL_FULL, TIMER,
@@ -96,8 +97,8 @@ export function anchorHeight(height: number): number {
 
 export class SideNode implements NodeLogic {
   private readonly known = new Map<string, SideBlock>();
-  private readonly orphans = new Map<string, SideBlock[]>();
-  private readonly requested = new Set<string>();
+  /** Orphans, requests and validations in progress. */
+  private readonly intake = new BlockIntake<SideBlock>(TIMER.VALIDATED_SIDE, (id) => this.known.has(id));
   private chain: SideBlock[];
   /** The last irreversible height at this node, and the height committed up to. */
   private irr = 0;
@@ -110,9 +111,6 @@ export class SideNode implements NodeLogic {
   private readonly signedAt = new Map<number, string>();
   private readonly pool = new Map<number, Tx>();
   private readonly onChain = new Set<number>();
-  private readonly validating = new Map<number, { block: SideBlock; from: Set<number> }>();
-  private readonly validatingIds = new Map<string, number>();
-  private validSeq = 0;
 
   constructor(private readonly sh: SideShared, readonly self: number) {
     this.known.set(sh.genesis.id, sh.genesis);
@@ -142,9 +140,7 @@ export class SideNode implements NodeLogic {
   onStart(): void {}
 
   onRestart(): void {
-    this.requested.clear();
-    this.validating.clear();
-    this.validatingIds.clear();
+    this.intake.reset();
   }
 
   onTimer(env: Env, t: Timer): void {
@@ -256,60 +252,36 @@ export class SideNode implements NodeLogic {
     for (const p of this.sh.peersOf[this.self]) if (p !== except && !(knownBy?.has(p) ?? false)) env.send(p, msg);
   }
 
-  private isOrphan(id: string): boolean {
-    for (const list of this.orphans.values()) if (list.some((b) => b.id === id)) return true;
-    return false;
-  }
-
   private onBlock(env: Env, from: number, b: SideBlock): void {
-    this.requested.delete(b.id);
-    const v = this.validatingIds.get(b.id);
-    if (v !== undefined) {
-      this.validating.get(v)!.from.add(from);
-      return;
-    }
-    if (this.known.has(b.id) || this.isOrphan(b.id)) return;
+    if (this.intake.seen(b, from)) return;
     const sc = this.sh.sc;
     const c = sc.costs;
     // The producer's signature, then every transfer (signature and UTXO update), validated in
     // parallel over the node's cores as Vapor's `validation.ValidateTxs` does.
     const cores = sc.hardware.producer.cores;
     env.charge(c.verify_sig_us + Math.ceil(b.txs.length / cores) * (c.verify_tx_us + c.execute_tx_us));
-    if (!this.known.has(b.parent)) {
-      let list = this.orphans.get(b.parent);
-      if (list === undefined) this.orphans.set(b.parent, (list = []));
-      list.push(b);
-      if (!this.requested.has(b.parent) && !this.isOrphan(b.parent)) {
-        this.requested.add(b.parent);
-        env.send(from, { kind: MSG.SIDE_GETDATA, bytes: this.sh.sc.sizes.inv_bytes, dw: 1, id: b.parent } as GetDataMsg);
+    const { held, askParent } = this.intake.hold(b);
+    if (held) {
+      if (askParent) {
+        this.intake.asked(b.parent, env.now_us);
+        env.send(from, { kind: MSG.SIDE_GETDATA, bytes: sc.sizes.inv_bytes, dw: 1, id: b.parent } as GetDataMsg);
       }
       return;
     }
-    const seq = ++this.validSeq;
-    this.validating.set(seq, { block: b, from: new Set([from]) });
-    this.validatingIds.set(b.id, seq);
-    env.setTimer(0, { kind: TIMER.VALIDATED_SIDE, dw: seq >>> 0 });
+    this.intake.defer(env, b, from);
   }
 
   private validated(env: Env, seq: number): void {
-    const v = this.validating.get(seq);
+    const v = this.intake.take(seq);
     if (v === undefined) return;
-    this.validating.delete(seq);
-    this.validatingIds.delete(v.block.id);
     const from = v.from.values().next().value as number;
-    const ready: [SideBlock, Set<number> | null][] = [[v.block, v.from]];
-    while (ready.length > 0) {
-      const [b, k] = ready.shift()!;
-      if (this.known.has(b.id) || !this.valid(env, b)) continue;
+    this.intake.release(v.block, (b, first) => {
+      if (this.known.has(b.id) || !this.valid(env, b)) return false;
       this.connect(env, b);
-      this.relay(env, b, from, k);
+      this.relay(env, b, from, first ? v.from : null);
       this.maybeSign(env, b);
-      const waiting = this.orphans.get(b.id);
-      if (waiting !== undefined) {
-        this.orphans.delete(b.id);
-        for (const o of waiting) ready.push([o, null]);
-      }
-    }
+      return true;
+    });
   }
 
   /**
