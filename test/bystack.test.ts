@@ -5,16 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { loadScenario, parseScenario } from '../sim/scenario/index.js';
+import { applyOverrides, loadScenario, parseScenario, scenarioToFile } from '../sim/scenario/index.js';
 import { runScenario } from '../sim/runner/run.js';
 import { runPartitioned } from '../sim/runner/parallel.js';
 import { spawnNodeWorker } from '../sim/runner/node-host.js';
 import type { Scenario } from '../sim/scenario/types.js';
 import type { CheckHost, Violation } from '../sim/contract/module.js';
 import { BystackChecks } from '../sim/protocol/bystack/checks.js';
-import { peerGraph, type MainSummary, type VaporSummary } from '../sim/protocol/bystack/module.js';
+import { peerGraph, type FederationSummary, type MainSummary, type VaporSummary } from '../sim/protocol/bystack/module.js';
 import { asBystack } from '../sim/protocol/bystack/scenario.js';
-import { walletCoin, type MainBlock, type Tx } from '../sim/protocol/bystack/messages.js';
+import { CLASS_PEG_IN, LEG_LOCK, walletCoin, type MainBlock, type SideBlock, type Tx } from '../sim/protocol/bystack/messages.js';
+import { releaseOf } from '../sim/protocol/bystack/federation.js';
 import { firstError } from './helpers.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
@@ -26,7 +27,7 @@ const M = 60e6;
 const small = (extra: Record<string, unknown> = {}) => parseScenario({
   name: 'small-main', seed: 5, duration: '40m', warmup: '5m', protocol: { family: 'bystack' },
   network: { latency: { dataset: 'wittgenstein-aws-rtt-2019' } },
-  mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3 }, vapor: { producers: 0 },
+  mainchain: { miners: 4, nodes: 8, peers: 3, block_interval: '30s', confirmations: 3 }, vapor: { producers: 0 }, federation: { signers: 0 },
   checks: { liveness_bound: '10m' },
   workload: { accounts: 500, rate_tps: 10 }, ...extra,
 });
@@ -128,7 +129,7 @@ describe('bystack main chain', () => {
 const vapor = (extra: Record<string, unknown> = {}) => parseScenario({
   name: 'small-vapor', seed: 3, duration: '60s', warmup: '10s', protocol: { family: 'bystack' },
   network: { latency: { dataset: 'wittgenstein-aws-rtt-2019' } },
-  mainchain: { miners: 2, nodes: 0, peers: 1 }, vapor: { producers: 10 },
+  mainchain: { miners: 2, nodes: 0, peers: 1 }, vapor: { producers: 10 }, federation: { signers: 0 },
   checks: { liveness_bound: '30s' },
   workload: { accounts: 2000, rate_tps: 100, side_percent: 100 }, ...extra,
 });
@@ -204,13 +205,66 @@ describe('bystack vapor', () => {
   }, 120_000);
 });
 
+const fedOf = (s: object) => (s as { federation: FederationSummary }).federation;
+
+describe('bystack federation', () => {
+  it('bystack: pegs flow both ways; a peg-in waits for 10 confirmations and a poll, a peg-out for 300 irreversible blocks, a poll and 6 confirmations', () => {
+    const s = runScenario(load('bystack')).summary;
+    expect(s.violations).toEqual([]);
+    const f = fedOf(s);
+    expect(f.peg_in.released).toBeGreaterThan(1000);
+    expect(f.peg_out.released).toBeGreaterThan(1000);
+    // Every release is for what was locked (the peg_conservation check would fire otherwise).
+    expect(f.peg_in.value_released).toBeLessThanOrEqual(f.peg_in.value_locked);
+    const l = s.latency_final_ms;
+    const MIN = 60_000;
+    // Peg-in: 10 main-chain blocks of ~150 s after the deposit's block, then a 150 s poll.
+    expect(l.peg_in.p50!).toBeGreaterThan(15 * MIN);
+    expect(l.peg_in.p50!).toBeLessThan(45 * MIN);
+    // Peg-out: 300 Vapor blocks (150 s), a poll, then the payout's 6 confirmations.
+    expect(l.peg_out.p50!).toBeGreaterThan(10 * MIN);
+    expect(l.peg_out.p50!).toBeLessThan(l.peg_in.p50!);
+    // Plain transfers: Vapor's within seconds, the main chain's at 6 confirmations.
+    expect(l.side.p50!).toBeLessThan(3000);
+    expect(l.main.p50!).toBeGreaterThan(8 * MIN);
+  });
+
+  it('federation-signer-down: two of four down, the quorum of two still pegs both ways', () => {
+    const r = runScenario(load('federation-signer-down'));
+    expect(r.summary.violations).toEqual([]);
+    const f = fedOf(r.summary);
+    expect(f.peg_in.released).toBeGreaterThan(1000);
+    expect(f.peg_out.released).toBeGreaterThan(1000);
+  });
+
+  /** federation-signer-down for 80 min with other faults and byzantine entries, a 40 min liveness bound. */
+  const variant = (patch: Record<string, unknown>) => parseScenario({
+    ...scenarioToFile(applyOverrides(load('federation-signer-down'), { duration_us: 80 * M })), checks: { liveness_bound: '40m' }, ...patch,
+  });
+
+  it('past tolerance: three of four down, no peg completes after them, the peg liveness check fires both ways', () => {
+    const s = runScenario(variant({ faults: [{ kind: 'crash', at: '20m', nodes: ['f1', 'f2', 'f3'] }] })).summary;
+    expect(s.violations.map((v) => `${v.check} ${v.table}`).sort()).toEqual(['peg_liveness 0', 'peg_liveness 1']);
+  });
+
+  it('withholding signers: two of four leave the quorum, three stop every peg', () => {
+    const withhold = (nodes: string[]) => variant({ faults: [], byzantine: [{ nodes, behavior: 'withhold_peg_signatures' }] });
+    const two = runScenario(withhold(['f0', 'f1'])).summary;
+    expect(two.violations).toEqual([]);
+    expect(fedOf(two).peg_in.released).toBeGreaterThan(0);
+    const three = runScenario(withhold(['f0', 'f1', 'f2'])).summary;
+    expect(fedOf(three).peg_in.released + fedOf(three).peg_out.released).toBe(0);
+    expect(new Set(three.violations.map((v) => v.check))).toEqual(new Set(['peg_liveness']));
+  });
+});
+
 describe('bystack checks fire', () => {
   /** A host that keeps what the family's checks report. */
   function host(): CheckHost & { got: Violation[] } {
     const got: Violation[] = [];
     return { got, report: (v) => got.push(v), once: (_k, v) => got.push(v), canonicalAt: () => undefined, demand: () => {} };
   }
-  const tx = (id: number, coin: number, amount = 5): Tx => ({ id, cls: 0, from: 1, to: 2, amount, coin, value: 100 });
+  const tx = (id: number, coin: number, amount = 5): Tx => ({ id, cls: 0, leg: 0, from: 1, to: 2, amount, coin, value: 100 });
   const block = (height: number, txs: Tx[]): MainBlock => ({
     chain: 0, height, id: `b${height}`, parent: `b${height - 1}`, miner: 0, found_us: height, difficulty: 1, work: height, txs, bytes: 1,
   });
@@ -223,6 +277,29 @@ describe('bystack checks fire', () => {
     c.canonical('n0', block(2, [tx(2, walletCoin(1, 0))]), block(2, [tx(2, walletCoin(1, 0))]), 20);
     expect(h.got.map((v) => v.check)).toEqual(['double_spend']);
     expect(h.got[0].message).toContain('already spent');
+  });
+
+  it('peg_once and peg_conservation: a release twice, a release before its lock, a release of another amount', () => {
+    const h = host();
+    const c = new BystackChecks(h, true);
+    const lock: Tx = { id: 7, cls: CLASS_PEG_IN, leg: LEG_LOCK, from: 1, to: 1, amount: 40, coin: walletCoin(1, 3), value: 100 };
+    const mint = releaseOf(lock);
+    const side = (height: number, txs: Tx[]): SideBlock => ({ chain: 1, height, id: `s${height}`, parent: `s${height - 1}`, producer: 0, time_us: height, txs, bytes: 1 });
+    // The mint before its deposit is final.
+    c.canonical('p0', side(1, [mint]), side(1, [mint]), 5);
+    expect(h.got.map((v) => v.check)).toEqual(['peg_conservation']);
+    h.got.length = 0;
+    const c2 = new BystackChecks(h, true);
+    c2.canonical('n0', block(1, [lock]), block(1, [lock]), 5);
+    c2.canonical('p0', side(1, [mint]), side(1, [mint]), 6);
+    expect(h.got).toEqual([]);
+    c2.canonical('p0', side(2, [mint]), side(2, [mint]), 7);
+    expect(h.got.map((v) => v.check)).toEqual(['peg_once']);
+    h.got.length = 0;
+    const c3 = new BystackChecks(h, true);
+    c3.canonical('n0', block(1, [lock]), block(1, [lock]), 5);
+    c3.canonical('p0', side(1, [{ ...mint, value: 41 }]), side(1, [{ ...mint, value: 41 }]), 6);
+    expect(h.got.map((v) => v.check)).toEqual(['peg_conservation']);
   });
 
   it('conservation: a transfer that pays more than the output it spends', () => {

@@ -42,13 +42,15 @@ const SECONDS: Record<string, number> = {
   'selfish-mining.yaml': 4 * 3600,
   'mainchain-partition.yaml': 2.5 * 3600,
   'vapor.yaml': 15,
+  'bystack.yaml': 25 * 60,
+  'federation-signer-down.yaml': 25 * 60,
   'vapor-producer-crash.yaml': 60,
   'vapor-withhold-signatures.yaml': 80,
 };
 
 /** The scenarios that also run on three workers (a cut through a cluster); the rest on two. */
 const THREE_WORKERS = new Set([
-  'default.yaml', 'leader-crash.yaml', 'top-small.yaml', 'churn-rotation.yaml', 'top-mainnet.yaml', 'bytom-mainchain.yaml', 'mainchain-partition.yaml',
+  'default.yaml', 'leader-crash.yaml', 'top-small.yaml', 'churn-rotation.yaml', 'top-mainnet.yaml', 'bytom-mainchain.yaml', 'mainchain-partition.yaml', 'bystack.yaml',
 ]);
 
 /** A summary without its wall figures (the only part that may differ between worker counts). */

@@ -3,7 +3,12 @@
  * the figures of its summary section, both from the observation records only:
  *
  * - `double_spend`: no output is spent twice on a chain's final prefix (the canonical chain);
- * - `conservation`: every transfer's outputs add up to the output it spends.
+ * - `conservation`: every transfer's outputs add up to the output it spends;
+ * - `peg_once`: a peg's release (mint or payout) is final at most once;
+ * - `peg_conservation`: a release is final only after its lock is (locked = minted, burned =
+ *   paid, peg by peg), and for the amount locked;
+ * - `peg_liveness`: a lock final for longer than the liveness bound, counted from the later of its
+ *   finality and the end of the fault phase, has its release final by the end of the run.
  *
  * The figures: blocks mined per height (Observe.note MINED), so the blocks that never became
  * final (stale) are counted up to the final height; reorganisations and their depth; how long a
@@ -11,7 +16,18 @@
  */
 import type { CheckHost, FamilyChecks } from '../../contract/module.js';
 import type { CommitKey } from '../../contract/observe.js';
-import { CHAIN_MAIN, CHAIN_SIDE, CLASS_SIDE, NOTE, type MainBlock, type SideBlock, type Tx } from './messages.js';
+import {
+  CHAIN_MAIN, CHAIN_SIDE, CLASS_PEG_IN, CLASS_PEG_OUT, CLASS_SIDE, LEG_LOCK, LEG_RELEASE, NOTE, chainOfTx,
+  type MainBlock, type SideBlock, type Tx,
+} from './messages.js';
+
+/** Pegs each way: how many locks and releases are final, and their value. */
+export interface PegStats {
+  locked: number;
+  released: number;
+  value_locked: number;
+  value_released: number;
+}
 
 export interface MainStats {
   /** Blocks found, per height. */
@@ -40,11 +56,23 @@ export class BystackChecks implements FamilyChecks {
   private readonly spent = [new Set<number>(), new Set<number>()];
   readonly main: MainStats = { mined: [], reorgs: 0, reorgDepths: [], arrivals: [], canonical: [] };
   readonly side: SideStats = { produced: [], reorgs: 0, reorgDepths: [], arrivals: [], canonical: [] };
-  constructor(private readonly host: CheckHost, private readonly hasSide: boolean) {}
+  readonly pegIn: PegStats = { locked: 0, released: 0, value_locked: 0, value_released: 0 };
+  readonly pegOut: PegStats = { locked: 0, released: 0, value_locked: 0, value_released: 0 };
+  /** Final locks not yet released, by peg id, with their amount and when the lock became final. */
+  private readonly openLocks = new Map<number, number>();
+  private readonly lockedAt = new Map<number, { at_us: number; cls: number; node: string; chain: number; height: number }>();
+  constructor(
+    private readonly host: CheckHost,
+    private readonly hasSide: boolean,
+    /** Peg liveness: judged from the end of the fault phase, with the run's liveness bound. */
+    private readonly liveFrom_us = 0,
+    private readonly liveBound_us = Infinity,
+  ) {}
 
-  /** A transfer of class `cls` was offered: work for its chain (liveness). */
+  /** A transaction of class `cls` was offered: work for the chain it is final on (liveness). */
   submit(_tx: number, at_us: number, cls: number): void {
-    this.host.demand(cls === CLASS_SIDE && this.hasSide ? CHAIN_SIDE : CHAIN_MAIN, at_us);
+    const chain = cls === CLASS_SIDE || cls === CLASS_PEG_IN || cls === CLASS_PEG_OUT ? chainOfTx(cls, 2) : CHAIN_MAIN;
+    this.host.demand(chain === CHAIN_SIDE && !this.hasSide ? CHAIN_MAIN : chain, at_us);
   }
 
   note(_node: number, _now_us: number, kind: number, _chain: number, value: number): void {
@@ -87,10 +115,18 @@ export class BystackChecks implements FamilyChecks {
     this.ledger(node, key, b.txs, now_us);
   }
 
-  /** The UTXO checks of a final block's transfers on its chain. */
+  /** The UTXO and peg checks of a final block's transactions on its chain. */
   private ledger(node: string, key: CommitKey, txs: readonly Tx[], now_us: number): void {
     const spent = this.spent[key.chain];
+    const fire = (check: string, message: string) => this.host.report({ check, node, table: key.chain, height: key.height, time_us: now_us, message });
     for (const tx of txs) {
+      if (tx.leg === LEG_LOCK) this.lockedAt.set(tx.id, { at_us: now_us, cls: tx.cls, node, chain: key.chain, height: key.height });
+      if (tx.leg !== 0) this.peg(tx, fire);
+      if (tx.leg === LEG_RELEASE) {
+        if (spent.has(tx.coin)) fire('peg_once', `${tx.cls === CLASS_PEG_IN ? 'peg-in' : 'peg-out'} ${tx.id} released a second time`);
+        spent.add(tx.coin);
+        continue;
+      }
       if (spent.has(tx.coin)) {
         this.host.report({
           check: 'double_spend', node, table: key.chain, height: key.height, time_us: now_us,
@@ -107,7 +143,43 @@ export class BystackChecks implements FamilyChecks {
     }
   }
 
+  /** A peg's lock or release became final: locked = released, peg by peg. */
+  private peg(tx: Tx, fire: (check: string, message: string) => void): void {
+    const st = tx.cls === CLASS_PEG_IN ? this.pegIn : this.pegOut;
+    const what = tx.cls === CLASS_PEG_IN ? 'peg-in' : 'peg-out';
+    if (tx.leg === LEG_LOCK) {
+      st.locked++;
+      st.value_locked += tx.amount;
+      this.openLocks.set(tx.id, tx.amount);
+      return;
+    }
+    const locked = this.openLocks.get(tx.id);
+    if (locked === undefined) {
+      // A second release is peg_once's; a release whose lock is not final is this check's.
+      if (!this.spent[chainOfTx(tx.cls, LEG_RELEASE)].has(tx.coin)) fire('peg_conservation', `${what} ${tx.id} released ${tx.value} before its lock was final`);
+      return;
+    }
+    if (tx.value !== locked) fire('peg_conservation', `${what} ${tx.id} released ${tx.value} for ${locked} locked`);
+    this.openLocks.delete(tx.id);
+    this.lockedAt.delete(tx.id);
+    st.released++;
+    st.value_released += tx.value;
+  }
+
   committed(): void {}
 
-  finish(): void {}
+  /** Peg liveness at the end of the run: the oldest lock still open past the bound, each way. */
+  finish(now_us: number): void {
+    const seen = new Set<number>();
+    for (const [id, l] of this.lockedAt) {
+      if (seen.has(l.cls) || now_us - Math.max(l.at_us, this.liveFrom_us) <= this.liveBound_us) continue;
+      seen.add(l.cls);
+      const waiting = this.lockedAt.size;
+      this.host.report({
+        check: 'peg_liveness', node: l.node, table: l.chain, height: l.height, time_us: now_us,
+        message: `${l.cls === CLASS_PEG_IN ? 'peg-in' : 'peg-out'} ${id} locked at ${(l.at_us / 1e6).toFixed(1)} s is not released ` +
+          `(bound ${(this.liveBound_us / 1e6).toFixed(0)} s, judged from ${(this.liveFrom_us / 1e6).toFixed(1)} s; ${waiting} locks open)`,
+      });
+    }
+  }
 }

@@ -13,11 +13,25 @@ import type { Stream } from '../../lib/random.js';
 import { AccountPicker } from '../../workload/accounts.js';
 import { nextArrival } from '../../workload/schedule.js';
 import { percentToBasisPoints } from '../../workload/percent.js';
-import { CLASS_MAIN, CLASS_SIDE, MSG, TIMER, walletCoin, type Tx, type TxBatchMsg } from './messages.js';
+import {
+  CHAIN_MAIN, CLASS_MAIN, CLASS_PEG_IN, CLASS_PEG_OUT, LEG_LOCK, LEG_TRANSFER, MSG, TIMER, chainOfTx, walletCoin,
+  type Tx, type TxBatchMsg,
+} from './messages.js';
 
-/** True with probability `percent`/100 (basis points); no draw at 0% or 100%. */
-function choosePercent(stream: Stream, percent: number): boolean {
-  return stream.chance(percentToBasisPoints(percent, 'side_percent'), 10_000);
+/**
+ * The class of the next transfer, by the workload's mix in basis points: one draw, and none when
+ * the mix is all one class.
+ */
+function chooseClass(stream: Stream, mix: readonly number[]): number {
+  const whole = mix.findIndex((bp) => bp === 10_000);
+  if (whole >= 0) return whole + 1;
+  if (mix.every((bp) => bp === 0)) return CLASS_MAIN;
+  let x = stream.int(0, 9_999);
+  for (let k = 0; k < mix.length; k++) {
+    if (x < mix[k]) return k + 1;
+    x -= mix[k];
+  }
+  return CLASS_MAIN;
 }
 import type { BystackScenario } from './scenario.js';
 
@@ -29,6 +43,8 @@ export class EdgeClient implements NodeLogic {
   private readonly receivers: AccountPicker;
   /** Outputs spent so far per own account (by its index among this edge's accounts). */
   private readonly spent: Uint32Array;
+  /** The mix of side-chain transfers, peg-ins and peg-outs, in basis points (the rest: main chain). */
+  private readonly mix: number[];
   private k = 0;
   /** Transfers waiting for the next flush, per chain (main, side). */
   private pending: [Tx[], Tx[]] = [[], []];
@@ -49,6 +65,9 @@ export class EdgeClient implements NodeLogic {
     const own: number[] = [];
     for (let a = edgeIndex; a < accounts; a += edges) own.push(a);
     this.spent = new Uint32Array(2 * own.length);
+    const w = sc.workload;
+    this.mix = [percentToBasisPoints(w.side_percent, 'side_percent'), percentToBasisPoints(w.peg_in_percent, 'peg_in_percent'),
+      percentToBasisPoints(w.peg_out_percent, 'peg_out_percent')];
     this.senders = new AccountPicker(own, sc.workload.popularity);
     this.receivers = new AccountPicker(Array.from({ length: accounts }, (_, a) => a), sc.workload.popularity);
   }
@@ -94,17 +113,19 @@ export class EdgeClient implements NodeLogic {
     let to = this.receivers.pick(stream);
     if (to === from) to = (from + 1) % w.accounts;
     const amount = stream.int(1, w.amount_max);
-    // One draw decides the chain, and none when the mix is all one chain.
-    const cls = choosePercent(stream, w.side_percent) ? CLASS_SIDE : CLASS_MAIN;
+    const cls = chooseClass(stream, this.mix);
+    // A peg starts with its lock: a deposit to the federation on the main chain, a burn on Vapor.
+    const leg = cls === CLASS_PEG_IN || cls === CLASS_PEG_OUT ? LEG_LOCK : LEG_TRANSFER;
+    const chain = chainOfTx(cls, leg);
     const local = Math.floor(from / this.edges);
     // Each chain's wallet outputs are numbered apart (the j-th spend of the account on that chain).
-    const coin = walletCoin(from, this.spent[2 * local + cls]++);
+    const coin = walletCoin(from, this.spent[2 * local + chain]++);
     const id = this.k++ * this.edges + this.edgeIndex;
-    const tx: Tx = { id, cls, from, to, amount, coin, value: w.amount_max };
+    const tx: Tx = { id, cls, leg, from, to: leg === LEG_LOCK ? from : to, amount, coin, value: w.amount_max };
     // The edge checks the client's signature before sending the transfer on.
     env.charge(this.sc.costs.verify_tx_us);
     env.observe.submit(id, at_us, cls);
-    this.pending[cls].push(tx);
+    this.pending[chain === CHAIN_MAIN ? 0 : 1].push(tx);
     if (!this.flushArmed) {
       this.flushArmed = true;
       env.setTimer(this.sc.mainchain.edge_flush_us, { kind: TIMER.FLUSH, dw: 0 });
@@ -114,11 +135,11 @@ export class EdgeClient implements NodeLogic {
   private flush(env: Env): void {
     this.flushArmed = false;
     const bytes = this.sc.sizes.tx_bytes;
-    for (const cls of [CLASS_MAIN, CLASS_SIDE]) {
-      const txs = this.pending[cls];
-      this.pending[cls] = [];
-      // Main-chain transfers to every miner's pool, side-chain ones to every producer's.
-      const to = cls === CLASS_MAIN ? this.miners : this.producers;
+    for (const chain of [0, 1]) {
+      const txs = this.pending[chain];
+      this.pending[chain] = [];
+      // Main-chain transactions to every miner's pool, side-chain ones to every producer's.
+      const to = chain === 0 ? this.miners : this.producers;
       for (let i = 0; i < txs.length; i += BATCH_MAX) {
         const part = txs.slice(i, i + BATCH_MAX);
         const msg: TxBatchMsg = { kind: MSG.TX_BATCH, bytes: 64 + part.length * bytes, dw: part[0].id >>> 0, txs: part };

@@ -15,7 +15,9 @@ import { byteSize, duration, expecting, int, num, percent } from '../../scenario
 import type { Selector, Vocabulary } from '../../scenario/selectors.js';
 import type { ByzantineSpec, FaultSpec, Scenario } from '../../scenario/types.js';
 import { formatDuration } from '../../scenario/units.js';
-import { asBystack, type ClientsConfig, type MainChainConfig, type RoleName, type SizeTable, type VaporConfig } from './scenario.js';
+import {
+  asBystack, type ClientsConfig, type FederationConfig, type MainChainConfig, type RoleName, type SizeTable, type VaporConfig,
+} from './scenario.js';
 
 /** Full nodes, miners included, that one run may have (the block-propagation benchmark runs 6,000). */
 export const MAIN_NODES_MAX = 20_000;
@@ -107,6 +109,26 @@ const vaporSchema = z
   })
   .transform((v): VaporConfig => ({ ...v }));
 
+const federationSchema = z
+  .strictObject({
+    signers: int(0, 64).default(4).describe('Federation signers (f0, f1, ...), full nodes of both chains (config DefaultFederationConfig: 4); 0: no pegs.'),
+    quorum: int(1, 64).default(2).describe('Signatures a mint or payout needs (DefaultFederationConfig Quorum: 2; 1 of 1 after Vapor height 128,957,600).'),
+    pegin_confirmations: int(1, 1000).default(10).describe('A deposit is processed once the main chain is this many blocks above it (federation config confirmations: 10).'),
+    pegout_blocks: int(0, 1_000_000).default(300).describe("A burn is processed once Vapor's last irreversible block is this many above it (federation config confirmations: 300)."),
+    poll: duration({ positive: true }).prefault('150s').describe('Each keeper polls both chains at this period (federation config sync_seconds: 150).'),
+  })
+  .superRefine(
+    (f, ctx) => {
+      if (f.signers > 0 && f.quorum > f.signers) {
+        ctx.addIssue({ code: 'custom', path: ['quorum'], message: `expected at most the ${f.signers} signers, got ${f.quorum}` });
+      }
+    },
+    { when: (p) => p.issues.length === 0 },
+  )
+  .transform((f): FederationConfig => ({
+    signers: f.signers, quorum: f.quorum, pegin_confirmations: f.pegin_confirmations, pegout_blocks: f.pegout_blocks, poll_us: f.poll,
+  }));
+
 const sizesSchema = z
   .strictObject({
     tx_bytes: byteSize(331, 'A transfer (one input, two outputs) on the wire and in a block'),
@@ -120,6 +142,7 @@ const sizesSchema = z
 const HARDWARE = {
   miner: { cores: 4, bandwidth: '100Mbps' },
   node: { cores: 2, bandwidth: '100Mbps' },
+  signer: { cores: 2, bandwidth: '100Mbps' },
   producer: { cores: 4, bandwidth: '100Mbps' },
   edge: { cores: 2, bandwidth: '100Mbps' },
 } as const satisfies Record<RoleName, { cores: number; bandwidth: string }>;
@@ -138,31 +161,35 @@ const COSTS = {
 };
 
 const VOCABULARY: Vocabulary = {
-  prefixes: 'mnpe',
-  words: ['miners', 'nodes', 'producers', 'edges', 'all'],
+  prefixes: 'mnfpe',
+  words: ['miners', 'nodes', 'signers', 'producers', 'edges', 'all'],
   groups: [],
-  help: 'a node name like "m1", "n0", "p2" or "e0", miners, nodes, producers, edges, all, region:NAME, or "K of S" / "P% of S"',
+  help: 'a node name like "m1", "n0", "f0", "p2" or "e0", miners, nodes, signers, producers, edges, all, region:NAME, or "K of S" / "P% of S"',
 };
 
-interface Counts { m: number; n: number; p: number; e: number }
+interface Counts { m: number; n: number; f: number; p: number; e: number }
 
 function countsOf(f: ParsedFile): Counts {
   const m = f.mainchain as MainChainConfig;
-  return { m: m.miners, n: m.nodes, p: (f.vapor as VaporConfig).producers, e: (f.clients as ClientsConfig).edges };
+  return {
+    m: m.miners, n: m.nodes, f: (f.federation as FederationConfig).signers, p: (f.vapor as VaporConfig).producers,
+    e: (f.clients as ClientsConfig).edges,
+  };
 }
 
 function scopeOf(c: Counts): SelectorScope {
   const names = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
   return {
-    total: c.m + c.n + c.p + c.e,
+    total: c.m + c.n + c.f + c.p + c.e,
     expand: (sel: Selector) => {
       if (sel.kind === 'node') return [`${sel.prefix}${sel.index}`];
       if (sel.kind !== 'role') return null;
       if (sel.role === 'miners') return names('m', c.m);
       if (sel.role === 'nodes') return names('n', c.n);
+      if (sel.role === 'signers') return names('f', c.f);
       if (sel.role === 'producers') return names('p', c.p);
       if (sel.role === 'edges') return names('e', c.e);
-      return [...names('m', c.m), ...names('n', c.n), ...names('p', c.p), ...names('e', c.e)];
+      return [...names('m', c.m), ...names('n', c.n), ...names('f', c.f), ...names('p', c.p), ...names('e', c.e)];
     },
     check: (sel, text) => {
       if (sel.kind === 'node') {
@@ -171,6 +198,7 @@ function scopeOf(c: Counts): SelectorScope {
       }
       if (sel.kind === 'role' && sel.role === 'nodes' && c.n === 0) return 'selects no node: mainchain.nodes is 0';
       if (sel.kind === 'role' && sel.role === 'producers' && c.p === 0) return 'selects no node: vapor.producers is 0';
+      if (sel.kind === 'role' && sel.role === 'signers' && c.f === 0) return 'selects no node: federation.signers is 0';
       return null;
     },
   };
@@ -189,6 +217,8 @@ export const BYSTACK_CONFIG: FamilyConfig = {
   costs: COSTS,
   workload: {
     side_percent: percent().default(0).describe('Share of transfers made on the Vapor side chain (the rest on the main chain).'),
+    peg_in_percent: percent().default(0).describe('Share of transfers that are peg-ins: locked on the main chain, minted on Vapor.'),
+    peg_out_percent: percent().default(0).describe('Share of transfers that are peg-outs: burned on Vapor, paid on the main chain.'),
   },
   root: (parts) => ({
     $schema: parts.sections.$schema,
@@ -208,6 +238,7 @@ export const BYSTACK_CONFIG: FamilyConfig = {
     network: parts.sections.network,
     mainchain: mainchainSchema.prefault({}).describe('The Bytom main chain: proof of work, heaviest chain, finality at a confirmation depth.'),
     vapor: vaporSchema.prefault({}).describe('The Vapor side chain: producers in 0.5 s slots, irreversible at more than 2/3 of their signatures.'),
+    federation: federationSchema.prefault({}).describe('The federation that pegs assets between the chains: signers that poll both and sign mints and payouts.'),
     clients: clientsSchema.prefault({}),
     hardware: parts.sections.hardware,
     costs: parts.sections.costs,
@@ -218,8 +249,8 @@ export const BYSTACK_CONFIG: FamilyConfig = {
       'Fault schedule; `kind` is crash, partition or degrade. Times are from the start of the run.',
     ),
     byzantine: parts.byzantineList(
-      z.strictObject(parts.byzantineFields(['selfish_mining', 'withhold_signatures'],
-        'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain; withhold_signatures: a producer signs no block and relays no signature.'))
+      z.strictObject(parts.byzantineFields(['selfish_mining', 'withhold_signatures', 'withhold_peg_signatures'],
+        'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain; withhold_signatures: a producer signs no block and relays no signature; withhold_peg_signatures: a federation signer signs no mint or payout.'))
         .transform((b) => ({ nodes: b.nodes, behavior: b.behavior, at_us: b.at, until_us: b.until ?? null })),
     ),
     // The envelope's checks, with a liveness bound for 150 s blocks: the first final block comes
@@ -236,13 +267,24 @@ export const BYSTACK_CONFIG: FamilyConfig = {
   scope: (f) => scopeOf(countsOf(f)),
   checkSections: (f: ParsedFile, tools: CheckTools) => {
     const m = f.mainchain as MainChainConfig;
-    const side = (f.workload as unknown as { side_percent: number }).side_percent;
-    if (side > 0 && (f.vapor as VaporConfig).producers === 0) {
+    const w = f.workload as unknown as { side_percent: number; peg_in_percent: number; peg_out_percent: number };
+    const side = w.side_percent;
+    const producers = (f.vapor as VaporConfig).producers;
+    const signers = (f.federation as FederationConfig).signers;
+    if (side > 0 && producers === 0) {
       tools.issue(['workload', 'side_percent'], `expected 0 when vapor.producers is 0 (there is no side chain), got ${side}`);
     }
+    if (signers > 0 && producers === 0) {
+      tools.issue(['federation', 'signers'], `expected 0 when vapor.producers is 0 (there is no side chain to peg to), got ${signers}`);
+    }
+    for (const k of ['peg_in_percent', 'peg_out_percent'] as const) {
+      if (w[k] > 0 && signers === 0) tools.issue(['workload', k], `expected 0 when federation.signers is 0 (nobody pegs), got ${w[k]}`);
+    }
+    const sum = side + w.peg_in_percent + w.peg_out_percent;
+    if (sum > 100) tools.issue(['workload', 'peg_out_percent'], `expected side_percent + peg_in_percent + peg_out_percent at most 100, got ${+sum.toFixed(6)}`);
     const bound = (f.checks as { liveness_bound_us: number }).liveness_bound_us;
     const least = (m.confirmations + 2) * m.block_interval_us;
-    // The bound binds the main chain only when transfers go to it.
+    // The bound binds the main chain only when transactions go to it.
     if (side < 100 && bound < least) {
       tools.issue(['checks', 'liveness_bound'],
         `expected at least ${formatDuration(least)} (a block is final only after ${m.confirmations} confirmations of ${formatDuration(m.block_interval_us)} blocks, plus two), got ${formatDuration(bound)}`);
@@ -253,9 +295,12 @@ export const BYSTACK_CONFIG: FamilyConfig = {
     if (b.behavior === 'selfish_mining') {
       const miners = new Set(Array.from({ length: (f.mainchain as MainChainConfig).miners }, (_, i) => `m${i}`));
       if (!tools.candidates(b.nodes).every((n) => miners.has(n))) tools.issue([...path, 'nodes'], 'expected miners (selfish mining needs hash rate)');
-    } else {
+    } else if (b.behavior === 'withhold_signatures') {
       const producers = new Set(Array.from({ length: (f.vapor as VaporConfig).producers }, (_, i) => `p${i}`));
       if (!tools.candidates(b.nodes).every((n) => producers.has(n))) tools.issue([...path, 'nodes'], 'expected producers (only producers sign Vapor blocks)');
+    } else {
+      const signers = new Set(Array.from({ length: (f.federation as FederationConfig).signers }, (_, i) => `f${i}`));
+      if (!tools.candidates(b.nodes).every((n) => signers.has(n))) tools.issue([...path, 'nodes'], 'expected federation signers (f0, f1, ...)');
     }
   },
   sectionToFile: (key: string, sc: Scenario) => {
@@ -275,12 +320,22 @@ export const BYSTACK_CONFIG: FamilyConfig = {
       }
       case 'clients': return { ...s.clients };
       case 'vapor': return { ...s.vapor };
+      case 'federation': {
+        const f = s.federation;
+        return {
+          signers: f.signers, quorum: f.quorum, pegin_confirmations: f.pegin_confirmations, pegout_blocks: f.pegout_blocks,
+          poll: formatDuration(f.poll_us),
+        };
+      }
       case 'variant': return s.variant;
       case 'sizes': return { ...s.sizes };
     }
     throw new Error(`Bystack has no section ${key}`);
   },
-  workloadToFile: (sc) => ({ side_percent: asBystack(sc).workload.side_percent }),
+  workloadToFile: (sc) => {
+    const w = asBystack(sc).workload;
+    return { side_percent: w.side_percent, peg_in_percent: w.peg_in_percent, peg_out_percent: w.peg_out_percent };
+  },
   faultToFile: (f: FaultSpec) => {
     throw new Error(`Bystack has no fault kind ${f.kind} of its own`);
   },

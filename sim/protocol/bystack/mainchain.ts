@@ -118,6 +118,11 @@ export class MainNode implements NodeLogic {
     return this.chain.length - 1;
   }
 
+  /** The block at `h` on this node's best chain. */
+  blockAt(h: number): MainBlock {
+    return this.chain[h];
+  }
+
   get committedHeight(): number {
     return this.committed;
   }

@@ -20,6 +20,8 @@ export const MSG = {
   SIDE_GETDATA: 6,
   /** A producer's signature of a Vapor block (`BlockSignatureMsg`). */
   SIGNATURE: 7,
+  /** A federation signer's signature of a peg's release (the mint or the payout), to every signer. */
+  PEG_SIG: 8,
 } as const;
 
 export const MSG_NAMES: Readonly<Record<number, string>> = {
@@ -30,6 +32,7 @@ export const MSG_NAMES: Readonly<Record<number, string>> = {
   [MSG.SIDE_BLOCK]: 'side_block',
   [MSG.SIDE_GETDATA]: 'side_getdata',
   [MSG.SIGNATURE]: 'signature',
+  [MSG.PEG_SIG]: 'peg_signature',
 };
 
 export const TIMER = {
@@ -43,6 +46,8 @@ export const TIMER = {
   VALIDATED: 4,
   /** The same for a Vapor block. */
   VALIDATED_SIDE: 5,
+  /** A federation signer's keeper polls both chains. */
+  POLL: 6,
 } as const;
 
 /** The chains the generic checks and metrics follow. */
@@ -50,9 +55,30 @@ export const CHAIN_MAIN = 0;
 export const CHAIN_SIDE = 1;
 
 /** Latency classes, indexed by a submit record's class. */
-export const LATENCY_CLASSES = ['main', 'side'] as const;
+export const LATENCY_CLASSES = ['main', 'side', 'peg_in', 'peg_out'] as const;
 export const CLASS_MAIN = 0;
 export const CLASS_SIDE = 1;
+/** A peg-in: locked on the main chain, minted on Vapor (final when the mint is irreversible). */
+export const CLASS_PEG_IN = 2;
+/** A peg-out: burned on Vapor, paid on the main chain (final at the payout's confirmation depth). */
+export const CLASS_PEG_OUT = 3;
+
+/** What a transaction does: a transfer, a peg's lock (deposit or burn), a peg's release (mint or payout). */
+export const LEG_TRANSFER = 0;
+export const LEG_LOCK = 1;
+export const LEG_RELEASE = 2;
+
+/** The chain a transaction of class `cls` and leg `leg` is made on. */
+export function chainOfTx(cls: number, leg: number): number {
+  if (cls === CLASS_PEG_IN) return leg === LEG_RELEASE ? CHAIN_SIDE : CHAIN_MAIN;
+  if (cls === CLASS_PEG_OUT) return leg === LEG_RELEASE ? CHAIN_MAIN : CHAIN_SIDE;
+  return cls === CLASS_SIDE ? CHAIN_SIDE : CHAIN_MAIN;
+}
+
+/** Whether a transaction's client sees it final when its block is: transfers and releases. */
+export function finalLeg(tx: Tx): boolean {
+  return tx.leg !== LEG_LOCK;
+}
 
 /** Why a node refused a transfer (Observe.reject). */
 export const REJECT_POOL_FULL = 1;
@@ -78,12 +104,14 @@ export const NOTE = {
  * wallet (`coin`, worth `value`) and creates two, `amount` to the receiver and the change back.
  */
 export interface Tx {
+  /** The client's transaction id; a peg's release carries its lock's id. */
   readonly id: number;
   readonly cls: number;
+  readonly leg: number;
   readonly from: number;
   readonly to: number;
   readonly amount: number;
-  /** The output it spends: the sender's wallet output number `coin % 2^28` (see walletCoin). */
+  /** The output it spends: the sender's wallet output (walletCoin), or for a release its peg's claim (pegClaim). */
   readonly coin: number;
   readonly value: number;
 }
@@ -91,6 +119,11 @@ export interface Tx {
 /** The `j`-th output of account `a`'s genesis wallet. */
 export function walletCoin(a: number, j: number): number {
   return a * 268_435_456 + j;
+}
+
+/** What a peg's release spends: the claim its lock made (so a second release is a double spend). */
+export function pegClaim(id: number): number {
+  return -(id + 1);
 }
 
 /** A main-chain block: its key for the generic checks, who found it when, its work and its transfers. */
@@ -115,6 +148,12 @@ export interface SideBlock extends CommitKey {
 
 export interface SideBlockMsg extends Msg {
   readonly block: SideBlock;
+}
+
+/** A signer's signature of the release of peg `tx.id` (the lock it saw final), sent to every signer. */
+export interface PegSigMsg extends Msg {
+  readonly lock: Tx;
+  readonly signer: number;
 }
 
 export interface SigMsg extends Msg {

@@ -13,14 +13,15 @@ import type { Scenario } from '../../scenario/types.js';
 import { BYSTACK_CONFIG } from './config.js';
 import { asBystack, type BystackScenario } from './scenario.js';
 import {
-  CHAIN_MAIN, CHAIN_SIDE, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, type BlockMsg, type InvMsg, type MainBlock, type SideBlock, type SideBlockMsg,
+  CHAIN_MAIN, CHAIN_SIDE, LATENCY_CLASSES, MSG, MSG_NAMES, TIMER, finalLeg, type BlockMsg, type InvMsg, type MainBlock, type SideBlock, type SideBlockMsg,
 } from './messages.js';
 import { MainNode, mainGenesis, type MainShared } from './mainchain.js';
 import { SideNode, sideGenesis, SLOT_US, type SideShared } from './vapor.js';
+import { SignerNode, type FederationShared } from './federation.js';
 import { createSigner } from '../../crypto/index.js';
 import { sha256Hex } from '../../crypto/hash.js';
 import { EdgeClient } from './client.js';
-import { BystackChecks, type MainStats, type SideStats } from './checks.js';
+import { BystackChecks, type MainStats, type PegStats, type SideStats } from './checks.js';
 import { codecOf } from './wire.js';
 
 export interface BystackRun extends FamilyRun {
@@ -30,11 +31,11 @@ export interface BystackRun extends FamilyRun {
   readonly checks: BystackChecks;
 }
 
-/** Node counts by role, in id order: miners, full nodes, Vapor producers, edges. */
+/** Node counts by role, in id order: miners, full nodes, federation signers, Vapor producers, edges. */
 function roles(sc: BystackScenario): [role: string, prefix: string, count: number][] {
   return [
-    ['miner', 'm', sc.mainchain.miners], ['node', 'n', sc.mainchain.nodes], ['producer', 'p', sc.vapor.producers],
-    ['edge', 'e', sc.clients.edges],
+    ['miner', 'm', sc.mainchain.miners], ['node', 'n', sc.mainchain.nodes], ['signer', 'f', sc.federation.signers],
+    ['producer', 'p', sc.vapor.producers], ['edge', 'e', sc.clients.edges],
   ];
 }
 
@@ -51,12 +52,16 @@ function scheduleOrder(first: number, count: number): Int32Array {
 
 const utf8 = new TextEncoder();
 
+/** Producers each federation signer is linked to on Vapor. */
+const SIGNER_LINKS = 3;
+
 /**
  * The relay graph: each full node dials `peers` others drawn from the seed; a link carries both
  * ways, so a node's peers are those it dialled and those that dialled it (in id order).
  */
 export function peerGraph(sc: BystackScenario): Int32Array[] {
-  const n = sc.mainchain.miners + sc.mainchain.nodes;
+  // Every main-chain full node: miners, full nodes and the federation's signers.
+  const n = sc.mainchain.miners + sc.mainchain.nodes + sc.federation.signers;
   const want = sc.mainchain.peers;
   const links: Set<number>[] = Array.from({ length: n }, () => new Set());
   const stream = new Stream(streamSeed(sc.seed, 'run', 0, 'peers'));
@@ -80,8 +85,9 @@ function blockFacts(): BlockFacts {
     view: () => 0,
     kind: (b) => ((b as MainBlock | SideBlock).txs.length > 0 ? 0 : 1),
     items: (b) => (b as MainBlock | SideBlock).txs.length,
+    // A peg's lock is not final for its client: its release is.
     finals: (b, f) => {
-      for (const tx of (b as MainBlock | SideBlock).txs) f(tx.id);
+      for (const tx of (b as MainBlock | SideBlock).txs) if (finalLeg(tx)) f(tx.id);
     },
   };
 }
@@ -90,7 +96,10 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
   const sc = asBystack(input.sc);
   const { nodes } = input;
   const m = sc.mainchain;
-  const full = m.miners + m.nodes;
+  const S = sc.federation.signers;
+  // Main-chain full nodes: miners, full nodes, signers; then the producers.
+  const firstSigner = m.miners + m.nodes;
+  const full = firstSigner + S;
   const miners = Int32Array.from({ length: m.miners }, (_, i) => i);
   const selfish = new Map<number, { at_us: number; until_us: number }[]>();
   sc.byzantine.forEach((b, bi) => {
@@ -119,20 +128,42 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
     for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) withhold.set(i, [...(withhold.get(i) ?? []), { at_us: b.at_us, until_us: b.until_us ?? Infinity }]);
   });
   // Vapor's producers keep up to 20 peers (config MaxNumPeers): with 10 producers, all the others.
-  const sidePeers = nodes.map((_, i) => (i >= full && i < full + P
-    ? Int32Array.from({ length: P - 1 }, (_, k) => full + (k >= i - full ? k + 1 : k))
-    : new Int32Array(0)));
+  // Each federation signer, a Vapor full node, is linked to SIGNER_LINKS producers (signer k to
+  // producers 3k, 3k+1, 3k+2 in id order, wrapping), and they to it.
+  const signers = Int32Array.from({ length: S }, (_, k) => firstSigner + k);
+  const signerLinks = Array.from(signers, (_, k) => Int32Array.from({ length: Math.min(SIGNER_LINKS, P) }, (_, j) => full + ((SIGNER_LINKS * k + j) % P)));
+  const sidePeers = nodes.map((_, i) => {
+    if (i >= full && i < full + P) {
+      const others = Array.from({ length: P - 1 }, (_, k) => full + (k >= i - full ? k + 1 : k));
+      return Int32Array.from([...others, ...signers.filter((_, k) => signerLinks[k].includes(i))]);
+    }
+    if (i >= firstSigner && i < full && P > 0) return signerLinks[i - firstSigner];
+    return new Int32Array(0);
+  });
   const side: SideShared = {
     sc, genesis: sideGenesis(), producers, peersOf: sidePeers, orderOf,
     signer: createSigner(sc.crypto, `${sc.seed}`),
     gasTxsMax: Math.floor(sc.vapor.block_gas_max / m.tx_gas),
     withholdsAt: (node, t) => withhold.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
   };
-  const checks = new BystackChecks(host, P > 0);
+  const checks = new BystackChecks(host, P > 0, input.faultPhaseEnd_us, sc.checks.liveness_bound_us);
   const edgeProducers = Int32Array.from({ length: P }, (_, k) => full + k);
+  const pegWithhold = new Map<number, { at_us: number; until_us: number }[]>();
+  sc.byzantine.forEach((b, bi) => {
+    if (b.behavior !== 'withhold_peg_signatures') return;
+    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) pegWithhold.set(i, [...(pegWithhold.get(i) ?? []), { at_us: b.at_us, until_us: b.until_us ?? Infinity }]);
+  });
+  const fed: FederationShared = {
+    sc, signers, miners, producers: edgeProducers,
+    withholdsAt: (node, t) => pegWithhold.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+  };
   const program = (i: number): NodeLogic => {
     if (i < m.miners) return new MainNode(shared, i, m.hash_share_bp[i], new Stream(streamSeed(sc.seed, 'node', i, 'mine')));
-    if (i < full) return new MainNode(shared, i, 0, null);
+    if (i < firstSigner) return new MainNode(shared, i, 0, null);
+    if (i < full) {
+      return new SignerNode(fed, i, i - firstSigner, new MainNode(shared, i, 0, null), P > 0 ? new SideNode(side, i) : null,
+        new Stream(streamSeed(sc.seed, 'node', i, 'keeper')));
+    }
     if (i < full + P) return new SideNode(side, i);
     const e = i - full - P;
     return new EdgeClient(sc, i, e, sc.clients.edges, miners, edgeProducers, new Stream(streamSeed(sc.seed, 'node', i, 'workload')));
@@ -249,11 +280,26 @@ function vaporSummary(st: SideStats, nodes: readonly NodeInfo[]): VaporSummary {
   };
 }
 
+/** The `federation` section of the summary: pegs each way, final locks and releases and their value. */
+export interface FederationSummary {
+  peg_in: PegStats & { open: number };
+  peg_out: PegStats & { open: number };
+}
+
+function federationSummary(c: BystackChecks): FederationSummary {
+  const open = (p: PegStats) => ({ ...p, open: p.locked - p.released });
+  return { peg_in: open(c.pegIn), peg_out: open(c.pegOut) };
+}
+
 function summaryLines(s: object, fmt: { fixed(x: number, decimals: number): string }): string[] {
   const m = (s as { mainchain?: MainSummary }).mainchain;
   if (m === undefined) return [];
   const p = m.propagation_ms;
   const opt = (x: number | null, d: number) => (x === null ? '-' : fmt.fixed(x, d));
+  const fed = (s as { federation?: FederationSummary | null }).federation;
+  const federation = fed === undefined || fed === null ? [] : [
+    `federation     peg-ins ${fed.peg_in.released} minted of ${fed.peg_in.locked} locked; peg-outs ${fed.peg_out.released} paid of ${fed.peg_out.locked} burned; open ${fed.peg_in.open + fed.peg_out.open}`,
+  ];
   const v = (s as { vapor?: VaporSummary | null }).vapor;
   const vapor = v === undefined || v === null ? [] : [
     `vapor          final height ${v.final_height}, ${v.blocks_produced} blocks made, ${v.missed_slots} slots missed, ${fmt.fixed(v.txs_per_block_mean, 1)} transfers a block`,
@@ -263,6 +309,7 @@ function summaryLines(s: object, fmt: { fixed(x: number, decimals: number): stri
     `main chain     final height ${m.final_height}, ${m.blocks_mined} blocks mined, ${m.stale_blocks} stale (${fmt.fixed(100 * m.stale_rate, 1)}%), mean interval ${opt(m.block_interval_mean_s, 1)} s`,
     `               reorganisations ${m.reorgs} (deepest ${m.reorg_depth_max}); block propagation p50 ${opt(p.p50, 0)} ms, p90 ${opt(p.p90, 0)} ms, max ${opt(p.max, 0)} ms`,
     ...vapor,
+    ...federation,
   ];
 }
 
@@ -308,12 +355,22 @@ function memoryParts(sc: BystackScenario): { what: string; bytes: number; shrink
 const VIEWS: ViewAdapter<BystackRun> = {
   chainWord: 'chain',
   chainLabel: (c) => (c === CHAIN_MAIN ? 'main' : c === CHAIN_SIDE ? 'vapor' : `chain ${c}`),
-  groupOrder: ['miners', 'nodes', 'producers', 'edges'],
+  groupOrder: ['miners', 'nodes', 'signers', 'producers', 'edges'],
   groups: (b) => b.nodes.map((x) => `${x.role}s`),
-  partitionSides: () => ['miners', 'nodes', 'producers'],
+  partitionSides: () => ['miners', 'nodes', 'signers', 'producers'],
   leaderOf: () => null,
   inspect: (b, node) => {
     const logic = b.logicOf(node);
+    if (logic instanceof SignerNode) {
+      return {
+        facts: [['role', 'federation signer'], ['index', String(logic.index)], ['pegs signed or seen', String(logic.pegsGathered)]],
+        columns: ['chain', 'best height', 'final height', 'tip'],
+        rows: [
+          ['main', logic.main.height, logic.main.committedHeight, logic.main.tip.id.slice(0, 8)],
+          ...(logic.side === null ? [] : [['vapor', logic.side.height, logic.side.irreversibleHeight, logic.side.tip.id.slice(0, 8)]]),
+        ],
+      };
+    }
     if (logic instanceof SideNode) {
       return {
         facts: [['role', 'Vapor producer'], ['schedule order', String(logic.order)]],
@@ -371,6 +428,7 @@ export const BYSTACK: ProtocolModule<BystackRun> = {
     limits: null,
     mainchain: mainSummary(run.checks.main, input.nodes),
     vapor: run.sc.vapor.producers > 0 ? vaporSummary(run.checks.side, input.nodes) : null,
+    federation: run.sc.federation.signers > 0 ? federationSummary(run.checks) : null,
   }),
   summaryLines,
   views: VIEWS,

@@ -5,7 +5,7 @@
  */
 import type { ByzantineSpec, GenericFaultSpec, Scenario } from '../../scenario/types.js';
 
-export type RoleName = 'miner' | 'node' | 'producer' | 'edge';
+export type RoleName = 'miner' | 'node' | 'signer' | 'producer' | 'edge';
 
 /** The Bytom main chain (docs/BYSTACK.md "Main chain"). */
 export interface MainChainConfig {
@@ -44,6 +44,20 @@ export interface VaporConfig {
   block_gas_max: number;
 }
 
+/** The federation between the chains (docs/BYSTACK.md "Federation"); none when `signers` is 0. */
+export interface FederationConfig {
+  /** Signer nodes (f0, f1, ...): full nodes of both chains with a keeper. */
+  signers: number;
+  /** Signatures a release needs. */
+  quorum: number;
+  /** A deposit is processed once the main chain's best height is this far above its block. */
+  pegin_confirmations: number;
+  /** A burn is processed once Vapor's last irreversible height is this far above its block. */
+  pegout_blocks: number;
+  /** Each keeper polls both chains at this period. */
+  poll_us: number;
+}
+
 export interface ClientsConfig {
   /** Edges: the clients' entry points (e0, e1, ...); accounts are dealt to them in turn. */
   edges: number;
@@ -64,7 +78,7 @@ export interface SizeTable {
 
 /** Selfish mining (Eyal and Sirer): the miner withholds the blocks it finds and publishes them to override. */
 export interface BystackByzantineSpec extends ByzantineSpec {
-  behavior: 'selfish_mining' | 'withhold_signatures';
+  behavior: 'selfish_mining' | 'withhold_signatures' | 'withhold_peg_signatures';
 }
 
 export type BystackFaultSpec = GenericFaultSpec;
@@ -82,6 +96,8 @@ export interface CostTable {
 /** Per transfer, the chain it goes to, in percent (the rest stays on the main chain). */
 export interface BystackWorkload {
   side_percent: number;
+  peg_in_percent: number;
+  peg_out_percent: number;
 }
 
 export interface BystackScenario extends Scenario {
@@ -91,6 +107,7 @@ export interface BystackScenario extends Scenario {
   workload: Scenario['workload'] & BystackWorkload;
   mainchain: MainChainConfig;
   vapor: VaporConfig;
+  federation: FederationConfig;
   clients: ClientsConfig;
   sizes: SizeTable;
 }

@@ -129,6 +129,11 @@ export class SideNode implements NodeLogic {
     return this.chain.length - 1;
   }
 
+  /** The block at `h` on this node's best chain. */
+  blockAt(h: number): SideBlock {
+    return this.chain[h];
+  }
+
   get irreversibleHeight(): number {
     return this.irr;
   }

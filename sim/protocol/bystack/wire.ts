@@ -7,13 +7,14 @@ import type { FamilyCodec } from '../../contract/module.js';
 import type { Msg } from '../../contract/env.js';
 import type { Reader, Writer } from '../../lib/bytes.js';
 import {
-  CHAIN_SIDE, MSG, type BlockMsg, type GetDataMsg, type InvMsg, type MainBlock, type SideBlock, type SideBlockMsg, type SigMsg, type Tx,
+  CHAIN_SIDE, MSG, type BlockMsg, type GetDataMsg, type InvMsg, type MainBlock, type PegSigMsg, type SideBlock, type SideBlockMsg, type SigMsg, type Tx,
   type TxBatchMsg,
 } from './messages.js';
 
 function writeTx(w: Writer, t: Tx): void {
   w.f64(t.id);
   w.u8(t.cls);
+  w.u8(t.leg);
   w.u32(t.from);
   w.u32(t.to);
   w.f64(t.amount);
@@ -22,7 +23,7 @@ function writeTx(w: Writer, t: Tx): void {
 }
 
 function readTx(r: Reader): Tx {
-  return { id: r.f64(), cls: r.u8(), from: r.u32(), to: r.u32(), amount: r.f64(), coin: r.f64(), value: r.f64() };
+  return { id: r.f64(), cls: r.u8(), leg: r.u8(), from: r.u32(), to: r.u32(), amount: r.f64(), coin: r.f64(), value: r.f64() };
 }
 
 function writeTxs(w: Writer, txs: readonly Tx[]): void {
@@ -130,6 +131,10 @@ export function codecOf(): FamilyCodec {
           w.str((m as SigMsg).block);
           w.u32((m as SigMsg).signer);
           return;
+        case MSG.PEG_SIG:
+          writeTx(w, (m as PegSigMsg).lock);
+          w.u32((m as PegSigMsg).signer);
+          return;
       }
       throw new Error(`bystack wire: unknown message kind ${m.kind}`);
     },
@@ -152,6 +157,8 @@ export function codecOf(): FamilyCodec {
           return { kind, bytes, dw, id: r.str() } as GetDataMsg;
         case MSG.SIGNATURE:
           return { kind, bytes, dw, block: r.str(), signer: r.u32() } as SigMsg;
+        case MSG.PEG_SIG:
+          return { kind, bytes, dw, lock: readTx(r), signer: r.u32() } as PegSigMsg;
       }
       throw new Error(`bystack wire: unknown message kind ${kind}`);
     },
