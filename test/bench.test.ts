@@ -161,7 +161,7 @@ describe('bench', () => {
   it('rejects bad usage with one line and exit 2, writing nothing', async () => {
     const { dir, args } = setup();
     const cases: [string[], RegExp][] = [
-      [['bench', '--suite', 'nightly'], /--suite: expected ci or full, or a suite file/],
+      [['bench', '--suite', 'nightly'], /--suite: expected ci or full or propagation, or a suite file/],
       [['bench', '--suite', join(dir, 'missing.json')], /cannot read it/],
       [[...args, '--only', 'nope'], /--only: no entry "nope"/],
       [[...args, '--wall-threshold', '0.5'], /--wall-threshold: expected a ratio/],

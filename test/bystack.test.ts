@@ -17,6 +17,7 @@ import { asBystack } from '../sim/protocol/bystack/scenario.js';
 import { CLASS_PEG_IN, LEG_LOCK, walletCoin, type MainBlock, type SideBlock, type Tx } from '../sim/protocol/bystack/messages.js';
 import { releaseOf } from '../sim/protocol/bystack/federation.js';
 import { firstError } from './helpers.js';
+import { Session } from '../web/session.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 const load = (name: string): Scenario => loadScenario(join(SCENARIOS, `${name}.yaml`));
@@ -352,7 +353,7 @@ describe('bystack scenario library', () => {
 });
 
 describe('bystack vapor scenario library', () => {
-  it('vapor: the code caps a block at 128 transfers, about 256 tx/s at two blocks a second, with 15,000 offered', () => {
+  it('vapor: the code caps a block at 128 transfers, about 256 tx/s at two blocks a second, with 2,000 offered', () => {
     const s = runScenario(load('vapor')).summary;
     expect(s.violations).toEqual([]);
     expect(s.tps_final).toBeGreaterThan(240);
@@ -374,6 +375,26 @@ describe('bystack vapor scenario library', () => {
     expect(s.violations.map((v) => v.check)).toEqual(['liveness']);
     expect(side(s).final_height).toBeLessThan(125);
     expect(side(s).blocks_produced).toBeGreaterThan(350);
+  });
+});
+
+describe('bystack in the page', () => {
+  it('runs in the page session frame by frame with the command line digest; its nodes group by role', () => {
+    const sc = applyOverrides(load('bystack'), { duration_us: 10 * M, warmup_us: 2 * M });
+    const cli = runScenario(sc).summary;
+    const s = new Session(sc);
+    let clock = 0;
+    let blocks = 0;
+    while (!s.done) {
+      s.advance(s.now_us + 30_000_000, 5, () => clock++);
+      blocks += s.frame().blkTable.length;
+    }
+    expect(s.digest).toBe(cli.digest);
+    const kinds = cli.tables as unknown as { blocks_block: number; blocks_empty: number }[];
+    expect(blocks).toBe(kinds.reduce((n, t) => n + t.blocks_block + t.blocks_empty, 0));
+    const groups = new Set(s.meta.nodes.map((n) => n.group));
+    expect([...groups].sort()).toEqual(['edges', 'miners', 'nodes', 'producers', 'signers']);
+    expect(s.meta.tables).toBe(2);
   });
 });
 

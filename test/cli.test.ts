@@ -403,7 +403,7 @@ describe('CLI: malformed input is exit 2 with one bounded line', () => {
     expect(await refused(['run', def, '--wramup=1s'])).toBe('error: unknown option --wramup (did you mean --warmup?)');
     expect(await refused(['run', def, '-seed', '3'])).toBe('error: unknown option -seed (did you mean --seed?)');
     expect(await refused(['sweep', def, '--sets', 'tables=1'])).toBe('error: unknown option --sets (did you mean --set?)');
-    expect(await refused(['bench', '--suite', 'cii'])).toMatch(/^error: --suite: expected ci or full, .*\(did you mean ci\?\)$/);
+    expect(await refused(['bench', '--suite', 'cii'])).toMatch(/^error: --suite: expected ci or full or propagation, .*\(did you mean ci\?\)$/);
     expect(await refused(['run', def, '--bogus'])).toMatch(/^error: unknown option --bogus \(options are --seed, --duration, --warmup, /);
     expect(await refused(['validate', join(ROOT, 'scenarios', 'defualt.yaml')])).toBe(
       `error: ${join(ROOT, 'scenarios', 'defualt.yaml')}: file not found (did you mean ${join(ROOT, 'scenarios', 'default.yaml')}?)`,

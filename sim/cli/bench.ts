@@ -1,5 +1,5 @@
 /**
- * `npm run sim -- bench [--suite ci|full|FILE] [--update-baseline]`: runs a benchmark suite,
+ * `npm run sim -- bench [--suite ci|full|propagation|FILE] [--update-baseline]`: runs a benchmark suite,
  * appends one JSON line per run to reports/bench.jsonl and compares with reports/baseline.json.
  *
  * - Simulated figures (and the digest) must equal the baseline's: any difference fails (exit 1)

@@ -10,7 +10,7 @@
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
  *         [--warmup 5s] [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
- *   bench [--suite ci|full|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE] [--out DIR]
+ *   bench [--suite ci|full|propagation|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE] [--out DIR]
  *         [--wall-threshold R] [--workers N] [--json]
  *   help [command]   (also <command> --help or -h)
  *
@@ -118,7 +118,9 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   bench: `  bench                      run a benchmark suite; append one JSON line per run to
                              reports/bench.jsonl; compare with reports/baseline.json: any change
                              of a simulated figure fails, wall figures warn beyond a ratio
-      --suite ci|full|FILE   ci (default; within 10 minutes on 2 cores), full, or a suite file
+      --suite ci|full|propagation|FILE
+                             ci (default; within 10 minutes on 2 cores), full, propagation
+                             (Bystack's block propagation at 1,000 and 6,000 nodes), or a suite file
                              {"entries": [{"id", "scenario", "duration", "seed", "workers"}]}
       --only ID,ID           run only these entries of the suite
       --update-baseline      record this run's figures as the baseline (instead of comparing)

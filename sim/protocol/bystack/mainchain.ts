@@ -59,6 +59,12 @@ export interface MainShared {
   readonly blockTxsMax: number;
   /** When each node is byzantine (selfish mining applies inside the windows). */
   selfishAt(node: number, t_us: number): boolean;
+  /**
+   * This thread's index of the blocks that hold each transaction, kept by its miners: a miner
+   * asks it whether a transaction is on its best chain, instead of keeping a set of its own.
+   */
+  readonly blocksOf: Map<number, MainBlock[]>;
+  readonly indexed: WeakSet<MainBlock>;
 }
 
 /**
@@ -77,6 +83,20 @@ export function nextDifficulty(sh: MainShared, parent: MainBlock, ancestor: (h: 
   return Math.max(1, Math.round((parent.difficulty * target) / span));
 }
 
+/**
+ * Adds `b` to the thread's index of the blocks holding each transaction (once per block object:
+ * a block decoded in a worker is one object there).
+ */
+function indexBlock(sh: MainShared, b: MainBlock): void {
+  if (sh.indexed.has(b)) return;
+  sh.indexed.add(b);
+  for (const tx of b.txs) {
+    const list = sh.blocksOf.get(tx.id);
+    if (list === undefined) sh.blocksOf.set(tx.id, [b]);
+    else list.push(b);
+  }
+}
+
 export class MainNode implements NodeLogic {
   /** Blocks this node has connected (validated, parent known), by id. */
   private readonly known = new Map<string, MainBlock>();
@@ -89,8 +109,6 @@ export class MainNode implements NodeLogic {
   private readonly committedIds: string[] = [];
   // Mining (miners only).
   private readonly pool = new Map<number, Tx>();
-  /** Transfers on the best chain (a miner packs none of them again). */
-  private readonly onChain = new Set<number>();
   private mineGen = 0;
   private mineDifficulty = 0;
   // Selfish mining: blocks found and not yet published, the height the honest miners have
@@ -183,7 +201,7 @@ export class MainNode implements NodeLogic {
     env.charge(txs.length * sc.costs.verify_tx_us);
     const max = sc.mainchain.pool_max;
     for (const tx of txs) {
-      if (this.onChain.has(tx.id) || this.pool.has(tx.id)) continue;
+      if (this.pool.has(tx.id) || this.onChain(tx.id)) continue;
       if (this.pool.size >= max) {
         env.observe.reject(tx.id, REJECT_POOL_FULL);
         continue;
@@ -312,6 +330,7 @@ export class MainNode implements NodeLogic {
   /** Connects a block whose parent is known; switches to its chain if that has more work. */
   private connect(env: Env, b: MainBlock, from: number): void {
     this.known.set(b.id, b);
+    if (this.mines) indexBlock(this.sh, b);
     if (b.miner !== this.self) env.observe.note(NOTE.ARRIVED, CHAIN_MAIN, env.now_us - b.found_us);
     const tip = this.tip;
     const selfishNow = this.mines && this.sh.selfishAt(this.self, env.now_us);
@@ -346,21 +365,26 @@ export class MainNode implements NodeLogic {
     this.tipChanged(env);
   }
 
+  /**
+   * Whether transaction `id` is on this node's best chain (a miner packs it no more): one of the
+   * blocks holding it (the thread's index, MainShared.blocksOf) is on the chain at its height.
+   */
+  private onChain(id: number): boolean {
+    const list = this.sh.blocksOf.get(id);
+    if (list === undefined) return false;
+    for (const b of list) if (this.chain[b.height]?.id === b.id) return true;
+    return false;
+  }
+
   private apply(b: MainBlock): void {
     if (!this.mines) return;
-    for (const tx of b.txs) {
-      this.onChain.add(tx.id);
-      this.pool.delete(tx.id);
-    }
+    for (const tx of b.txs) this.pool.delete(tx.id);
   }
 
   private unapply(b: MainBlock): void {
     if (!this.mines) return;
     // Its transfers go back to the pool, to be packed again on the new branch if it lacks them.
-    for (const tx of b.txs) {
-      this.onChain.delete(tx.id);
-      this.pool.set(tx.id, tx);
-    }
+    for (const tx of b.txs) this.pool.set(tx.id, tx);
   }
 
   /** Commits every block that has reached the confirmation depth. */

@@ -117,6 +117,8 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
     peersOf: peerGraph(sc),
     blockTxsMax: Math.floor(m.block_gas_max / m.tx_gas),
     selfishAt: (node, t) => selfish.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+    blocksOf: new Map(),
+    indexed: new WeakSet(),
   };
   const P = sc.vapor.producers;
   const producers = scheduleOrder(full, P);
