@@ -8,7 +8,7 @@ import type {
 } from '../../contract/module.js';
 import type { NodeLogic } from '../../contract/env.js';
 import { Stream, streamSeed } from '../../lib/random.js';
-import { round3 } from '../../metrics/collector.js';
+import { percentile as nearestRank, round3 } from '../../metrics/collector.js';
 import type { Scenario } from '../../scenario/types.js';
 import { BYSTACK_CONFIG } from './config.js';
 import { asBystack, type BystackScenario } from './scenario.js';
@@ -101,22 +101,13 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
   const firstSigner = m.miners + m.nodes;
   const full = firstSigner + S;
   const miners = Int32Array.from({ length: m.miners }, (_, i) => i);
-  const selfish = new Map<number, { at_us: number; until_us: number }[]>();
-  sc.byzantine.forEach((b, bi) => {
-    if (b.behavior !== 'selfish_mining') return;
-    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) {
-      const list = selfish.get(i) ?? [];
-      list.push({ at_us: b.at_us, until_us: b.until_us ?? Infinity });
-      selfish.set(i, list);
-    }
-  });
   const shared: MainShared = {
     sc,
     genesis: mainGenesis(sc),
     miners,
     peersOf: peerGraph(sc),
     blockTxsMax: Math.floor(m.block_gas_max / m.tx_gas),
-    selfishAt: (node, t) => selfish.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+    selfishAt: behaviorAt(input, 'selfish_mining'),
     blocksOf: new Map(),
     indexed: new WeakSet(),
   };
@@ -124,11 +115,6 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
   const producers = scheduleOrder(full, P);
   const orderOf = new Int32Array(nodes.length).fill(-1);
   producers.forEach((node, k) => { orderOf[node] = k; });
-  const withhold = new Map<number, { at_us: number; until_us: number }[]>();
-  sc.byzantine.forEach((b, bi) => {
-    if (b.behavior !== 'withhold_signatures') return;
-    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) withhold.set(i, [...(withhold.get(i) ?? []), { at_us: b.at_us, until_us: b.until_us ?? Infinity }]);
-  });
   // Vapor's producers keep up to 20 peers (config MaxNumPeers): with 10 producers, all the others.
   // Each federation signer, a Vapor full node, is linked to SIGNER_LINKS producers (signer k to
   // producers 3k, 3k+1, 3k+2 in id order, wrapping), and they to it.
@@ -146,18 +132,13 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
     sc, genesis: sideGenesis(), producers, peersOf: sidePeers, orderOf,
     signer: createSigner(sc.crypto, `${sc.seed}`),
     gasTxsMax: Math.floor(sc.vapor.block_gas_max / m.tx_gas),
-    withholdsAt: (node, t) => withhold.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+    withholdsAt: behaviorAt(input, 'withhold_signatures'),
   };
   const checks = new BystackChecks(host, P > 0, input.faultPhaseEnd_us, sc.checks.liveness_bound_us);
   const edgeProducers = Int32Array.from({ length: P }, (_, k) => full + k);
-  const pegWithhold = new Map<number, { at_us: number; until_us: number }[]>();
-  sc.byzantine.forEach((b, bi) => {
-    if (b.behavior !== 'withhold_peg_signatures') return;
-    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) pegWithhold.set(i, [...(pegWithhold.get(i) ?? []), { at_us: b.at_us, until_us: b.until_us ?? Infinity }]);
-  });
   const fed: FederationShared = {
     sc, signers, miners, producers: edgeProducers,
-    withholdsAt: (node, t) => pegWithhold.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false,
+    withholdsAt: behaviorAt(input, 'withhold_peg_signatures'),
   };
   const program = (i: number): NodeLogic => {
     if (i < m.miners) return new MainNode(shared, i, m.hash_share_bp[i], new Stream(streamSeed(sc.seed, 'node', i, 'mine')));
@@ -184,9 +165,24 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
   };
 }
 
+/** The metrics' nearest-rank percentile of a sorted array, or null for none. */
 function percentile(sorted: readonly number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return sorted.length === 0 ? null : nearestRank(sorted, p);
+}
+
+/**
+ * When each node shows byzantine `behavior`: the windows of the scenario's entries for it, as a
+ * test of (node, time).
+ */
+function behaviorAt(input: BuildInput, behavior: string): (node: number, t_us: number) => boolean {
+  const windows = new Map<number, { at_us: number; until_us: number }[]>();
+  input.sc.byzantine.forEach((b, bi) => {
+    if (b.behavior !== behavior) return;
+    for (const i of input.select(b.nodes, `byzantine/${bi}/nodes`)) {
+      windows.set(i, [...(windows.get(i) ?? []), { at_us: b.at_us, until_us: b.until_us ?? Infinity }]);
+    }
+  });
+  return (node, t) => windows.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false;
 }
 
 /** The `mainchain` section of the summary. */
