@@ -376,6 +376,25 @@ describe('bystack vapor scenario library', () => {
     expect(side(s).final_height).toBeLessThan(125);
     expect(side(s).blocks_produced).toBeGreaterThan(350);
   });
+
+  it('vapor-double-sign: p3 is caught signing two blocks at a height, the producers split and irreversibility stops', () => {
+    const s = runScenario(load('vapor-double-sign')).summary;
+    const v = side(s);
+    expect(v.double_signs.producers).toEqual(['p3']);
+    expect(v.double_signs.caught).toBeGreaterThanOrEqual(1);
+    expect(v.double_signs.refusals).toBeGreaterThan(10);
+    expect(s.violations.map((x) => x.check)).toEqual(['liveness']);
+    // Irreversible until p3's first twin (its first slot after 60 s), nothing after.
+    expect(v.final_height).toBeGreaterThan(110);
+    expect(v.final_height).toBeLessThan(250);
+    expect(v.blocks_produced).toBeGreaterThan(350);
+  });
+
+  it('an honest run catches no double sign', () => {
+    const honest = runScenario(vapor({ duration: '40s' })).summary;
+    expect(side(honest).double_signs).toEqual({ caught: 0, refusals: 0, producers: [] });
+    expect(honest.violations).toEqual([]);
+  });
 });
 
 describe('bystack in the page', () => {
@@ -409,6 +428,7 @@ describe('bystack file format', () => {
     expect(err({ topology: { tables: 2 } })).toMatch(/^topology: unknown key/);
     expect(err({ vapor: { producers: 0 }, workload: { side_percent: 10 } })).toBe('workload.side_percent: expected 0 when vapor.producers is 0 (there is no side chain), got 10');
     expect(err({ byzantine: [{ nodes: ['m0'], behavior: 'withhold_signatures' }] })).toBe('byzantine[0].nodes: expected producers (only producers sign Vapor blocks)');
+    expect(err({ byzantine: [{ nodes: ['n0'], behavior: 'double_sign' }] })).toBe('byzantine[0].nodes: expected producers (only producers sign Vapor blocks)');
     expect(err({ variant: 'fast' })).toMatch(/^variant: expected one of impl, design/);
     expect(err({})).toBe('no error');
   });

@@ -46,6 +46,7 @@ const SECONDS: Record<string, number> = {
   'federation-signer-down.yaml': 22 * 60,
   'vapor-producer-crash.yaml': 60,
   'vapor-withhold-signatures.yaml': 80,
+  'vapor-double-sign.yaml': 80,
 };
 
 /** The scenarios that also run on three workers (a cut through a cluster); the rest on two. */

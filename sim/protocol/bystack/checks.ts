@@ -12,7 +12,8 @@
  *
  * The figures: blocks mined per height (Observe.note MINED), so the blocks that never became
  * final (stale) are counted up to the final height; reorganisations and their depth; how long a
- * new block took to reach each node; blocks per miner on the final chain; block intervals.
+ * new block took to reach each node; blocks per miner on the final chain; block intervals; the
+ * double signs Vapor nodes caught (Observe.note DOUBLE_SIGN).
  */
 import type { CheckHost, FamilyChecks } from '../../contract/module.js';
 import type { CommitKey } from '../../contract/observe.js';
@@ -49,13 +50,15 @@ export interface SideStats {
   arrivals: number[];
   /** Irreversible blocks: producer, stamp, transfers, and when the first node held it irreversible. */
   canonical: { producer: number; time_us: number; txs: number; irreversible_us: number }[];
+  /** Double signs caught: (height × 64 + producer index) → how many times nodes refused one. */
+  doubleSigns: Map<number, number>;
 }
 
 export class BystackChecks implements FamilyChecks {
   /** Outputs spent on each chain's final prefix. */
   private readonly spent = [new Set<number>(), new Set<number>()];
   readonly main: MainStats = { mined: [], reorgs: 0, reorgDepths: [], arrivals: [], canonical: [] };
-  readonly side: SideStats = { produced: [], reorgs: 0, reorgDepths: [], arrivals: [], canonical: [] };
+  readonly side: SideStats = { produced: [], reorgs: 0, reorgDepths: [], arrivals: [], canonical: [], doubleSigns: new Map() };
   readonly pegIn: PegStats = { locked: 0, released: 0, value_locked: 0, value_released: 0 };
   readonly pegOut: PegStats = { locked: 0, released: 0, value_locked: 0, value_released: 0 };
   /** Final locks not yet released, by peg id, with their amount and when the lock became final. */
@@ -97,6 +100,9 @@ export class BystackChecks implements FamilyChecks {
         return;
       case NOTE.ARRIVED_SIDE:
         this.side.arrivals.push(value);
+        return;
+      case NOTE.DOUBLE_SIGN:
+        this.side.doubleSigns.set(value, (this.side.doubleSigns.get(value) ?? 0) + 1);
         return;
     }
   }

@@ -249,8 +249,8 @@ export const BYSTACK_CONFIG: FamilyConfig = {
       'Fault schedule; `kind` is crash, partition or degrade. Times are from the start of the run.',
     ),
     byzantine: parts.byzantineList(
-      z.strictObject(parts.byzantineFields(['selfish_mining', 'withhold_signatures', 'withhold_peg_signatures'],
-        'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain; withhold_signatures: a producer signs no block and relays no signature; withhold_peg_signatures: a federation signer signs no mint or payout.'))
+      z.strictObject(parts.byzantineFields(['selfish_mining', 'withhold_signatures', 'double_sign', 'withhold_peg_signatures'],
+        'selfish_mining: a miner withholds the blocks it finds and publishes them to override the honest chain; withhold_signatures: a producer signs no block and relays no signature; double_sign: a producer makes two blocks in each of its slots, one to each half of its peers, and signs every block it sees; withhold_peg_signatures: a federation signer signs no mint or payout.'))
         .transform((b) => ({ nodes: b.nodes, behavior: b.behavior, at_us: b.at, until_us: b.until ?? null })),
     ),
     // The envelope's checks, with a liveness bound for 150 s blocks: the first final block comes
@@ -295,7 +295,7 @@ export const BYSTACK_CONFIG: FamilyConfig = {
     if (b.behavior === 'selfish_mining') {
       const miners = new Set(Array.from({ length: (f.mainchain as MainChainConfig).miners }, (_, i) => `m${i}`));
       if (!tools.candidates(b.nodes).every((n) => miners.has(n))) tools.issue([...path, 'nodes'], 'expected miners (selfish mining needs hash rate)');
-    } else if (b.behavior === 'withhold_signatures') {
+    } else if (b.behavior === 'withhold_signatures' || b.behavior === 'double_sign') {
       const producers = new Set(Array.from({ length: (f.vapor as VaporConfig).producers }, (_, i) => `p${i}`));
       if (!tools.candidates(b.nodes).every((n) => producers.has(n))) tools.issue([...path, 'nodes'], 'expected producers (only producers sign Vapor blocks)');
     } else {

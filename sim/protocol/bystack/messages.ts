@@ -97,6 +97,11 @@ export const NOTE = {
   ARRIVED_SIDE: 5,
   /** A Vapor node's best chain was reorganized; value: the blocks it disconnected. */
   REORG_SIDE: 6,
+  /**
+   * A Vapor node caught a producer signing two blocks at one height, and refused the second block
+   * or signature; value: height × 64 + the producer's schedule index.
+   */
+  DOUBLE_SIGN: 7,
 } as const;
 
 /**

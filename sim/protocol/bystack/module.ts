@@ -133,6 +133,7 @@ function build(input: BuildInput, host: CheckHost): BystackRun {
     signer: createSigner(sc.crypto, `${sc.seed}`),
     gasTxsMax: Math.floor(sc.vapor.block_gas_max / m.tx_gas),
     withholdsAt: behaviorAt(input, 'withhold_signatures'),
+    doubleSignsAt: behaviorAt(input, 'double_sign'),
   };
   const checks = new BystackChecks(host, P > 0, input.faultPhaseEnd_us, sc.checks.liveness_bound_us);
   const edgeProducers = Int32Array.from({ length: P }, (_, k) => full + k);
@@ -248,9 +249,14 @@ export interface VaporSummary {
   propagation_ms: { p50: number | null; p90: number | null; max: number | null };
   blocks_by_producer: Record<string, number>;
   txs_per_block_mean: number;
+  /**
+   * Producers caught signing two blocks at one height (`checkDoubleSign`): the (producer, height)
+   * pairs caught, how many times a node refused a block or signature for it, and who.
+   */
+  double_signs: { caught: number; refusals: number; producers: string[] };
 }
 
-function vaporSummary(st: SideStats, nodes: readonly NodeInfo[]): VaporSummary {
+function vaporSummary(st: SideStats, nodes: readonly NodeInfo[], producers: Int32Array): VaporSummary {
   const c = st.canonical;
   const H = c.length;
   let upTo = 0;
@@ -275,6 +281,11 @@ function vaporSummary(st: SideStats, nodes: readonly NodeInfo[]): VaporSummary {
     propagation_ms: { p50: ms(percentile(arrivals, 50)), p90: ms(percentile(arrivals, 90)), max: ms(arrivals.length > 0 ? arrivals[arrivals.length - 1] : null) },
     blocks_by_producer: Object.fromEntries(Object.entries(byProducer).sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))),
     txs_per_block_mean: H > 0 ? round3(c.reduce((n, x) => n + x.txs, 0) / H) : 0,
+    double_signs: {
+      caught: st.doubleSigns.size,
+      refusals: [...st.doubleSigns.values()].reduce((a, b) => a + b, 0),
+      producers: [...new Set([...st.doubleSigns.keys()].map((k) => k % 64))].sort((a, b) => a - b).map((o) => nodes[producers[o]].name),
+    },
   };
 }
 
@@ -302,6 +313,9 @@ function summaryLines(s: object, fmt: { fixed(x: number, decimals: number): stri
   const vapor = v === undefined || v === null ? [] : [
     `vapor          final height ${v.final_height}, ${v.blocks_produced} blocks made, ${v.missed_slots} slots missed, ${fmt.fixed(v.txs_per_block_mean, 1)} transfers a block`,
     `               irreversible after p50 ${opt(v.irreversible_ms.p50, 0)} ms, p90 ${opt(v.irreversible_ms.p90, 0)} ms; reorganisations ${v.reorgs} (deepest ${v.reorg_depth_max})`,
+    ...(v.double_signs.caught === 0 ? [] : [
+      `               double signs caught ${v.double_signs.caught} (${v.double_signs.producers.join(', ')}), refused ${v.double_signs.refusals} times`,
+    ]),
   ];
   return [
     `main chain     final height ${m.final_height}, ${m.blocks_mined} blocks mined, ${m.stale_blocks} stale (${fmt.fixed(100 * m.stale_rate, 1)}%), mean interval ${opt(m.block_interval_mean_s, 1)} s`,
@@ -425,7 +439,7 @@ export const BYSTACK: ProtocolModule<BystackRun> = {
   summarize: (run, input: SummaryInput) => ({
     limits: null,
     mainchain: mainSummary(run.checks.main, input.nodes),
-    vapor: run.sc.vapor.producers > 0 ? vaporSummary(run.checks.side, input.nodes) : null,
+    vapor: run.sc.vapor.producers > 0 ? vaporSummary(run.checks.side, input.nodes, run.side.producers) : null,
     federation: run.sc.federation.signers > 0 ? federationSummary(run.checks) : null,
   }),
   summaryLines,

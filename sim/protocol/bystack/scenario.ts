@@ -78,7 +78,7 @@ export interface SizeTable {
 
 /** Selfish mining (Eyal and Sirer): the miner withholds the blocks it finds and publishes them to override. */
 export interface BystackByzantineSpec extends ByzantineSpec {
-  behavior: 'selfish_mining' | 'withhold_signatures' | 'withhold_peg_signatures';
+  behavior: 'selfish_mining' | 'withhold_signatures' | 'double_sign' | 'withhold_peg_signatures';
 }
 
 export type BystackFaultSpec = GenericFaultSpec;

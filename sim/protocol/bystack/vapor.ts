@@ -18,7 +18,13 @@
  * - **Best chain.** The longest (`protocol/block.go` `processBlock`), never reorganised below the
  *   last irreversible block (`reorganizeChain`). A node commits a block (Observe.commit) when it
  *   becomes irreversible at the node, with every block below it.
+ * - **Double signing.** A node refuses a signature of a producer that signed another block it
+ *   holds at the same height, and a block whose own producer did (`protocol/bbft.go`
+ *   `checkDoubleSign`, `validateSign`); the refused block is never connected, so its descendants
+ *   stay orphans at that node (the code's comment: the nodes "can't roll back").
  * - **Withheld signatures** (a byzantine producer): it signs nothing and relays no signature.
+ * - **Double signing** (a byzantine producer): in each of its slots it makes two blocks on its best
+ *   block, sends one to each half of its peers, and signs every block it connects.
  */
 import type { Env, Msg, NodeLogic, Timer } from '../../contract/env.js';
 import { sha256Hex } from '../../crypto/hash.js';
@@ -63,6 +69,7 @@ export interface SideShared {
   /** Transfers a block holds at most under `variant: design` (the gas ceiling). */
   readonly gasTxsMax: number;
   withholdsAt(node: number, t_us: number): boolean;
+  doubleSignsAt(node: number, t_us: number): boolean;
 }
 
 export function sideGenesis(): SideBlock {
@@ -97,6 +104,8 @@ export function anchorHeight(height: number): number {
 
 export class SideNode implements NodeLogic {
   private readonly known = new Map<string, SideBlock>();
+  /** The connected blocks at each height (Vapor's `GetBlockHashesByHeight`): one, or a list of several. */
+  private readonly atHeight = new Map<number, SideBlock | SideBlock[]>();
   /** Orphans, requests and validations in progress. */
   private readonly intake = new BlockIntake<SideBlock>(TIMER.VALIDATED_SIDE, (id) => this.known.has(id));
   private chain: SideBlock[];
@@ -242,8 +251,20 @@ export class SideNode implements NodeLogic {
     env.charge(cost_us);
     env.observe.note(NOTE.PRODUCED, CHAIN_SIDE, height);
     this.connect(env, block);
-    this.relay(env, block, -1, null);
+    if (!this.sh.doubleSignsAt(this.self, env.now_us)) {
+      this.relay(env, block, -1, null);
+      this.maybeSign(env, block);
+      return;
+    }
+    // A twin on the same parent at the same stamp: one block to each half of the peers, both signed.
+    const twin: SideBlock = { ...block, id: sha256Hex(utf8.encode(`${id}/twin`)) };
+    env.observe.note(NOTE.PRODUCED, CHAIN_SIDE, height);
+    this.connect(env, twin);
+    const peers = this.sh.peersOf[this.self];
+    const msgs = [this.blockMsg(block), this.blockMsg(twin)];
+    peers.forEach((p, k) => env.send(p, msgs[k & 1]));
     this.maybeSign(env, block);
+    this.maybeSign(env, twin);
   }
 
   // ---- blocks ----------------------------------------------------------------------------------
@@ -282,6 +303,8 @@ export class SideNode implements NodeLogic {
     const from = v.from.values().next().value as number;
     this.intake.release(v.block, (b, first) => {
       if (this.known.has(b.id) || !this.valid(env, b)) return false;
+      // `validateSign`: a block whose producer signed another block at its height is refused.
+      if (this.doubleSigned(env, b, this.sh.orderOf[b.producer])) return false;
       this.connect(env, b);
       this.relay(env, b, from, first ? v.from : null);
       this.maybeSign(env, b);
@@ -316,13 +339,17 @@ export class SideNode implements NodeLogic {
   /** Connects a block whose parent is known; switches to its branch if it is longer. */
   private connect(env: Env, b: SideBlock): void {
     this.known.set(b.id, b);
+    const same = this.atHeight.get(b.height);
+    if (same === undefined) this.atHeight.set(b.height, b);
+    else if (Array.isArray(same)) same.push(b);
+    else this.atHeight.set(b.height, [same, b]);
     if (b.producer !== this.self) env.observe.note(NOTE.ARRIVED_SIDE, CHAIN_SIDE, env.now_us - b.time_us);
     if (b.height > this.height) this.switchTo(env, b);
     // Signatures that came before the block.
     const cached = this.sigCache.get(b.id);
     if (cached !== undefined) {
       this.sigCache.delete(b.id);
-      for (const s of cached) this.addSignature(env, b, s, -1);
+      for (const s of cached) if (!this.doubleSigned(env, b, s)) this.addSignature(env, b, s, -1);
     }
   }
 
@@ -367,7 +394,10 @@ export class SideNode implements NodeLogic {
   /** Signs `b` if it is on this producer's best chain and it signed no other block at its height. */
   private maybeSign(env: Env, b: SideBlock): void {
     const me = this.order;
-    if (me < 0 || !this.onBest(b) || this.signedAt.has(b.height)) return;
+    if (me < 0) return;
+    if (this.sh.doubleSignsAt(this.self, env.now_us)) {
+      if (this.sigs.get(b.id)?.has(me)) return;
+    } else if (!this.onBest(b) || this.signedAt.has(b.height)) return;
     if (this.sh.withholdsAt(this.self, env.now_us)) return;
     this.signedAt.set(b.height, b.id);
     // The signature itself is made by the signer (real or modeled): its bytes stay out of the run.
@@ -390,7 +420,26 @@ export class SideNode implements NodeLogic {
     }
     if (this.sigs.get(b.id)?.has(m.signer)) return;
     env.charge(this.sh.sc.costs.verify_sig_us);
+    if (this.doubleSigned(env, b, m.signer)) return;
     this.addSignature(env, b, m.signer, from);
+  }
+
+  /**
+   * Whether producer `order` signed (or made) another block this node holds at `b`'s height
+   * (`checkDoubleSign`); if so the node notes it caught, unless it double-signs itself.
+   */
+  private doubleSigned(env: Env, b: SideBlock, order: number): boolean {
+    const same = this.atHeight.get(b.height);
+    if (same === undefined || !Array.isArray(same) && same.id === b.id) return false;
+    if (this.sh.doubleSignsAt(this.self, env.now_us)) return false;
+    const node = this.sh.producers[order];
+    for (const x of Array.isArray(same) ? same : [same]) {
+      if (x.id !== b.id && (x.producer === node || (this.sigs.get(x.id)?.has(order) ?? false))) {
+        env.observe.note(NOTE.DOUBLE_SIGN, CHAIN_SIDE, b.height * 64 + order);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Records `signer`'s signature of `b`, floods it on, and moves irreversibility. */
