@@ -5,11 +5,13 @@
  *       [--replica-state shared|own] [--workers N]
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
- *   validate <file>
+ *   validate <file>   (a scenario or a comparison)
  *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
  *         [--warmup 5s] [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
+ *   compare <comparison> [--set key=v1,v2 ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
+ *         [--warmup 5s] [--seed N] [--json]
  *   bench [--suite ci|full|propagation|FILE] [--only IDS] [--update-baseline] [--baseline FILE] [--log FILE] [--out DIR]
  *         [--wall-threshold R] [--workers N] [--json]
  *   help [command]   (also <command> --help or -h)
@@ -40,6 +42,7 @@ import { cmdBench } from './bench.js';
 import { checkMemory } from './memory.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
+import { cmdCompare, COMPARE_RUNS_MAX, isComparisonFile, planCompare } from './compare.js';
 import type { Io } from './io.js';
 
 export type { Io };
@@ -83,7 +86,7 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
   replay: `  replay <summary.json>      re-run the scenario recorded in a summary and check its digest
       --workers N            worker threads for the re-run (default as for run; any number gives
                              the same digest)`,
-  validate: `  validate <file>            check a scenario file; exit 2 with the first error`,
+  validate: `  validate <file>            check a scenario (or comparison) file; exit 2 with the first error`,
   swarm: `  swarm --seeds N            draw a fault scenario per seed (byzantine nodes within tolerance, every
                              fault healed before a liveness phase), run each, print one line per
                              seed; a violating seed's scenario is written with the command that
@@ -115,6 +118,20 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
                              of them (the output is still written) or a point whose digests differ
       --out DIR              default reports/sweeps/<scenario>/merged
       --json                 print the merged manifest as JSON instead of the results table`,
+  compare: `  compare <comparison.yaml>  run scenarios of any families on what the file makes them share
+                             (seed, duration, network, hardware, offered load, faults) and print
+                             their figures side by side: a sweep whose last key is the run, with
+                             each run's report in <out>/<point-id>/ and sweep.json, sweep.csv and
+                             sweep.html beside them; up to ${COMPARE_RUNS_MAX} runs (an example:
+                             scenarios/compare/compare-top-bystack.yaml)
+      --set key=v1,v2,...    also sweep a shared key across every run, like rate=500,2000
+      --shard i/n            run only the points k with k % n == i-1 (merge combines the shards)
+      --duration 30s         override the simulated duration of every run
+      --warmup 5s            override the warm-up of every run
+      --seed N               override the seed of every run
+      --workers N            worker threads per run (default 1)
+      --out DIR              default reports/compare/<name>/ (plus shard-i-of-n/ with --shard)
+      --json                 print the manifest as JSON instead of the results table`,
   bench: `  bench                      run a benchmark suite; append one JSON line per run to
                              reports/bench.jsonl; compare with reports/baseline.json: any change
                              of a simulated figure fails, wall figures warn beyond a ratio
@@ -196,6 +213,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await cmdSweep(rest, io, WORKERS_MAX);
       case 'merge':
         return await cmdMerge(rest, io);
+      case 'compare':
+        return await cmdCompare(rest, io, WORKERS_MAX);
       case 'bench':
         return await cmdBench(rest, io, WORKERS_MAX);
       case 'help':
@@ -208,7 +227,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case undefined:
-        throw new UsageError('missing command (run, replay, validate, swarm, sweep, merge, bench, help)');
+        throw new UsageError('missing command (run, replay, validate, swarm, sweep, merge, compare, bench, help)');
       default:
         throw unknownCommand(cmd);
     }
@@ -245,7 +264,7 @@ function loadWithOverrides(p: Parsed): Scenario {
   const seed = intFlag(p, 'seed', 0);
   const duration_us = durationFlag(p, 'duration');
   const warmup_us = durationFlag(p, 'warmup');
-  let sc = applyOverrides(loadScenario(file), { seed, duration_us, warmup_us });
+  let sc = applyOverrides(loadScenarioNotComparison(file, 'run'), { seed, duration_us, warmup_us });
   const crypto = p.flags.get('crypto');
   if (crypto !== undefined) {
     if (crypto !== 'real' && crypto !== 'modeled') throw new UsageError(`--crypto: expected real or modeled, got ${quoteText(String(crypto))}`);
@@ -495,9 +514,34 @@ async function cmdReplay(p: Parsed, io: Io): Promise<number> {
   return 1;
 }
 
+/**
+ * A scenario file, or, when the file is a comparison (`compare: 1`), a one-line error that says
+ * which command runs it.
+ */
+function loadScenarioNotComparison(file: string, cmd: string): Scenario {
+  try {
+    return loadScenario(file);
+  } catch (e) {
+    if (e instanceof ScenarioError && isComparisonFile(file)) {
+      throw new UsageError(`${echoFileName(file)} is a comparison, not a scenario: npm run sim -- compare ${echoFileName(file)}${cmd === 'validate' ? '' : ` runs it`}`);
+    }
+    throw e;
+  }
+}
+
 function cmdValidate(p: Parsed, io: Io): number {
   const file = onePositional(p, 'scenario file');
-  const sc = loadScenario(file);
+  let sc: Scenario;
+  try {
+    sc = loadScenario(file);
+  } catch (e) {
+    if (!(e instanceof ScenarioError) || !isComparisonFile(file)) throw e;
+    // A comparison: every run checked as `compare` checks it.
+    const plan = planCompare([file], 1);
+    io.stdout.write(`ok: ${echoFileName(file)}: comparison "${plan.scenarioName}" of ${plan.labels.length} runs, ` +
+      `${plan.points.map((x, i) => `${plan.labels[i]} (${x.scenario.protocol.family}: ${familyOf(x.scenario).describe(x.scenario)})`).join('; ')}\n`);
+    return 0;
+  }
   io.stdout.write(
     `ok: ${echoFileName(file)}: scenario "${sc.name}", ${familyOf(sc).describe(sc)}, ${sc.faults.length} faults, ` +
     `${sc.byzantine.length > 0 ? `${sc.byzantine.length} byzantine entr${sc.byzantine.length === 1 ? 'y' : 'ies'}, ` : ''}` +

@@ -71,12 +71,12 @@ export const SWEEP_POINTS_MAX = 10_000;
 const WALL = { now_ms: () => performance.now(), rss_bytes: () => process.memoryUsage().rss };
 
 /** A --set problem: one line, `--set <what>: <why>`, exit 2 (a ScenarioError, like --seed's). */
-function setError(what: string, message: string): ScenarioError {
+export function setError(what: string, message: string): ScenarioError {
   return new ScenarioError([{ path: `--set ${echoText(what)}`, message }]);
 }
 
 /** Pulls every `--set X` / `--set=X` out of argv (the generic parser allows a flag once). */
-function takeSets(argv: readonly string[]): { sets: string[]; rest: string[] } {
+export function takeSets(argv: readonly string[]): { sets: string[]; rest: string[] } {
   const sets: string[] = [];
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -110,7 +110,7 @@ function parseValue(s: string, what: string): SweepValue {
   return s;
 }
 
-type FileObject = Record<string, unknown>;
+export type FileObject = Record<string, unknown>;
 
 function describe(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a section' : `${typeof v} ${JSON.stringify(v)}`;
@@ -121,7 +121,7 @@ function describe(v: unknown): string {
  * replaces the workload's schedule (a constant rate); setting `duration` moves a workload stop
  * that equalled the old duration along with it, as `--duration` does.
  */
-function setPath(file: FileObject, path: string, value: SweepValue, what: string): FileObject {
+export function setPath(file: FileObject, path: string, value: SweepValue, what: string): FileObject {
   const out = structuredClone(file);
   const segs = path.split('.');
   let node: unknown = out;
@@ -157,7 +157,7 @@ function setPath(file: FileObject, path: string, value: SweepValue, what: string
 }
 
 /** The keys of the --set arguments, each resolved to a path of the file form and checked. */
-function sweepKeys(sets: readonly string[], base: FileObject): SweepKey[] {
+export function sweepKeys(sets: readonly string[], base: FileObject): SweepKey[] {
   if (sets.length === 0) throw new UsageError('missing --set key=v1,v2,... (what to sweep, like --set tables=64,256)');
   const keys: SweepKey[] = [];
   for (const arg of sets) {
@@ -194,7 +194,7 @@ function sweepKeys(sets: readonly string[], base: FileObject): SweepKey[] {
 }
 
 /** The first error the schema gives for `file`, as one line, or null. */
-function schemaError(file: FileObject): string | null {
+export function schemaError(file: FileObject): string | null {
   try {
     parseScenario(file);
     return null;
@@ -215,12 +215,12 @@ export function parseShard(s: string): { i: number; n: number } {
 }
 
 /** A scenario name as one directory name (as report directories are named). */
-function segment(name: string): string {
+export function segment(name: string): string {
   const s = name.replace(/[^A-Za-z0-9._-]/g, '_');
   return s === '' || /^\.+$/.test(s) ? '_' : s;
 }
 
-interface GridPoint {
+export interface GridPoint {
   k: number;
   id: string;
   values: SweepValue[];
@@ -228,8 +228,11 @@ interface GridPoint {
 }
 
 export interface SweepPlan {
-  base: Scenario;
-  baseFile: FileObject;
+  /** The manifest's readable name, and the name of what was swept (the base scenario's). */
+  name: string;
+  scenarioName: string;
+  /** sha256 of what every point derives from (the base in file form): shards of one sweep share it. */
+  baseHash: string;
   keys: SweepKey[];
   points: GridPoint[];
   shard: { i: number; n: number };
@@ -284,7 +287,10 @@ export function planSweep(argv: readonly string[], workersMax: number): SweepPla
   const out = typeof outFlag === 'string'
     ? outFlag
     : join('reports', 'sweeps', segment(base.name), ...(shard.n > 1 ? [`shard-${shard.i}-of-${shard.n}`] : []));
-  return { base, baseFile, keys, points, shard, run: shardPoints(total, shard), out, workers, json: p.flags.get('json') === true };
+  return {
+    name: `${base.name} over ${keys.map((k) => k.label).join(' x ')}`, scenarioName: base.name, baseHash: hashJson(baseFile),
+    keys, points, shard, run: shardPoints(total, shard), out, workers, json: p.flags.get('json') === true,
+  };
 }
 
 function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
@@ -292,9 +298,9 @@ function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
   return {
     sweep_schema_version: SWEEP_SCHEMA_VERSION,
     simulator_version: SIM_VERSION,
-    name: `${plan.base.name} over ${plan.keys.map((k) => k.label).join(' x ')}`,
-    scenario: plan.base.name,
-    base_hash: hashJson(plan.baseFile),
+    name: plan.name,
+    scenario: plan.scenarioName,
+    base_hash: plan.baseHash,
     keys: plan.keys,
     points_total: plan.points.length,
     shard: plan.shard,
@@ -304,7 +310,14 @@ function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
 }
 
 export async function cmdSweep(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
-  const plan = planSweep(argv, workersMax);
+  return runPlan(planSweep(argv, workersMax), io, 'sweep');
+}
+
+/**
+ * Runs the points of a plan (a sweep's, or a comparison's: sim/cli/compare.ts), each point's
+ * report in its directory, and writes the manifest; `word` names the command in progress lines.
+ */
+export async function runPlan(plan: SweepPlan, io: Io, word: string): Promise<number> {
   // Every point this shard runs must fit in memory before the first one starts.
   for (const k of plan.run) checkMemory(plan.points[k].scenario, plan.workers, `--set ${plan.points[k].id}`, io.memory_bytes);
   // The output places are checked before the first point runs (creating nothing).
@@ -321,7 +334,7 @@ export async function cmdSweep(argv: readonly string[], io: Io, workersMax: numb
   const spawn = io.spawnWorker ?? spawnNodeWorker;
   const cores = availableParallelism();
   const sharded = plan.shard.n > 1;
-  io.stderr.write(`sweep ${plan.base.name}: ${plan.points.length} point${plan.points.length === 1 ? '' : 's'}` +
+  io.stderr.write(`${word} ${plan.scenarioName}: ${plan.points.length} point${plan.points.length === 1 ? '' : 's'}` +
     `${sharded ? `, shard ${plan.shard.i}/${plan.shard.n} runs ${plan.run.length}` : ''}; writing ${plan.out}\n`);
   const done: SweepPoint[] = [];
   writeFileAtomic(join(plan.out, 'sweep.json'), sweepJson(manifestOf(plan, done)));
@@ -348,10 +361,10 @@ export async function cmdSweep(argv: readonly string[], io: Io, workersMax: numb
   }
   if (plan.json) io.stdout.write(JSON.stringify(manifest) + '\n');
   else {
-    io.stdout.write(sweepTable(manifest));
-    io.stdout.write(`sweep: ${join(plan.out, sharded ? 'sweep.json' : 'sweep.html')}\n`);
+    io.stdout.write(sweepTable(manifest, { word, dropEmptyClasses: word === 'compare' }));
+    io.stdout.write(`${word}: ${join(plan.out, sharded ? 'sweep.json' : 'sweep.html')}\n`);
   }
-  io.stderr.write(`sweep: ${plan.run.length} run${plan.run.length === 1 ? '' : 's'} in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
+  io.stderr.write(`${word}: ${plan.run.length} run${plan.run.length === 1 ? '' : 's'} in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
   return done.some((p) => p.violations > 0) ? 1 : 0;
 }
 

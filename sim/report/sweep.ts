@@ -317,12 +317,19 @@ function align(rows: string[][], left: number): string[] {
 }
 
 /** The terminal table: one row per point; the latency heads shortened (`all p50`). */
-export function sweepTable(m: SweepManifest): string {
-  const cols = figureColumns(m);
+export function sweepTable(m: SweepManifest, o: { word?: string; dropEmptyClasses?: boolean } = {}): string {
+  const word = o.word ?? 'sweep';
+  // A comparison of families leaves out the latency classes no run finalized anything in (each
+  // family has its own classes); the csv keeps every column.
+  const empty = (c: string) => o.dropEmptyClasses === true && m.points.every((p) => (p.latency_final_ms[c]?.count ?? 0) === 0);
+  const cols = figureColumns(m).filter((c) => {
+    const x = /^latency_final_ms_(.*)_p\d+$/.exec(c.head);
+    return x === null || !empty(x[1]);
+  });
   const head = ['k', ...m.keys.map((k) => k.label), ...cols.map((c) => c.head.replace(/^latency_final_ms_(.*)_(p\d+)$/, '$1 $2')), 'digest'];
   const rows = [head];
   for (const p of m.points) rows.push([String(p.k), ...p.values.map(String), ...cols.map((c) => c.text(p)), p.digest.slice(0, 12)]);
-  const out = [`sweep ${m.name}: ${m.points.length} of ${m.points_total} points` +
+  const out = [`${word} ${m.name}: ${m.points.length} of ${m.points_total} points` +
     `${m.shard !== null && m.shard.n > 1 ? ` (shard ${m.shard.i}/${m.shard.n})` : ''}; latency_final_ms in ms`];
   out.push(...align(rows, 1 + m.keys.length));
   if (m.missing.length > 0) out.push(`incomplete: missing ${missingText(m)}`);

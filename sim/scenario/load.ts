@@ -461,6 +461,18 @@ export function loadScenarioFile(path: string): { data: unknown; scenario: Scena
   return { data, scenario: parseScenarioData(data, path) };
 }
 
+/**
+ * A user's YAML or JSON file other than a scenario (a comparison), read and parsed with a
+ * scenario file's checks (its kind, size, byte-order mark, syntax, nesting); its content is the
+ * caller's to check. Throws ScenarioError.
+ */
+export function loadDataFile(path: string, what: string): unknown {
+  if (!/\.(ya?ml|json)$/i.test(path)) {
+    throw new ScenarioError([{ path: echoFileName(path), message: 'expected a .yaml, .yml or .json file' }], path);
+  }
+  return parseText(readTextFile(path, { maxBytes: SCENARIO_BYTES_MAX, what, suggest: similarScenarioFile }), path);
+}
+
 /** Read and parse a `.yaml`, `.yml` or `.json` scenario file (see loadScenarioFile). */
 export function loadScenario(path: string): Scenario {
   return loadScenarioFile(path).scenario;
