@@ -9,6 +9,7 @@ import { actionTime, describeAction, encodeActions, parseSeed, readShareUrl, sha
 import { BUNDLED, describe } from './scenarios.js';
 import { NetworkView, ROLE_COLOR, KIND_COLOR, MESSAGE_FILTERS, type GroupBy } from './views/network.js';
 import { TablesView, CLASS_FILL } from './views/tables.js';
+import { FAMILY_PANELS, type FamilyPanel } from './families/index.js';
 import { ChartsView } from './views/charts.js';
 import { escapeHtml as esc } from '../sim/report/escape.js';
 
@@ -92,6 +93,24 @@ function workerLost(h: WorkerHost, e: Error): void {
 
 const network = new NetworkView($('network-host'), (i) => select(i));
 const tables = new TablesView($('tables-host'));
+/** The family's own panel in place of the tables view (web/families/), and its family. */
+let panel: FamilyPanel | null = null;
+let panelFamily = '';
+
+/** Shows the family's panel, or the generic tables view for a family without one. */
+function choosePanel(family: string): void {
+  const make = FAMILY_PANELS[family];
+  if (make === undefined) panel = null;
+  else if (panel === null || panelFamily !== family) {
+    $('family-host').replaceChildren();
+    panel = make($('family-host'));
+  }
+  panelFamily = family;
+  $('family-host').hidden = panel === null;
+  $('tables-host').hidden = panel !== null;
+  $('tables-legend').hidden = panel !== null;
+  $('tables-title').textContent = panel?.title ?? 'Tables';
+}
 const charts = new ChartsView($('charts-host'));
 
 const st = {
@@ -216,6 +235,7 @@ function adopt(meta: SessionMeta): void {
   st.frame = null;
   network.setMeta(meta, $<HTMLSelectElement>('group-by').value as GroupBy);
   tables.setMeta(meta);
+  choosePanel(meta.family);
   charts.setMeta(meta);
   const tl = $<HTMLInputElement>('timeline');
   tl.max = String(Math.floor(meta.duration_us / 1000));
@@ -340,8 +360,13 @@ function applyFrame(f: Frame, wallNow: number): void {
   for (let s = s0; s < s1; s++) sum += f.finalPerSecond[s] ?? 0;
   st.tps = s1 > s0 ? sum / (s1 - s0) : 0;
   network.update(f, wallNow);
-  tables.update(f);
-  tables.draw();
+  if (panel !== null && f.story !== null) {
+    panel.update(f.story);
+    panel.draw();
+  } else {
+    tables.update(f);
+    tables.draw();
+  }
   charts.update(f);
   if (st.seek && f.now_us >= st.seek.to_us) {
     const then = st.seek.then;

@@ -39,6 +39,8 @@ export interface NodeMeta {
 
 export interface SessionMeta {
   name: string;
+  /** The scenario's protocol family (the page picks the family's panel by it). */
+  family: string;
   description: string;
   seed: number;
   duration_us: number;
@@ -98,6 +100,8 @@ export interface Frame {
   txFinal: number;
   /** Transfers final per simulated second, [0, now]. */
   finalPerSecond: Float64Array;
+  /** The family's picture of the run now (ViewAdapter.story), or null for a family without one. */
+  story: unknown;
   /** Latency histograms (counts per LATENCY_EDGES_MS bucket) of final transfers, per class of `latencyClasses`. */
   latency: Float64Array[];
   /** Per node: bytes in, bytes out, CPU busy µs (cumulative). */
@@ -185,6 +189,7 @@ export class Session {
     const regions = [...new Set(built.nodes.map((x) => x.region))];
     this.meta = {
       name: sc.name,
+      family: sc.protocol.family,
       description: sc.description,
       seed: sc.seed,
       duration_us: sc.duration_us,
@@ -358,6 +363,7 @@ export class Session {
       txSubmitted: b.metrics.submitted,
       txFinal: this.finalTotal,
       finalPerSecond: Float64Array.from(this.finalPerSecond),
+      story: this.views.story?.(this.run, sim.now_us) ?? null,
       latency: this.latency.map((l) => Float64Array.from(l)),
       bytesIn,
       bytesOut,

@@ -275,4 +275,10 @@ export interface ViewAdapter<R extends FamilyRun = FamilyRun> {
   leaderOf(msg: { kind: number }): [number, number] | null;
   /** The inspector's protocol rows of a node. */
   inspect(b: ViewRun<R>, node: number): NodeProtocolView;
+  /**
+   * The family's own picture of the run now, for its panel on the page (web/families/): plain
+   * data (it is copied to the page each frame), small, read from the nodes without changing them.
+   * A family without it has the generic chains view only.
+   */
+  story?(b: ViewRun<R>, now_us: number): unknown;
 }
