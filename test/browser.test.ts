@@ -307,6 +307,47 @@ describe('visualizer in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'page.png'), fullPage: true });
   }, 240_000);
 
+  it('draws Bystack in its own panel: both chains with confirmations and stale blocks, pegs crossing, signatures gathering, the producer rotation', async () => {
+    const o = await open();
+    await untilStatus(o, ['ready']);
+    const page = o.page;
+    await page.selectOption('#scenario', 'bystack.yaml');
+    await untilStatus(o, ['ready'], 7_200_000_000);
+    await play(o, 'max');
+    // Past 10 main-chain blocks (150 s each), so some are final and pegs are on their way.
+    await until(o, 'the run past 30 min', () => (window as unknown as Win).topsim!.state().now_us >= 1_800_000_000, undefined, RUN_MS);
+    await page.click('#pause');
+    await untilStatus(o, ['paused', 'done']);
+    expect(await page.locator('#tables-host').isHidden()).toBe(true);
+    expect(await page.textContent('#tables-title')).toBe('Chains: Bytom main chain, federation, Vapor side chain');
+    const panel = page.locator('#family-host svg.bystack');
+    const count = (sel: string) => panel.locator(sel).count();
+    // As many of the newest blocks as the panel's width holds.
+    expect(await count('g.main g.block')).toBeGreaterThanOrEqual(5);
+    expect(await count('g.main g.block.final')).toBeGreaterThanOrEqual(1);
+    expect(await count('g.main g.block.best')).toBeGreaterThanOrEqual(1);
+    expect(await panel.locator('g.main g.block.best text.conf').first().textContent()).toMatch(/^\d\/6 conf$/);
+    expect(await count('g.side g.block')).toBeGreaterThanOrEqual(14);
+    expect(await count('g.side g.block.irreversible')).toBeGreaterThanOrEqual(10);
+    expect(await count('g.side g.block rect.meter')).toBe(await count('g.side g.block'));
+    expect(await count('g.rot g.chip')).toBe(10);
+    expect(await count('g.rot g.chip.current')).toBe(1);
+    expect(await count('g.fed g.peg')).toBeGreaterThanOrEqual(1);
+    expect(await panel.locator('text.fed-title').textContent()).toMatch(/^Federation: 2 of 4 signers\. Pegs on their way: \d+ in, \d+ out$/);
+    expect(await count('g.fed g.peg.in')).toBeGreaterThanOrEqual(1);
+    expect(await count('g.fed g.peg.out')).toBeGreaterThanOrEqual(1);
+    expect(await panel.locator('text.rot-title').textContent()).toMatch(/makes the next block, \d+ of its 12 slots left$/);
+    const file = join(SHOTS, 'bystack-chains.png');
+    await page.locator('#view-tables').screenshot({ path: file });
+    expect(statSync(file).size).toBeGreaterThan(1000);
+    // A TOP scenario after it gets the tables view back.
+    await page.selectOption('#scenario', 'default.yaml');
+    await untilStatus(o, ['ready'], DEFAULT_DURATION_US);
+    expect(await page.locator('#tables-host').isHidden()).toBe(false);
+    expect(await page.locator('#family-host').isHidden()).toBe(true);
+    expect(await page.textContent('#tables-title')).toBe('Tables');
+  }, 240_000);
+
   it('crashes the inspected node from the page and marks it', async () => {
     const o = await openDefault();
     const page = o.page;

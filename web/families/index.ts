@@ -3,6 +3,8 @@
  * run (ViewAdapter.story, computed in the simulation worker and sent with each frame) in place of
  * the generic chains view; a family without one keeps the generic view (TOP's tables).
  */
+import { BystackPanel } from './bystack.js';
+
 export interface FamilyPanel {
   /** The heading of the section the panel fills. */
   readonly title: string;
@@ -11,4 +13,6 @@ export interface FamilyPanel {
   draw(): void;
 }
 
-export const FAMILY_PANELS: Readonly<Record<string, (host: HTMLElement) => FamilyPanel>> = {};
+export const FAMILY_PANELS: Readonly<Record<string, (host: HTMLElement) => FamilyPanel>> = {
+  bystack: (host) => new BystackPanel(host),
+};

@@ -174,6 +174,11 @@ export class BystackChecks implements FamilyChecks {
 
   committed(): void {}
 
+  /** The page's view: the pegs whose lock is final and whose release is not, oldest first. */
+  openPegs(): { id: number; cls: number; chain: number; height: number; at_us: number }[] {
+    return [...this.lockedAt].map(([id, l]) => ({ id, cls: l.cls, chain: l.chain, height: l.height, at_us: l.at_us }));
+  }
+
   /** Peg liveness at the end of the run: the oldest lock still open past the bound, each way. */
   finish(now_us: number): void {
     const seen = new Set<number>();

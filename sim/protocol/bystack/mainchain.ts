@@ -145,6 +145,16 @@ export class MainNode implements NodeLogic {
     return this.committed;
   }
 
+  /** The page's view: every block this node connected at `h0` or above, off its best chain or on it. */
+  knownFrom(h0: number, f: (b: MainBlock) => void): void {
+    for (const b of this.known.values()) if (b.height >= h0) f(b);
+  }
+
+  /** The page's view: whether `b` is on this node's best chain. */
+  onBest(b: MainBlock): boolean {
+    return this.chain[b.height]?.id === b.id;
+  }
+
   get poolSize(): number {
     return this.pool.size;
   }

@@ -23,6 +23,7 @@ import { sha256Hex } from '../../crypto/hash.js';
 import { EdgeClient } from './client.js';
 import { BystackChecks, type MainStats, type PegStats, type SideStats } from './checks.js';
 import { codecOf } from './wire.js';
+import { bystackStory } from './story.js';
 
 export interface BystackRun extends FamilyRun {
   readonly sc: BystackScenario;
@@ -371,6 +372,7 @@ const VIEWS: ViewAdapter<BystackRun> = {
   groups: (b) => b.nodes.map((x) => `${x.role}s`),
   partitionSides: () => ['miners', 'nodes', 'signers', 'producers'],
   leaderOf: () => null,
+  story: bystackStory,
   inspect: (b, node) => {
     const logic = b.logicOf(node);
     if (logic instanceof SignerNode) {

@@ -151,6 +151,22 @@ export class SideNode implements NodeLogic {
     return this.pool.size;
   }
 
+  /** The page's view: the blocks this node connected at height `h`. */
+  blocksAt(h: number): readonly SideBlock[] {
+    const same = this.atHeight.get(h);
+    return same === undefined ? [] : Array.isArray(same) ? same : [same];
+  }
+
+  /** The page's view: the producers (schedule indices) whose signature of block `id` this node holds. */
+  signersOf(id: string): ReadonlySet<number> | undefined {
+    return this.sigs.get(id);
+  }
+
+  /** The page's view: the block that anchors the schedule of the block after the tip. */
+  get anchor(): SideBlock {
+    return this.chain[anchorHeight(this.height)];
+  }
+
   onStart(): void {}
 
   onRestart(): void {
