@@ -6,12 +6,20 @@
  * the producer whose 12 slots are running; the pegs on their way between the chains. It reads the
  * nodes and the checks' records, and changes nothing.
  */
-import type { ViewRun } from '../../contract/module.js';
+import type { FamilyRun, ViewRun } from '../../contract/module.js';
 import { MainNode } from './mainchain.js';
-import { SideNode, blockerOf, irreversibleAt, BLOCKS_EACH, SLOT_US } from './vapor.js';
+import { SideNode, blockerOf, irreversibleAt, BLOCKS_EACH, SLOT_US, type SideShared } from './vapor.js';
 import { SignerNode } from './federation.js';
 import { CHAIN_MAIN, CLASS_PEG_IN, type MainBlock } from './messages.js';
-import type { BystackRun } from './module.js';
+import type { BystackScenario } from './scenario.js';
+import type { BystackChecks } from './checks.js';
+
+/** What the story reads of a run (module.ts BystackRun has it). */
+interface StoryRun {
+  readonly sc: BystackScenario;
+  readonly side: SideShared;
+  readonly checks: BystackChecks;
+}
 
 /** Main-chain heights shown, and Vapor heights. */
 export const STORY_MAIN_HEIGHTS = 10;
@@ -90,17 +98,17 @@ export interface BystackStory {
   };
 }
 
-function mainNodeOf(b: ViewRun<BystackRun>, i: number): MainNode | null {
+function mainNodeOf(b: ViewRun<StoryRun & FamilyRun>, i: number): MainNode | null {
   const l = b.logicOf(i);
   return l instanceof MainNode ? l : l instanceof SignerNode ? l.main : null;
 }
 
-function sideNodeOf(b: ViewRun<BystackRun>, i: number): SideNode | null {
+function sideNodeOf(b: ViewRun<StoryRun & FamilyRun>, i: number): SideNode | null {
   const l = b.logicOf(i);
   return l instanceof SideNode ? l : l instanceof SignerNode ? l.side : null;
 }
 
-export function bystackStory(b: ViewRun<BystackRun>, now_us: number): BystackStory {
+export function bystackStory(b: ViewRun<StoryRun & FamilyRun>, now_us: number): BystackStory {
   const run = b.family;
   const sc = run.sc;
   const m = sc.mainchain;
