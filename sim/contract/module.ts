@@ -196,10 +196,34 @@ export interface ProtocolModule<R extends FamilyRun = FamilyRun> {
    * report's helpers so every section reads alike.
    */
   summaryLines(s: object, fmt: { fixed(x: number, decimals: number): string; megabytes(bytes: number): string }): string[];
+  /**
+   * The report's sections for the family's part of summary `s` (report.html draws them after the
+   * chains): figures, tables and bar charts as data; the report renders them as it renders its
+   * own. A family without it has its terminal lines only.
+   */
+  reportSections?(s: object): ReportSection[];
   /** The family on the page: node groups, leaders, the inspector's rows. */
   readonly views: ViewAdapter<R>;
   /** The group a node belongs to in traces (TOP: its genesis group, e.g. "validator group 2"). */
   traceGroup(sc: Scenario, nodes: readonly NodeInfo[], i: number): string;
+}
+
+/** A section of report.html that a family fills (ProtocolModule.reportSections). */
+export interface ReportSection {
+  title: string;
+  /** One sentence or two on what the section shows. */
+  note?: string;
+  /** Figures as tiles: a label with its unit, and the value as text. */
+  figures?: [label: string, text: string][];
+  /** Tables: column heads, then rows of cells (numbers right-aligned). */
+  tables?: { caption: string; head: string[]; rows: (string | number)[][] }[];
+  /** Bar charts: one bar per label, with the value's unit. */
+  bars?: { title: string; unit: string; bars: [label: string, value: number][] }[];
+  /**
+   * Strips: positions 1 to `length` along an axis (a chain's heights), with a mark of height
+   * `value` at each position listed (Bystack: the stale blocks at each height).
+   */
+  strips?: { title: string; axis: string; unit: string; length: number; marks: [position: number, value: number][] }[];
 }
 
 /** A node's figures of a run (summary `nodes`). */

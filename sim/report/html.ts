@@ -25,6 +25,8 @@ import {
 import { blockKindKeys, type Summary, type TableStats, type TimeseriesRow } from '../metrics/types.js';
 import { CHARTS_CSS, latencyCdfSvg, nodeDistributionsSvg, tableHeatmapSvg } from './charts.js';
 import { escapeHtml } from './escape.js';
+import { familyOf } from './table.js';
+import type { ReportSection } from '../contract/module.js';
 
 export { escapeHtml };
 
@@ -193,6 +195,80 @@ function htmlTable(head: Cell[], rows: Cell[][], caption?: string): string {
     (caption ? `<caption>${esc(caption)}</caption>` : '') +
     `<thead><tr>${th}</tr></thead>\n<tbody>\n${body}\n</tbody></table>`
   );
+}
+
+/** A horizontal bar chart of labelled values (a family's section). */
+function barChartSvg(title: string, unit: string, bars: readonly [string, number][]): string {
+  const rowH = 18;
+  const left = 90;
+  const width = 640;
+  const top = 26;
+  const h = top + bars.length * rowH + 24;
+  const hi = Math.max(1e-9, ...bars.map(([, v]) => v));
+  const x = scaleLinear().domain([0, hi]).range([left, width - 60]).nice();
+  const ticks = bars.every(([, v]) => Number.isInteger(v)) ? x.ticks(Math.min(5, Math.ceil(hi))).filter(Number.isInteger) : x.ticks(5);
+  const parts = [
+    `<svg class="chart" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img" aria-label="${esc(title)}">`,
+    `<text class="ctitle" x="${left}" y="16">${esc(title)}</text>`,
+    ...ticks.map((t) => `<line class="grid" x1="${x(t)}" x2="${x(t)}" y1="${top - 4}" y2="${h - 20}"/><text class="tick" x="${x(t)}" y="${h - 6}" text-anchor="middle">${esc(tickText(t))}</text>`),
+    ...bars.map(([label, v], i) => {
+      const y = top + i * rowH;
+      return `<text class="tick" x="${left - 6}" y="${y + 12}" text-anchor="end">${esc(label)}</text>` +
+        `<rect x="${left}" y="${y + 2}" width="${Math.max(0, x(v) - left)}" height="${rowH - 5}" fill="#4c78a8"><title>${esc(`${label}: ${tickText(v)} ${unit}`)}</title></rect>` +
+        `<text class="tick" x="${x(v) + 4}" y="${y + 12}">${esc(tickText(v))}</text>`;
+    }),
+    `<text class="alabel" x="${width - 4}" y="${h - 6}" text-anchor="end">${esc(unit)}</text>`,
+    '</svg>',
+  ];
+  return parts.join('');
+}
+
+/** Marks of height `value` along positions 1..length (a family's section). */
+function stripSvg(t: NonNullable<ReportSection['strips']>[number]): string {
+  const width = 760;
+  const left = 40;
+  const right = 20;
+  const top = 42;
+  const plotH = 60;
+  const h = top + plotH + 40;
+  const x = scaleLinear().domain([1, Math.max(2, t.length)]).range([left, width - right]);
+  const hi = Math.max(1, ...t.marks.map(([, v]) => v));
+  const y = scaleLinear().domain([0, hi]).range([top + plotH, top]);
+  const yTicks = y.ticks(Math.min(3, hi)).filter(Number.isInteger);
+  const base = top + plotH;
+  return [
+    `<svg class="chart" viewBox="0 0 ${width} ${h}" width="${width}" height="${h}" role="img" aria-label="${esc(t.title)}">`,
+    `<text class="ctitle" x="${left}" y="16">${esc(t.title)}</text>`,
+    ...yTicks.map((v) => `<line class="grid" x1="${left}" x2="${width - right}" y1="${y(v)}" y2="${y(v)}"/><text class="tick" x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`),
+    `<line class="axis" x1="${left}" x2="${width - right}" y1="${base}" y2="${base}"/>`,
+    ...x.ticks(8).filter(Number.isInteger).map((p) => `<text class="tick" x="${x(p)}" y="${base + 14}" text-anchor="middle">${grouped(p)}</text>`),
+    ...t.marks.map(([p, v]) => `<rect x="${x(p) - 1.5}" y="${y(v)}" width="3" height="${base - y(v)}" fill="#cf222e"><title>${esc(`${t.axis} ${p}: ${v} ${t.unit}`)}</title></rect>`),
+    `<text class="alabel" x="${width - right}" y="${h - 6}" text-anchor="end">${esc(t.axis)}</text>`,
+    `<text class="alabel" x="4" y="${top - 10}">${esc(t.unit)}</text>`,
+    '</svg>',
+  ].join('');
+}
+
+function tickText(v: number): string {
+  return Number.isInteger(v) ? grouped(v) : fixed(v, Math.abs(v) >= 10 ? 1 : 2);
+}
+
+/** A family's section of the report (ProtocolModule.reportSections). */
+function familySection(sec: ReportSection): string {
+  const out = [`<h2>${esc(sec.title)}</h2>`];
+  if (sec.note !== undefined) out.push(`<p class="note">${esc(sec.note)}</p>`);
+  if (sec.figures !== undefined && sec.figures.length > 0) out.push(metricGrid(sec.figures));
+  for (const t of sec.tables ?? []) {
+    const isNum = t.head.map((_, j) => t.rows.length > 0 && t.rows.every((r) => typeof r[j] === 'number'));
+    out.push(htmlTable(
+      t.head.map((text, j) => (isNum[j] ? num(text) : { text })),
+      t.rows.map((r) => r.map((c, j) => (isNum[j] ? num(tickText(c as number)) : { text: String(c) }))),
+      t.caption,
+    ));
+  }
+  for (const t of sec.strips ?? []) out.push(stripSvg(t));
+  for (const b of sec.bars ?? []) out.push(barChartSvg(b.title, b.unit, b.bars));
+  return out.join('\n');
 }
 
 function metricGrid(items: [string, string][]): string {
@@ -402,6 +478,9 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
       `<p class="note">Throughput is the least of three limits: slots (tables × block size ÷ round time), per-node bandwidth and per-node CPU. A limit binds when the busiest validator or auditor (or the blocks) reach ${fixed(100 * l.binding_at, 0)}% of it; below that the round time or the offered load sets the pace.</p>`,
     );
   }
+
+  // The family's own sections.
+  for (const sec of familyOf(s)?.reportSections?.(s) ?? []) out.push(familySection(sec));
 
   // Nodes: per role, then per node (capped).
   out.push('<h2>Nodes</h2>');

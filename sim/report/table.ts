@@ -252,7 +252,7 @@ function violationLines(violations: readonly Violation[]): string[] {
 
 /** Human summary of a finished run, for the terminal. Ends with a newline. */
 /** The family that ran a summary's scenario (from its scenario file), if it is registered. */
-function familyOf(s: Summary): ProtocolModule | undefined {
+export function familyOf(s: Summary): ProtocolModule | undefined {
   const family = (s.scenario_file.protocol as { family?: string } | undefined)?.family ?? DEFAULT_FAMILY;
   return (FAMILIES as Readonly<Record<string, ProtocolModule>>)[family];
 }
