@@ -18,6 +18,7 @@ import { CLASS_PEG_IN, LEG_LOCK, walletCoin, type MainBlock, type SideBlock, typ
 import { releaseOf } from '../sim/protocol/bystack/federation.js';
 import { firstError } from './helpers.js';
 import { Session } from '../web/session.js';
+import { reportHtml } from '../sim/report/html.js';
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 const load = (name: string): Scenario => loadScenario(join(SCENARIOS, `${name}.yaml`));
@@ -210,7 +211,8 @@ const fedOf = (s: object) => (s as { federation: FederationSummary }).federation
 
 describe('bystack federation', () => {
   it('bystack: pegs flow both ways; a peg-in waits for 10 confirmations and a poll, a peg-out for 300 irreversible blocks, a poll and 6 confirmations', () => {
-    const s = runScenario(load('bystack')).summary;
+    const r = runScenario(load('bystack'));
+    const s = r.summary;
     expect(s.violations).toEqual([]);
     const f = fedOf(s);
     expect(f.peg_in.released).toBeGreaterThan(1000);
@@ -228,6 +230,12 @@ describe('bystack federation', () => {
     // Plain transfers: Vapor's within seconds, the main chain's at 6 confirmations.
     expect(l.side.p50!).toBeLessThan(3000);
     expect(l.main.p50!).toBeGreaterThan(8 * MIN);
+    // The report has a section per chain and the federation's table.
+    const html = reportHtml(s, r.timeseries);
+    for (const h of ['Main chain (Bytom, proof of work)', 'Vapor side chain (DPoS)', 'Federation (pegs between the chains)']) expect(html).toContain(`<h2>${h}</h2>`);
+    expect(html).toContain('The rotation: irreversible blocks per producer');
+    expect(html.match(/<title>p\d: [\d,]+ blocks<\/title>/g)).toHaveLength(10);
+    expect(html).toContain(`<td>peg-in (main chain to Vapor)</td><td class="n">${f.peg_in.locked.toLocaleString('en-US')}</td>`);
   });
 
   it('federation-signer-down: two of four down, the quorum of two still pegs both ways', () => {
@@ -337,6 +345,14 @@ describe('bystack scenario library', () => {
     const share = m.blocks_by_miner.m0 / m.final_height;
     expect(share).toBeGreaterThan(0.25);
     expect(share).toBeLessThan(0.4);
+    // The stale blocks by height are in the summary, and the report draws them as forks.
+    const stale = Object.values(m.stale_by_height).reduce((a, b) => a + b, 0);
+    expect(stale).toBe(m.stale_blocks);
+    const html = reportHtml(s, r.timeseries);
+    expect(html).toContain('<h2>Main chain (Bytom, proof of work)</h2>');
+    expect(html).toContain(`Forks: the stale blocks at each height of the final chain (${m.stale_blocks} at ${Object.keys(m.stale_by_height).length} of ${m.final_height} heights)`);
+    expect(html.match(/<rect [^>]*fill="#cf222e"><title>height \d+: \d+ stale blocks<\/title>/g)).toHaveLength(Object.keys(m.stale_by_height).length);
+    expect(html).toContain('Final blocks per miner');
   });
 
   it('mainchain-partition: two halves mine apart for 90 minutes; on the heal one reorganises below its final blocks', () => {

@@ -24,6 +24,10 @@ import { EdgeClient } from './client.js';
 import { BystackChecks, type MainStats, type PegStats, type SideStats } from './checks.js';
 import { codecOf } from './wire.js';
 import { bystackStory } from './story.js';
+import { reportSections } from './report.js';
+import type { FederationSummary, MainSummary, VaporSummary } from './summary.js';
+
+export type { FederationSummary, MainSummary, VaporSummary } from './summary.js';
 
 export interface BystackRun extends FamilyRun {
   readonly sc: BystackScenario;
@@ -187,20 +191,6 @@ function behaviorAt(input: BuildInput, behavior: string): (node: number, t_us: n
   return (node, t) => windows.get(node)?.some((w) => t >= w.at_us && t < w.until_us) ?? false;
 }
 
-/** The `mainchain` section of the summary. */
-export interface MainSummary {
-  blocks_mined: number;
-  final_height: number;
-  stale_blocks: number;
-  stale_rate: number;
-  reorgs: number;
-  reorg_depth_max: number;
-  reorgs_by_depth: Record<string, number>;
-  block_interval_mean_s: number | null;
-  difficulty_final_s: number;
-  propagation_ms: { p50: number | null; p90: number | null; p99: number | null; max: number | null };
-  blocks_by_miner: Record<string, number>;
-}
 
 function mainSummary(st: MainStats, nodes: readonly NodeInfo[]): MainSummary {
   const H = st.canonical.length;
@@ -229,33 +219,10 @@ function mainSummary(st: MainStats, nodes: readonly NodeInfo[]): MainSummary {
     difficulty_final_s: round3((H > 0 ? c[H - 1].difficulty : 0) / 1e6),
     propagation_ms: { p50: ms(percentile(arrivals, 50)), p90: ms(percentile(arrivals, 90)), p99: ms(percentile(arrivals, 99)), max: ms(arrivals.length > 0 ? arrivals[arrivals.length - 1] : null) },
     blocks_by_miner: Object.fromEntries(Object.entries(byMiner).sort(([a], [b]) => Number(a.slice(1)) - Number(b.slice(1)))),
+    stale_by_height: Object.fromEntries(st.mined.flatMap((n, h) => (h >= 1 && h <= H && (n ?? 0) > 1 ? [[String(h), n - 1]] : []))),
   };
 }
 
-/** The `vapor` section of the summary. */
-export interface VaporSummary {
-  blocks_produced: number;
-  final_height: number;
-  /** Blocks made at a height that did not become irreversible there. */
-  forked_blocks: number;
-  /** Slots between the first and the last irreversible block that hold none of them. */
-  missed_slots: number;
-  reorgs: number;
-  reorg_depth_max: number;
-  /**
-   * From the start of a block's slot window (its stamp less one slot: its producer builds it at
-   * the tick before the slot it stamps) to the first node holding it irreversible.
-   */
-  irreversible_ms: { p50: number | null; p90: number | null; max: number | null };
-  propagation_ms: { p50: number | null; p90: number | null; max: number | null };
-  blocks_by_producer: Record<string, number>;
-  txs_per_block_mean: number;
-  /**
-   * Producers caught signing two blocks at one height (`checkDoubleSign`): the (producer, height)
-   * pairs caught, how many times a node refused a block or signature for it, and who.
-   */
-  double_signs: { caught: number; refusals: number; producers: string[] };
-}
 
 function vaporSummary(st: SideStats, nodes: readonly NodeInfo[], producers: Int32Array): VaporSummary {
   const c = st.canonical;
@@ -290,11 +257,6 @@ function vaporSummary(st: SideStats, nodes: readonly NodeInfo[], producers: Int3
   };
 }
 
-/** The `federation` section of the summary: pegs each way, final locks and releases and their value. */
-export interface FederationSummary {
-  peg_in: PegStats & { open: number };
-  peg_out: PegStats & { open: number };
-}
 
 function federationSummary(c: BystackChecks): FederationSummary {
   const open = (p: PegStats) => ({ ...p, open: p.locked - p.released });
@@ -445,6 +407,7 @@ export const BYSTACK: ProtocolModule<BystackRun> = {
     federation: run.sc.federation.signers > 0 ? federationSummary(run.checks) : null,
   }),
   summaryLines,
+  reportSections,
   views: VIEWS,
   traceGroup: (_sc, nodes, i) => `${nodes[i].role}s`,
 };
