@@ -116,12 +116,23 @@ describe('sweep and merge', () => {
     expect(m.merged_from).toEqual([s1, s2]);
     expect(m.missing).toEqual([]);
     expect(m.points.map((p) => p.digest)).toEqual(manifest(all).points.map((p) => p.digest));
+    // sweep.html links each point's report in the shard that ran it.
+    const hrefs = [...readFileSync(join(out, 'sweep.html'), 'utf8').matchAll(/\shref="([^"]+)"/g)].map((x) => decodeURI(x[1]));
+    expect(hrefs).toHaveLength(IDS.length);
+    for (const h of hrefs) {
+      expect(h).toMatch(/^\.\.\/[^/]+\/[^/]+\/report\.html$/);
+      expect(existsSync(join(out, h)), h).toBe(true);
+    }
   });
 
   it('sweep.html draws one path per series of the sweep curve, and has no script', () => {
     const html = readFileSync(join(all, 'sweep.html'), 'utf8');
     expect(html).not.toMatch(/<script/i);
-    expect(html).not.toMatch(/\shref=|\ssrc=/);
+    expect(html).not.toMatch(/\ssrc=/);
+    // Its only links: each point's report, beside it.
+    const hrefs = [...html.matchAll(/\shref="([^"]+)"/g)].map((x) => x[1]);
+    expect(hrefs).toEqual(IDS.map((id) => `${id}/report.html`));
+    for (const h of hrefs) expect(existsSync(join(all, decodeURI(h))), h).toBe(true);
     const svgs: string[] = html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
     // Throughput, then one chart per latency class.
     expect(svgs.length).toBeGreaterThanOrEqual(2);
@@ -132,7 +143,8 @@ describe('sweep and merge', () => {
     expect(svgs[1].match(/<path /g)).toHaveLength(6);
     for (const svg of svgs) expect([0, 6]).toContain((svg.match(/<path /g) ?? []).length);
     for (const id of ['rate_tps=10', 'rate_tps=20', 'rate_tps=40']) expect(html).toContain(id);
-    expect(html).toContain('wall_s (wall)');
+    expect(html).toContain('<th class="n">wall s</th>');
+    expect(html).toContain('<div class="wide"><table>');
   });
 
   it('a class with no finalized transaction is null in sweep.json, an empty cell in sweep.csv, and – in the table and sweep.html', () => {

@@ -12,7 +12,7 @@
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
-import { join, relative, resolve, isAbsolute } from 'node:path';
+import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import {
   applyOverrides, loadScenario, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario,
 } from '../scenario/index.js';
@@ -447,7 +447,14 @@ export async function cmdMerge(argv: readonly string[], io: Io): Promise<number>
     io.stderr.write(`error: --out ${echoFileName(out)} would replace ${echoFileName(clash.dir)}, one of the merged directories\n`);
     return 2;
   }
-  const files = { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged) };
+  // Each point's report stays in the shard that ran it: sweep.html links there.
+  const where = new Map<number, string>();
+  for (const part of parts) {
+    const base = part.dir.endsWith('.json') ? dirname(part.dir) : part.dir;
+    for (const pt of part.manifest.points) if (!where.has(pt.k)) where.set(pt.k, base);
+  }
+  const reportOf = (pt: SweepPoint) => relative(out, join(where.get(pt.k) ?? out, pt.id, 'report.html')).replace(/\\/g, '/');
+  const files = { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged, reportOf) };
   try {
     checkReportPlace(out, Object.keys(files));
     writeReport(out, files);

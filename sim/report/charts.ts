@@ -14,6 +14,7 @@ import {
   type ScaleLinear,
   type ScaleLogarithmic,
 } from 'd3';
+import { marksSvg, type TimeMarks } from './marks.js';
 import { escapeHtml as esc } from './escape.js';
 import { compareStrings, fixed, latencyClasses } from './table.js';
 import type { NodeStats, TableTimeline } from '../metrics/types.js';
@@ -231,7 +232,7 @@ export function heatmapLayout(tables: number, buckets: number): HeatmapLayout {
  * cell (partly) inside a stall is red, the deeper the larger the stalled share. Runs of equal
  * cells in a row are drawn as one rectangle, so 1,024 tables stay a reasonable file.
  */
-export function tableHeatmapSvg(tl: TableTimeline | undefined, warmup_s: number): string {
+export function tableHeatmapSvg(tl: TableTimeline | undefined, warmup_s: number, marks?: TimeMarks): string {
   const tables = tl?.blocks.length ?? 0;
   const buckets = tl?.blocks[0]?.length ?? 0;
   const L = heatmapLayout(tables, buckets);
@@ -291,6 +292,11 @@ export function tableHeatmapSvg(tl: TableTimeline | undefined, warmup_s: number)
   // Axes: time below, table numbers on the left (every table when few, else a few ticks).
   const x = scaleLinear().domain([0, buckets * tl.bucket_s]).range([L.x0, xEnd]);
   xAxis(parts, x, yEnd, L.y0, 8, 'simulated time (s)', false);
+  if (marks !== undefined) {
+    // Only the outlines of the fault windows, so the cells stay readable, and the rules on top.
+    const m = marksSvg({ ...marks }, (t) => x(t), yEnd, L.y0, 0, buckets * tl.bucket_s);
+    parts.push(...m.under.map((r) => r.replace(/ fill="[^"]*"/, ' fill="none"')), ...m.over);
+  }
   if (warmup_s > 0 && warmup_s < buckets * tl.bucket_s) {
     const wx = r1(x(warmup_s));
     parts.push(`<line class="wline" x1="${wx}" x2="${wx}" y1="${L.y0 - 4}" y2="${r1(yEnd)}"><title>end of warm-up</title></line>`);

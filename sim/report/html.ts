@@ -23,10 +23,11 @@ import {
   roleSummaries,
 } from './table.js';
 import { blockKindKeys, type Summary, type TableStats, type TimeseriesRow } from '../metrics/types.js';
-import { CHARTS_CSS, latencyCdfSvg, nodeDistributionsSvg, tableHeatmapSvg } from './charts.js';
+import { CHARTS_CSS, latencyCdfSvg, mbps, nodeDistributionsSvg, rolesInOrder, tableHeatmapSvg } from './charts.js';
 import { escapeHtml } from './escape.js';
 import { familyOf } from './table.js';
 import type { ReportSection } from '../contract/module.js';
+import { faultsTableHtml, marksSvg, timeMarks, type TimeMarks } from './marks.js';
 
 export { escapeHtml };
 
@@ -63,6 +64,8 @@ interface ChartSpec {
   series: Series[];
   /** Shade [first t, warmup_s] so readers do not read the warm-up ramp as a result. */
   warmup_s: number;
+  /** Fault windows, the fault phase's end, the liveness bound and violations (./marks.ts). */
+  marks?: TimeMarks;
 }
 
 function tickLabel(scale: ScaleLinear<number, number>, count: number): (v: number) => string {
@@ -77,7 +80,9 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
   const x0 = MARGIN.left;
   const x1 = w - MARGIN.right;
   const y0 = h - MARGIN.bottom;
-  const y1 = MARGIN.top;
+  // Several series: their legend gets a line of its own under the title.
+  const legendY = 30;
+  const y1 = MARGIN.top + (spec.series.length > 1 ? 14 : 0);
   const parts: string[] = [];
   parts.push(
     `<svg class="chart" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(spec.title)}">`,
@@ -118,6 +123,8 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
     );
     parts.push(`<text class="wlabel" x="${r1(x0 + 4)}" y="${r1(y0 - 6)}">warm-up</text>`);
   }
+  const marks = spec.marks === undefined ? { under: [], over: [] } : marksSvg(spec.marks, (t) => x(t), y0, y1, tMin, tMax);
+  parts.push(...marks.under);
 
   // Axes: ticks from scale.ticks(), written as plain SVG.
   const yLabel = tickLabel(y, 5);
@@ -146,8 +153,8 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
     const width = 24 + s.label.length * 7;
     legendX -= width;
     legend.push(
-      `<rect x="${r1(legendX)}" y="8" width="12" height="3" fill="${esc(s.color)}"/>` +
-        `<text class="legend" x="${r1(legendX + 16)}" y="14">${esc(s.label)}</text>`,
+      `<rect x="${r1(legendX)}" y="${legendY - 6}" width="12" height="3" fill="${esc(s.color)}"/>` +
+        `<text class="legend" x="${r1(legendX + 16)}" y="${legendY}">${esc(s.label)}</text>`,
     );
   }
   for (const s of spec.series) {
@@ -171,6 +178,7 @@ export function lineChartSvg(rows: readonly TimeseriesRow[], spec: ChartSpec): s
       }
     });
   }
+  parts.push(...marks.over);
   if (spec.series.length > 1) parts.push(...legend);
   parts.push('</svg>');
   return parts.join('');
@@ -253,6 +261,88 @@ function tickText(v: number): string {
   return Number.isInteger(v) ? grouped(v) : fixed(v, Math.abs(v) >= 10 ? 1 : 2);
 }
 
+// ---------------------------------------------------------------------------------------------
+// Figures: each with its SVG and its data to download, as data URIs (no script, no files beside)
+
+/** The CSS an SVG needs on its own (the page's `svg ...` rules). */
+function svgCss(): string {
+  return (CSS + CHARTS_CSS).split('\n').filter((l) => l.startsWith('svg')).join('');
+}
+
+/** An SVG of the report as a file of its own: with its namespace and its styles. */
+export function standaloneSvg(svg: string): string {
+  return svg.replace(/^<svg /, '<svg xmlns="http://www.w3.org/2000/svg" ').replace(/^(<svg[^>]*>)/, `$1<style>${svgCss()}</style>`);
+}
+
+function dataUri(mime: string, text: string): string {
+  return `data:${mime};charset=utf-8,${encodeURIComponent(text)}`;
+}
+
+/** A figure and the links that download it as SVG and its data as CSV. */
+function figure(name: string, svg: string, csv?: string): string {
+  return svg + `<p class="dl">Download <a download="${esc(name)}.svg" href="${dataUri('image/svg+xml', standaloneSvg(svg))}">SVG</a>` +
+    (csv === undefined ? '' : ` · <a download="${esc(name)}.csv" href="${dataUri('text/csv', csv)}">data (CSV)</a>`) + '</p>';
+}
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
+  const t = String(v);
+  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+/** CSV text: a header, then rows. */
+export function csvText(head: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
+function rowsCsv(rows: readonly TimeseriesRow[], keys: readonly (keyof TimeseriesRow)[]): string {
+  return csvText(['t_s', ...keys], rows.map((r) => [r.t_s, ...keys.map((k) => r[k])]));
+}
+
+/** Bucket widths the throughput chart may use (s). */
+const BUCKETS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300];
+
+/**
+ * The throughput chart's bucket: the narrowest that holds about four block commits on average
+ * after the warm-up, so a steady rate reads as steady instead of jumping between 0 and a block.
+ */
+export function throughputBucket(s: Summary, rows: readonly TimeseriesRow[]): number {
+  const measured = rows.filter((r) => r.t_s > s.warmup_s);
+  const blocks = measured.reduce((n, r) => n + r.blocks_committed, 0);
+  if (blocks === 0 || measured.length === 0) return 1;
+  const rate = blocks / measured.length;
+  return BUCKETS_S.find((w) => rate * w >= 4) ?? BUCKETS_S[BUCKETS_S.length - 1];
+}
+
+/**
+ * Rows of `w`-second buckets: rates as the bucket's mean per second, heights as its highest, at
+ * the bucket's middle; a last bucket shorter than `w` is averaged over its own seconds.
+ */
+export function rebin(rows: readonly TimeseriesRow[], w: number): TimeseriesRow[] {
+  const out: TimeseriesRow[] = [];
+  let i = 0;
+  while (i < rows.length) {
+    const start = Math.floor(rows[i].t_s / w) * w;
+    let j = i;
+    while (j < rows.length && Math.floor(rows[j].t_s / w) * w === start) j++;
+    const part = rows.slice(i, j);
+    const mean = (f: (r: TimeseriesRow) => number) => part.reduce((n, r) => n + f(r), 0) / part.length;
+    out.push({
+      t_s: start + w / 2,
+      tx_submitted: mean((r) => r.tx_submitted),
+      tx_final: mean((r) => r.tx_final),
+      blocks_committed: mean((r) => r.blocks_committed),
+      height_max: Math.max(...part.map((r) => r.height_max)),
+      view_max: Math.max(...part.map((r) => r.view_max)),
+      latency_final_ms_p50: null,
+      bytes_total: mean((r) => r.bytes_total),
+      legs_committed: mean((r) => r.legs_committed),
+    });
+    i = j;
+  }
+  return out;
+}
+
 /** A family's section of the report (ProtocolModule.reportSections). */
 function familySection(sec: ReportSection): string {
   const out = [`<h2>${esc(sec.title)}</h2>`];
@@ -266,8 +356,9 @@ function familySection(sec: ReportSection): string {
       t.caption,
     ));
   }
-  for (const t of sec.strips ?? []) out.push(stripSvg(t));
-  for (const b of sec.bars ?? []) out.push(barChartSvg(b.title, b.unit, b.bars));
+  const slug = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40);
+  for (const t of sec.strips ?? []) out.push(figure(slug(t.title), stripSvg(t), csvText([t.axis, t.unit], t.marks)));
+  for (const b of sec.bars ?? []) out.push(figure(slug(b.title), barChartSvg(b.title, b.unit, b.bars), csvText(['label', b.unit], b.bars)));
   return out.join('\n');
 }
 
@@ -299,6 +390,8 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#1a7f37}
 .bad{color:#cf222e;font-weight:600}
 .note{color:#57606a;font-size:.85rem}
+.dl{font-size:.8rem;color:#57606a;margin:-10px 0 16px}
+svg .flabel{font-size:10px}
 svg.chart{display:block;max-width:100%;height:auto;margin:8px 0 16px}
 svg .grid{stroke:#eaeef2}
 svg .axis{stroke:#57606a}
@@ -327,63 +420,79 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
   );
   out.push(`<p class="sub">digest <code class="digest">${esc(s.digest)}</code></p>`);
 
+  // The scenario: what it is, and what happens to it.
+  out.push('<h2>Scenario</h2>');
+  const description = (s.scenario_file as { description?: unknown }).description;
+  if (typeof description === 'string' && description !== '') out.push(`<p>${esc(description)}</p>`);
+  out.push(faultsTableHtml(s));
+
   // Key metrics (simulated, exact).
-  out.push('<h2>Key metrics (sim)</h2>');
+  out.push('<h2>Key metrics (simulated, exact)</h2>');
   const all = s.latency_final_ms['all'];
   out.push(
     metricGrid([
-      ['tps_final', fixed(s.tps_final, 1)],
-      ['tps_slots', fixed(s.tps_slots, 1)],
-      ['latency_final_ms p50 (all)', latencyText(all?.p50)],
-      ['latency_final_ms p99 (all)', latencyText(all?.p99)],
-      ['tx submitted', grouped(s.tx_submitted)],
-      ['tx final', grouped(s.tx_final)],
-      ['tx dropped', grouped(s.tx_dropped)],
-      ['events', grouped(s.events)],
-      ['sim_s', fixed(s.sim_s, 1)],
-      ['warmup_s', fixed(s.warmup_s, 1)],
+      ['throughput, final (tx/s)', fixed(s.tps_final, 1)],
+      ['throughput, block slots (tx/s)', fixed(s.tps_slots, 1)],
+      ['finality latency p50 (ms)', latencyText(all?.p50)],
+      ['finality latency p99 (ms)', latencyText(all?.p99)],
+      ['transactions submitted', grouped(s.tx_submitted)],
+      ['transactions final', grouped(s.tx_final)],
+      ['transactions dropped', grouped(s.tx_dropped)],
+      ['events simulated', grouped(s.events)],
+      ['simulated time (s)', fixed(s.sim_s, 1)],
+      ['warm-up, not measured (s)', fixed(s.warmup_s, 1)],
       ['nodes', grouped(s.nodes.length)],
-      ['violations', grouped(s.violations.length)],
+      ['invariant violations', grouped(s.violations.length)],
     ]),
   );
+  out.push('<p class="note">Throughput, final: transactions made final per second after the warm-up. Block slots: transaction legs in committed blocks per second. ' +
+    'Finality latency: from a transaction\'s submission to the first honest commit that makes it final. Transactions dropped: refused by full pools.</p>');
 
   // Charts.
   out.push('<h2>Over time</h2>');
-  out.push(
-    lineChartSvg(sortedRows, {
-      title: 'Throughput per simulated second',
-      y_label: 'per second',
-      warmup_s: s.warmup_s,
-      series: [
-        { label: 'tx submitted', color: '#8c959f', value: (r) => r.tx_submitted },
-        { label: 'tx final', color: '#0969da', value: (r) => r.tx_final },
-        { label: 'legs committed', color: '#bc4c00', value: (r) => r.legs_committed, dash: '4 3' },
-      ],
-    }),
-  );
-  out.push(
-    lineChartSvg(sortedRows, {
-      title: 'Committed height (highest table)',
-      y_label: 'height',
-      warmup_s: s.warmup_s,
-      series: [{ label: 'height_max', color: '#1a7f37', value: (r) => r.height_max }],
-    }),
-  );
-  out.push(
-    lineChartSvg(sortedRows, {
-      title: 'Finality latency p50 per second',
-      y_label: 'ms',
-      warmup_s: s.warmup_s,
-      series: [
-        {
-          label: 'latency_final_ms_p50',
-          color: '#bf3989',
-          // Null in a second in which nothing finalized: a gap, not a 0.
-          value: (r) => r.latency_final_ms_p50,
-        },
-      ],
-    }),
-  );
+  const marks = timeMarks(s);
+  if (marks.windows.length > 0 || marks.violations.length > 0) {
+    out.push('<p class="note">Shaded: each fault (orange) and byzantine entry (purple), labelled. Dashed: the end of the fault phase; dotted: the liveness bound after it; red triangles: invariant violations.' +
+      `${s.phases !== undefined && !s.phases.liveness_judged && s.phases.liveness_reason ? ` Liveness was not judged: ${esc(s.phases.liveness_reason)}.` : ''}</p>`);
+  }
+  const bucket = throughputBucket(s, sortedRows);
+  const binned = bucket === 1 ? sortedRows : rebin(sortedRows, bucket);
+  const tputTitle = `Throughput (transactions per second${bucket === 1 ? ', per simulated second' : `, mean over ${bucket} s buckets`})`;
+  out.push(figure('throughput', lineChartSvg(binned, {
+    title: tputTitle,
+    y_label: 'transactions per second',
+    warmup_s: s.warmup_s,
+    marks,
+    series: [
+      { label: 'submitted', color: '#8c959f', value: (r) => r.tx_submitted },
+      { label: 'final', color: '#0969da', value: (r) => r.tx_final },
+      { label: 'legs in committed blocks', color: '#bc4c00', value: (r) => r.legs_committed, dash: '4 3' },
+    ],
+  }), rowsCsv(binned, ['tx_submitted', 'tx_final', 'legs_committed'])));
+  if (bucket > 1) {
+    out.push(`<p class="note">Buckets of ${bucket} s: blocks come every ${fixed(sortedRows.length / Math.max(1, sortedRows.reduce((n, r) => n + r.blocks_committed, 0)), 1)} s on average, so per-second figures would jump between 0 and a block's worth. timeseries.csv keeps every second.</p>`);
+  }
+  out.push(figure('height', lineChartSvg(sortedRows, {
+    title: 'Committed height of the highest chain',
+    y_label: 'block height',
+    warmup_s: s.warmup_s,
+    marks,
+    series: [{ label: 'height', color: '#1a7f37', value: (r) => r.height_max }],
+  }), rowsCsv(sortedRows, ['height_max'])));
+  out.push(figure('latency-over-time', lineChartSvg(sortedRows, {
+    title: 'Finality latency: median of the transactions final in each second',
+    y_label: 'latency (ms)',
+    warmup_s: s.warmup_s,
+    marks,
+    series: [
+      {
+        label: 'median latency',
+        color: '#bf3989',
+        // Null in a second in which nothing finalized: a gap, not a 0.
+        value: (r) => r.latency_final_ms_p50,
+      },
+    ],
+  }), rowsCsv(sortedRows, ['latency_final_ms_p50'])));
 
   // Latency.
   out.push('<h2>Finality latency (ms, submit to final commit)</h2>');
@@ -406,14 +515,18 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
       out.push(`<p class="note">${NO_VALUE_NOTE}</p>`);
     }
   }
-  out.push(latencyCdfSvg(s.latency_cdf_ms ?? {}));
+  const cdf = s.latency_cdf_ms ?? {};
+  out.push(figure('latency-cdf', latencyCdfSvg(cdf), csvText(['class', 'percentile', 'latency_ms'],
+    Object.entries(cdf).flatMap(([c, q]) => (q ?? []).map((v, i) => [c, q!.length === 101 ? i : +(100 * i / Math.max(1, q!.length - 1)).toFixed(3), v])))));
 
   // Tables.
   out.push('<h2>Tables</h2>');
   if (s.tables.length === 0) {
     out.push('<p class="note">No tables.</p>');
   } else {
-    out.push(tableHeatmapSvg(s.table_timeline, s.warmup_s));
+    const tl = s.table_timeline;
+    out.push(figure('chains-over-time', tableHeatmapSvg(tl, s.warmup_s, marks), csvText(['chain', 'bucket_start_s', 'blocks', 'stalled_fraction'],
+      (tl?.blocks ?? []).flatMap((row, t) => row.map((b, k) => [t, k * tl.bucket_s, b, tl.stalled[t]?.[k] ?? 0])))));
     out.push(
       '<p class="note">Blue: blocks first committed in the bucket. Red: the bucket lies (partly, paler) inside a stall, more than 5 s without a commit. Dashed line: end of warm-up.</p>',
     );
@@ -509,7 +622,12 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
         'By role',
       ),
     );
-    out.push(...nodeDistributionsSvg(s.nodes, s.sim_s));
+    const perRole = nodeDistributionsSvg(s.nodes, s.sim_s);
+    const roleNames = rolesInOrder(s.nodes);
+    perRole.forEach((svg, k) => out.push(figure(`nodes-${roleNames[k]}`, svg, csvText(
+      ['node', 'role', 'region', 'mbps_in', 'mbps_out', 'cpu_busy_fraction', 'cores', 'upload_mbps', 'download_mbps'],
+      s.nodes.filter((x) => x.role === roleNames[k]).map((x) => [x.node, x.role, x.region, +mbps(x.bytes_in, s.sim_s).toFixed(4), +mbps(x.bytes_out, s.sim_s).toFixed(4),
+        x.cpu_busy_fraction, x.cores, x.upload_bps / 1e6, x.download_bps / 1e6])))));
     out.push(
       '<p class="note">Each curve is the share of the role&#39;s nodes at or below a value: mean Mb/s over the whole run (bytes × 8 / sim_s), and CPU busy fraction over all cores. Dashed rules: the hardware the nodes were built with.</p>',
     );

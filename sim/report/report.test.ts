@@ -264,13 +264,13 @@ describe('an empty latency class', () => {
     expect(html).toContain('data-class="intra_table"');
     expect(reportHtml(makeSummary(), makeRows())).not.toContain('–');
     const none = makeSummary({ latency_final_ms: { all: { count: 0, p50: null, p90: null, p99: null, max: null } } });
-    expect(reportHtml(none, makeRows())).toMatch(/latency_final_ms p50 \(all\)<\/[a-z]+><[^>]*>–</);
+    expect(reportHtml(none, makeRows())).toMatch(/finality latency p50 \(ms\)<\/[a-z]+><[^>]*>–</);
   });
 
   it('the per-second latency chart leaves a gap at a second with no latency instead of a drop to 0', () => {
     const rows = makeRows(10);
     const html = reportHtml(makeSummary(), rows);
-    const chart = html.match(/<svg [^>]*aria-label="Finality latency p50 per second"[\s\S]*?<\/svg>/)?.[0] ?? '';
+    const chart = html.match(/<svg [^>]*aria-label="Finality latency: median of the transactions final in each second"[\s\S]*?<\/svg>/)?.[0] ?? '';
     const d = /<path class="series" d="([^"]+)"/.exec(chart)?.[1] ?? '';
     // Seconds 1 and 2 have no latency: the line starts at second 3 and has one segment run.
     expect(d.match(/M/g)).toHaveLength(1);
@@ -366,7 +366,7 @@ describe('reportHtml', () => {
     expect(html.toLowerCase()).not.toContain('<script');
     // The only "http" left is inside escaped text.
     expect(html).toContain('&lt;script src=&quot;http://evil&quot;&gt;');
-    expect(html.replace('&lt;script src=&quot;http://evil&quot;&gt;', '')).not.toMatch(/https?:/i);
+    expect(html.replaceAll('&lt;script src=&quot;http://evil&quot;&gt;', '')).not.toMatch(/https?:/i);
   });
 
   it('caps the node table at 200 rows with a note, and is deterministic', () => {

@@ -386,7 +386,7 @@ export function sweepChartSvg(title: string, yLabel: string, xKey: SweepKey, ser
     parts.push(`<text class="empty" x="${(x0 + x1) / 2}" y="${(y0 + y1) / 2}" text-anchor="middle">no data</text></svg>`);
     return parts.join('');
   }
-  const { xs, log } = xPositions(xKey.values);
+  const { xs, log, numeric } = xPositions(xKey.values);
   let vMax = d3max(ys) ?? 1;
   if (vMax <= 0) vMax = 1;
   const y = scaleLinear().domain([0, vMax]).nice(5).range([y0, y1]);
@@ -413,10 +413,12 @@ export function sweepChartSvg(title: string, yLabel: string, xKey: SweepKey, ser
       .x((p) => xs[p.i])
       .y((p) => y(p.v as number))
       .digits(1)(pts);
-    parts.push(`<path class="series${s.dashed ? ' dashed' : ''}" d="${esc(path ?? '')}" stroke="${esc(s.color)}"><title>${esc(s.label)}</title></path>`);
+    // Values that are names (a run, a variant) have no order between them: points, no line.
+    if (numeric) parts.push(`<path class="series${s.dashed ? ' dashed' : ''}" d="${esc(path ?? '')}" stroke="${esc(s.color)}"><title>${esc(s.label)}</title></path>`);
     for (const p of pts) {
       if (p.v === null || !Number.isFinite(p.v)) continue;
-      parts.push(`<circle cx="${r1(xs[p.i])}" cy="${r1(y(p.v))}" r="2.5" fill="${esc(s.color)}"><title>${esc(`${s.label}: ${xKey.label}=${xKey.values[p.i]}: ${fixed(p.v, 1)}`)}</title></circle>`);
+      const mark = numeric ? `r="2.5" fill="${esc(s.color)}"` : `r="4" fill="${s.dashed ? '#fff' : esc(s.color)}" stroke="${esc(s.color)}" stroke-width="1.5"`;
+      parts.push(`<circle cx="${r1(xs[p.i])}" cy="${r1(y(p.v))}" ${mark}><title>${esc(`${s.label}: ${xKey.label}=${xKey.values[p.i]}: ${fixed(p.v, 1)}`)}</title></circle>`);
     }
   }
   parts.push('</svg>');
@@ -452,6 +454,7 @@ table{border-collapse:collapse;font-size:.9rem;margin:4px 0}
 th,td{padding:3px 10px;border-bottom:1px solid #eaeef2;text-align:left}
 th{background:#f6f8fa}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.wide{overflow-x:auto;max-width:100%}
 ul.legend{list-style:none;padding:0;margin:0 0 8px;display:flex;flex-wrap:wrap;gap:4px 16px;font-size:.85rem}
 ul.legend span{display:inline-block;width:14px;height:4px;margin-right:6px;vertical-align:middle}
 svg.chart{display:block;max-width:100%;height:auto;margin:8px 0 16px}
@@ -470,7 +473,11 @@ svg .dashed{stroke-dasharray:5 4}
  * and tps_slots (dashed), and per latency class p50 (solid) and p99 (dashed); one colour per
  * combination of the other keys.
  */
-export function sweepHtml(m: SweepManifest): string {
+/**
+ * sweep.html. `reportOf(p)` is where a point's report is, relative to the page (default: its own
+ * directory beside the page, as a sweep writes it; a merge points into the shard that ran it).
+ */
+export function sweepHtml(m: SweepManifest, reportOf: (p: SweepPoint) => string = (p) => `${p.id}/report.html`): string {
   const out: string[] = [];
   out.push('<!doctype html>');
   out.push('<html lang="en"><head><meta charset="utf-8">');
@@ -490,14 +497,17 @@ export function sweepHtml(m: SweepManifest): string {
     cs.map((c) => `<li><span style="background:${esc(c.color)}"></span>${esc(c.label)}</li>`).join('') + '</ul>';
   out.push('<h2>Throughput</h2>');
   out.push(legend);
-  out.push(sweepChartSvg(`tps_final (solid) and tps_slots (dashed) against ${xKey.label}`, 'tx/s', xKey, cs.flatMap((c) => [
+  const named = !xPositions(xKey.values).numeric;
+  const [solid, dashed] = named ? ['filled', 'hollow'] : ['solid', 'dashed'];
+  out.push(sweepChartSvg(`tps_final (${solid}) and tps_slots (${dashed}) against ${xKey.label}`, 'tx/s', xKey, cs.flatMap((c) => [
     { label: `tps_final, ${c.label}`, color: c.color, dashed: false, ys: c.points.map((p) => (p === null ? null : p.tps_final)) },
     { label: `tps_slots, ${c.label}`, color: c.color, dashed: true, ys: c.points.map((p) => (p === null ? null : p.tps_slots)) },
   ])));
   out.push('<h2>Finality latency</h2>');
   out.push(legend);
-  for (const cls of classesOf(m)) {
-    out.push(sweepChartSvg(`latency_final_ms ${cls}: p50 (solid) and p99 (dashed) against ${xKey.label}`, 'ms', xKey, cs.flatMap((c) => [
+  // Classes no point finalized anything in (another family's, in a comparison) get no chart.
+  for (const cls of classesOf(m).filter((c) => m.points.some((p) => (p.latency_final_ms[c]?.count ?? 0) > 0))) {
+    out.push(sweepChartSvg(`latency_final_ms ${cls}: p50 (${solid}) and p99 (${dashed}) against ${xKey.label}`, 'ms', xKey, cs.flatMap((c) => [
       { label: `p50 ${cls}, ${c.label}`, color: c.color, dashed: false, ys: c.points.map((p) => (p === null ? null : latencyOf(p, cls, 'p50'))) },
       { label: `p99 ${cls}, ${c.label}`, color: c.color, dashed: true, ys: c.points.map((p) => (p === null ? null : latencyOf(p, cls, 'p99'))) },
     ])));
@@ -505,16 +515,18 @@ export function sweepHtml(m: SweepManifest): string {
 
   out.push('<h2>Results</h2>');
   const cols = figureColumns(m);
+  // Short heads: "all p50" for latency_final_ms_all_p50 (the csv keeps the full names).
+  const head = (h: string) => h.replace(/^latency_final_ms_(.*)_(p\d+)$/, '$1 $2');
   const th = ['k', ...m.keys.map((k) => k.label)].map((h) => `<th>${esc(h)}</th>`).join('') +
-    [...cols.map((c) => c.head), 'wall_s (wall)'].map((h) => `<th class="n">${esc(h)}</th>`).join('') + '<th>digest</th>';
+    [...cols.map((c) => head(c.head)), 'wall s'].map((h) => `<th class="n">${esc(h)}</th>`).join('') + '<th>report</th><th>digest</th>';
   const rows = m.points.map((p) => '<tr>' +
     [String(p.k), ...p.values.map(String)].map((v) => `<td>${esc(v)}</td>`).join('') +
     [...cols.map((c) => c.text(p)), fixed(p.wall.wall_s, 2)].map((v) => `<td class="n">${esc(v)}</td>`).join('') +
-    `<td><code>${esc(p.digest.slice(0, 16))}</code></td></tr>`);
-  out.push(`<table><thead><tr>${th}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table>`);
+    `<td><a href="${esc(encodeURI(reportOf(p)))}">report</a></td><td><code>${esc(p.digest.slice(0, 12))}</code></td></tr>`);
+  out.push(`<div class="wide"><table><thead><tr>${th}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table></div>`);
   out.push(`<p class="note">Latency in ms from submit to final commit; ${NO_VALUE} where no transaction of the class finalized. ` +
-    'Wall figures vary between machines and runs; every other figure is exact for the scenario and point. ' +
-    'Each point\'s full report is in its own directory of the sweep.</p>');
+    'Wall figures (wall s) vary between machines and runs; every other figure is exact for the scenario and point. ' +
+    'Each point\'s full report is linked from its row.</p>');
   out.push('</body></html>');
   return out.join('\n') + '\n';
 }
