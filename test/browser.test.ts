@@ -358,6 +358,10 @@ describe('visualizer in Chromium', () => {
     const at = (await state(page)).now_us;
     expect(at).toBeLessThan(DEFAULT_DURATION_US);
     await page.selectOption('#node', await nodeOption(page, 'v1'));
+    // Restart on a node that is up says why it does nothing.
+    await page.click('#restart');
+    expect(await shownErrors(page)).toEqual(['restart: v1 is running: Restart brings back a node crashed from the page (Crash it first)']);
+    expect(await listItems(page, '#actions')).toHaveLength(0);
     await page.click('#crash');
     await until(o, 'a crash of v1 in #actions', () =>
       [...document.querySelectorAll('#actions li')].some((li) => /crash/i.test(li.textContent ?? '') && /\bv1\b/.test(li.textContent ?? '')), undefined);

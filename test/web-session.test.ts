@@ -2,10 +2,11 @@
 // the command line's run, frame by frame or straight through, with and without the viewer's actions.
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { applyOverrides, loadScenario, parseScenarioText, ScenarioError } from '../sim/scenario/index.js';
+import { applyOverrides, loadScenario, parseScenarioText, scenarioToFile, ScenarioError } from '../sim/scenario/index.js';
 import { runScenario } from '../sim/runner/run.js';
 import { Session, NODE_ALIVE, NODE_BYZANTINE, NODE_LEADER, bucketOf, LATENCY_EDGES_MS } from '../web/session.js';
-import { scenarioFileWith, scenarioWith, encodeActions, decodeActions, actionTime, type Action } from '../web/actions.js';
+import { scenarioFileWith, scenarioWith, encodeActions, decodeActions, actionTime, exportedText, type Action } from '../web/actions.js';
+import { readFileSync } from 'node:fs';
 
 const short = (path: string, duration_us: number) => ({ ...applyOverrides(loadScenario(path), { duration_us }), warmup_us: 2_000_000 });
 
@@ -69,6 +70,29 @@ describe('web session', () => {
     const f = s.frame();
     const a2 = s.meta.nodes.findIndex((x) => x.name === 'a2');
     expect(f.flags[a2] & NODE_BYZANTINE).toBeTruthy();
+  });
+
+  it('exports the file as written, with the actions appended: its comments and schema line kept, no default expanded', () => {
+    const text = readFileSync('scenarios/leader-crash.yaml', 'utf8');
+    const base = applyOverrides(parseScenarioText(text, 'leader-crash.yaml'), { seed: 99 });
+    const actions: Action[] = [
+      { kind: 'crash', node: 'v3', at_us: 20_000_000 },
+      { kind: 'restart', node: 'v3', at_us: 30_000_000 },
+      { kind: 'equivocate', node: 'a1', at_us: 25_000_000 },
+    ];
+    const out = exportedText(text, base, actions, 'Exported from the topsim visualizer: test.');
+    expect(out.split('\n')[0]).toBe('# Exported from the topsim visualizer: test.');
+    // The schema line and the file's own comments stay; defaults it did not write stay out.
+    expect(out).toContain('# yaml-language-server: $schema=./scenario.schema.json');
+    for (const line of text.split('\n').filter((l) => l.startsWith('#'))) expect(out).toContain(line);
+    for (const key of ['costs:', 'sizes:', 'stake:', 'elections:', 'hardware:']) expect(out).not.toContain(key);
+    expect(out).toMatch(/^seed: 99$/m);
+    // It is the run the page made.
+    const back = parseScenarioText(out, 'exported.yaml');
+    expect(scenarioToFile(back)).toEqual(scenarioToFile(scenarioWith(base, actions)));
+    // No actions and the same seed: the text as loaded, under the header (flow lists written "[ a, b ]").
+    const same = exportedText(text, parseScenarioText(text, 'leader-crash.yaml'), [], 'h');
+    expect(same.split('\n').slice(1).join('\n').replace(/\[ (.*) \]/g, '[$1]')).toBe(text);
   });
 
   it('marks a node crashed from the page at the time of the action', () => {

@@ -7,6 +7,7 @@
  * Restart and heal close the latest open crash of that node, or the latest open partition, that an
  * earlier action opened (they set its `until`).
  */
+import { isMap, isNode, parseDocument } from 'yaml';
 import { parseScenario, scenarioToFile, formatDuration, ScenarioError, type Scenario, type ScenarioFile } from '../sim/scenario/index.js';
 
 export type Action =
@@ -114,6 +115,32 @@ function fileWith(base: Scenario, actions: readonly Action[]): { file: ScenarioF
  * entry an action wrote is reported as that action's (`actions/0: unknown node "v99" ...`), not as
  * a `faults[...]` entry the viewer never saw.
  */
+/**
+ * The exported file: the text the scenario was loaded from, kept as written (its comments, its
+ * schema line, only the keys it sets), with the seed if the page changed it, and the actions'
+ * entries appended to `faults` and `byzantine`. It parses to the scenario the page ran, so the
+ * command line gives the page's digest. `header` becomes the file's first comment line.
+ */
+export function exportedText(text: string, base: Scenario, actions: readonly Action[], header: string): string {
+  const doc = parseDocument(text);
+  const before = scenarioToFile(base);
+  const after = fileWith(base, actions).file;
+  if (doc.get('seed') !== base.seed) doc.set('seed', base.seed);
+  for (const key of ['faults', 'byzantine'] as const) {
+    const added = (after[key] as unknown[]).slice((before[key] as unknown[]).length);
+    if (added.length === 0) continue;
+    if (!doc.has(key)) doc.set(key, doc.createNode([]));
+    for (const entry of added) doc.addIn([key], doc.createNode(entry));
+  }
+  // The header goes first, above the file's own leading comments (which the parser hangs on the
+  // first key when no blank line separates them).
+  const first = isMap(doc.contents) ? doc.contents.items[0]?.key : undefined;
+  const holder = doc.commentBefore == null && isNode(first) ? first : doc;
+  const lead = holder.commentBefore ?? '';
+  holder.commentBefore = lead === '' ? ` ${header}` : ` ${header}\n${lead}`;
+  return doc.toString({ lineWidth: 0 });
+}
+
 export function scenarioWith(base: Scenario, actions: readonly Action[]): Scenario {
   if (actions.length === 0) return base;
   const { file, origin } = fileWith(base, actions);

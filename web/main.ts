@@ -458,6 +458,15 @@ async function act(make: (at_us: number) => Action | null): Promise<void> {
   await rerun(list, at + 1, 're-running');
 }
 
+/** Frame.flags bit of a node that is up (session.ts NODE_ALIVE; not imported, so the page's bundle stays free of the simulator). */
+const NODE_ALIVE = 1;
+
+/** Whether the inspected node is up in the newest frame (null: no frame yet). */
+function selectedAlive(): boolean | null {
+  if (!st.frame || st.selected < 0) return null;
+  return (st.frame.flags[st.selected] & NODE_ALIVE) !== 0;
+}
+
 function selectedName(): string | null {
   return st.meta && st.selected >= 0 ? st.meta.nodes[st.selected].name : null;
 }
@@ -625,10 +634,22 @@ function wire(): void {
   $<HTMLSelectElement>('node').addEventListener('change', (e) => select(Number((e.target as HTMLSelectElement).value)));
   $('crash').addEventListener('click', () => void act((at) => {
     const node = selectedName();
+    if (node !== null && selectedAlive() === false) {
+      showProblems([{ path: 'crash', message: `${node} is already down` }]);
+      return null;
+    }
     return node ? { kind: 'crash', node, at_us: at } : null;
   }));
   $('restart').addEventListener('click', () => void act((at) => {
     const node = selectedName();
+    if (node !== null && selectedAlive() === true) {
+      showProblems([{ path: 'restart', message: `${node} is running: Restart brings back a node crashed from the page (Crash it first)` }]);
+      return null;
+    }
+    if (node !== null && !st.actions.some((a) => a.kind === 'crash' && a.node === node)) {
+      showProblems([{ path: 'restart', message: `${node} is down by the scenario's own fault; the page restarts only the nodes it crashed` }]);
+      return null;
+    }
     return node ? { kind: 'restart', node, at_us: at } : null;
   }));
   $('equivocate').addEventListener('click', () => void act((at) => {

@@ -4,10 +4,9 @@
  * frame request per animation frame with the frame's typed arrays transferred.
  */
 import * as Comlink from 'comlink';
-import { stringify } from 'yaml';
 import { parseScenarioText, applyOverrides, ScenarioError, type Scenario } from '../sim/scenario/index.js';
 import { Session, frameBuffers, type Frame, type Inspection, type SessionMeta } from './session.js';
-import { scenarioFileWith, type Action } from './actions.js';
+import { exportedText, type Action } from './actions.js';
 
 /** Scenario files larger than this are refused before parsing (scenarios are a few kB). */
 export const SCENARIO_BYTES_MAX = 1 << 20;
@@ -25,6 +24,8 @@ function problemsOf(e: unknown, filename: string): Problem[] {
 }
 
 let base: Scenario | null = null;
+/** The text the scenario was loaded from (the export keeps it as written). */
+let baseText = '';
 let session: Session | null = null;
 
 const api = {
@@ -38,6 +39,7 @@ const api = {
       if (seed !== null) sc = applyOverrides(sc, { seed });
       const s = new Session(sc, actions);
       base = sc;
+      baseText = text;
       session = s;
       return { ok: true, meta: s.meta, seed: sc.seed };
     } catch (e) {
@@ -73,8 +75,8 @@ const api = {
   /** The scenario with the actions, as the YAML file the command line runs. */
   exportText(): string {
     if (!session) throw new Error('no scenario loaded');
-    const header = `# Exported from the topsim visualizer: ${session.sc.name}, seed ${session.sc.seed}, ${session.actions.length} action(s).\n`;
-    return header + stringify(scenarioFileWith(session.base, session.actions));
+    const header = `Exported from the topsim visualizer: ${session.sc.name}, seed ${session.sc.seed}, ${session.actions.length} action(s).`;
+    return exportedText(baseText, session.base, session.actions, header);
   },
 };
 
