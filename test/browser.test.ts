@@ -22,6 +22,7 @@ const IDS = [
   'crash', 'restart', 'equivocate', 'part-a', 'part-b', 'partition', 'heal', 'actions', 'export', 'share',
 ];
 const DEFAULT_DURATION_US = 60_000_000; // scenarios/default.yaml
+const VIZ_DURATION_US = 60_000_000; // scenarios/viz-1k.yaml
 /** Waits for the page (a machine running the rest of the suite beside it may be slow). */
 const LOAD_MS = 60_000;
 /** A whole run of default.yaml in the page at speed max. */
@@ -427,6 +428,34 @@ describe('visualizer in Chromium', () => {
     await until(o, 'an error in #errors', () => document.querySelectorAll('#errors li').length > 0, undefined);
     const errors = await listItems(o.page, '#errors');
     expect(errors.some((e) => e.startsWith('topology.validators: ')), `errors: ${JSON.stringify(errors)}`).toBe(true);
+    // The run loaded before stays.
+    expect((await state(o.page)).duration_us).toBe(DEFAULT_DURATION_US);
+  }, 120_000);
+
+  it('says when the run cannot keep the chosen speed, and how fast it runs', async () => {
+    const o = await open();
+    await untilStatus(o, ['ready']);
+    const page = o.page;
+    await page.selectOption('#scenario', 'viz-1k.yaml');
+    await untilStatus(o, ['ready'], VIZ_DURATION_US);
+    await until(o, 'viz-1k loaded', () => (window as unknown as Win).topsim!.state().nodes >= 1000, undefined, RUN_MS);
+    expect(await page.locator('#pace').isHidden()).toBe(true);
+    // 1,000 nodes at 100 times real time: more than this machine (or any) simulates in a page.
+    await play(o, '100');
+    await until(o, 'the pace notice', () => !(document.getElementById('pace')?.hidden ?? true), undefined, RUN_MS);
+    expect(await page.textContent('#pace')).toMatch(/^running at [\d.]+× of real time, not the 100× chosen: this machine cannot simulate the run faster/);
+    await page.click('#pause');
+    await untilStatus(o, ['paused']);
+    await until(o, 'the notice gone once paused', () => document.getElementById('pace')?.hidden ?? false, undefined);
+  }, 180_000);
+
+  it('refuses a bundled bench scenario too large for a page, naming the memory it needs and the command line', async () => {
+    const o = await openDefault();
+    await o.page.selectOption('#scenario', 'bench/top-100k.yaml');
+    await until(o, 'an error in #errors', () => document.querySelectorAll('#errors li').length > 0, undefined);
+    const errors = await listItems(o.page, '#errors');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^bench\/top-100k\.yaml: this run needs about [\d.]+ GB of memory, more than the 2\.0 GB it may use here; .*; or run it from the command line: npm run sim -- run <the file>$/);
     // The run loaded before stays.
     expect((await state(o.page)).duration_us).toBe(DEFAULT_DURATION_US);
   }, 120_000);

@@ -138,6 +138,8 @@ const st = {
   frame: null as Frame | null,
   fps: 0,
   frameTimes: [] as number[],
+  /** (wall ms, simulated µs) at each frame while running at a set speed, over the last few seconds. */
+  paceSamples: [] as [number, number][],
   lastCharts: 0,
   lastInspect: 0,
   inspecting: false,
@@ -348,8 +350,33 @@ function request(ts: number): void {
   });
 }
 
+/** The speed the run keeps, in simulated seconds per wall second, over the last few seconds. */
+export function keptSpeed(samples: readonly [number, number][]): number | null {
+  if (samples.length < 2) return null;
+  const [w0, t0] = samples[0];
+  const [w1, t1] = samples[samples.length - 1];
+  return w1 - w0 < 2000 ? null : (t1 - t0) / 1000 / (w1 - w0);
+}
+
+/** Says when the run cannot keep the chosen speed ("running at 0.21× of real time"). */
+function renderPace(): void {
+  const el = $('pace');
+  const s = speed();
+  const kept = keptSpeed(st.paceSamples);
+  const behind = st.mode === 'running' && !st.seek && s !== 'max' && kept !== null && kept < 0.8 * s;
+  el.hidden = !behind;
+  if (behind) {
+    el.textContent = `running at ${kept! < 0.1 ? kept!.toFixed(3) : kept!.toFixed(2)}× of real time, not the ${s}× chosen: ` +
+      'this machine cannot simulate the run faster (a smaller scenario, or pause and let it run at "as fast as possible")';
+  }
+}
+
 function applyFrame(f: Frame, wallNow: number): void {
   st.frame = f;
+  if (st.mode === 'running' && !st.seek && speed() !== 'max') {
+    st.paceSamples.push([wallNow, f.now_us]);
+    while (st.paceSamples.length > 2 && wallNow - st.paceSamples[0][0] > 4000) st.paceSamples.shift();
+  } else st.paceSamples = [];
   st.now_us = f.now_us;
   st.events = f.events;
   st.committed = f.blocksCommitted;
@@ -578,6 +605,7 @@ function tick(ts: number): void {
     st.lastCharts = ts;
     charts.draw();
     $('fps').textContent = st.fps.toFixed(0);
+    renderPace();
   }
   maybeInspect(ts);
   requestAnimationFrame(tick);

@@ -7,9 +7,16 @@ import * as Comlink from 'comlink';
 import { parseScenarioText, applyOverrides, ScenarioError, type Scenario } from '../sim/scenario/index.js';
 import { Session, frameBuffers, type Frame, type Inspection, type SessionMeta } from './session.js';
 import { exportedText, type Action } from './actions.js';
+import { wontFit } from '../sim/runner/memory.js';
 
 /** Scenario files larger than this are refused before parsing (scenarios are a few kB). */
 export const SCENARIO_BYTES_MAX = 1 << 20;
+/**
+ * Memory a run in the page may need (sim/runner/memory.ts estimates it before anything is built):
+ * a browser tab holds a few GB at most, and a run past this is refused, pointing to the command
+ * line, rather than left to grow until the tab dies.
+ */
+export const PAGE_MEMORY_BYTES = 2e9;
 
 export interface Problem {
   path: string;
@@ -37,6 +44,10 @@ const api = {
     try {
       let sc = parseScenarioText(text, filename);
       if (seed !== null) sc = applyOverrides(sc, { seed });
+      const why = wontFit(sc, 1, PAGE_MEMORY_BYTES);
+      if (why !== null) {
+        return { ok: false, problems: [{ path: filename, message: `${why}; or run it from the command line: npm run sim -- run <the file>` }] };
+      }
       const s = new Session(sc, actions);
       base = sc;
       baseText = text;
