@@ -16,7 +16,8 @@ const SHOTS = join(REPO, 'reports', 'browser');
 const VIEWS = ['network', 'tables', 'charts', 'inspector'] as const;
 /** The ids web/README.md promises. */
 const IDS = [
-  'scenario', 'file', 'seed', 'load', 'errors', 'status', 'play', 'pause', 'step', 'speed', 'timeline', 'time',
+  'scenario', 'file', 'seed', 'load', 'errors', 'status', 'play', 'pause', 'step', 'speed', 'timeline', 'time', 'pace',
+  'tables-title', 'tables-host', 'family-host',
   'stat-committed', 'stat-tps', 'stat-events', 'stat-digest', 'fps',
   'view-network', 'view-tables', 'view-charts', 'view-inspector', 'group-by', 'msg-filter', 'node',
   'crash', 'restart', 'equivocate', 'part-a', 'part-b', 'partition', 'heal', 'actions', 'export', 'share',
