@@ -322,6 +322,11 @@ describe('visualizer in Chromium', () => {
     await untilStatus(o, ['paused', 'done']);
     expect(await page.locator('#tables-host').isHidden()).toBe(true);
     expect(await page.textContent('#tables-title')).toBe('Chains: Bytom main chain, federation, Vapor side chain');
+    // The introduction explains Bystack, not TOP.
+    const about = () => page.$$eval('#about [data-family]', (els) => els.map((e) => [(e as HTMLElement).dataset.family, (e as HTMLElement).hidden]));
+    expect(await about()).toEqual([['top', true], ['bystack', false]]);
+    await page.click('#about summary');
+    expect(await page.locator('#about [data-family="bystack"]').textContent()).toContain('a block is irreversible past 2/3 of the signatures');
     const panel = page.locator('#family-host svg.bystack');
     const count = (sel: string) => panel.locator(sel).count();
     // As many of the newest blocks as the panel's width holds.
@@ -348,6 +353,7 @@ describe('visualizer in Chromium', () => {
     expect(await page.locator('#tables-host').isHidden()).toBe(false);
     expect(await page.locator('#family-host').isHidden()).toBe(true);
     expect(await page.textContent('#tables-title')).toBe('Tables');
+    expect(await about()).toEqual([['top', false], ['bystack', true]]);
   }, 240_000);
 
   it('crashes the inspected node from the page and marks it', async () => {

@@ -106,6 +106,8 @@ function choosePanel(family: string): void {
     panel = make($('family-host'));
   }
   panelFamily = family;
+  // The introduction explains the family on screen.
+  for (const el of document.querySelectorAll<HTMLElement>('#about [data-family]')) el.hidden = el.dataset.family !== family;
   $('family-host').hidden = panel === null;
   $('tables-host').hidden = panel !== null;
   $('tables-legend').hidden = panel !== null;

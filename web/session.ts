@@ -21,8 +21,8 @@ import type { ViewAdapter, ViewRun } from '../sim/contract/module.js';
 
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
 export const FRAME_MESSAGES_MAX = 1500;
-/** Latency histogram buckets: edges in ms, log-spaced from 10 ms to 1,000 s. */
-export const LATENCY_EDGES_MS: readonly number[] = Array.from({ length: 41 }, (_, k) => 10 * 10 ** (k / 8));
+/** Latency histogram buckets: edges in ms, log-spaced from 10 ms to 1,000 s, 32 to a decade. */
+export const LATENCY_EDGES_MS: readonly number[] = Array.from({ length: 161 }, (_, k) => 10 * 10 ** (k / 32));
 /** Recent messages kept for the inspected node. */
 const RECENT_MAX = 24;
 

@@ -20,11 +20,13 @@ interface Chart {
   yAxis: d3.Selection<SVGGElement, unknown, null, undefined>;
 }
 
-function chart(host: HTMLElement, id: string, title: string, xLabel: string): Chart {
+function chart(host: HTMLElement, id: string, title: string, xLabel: string, yLabel: string): Chart {
   const svg = d3.select(host).append('svg').attr('id', id).attr('viewBox', `0 0 ${W} ${H}`).attr('width', W).attr('height', H)
     .attr('role', 'img').attr('aria-label', title);
   svg.append('text').attr('x', M.left).attr('y', 13).attr('class', 'title').text(title);
   svg.append('text').attr('x', W - M.right).attr('y', H - 2).attr('text-anchor', 'end').attr('class', 'axis-label').text(xLabel);
+  svg.append('text').attr('class', 'axis-label y-label').attr('text-anchor', 'middle')
+    .attr('transform', `translate(9,${(M.top + H - M.bottom) / 2}) rotate(-90)`).text(yLabel);
   const plot = svg.append('g');
   const xAxis = svg.append('g').attr('transform', `translate(0,${H - M.bottom})`);
   const yAxis = svg.append('g').attr('transform', `translate(${M.left},0)`);
@@ -45,10 +47,10 @@ export class ChartsView {
   private snaps: { at: number; bytesIn: Float64Array; bytesOut: Float64Array; cpu: Float64Array }[] = [];
 
   constructor(host: HTMLElement) {
-    this.tps = chart(host, 'chart-tps', 'Transfers final per second', 'simulated s');
-    this.latency = chart(host, 'chart-latency', 'Latency to final, per class', 'ms (log)');
-    this.bandwidth = chart(host, 'chart-bandwidth', 'Per-node upload, share of its link', '% of upload capacity');
-    this.cpu = chart(host, 'chart-cpu', 'Per-node CPU busy', '% of cores');
+    this.tps = chart(host, 'chart-tps', 'Transfers final per second', 'simulated time (s)', 'transfers/s');
+    this.latency = chart(host, 'chart-latency', 'Latency to final, per class', 'latency (ms, log scale)', 'share of class');
+    this.bandwidth = chart(host, 'chart-bandwidth', 'Per-node upload, share of its link', '% of upload capacity', 'nodes');
+    this.cpu = chart(host, 'chart-cpu', 'Per-node CPU busy', '% of cores', 'nodes');
   }
 
   setMeta(meta: SessionMeta): void {
@@ -107,18 +109,38 @@ export class ChartsView {
   private drawLatency(f: Frame, meta: SessionMeta): void {
     const c = this.latency;
     const edges = meta.latencyEdgesMs;
-    const x = d3.scaleLog().domain([edges[0], edges[edges.length - 1]]).range([M.left, W - M.right]);
     const series = meta.latencyClasses.map((cls, k) => ({
       cls, color: CLASS_COLORS[k % CLASS_COLORS.length], counts: Array.from(f.latency[k]),
     })).map((s) => {
       const total = s.counts.reduce((a, b) => a + b, 0);
       return { ...s, total, share: s.counts.map((v) => (total > 0 ? v / total : 0)) };
     });
+    // The axis spans the buckets that hold data (two buckets of margin, a decade at least), so a
+    // run whose latencies sit within a few buckets is not drawn as a spike on five decades.
+    let lo = edges.length;
+    let hi = 0;
+    for (const s of series) {
+      s.counts.forEach((v, b) => {
+        if (v > 0) {
+          lo = Math.min(lo, b);
+          hi = Math.max(hi, b);
+        }
+      });
+    }
+    const PER_DECADE = Math.round(1 / Math.log10(edges[1] / edges[0]));
+    let e0 = lo > hi ? 0 : Math.max(0, lo - 3);
+    let e1 = lo > hi ? edges.length - 1 : Math.min(edges.length - 1, hi + 2);
+    while (e1 - e0 < PER_DECADE && (e0 > 0 || e1 < edges.length - 1)) {
+      if (e0 > 0) e0--;
+      if (e1 < edges.length - 1) e1++;
+    }
+    const x = d3.scaleLog().domain([edges[e0], edges[e1]]).range([M.left, W - M.right]).clamp(true);
     const y = d3.scaleLinear().domain([0, Math.max(0.05, d3.max(series.flatMap((s) => s.share)) ?? 0.05)]).nice().range([H - M.bottom, M.top]);
-    c.xAxis.call(d3.axisBottom(x).ticks(4, '~s'));
+    c.xAxis.call(d3.axisBottom(x).ticks(4, ',~r'));
     c.yAxis.call(d3.axisLeft(y).ticks(4, '.0%'));
     // Bucket k (1..edges.length-1) spans [edges[k-1], edges[k]); underflow and overflow are not drawn.
-    const pts = (share: number[]) => share.slice(1, edges.length).map((v, k) => [edges[k], edges[k + 1], v] as const);
+    const pts = (share: number[]) => share.slice(1, edges.length).map((v, k) => [edges[k], edges[k + 1], v] as const)
+      .filter((d) => d[1] >= edges[e0] && d[0] <= edges[e1]);
     const area = d3.line<readonly [number, number, number]>().curve(d3.curveStepAfter).x((d) => x(d[0])).y((d) => y(d[2]));
     c.plot.selectAll<SVGPathElement, (typeof series)[number]>('path.lat').data(series.filter((s) => s.total > 0), (s) => s.cls)
       .join('path').attr('class', 'lat').attr('fill', 'none').attr('stroke', (s) => s.color).attr('stroke-width', 1.5)
@@ -145,9 +167,11 @@ export class ChartsView {
       return { role: roles[r], b, y0: below, y1: below + v };
     })).flat().filter((d) => d.y1 > d.y0);
     const x = d3.scaleLinear().domain([0, top]).range([M.left, W - M.right]);
-    const y = d3.scaleLinear().domain([0, Math.max(1, d3.max(stacked, (d) => d.y1) ?? 1)]).nice().range([H - M.bottom, M.top]);
+    const most = Math.max(1, d3.max(stacked, (d) => d.y1) ?? 1);
+    const y = d3.scaleLinear().domain([0, most]).nice().range([H - M.bottom, M.top]);
     c.xAxis.call(d3.axisBottom(x).ticks(5));
-    c.yAxis.call(d3.axisLeft(y).ticks(4, '~s'));
+    // Node counts are whole: integer ticks only (no "0k", no 0.5 of a node).
+    c.yAxis.call(d3.axisLeft(y).ticks(Math.min(4, most)).tickFormat(d3.format(',d')));
     const bw = (W - M.left - M.right) / bins;
     c.plot.selectAll<SVGRectElement, (typeof stacked)[number]>('rect').data(stacked, (d) => `${d.role}/${d.b}`)
       .join('rect').attr('x', (d) => x((d.b * top) / bins) + 0.5).attr('width', Math.max(1, bw - 1))
