@@ -147,5 +147,11 @@ describe('web session', () => {
     expect(bucketOf(10)).toBe(1);
     expect(bucketOf(LATENCY_EDGES_MS[8] * 1.01)).toBe(9);
     expect(bucketOf(1e9)).toBe(LATENCY_EDGES_MS.length);
+    // Every value lands in the bucket whose edges hold it.
+    for (const ms of [10.5, 33, 99.9, 100, 101, 2_500, 77_777, 999_999]) {
+      const k = bucketOf(ms);
+      expect(LATENCY_EDGES_MS[k - 1], `${ms}`).toBeLessThanOrEqual(ms * (1 + 1e-12));
+      expect(ms, `${ms}`).toBeLessThan(LATENCY_EDGES_MS[k] * (1 + 1e-12));
+    }
   });
 });

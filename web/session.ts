@@ -22,7 +22,8 @@ import type { ViewAdapter, ViewRun } from '../sim/contract/module.js';
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
 export const FRAME_MESSAGES_MAX = 1500;
 /** Latency histogram buckets: edges in ms, log-spaced from 10 ms to 1,000 s, 32 to a decade. */
-export const LATENCY_EDGES_MS: readonly number[] = Array.from({ length: 161 }, (_, k) => 10 * 10 ** (k / 32));
+const BUCKETS_PER_DECADE = 32;
+export const LATENCY_EDGES_MS: readonly number[] = Array.from({ length: 5 * BUCKETS_PER_DECADE + 1 }, (_, k) => 10 * 10 ** (k / BUCKETS_PER_DECADE));
 /** Recent messages kept for the inspected node. */
 const RECENT_MAX = 24;
 
@@ -425,7 +426,7 @@ export function bucketOf(ms: number): number {
   // Bucket k holds [edge[k-1], edge[k]); 0 is below the first edge, the last above the last.
   const e = LATENCY_EDGES_MS;
   if (ms < e[0]) return 0;
-  const k = Math.floor(8 * Math.log10(ms / 10)) + 1;
+  const k = Math.floor(BUCKETS_PER_DECADE * Math.log10(ms / 10)) + 1;
   return Math.min(e.length, Math.max(1, k));
 }
 
