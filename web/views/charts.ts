@@ -33,6 +33,9 @@ function chart(host: HTMLElement, id: string, title: string, xLabel: string, yLa
   return { svg, plot, xAxis, yAxis };
 }
 
+/** The throughput chart's moving mean (simulated seconds). */
+const SMOOTH_S = 5;
+
 /** Rates over at least this much simulated time. */
 const RATE_WINDOW_US = 1_000_000;
 
@@ -47,8 +50,8 @@ export class ChartsView {
   private snaps: { at: number; bytesIn: Float64Array; bytesOut: Float64Array; cpu: Float64Array }[] = [];
 
   constructor(host: HTMLElement) {
-    this.tps = chart(host, 'chart-tps', 'Transfers final per second', 'simulated time (s)', 'transfers/s');
-    this.latency = chart(host, 'chart-latency', 'Latency to final, per class', 'latency (ms, log scale)', 'share of class');
+    this.tps = chart(host, 'chart-tps', `Transfers final per second (mean of ${SMOOTH_S} s)`, 'simulated time (s)', 'transfers/s');
+    this.latency = chart(host, 'chart-latency', 'Latency to final, per class', 'latency (log scale)', 'share of class');
     this.bandwidth = chart(host, 'chart-bandwidth', 'Per-node upload, share of its link', '% of upload capacity', 'nodes');
     this.cpu = chart(host, 'chart-cpu', 'Per-node CPU busy', '% of cores', 'nodes');
   }
@@ -99,8 +102,13 @@ export class ChartsView {
     const y = d3.scaleLinear().domain([0, Math.max(1, d3.max(data) ?? 1)]).nice().range([H - M.bottom, M.top]);
     c.xAxis.call(d3.axisBottom(x).ticks(5));
     c.yAxis.call(d3.axisLeft(y).ticks(4, '~s'));
-    // The current second is still filling: draw complete seconds only.
-    const complete = data.slice(0, Math.floor(f.now_us / 1e6));
+    // The current second is still filling: draw complete seconds only, each as the mean of the
+    // last SMOOTH_S seconds (blocks every ~0.6 s make single seconds jump between 50 and 150).
+    const whole = data.slice(0, Math.floor(f.now_us / 1e6));
+    const complete = whole.map((_, i) => {
+      const from = Math.max(0, i - SMOOTH_S + 1);
+      return whole.slice(from, i + 1).reduce((a, b) => a + b, 0) / (i + 1 - from);
+    });
     const line = d3.line<number>().x((_, i) => x(i + 0.5)).y((v) => y(v));
     c.plot.selectAll('path.tps').data([complete]).join('path').attr('class', 'tps')
       .attr('fill', 'none').attr('stroke', '#4c78a8').attr('stroke-width', 1.5).attr('d', line);
@@ -136,7 +144,13 @@ export class ChartsView {
     }
     const x = d3.scaleLog().domain([edges[e0], edges[e1]]).range([M.left, W - M.right]).clamp(true);
     const y = d3.scaleLinear().domain([0, Math.max(0.05, d3.max(series.flatMap((s) => s.share)) ?? 0.05)]).nice().range([H - M.bottom, M.top]);
-    c.xAxis.call(d3.axisBottom(x).ticks(4, ',~r'));
+    const g = d3.format('~g');
+    c.xAxis.call(d3.axisBottom(x).ticks(4).tickFormat((v) => {
+      const ms = Number(v);
+      // Only the decades are labelled, in ms below a second and in s above.
+      if (Math.abs(Math.log10(ms) - Math.round(Math.log10(ms))) > 1e-9) return '';
+      return ms >= 1000 ? `${g(ms / 1000)} s` : `${g(ms)} ms`;
+    }));
     c.yAxis.call(d3.axisLeft(y).ticks(4, '.0%'));
     // Bucket k (1..edges.length-1) spans [edges[k-1], edges[k]); underflow and overflow are not drawn.
     const pts = (share: number[]) => share.slice(1, edges.length).map((v, k) => [edges[k], edges[k + 1], v] as const)
