@@ -241,7 +241,7 @@ describe('sweep and merge', () => {
       [['--set', 'network.loss_percent=0,200'], /^error: --set network\.loss_percent=200: network\.loss_percent: expected a number from 0 to 100/],
       [['--set', 'tables=3', '--set', 'validator_groups=2'], /^error: --set tables=3 validator_groups=2: topology\.tables: expected a multiple of the 2 validator groups/],
       [['--set', 'seed.x=1'], /^error: --set seed\.x=1: seed is number 1, not a section/],
-      [['--set', 'tables=1,2', '--shard', '0/2'], /^error: --shard: expected i\/n with 1 <= i <= n, like 2\/4, got "0\/2"/],
+      [['--set', 'tables=1,2', '--shard', '0/2'], /^error: --shard: expected i\/n with 1 <= i <= n \(up to 100000\), like 2\/4, or auto, got "0\/2"/],
       [['--set', 'tables=1,2', '--shard', '3/2'], /^error: --shard: expected i\/n .*got "3\/2"/],
       [['--set', 'tables=1,2', '--shard', 'x'], /^error: --shard: expected i\/n .*got "x"/],
       [[], /^error: missing --set key=v1,v2/],

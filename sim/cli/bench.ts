@@ -24,7 +24,7 @@ import { runOnWorkers } from '../runner/parallel.js';
 import { spawnNodeWorker } from '../runner/node-host.js';
 import { createProgress } from '../report/progress.js';
 import {
-  appendLine, checkAppendable, checkDirWritable, checkFileWritable, checkReportTarget, OutputError, RUN_FILE_NAMES, writeFileAtomic,
+  appendLine, checkAppendable, checkDirWritable, checkFileTarget, checkFileWritable, checkReportTarget, OutputError, RUN_FILE_NAMES, writeFileAtomic,
   writeRunOutputs,
 } from '../report/write.js';
 import { SUITES, metricsOf, WALL_LOWER_IS_BETTER, type BenchEntry, type Metric, type WallMetric } from '../bench/suite.js';
@@ -32,6 +32,8 @@ import { NO_VALUE } from '../report/table.js';
 import { intFlag, parseArgs, UsageError, type FlagSpec } from './args.js';
 import type { Io } from './io.js';
 import { checkMemory } from './memory.js';
+import { parseShard, shardItems } from './shard.js';
+import { RESULTS_SCHEMA_VERSION, resultsCsv, resultsJson, type ResultItem, type ResultsFile } from '../report/results.js';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
   suite: { value: true },
@@ -43,6 +45,7 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
   'wall-threshold': { value: true },
   workers: { value: true },
   json: { value: false },
+  shard: { value: true },
 };
 
 export const BASELINE_SCHEMA_VERSION = 1;
@@ -257,6 +260,13 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     }
     entries = entries.filter((e) => want.includes(e.id));
   }
+  // A shard runs the entries k with k % n == i - 1 of the suite (after --only).
+  const shardFlag = p.flags.get('shard');
+  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag, io.env ?? process.env) : { i: 1, n: 1 };
+  if (shard.n > 1 && update) throw new UsageError('--update-baseline records a whole suite: run it without --shard');
+  const allIds = entries.map((e) => e.id);
+  const shardKs = shardItems(entries.length, shard);
+  entries = shardKs.map((k) => entries[k]);
   const baseline = readBaseline(baselineFile);
   // Load every scenario before running any, so a mistake costs nothing.
   const planned: Planned[] = entries.map((entry) => {
@@ -294,6 +304,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
     flag = '--out';
     checkDirWritable(suiteRoot);
     for (const { entry } of planned) checkReportTarget(join(suiteRoot, entry.id), RUN_FILE_NAMES);
+    for (const f of ['bench.json', 'bench.csv']) checkFileTarget(join(suiteRoot, f));
     flag = '--baseline';
     if (update) checkFileWritable(baselineFile);
   } catch (e) {
@@ -309,6 +320,11 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
   const recorded: Record<string, BaselineEntry> = {};
   let failed = 0;
   let warned = 0;
+  const items: ResultItem[] = [];
+  const results = (): ResultsFile => ({
+    results_schema_version: RESULTS_SCHEMA_VERSION, kind: 'bench', simulator_version: SIM_VERSION, job: suite.name, ids: allIds,
+    shard: shard.n > 1 ? shard : null, missing: shardKs.filter((k) => !items.some((it) => it.k === k)), items,
+  });
   const t0 = performance.now();
   io.stderr.write(`bench: suite ${suite.name}, ${planned.length} run${planned.length === 1 ? '' : 's'}; baseline ${baselineFile}` +
     `${update ? ' (updating)' : ''}; log ${logFile}\n`);
@@ -375,6 +391,11 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
         out.push(`  warning (wall): ${warn}`);
       }
     }
+    items.push({
+      k: shardKs[i], id: entry.id, digest: s.digest, status,
+      figures: Object.fromEntries(metrics.filter((m) => m.kind === 'sim').map((m) => [m.name, m.value])),
+    });
+    writeFileAtomic(join(suiteRoot, 'bench.json'), resultsJson(results()));
     const get = (n: string) => metrics.find((m) => m.name === n)!.value;
     if (json) io.stdout.write(JSON.stringify({ ...line, status }) + '\n');
     else {
@@ -385,6 +406,7 @@ export async function cmdBench(argv: readonly string[], io: Io, workersMax: numb
       for (const l of out) io.stdout.write(l + '\n');
     }
   }
+  if (shard.n === 1) writeFileAtomic(join(suiteRoot, 'bench.csv'), resultsCsv(results()));
   if (update) {
     // Read the file again: another bench run may have recorded other entries meanwhile.
     const now = readBaseline(baselineFile);

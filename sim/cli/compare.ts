@@ -36,8 +36,9 @@ import { echoFileName } from '../scenario/units.js';
 import { gridSize, gridValues, hashJson, pointId, shardPoints, type SweepKey } from '../report/sweep.js';
 import { durationFlag, intFlag, parseArgs, UsageError, type Parsed } from './args.js';
 import type { Io } from './io.js';
+import { parseShard, type Env } from './shard.js';
 import {
-  parseShard, runPlan, schemaError, segment, setError, setPath, SWEEP_FLAGS, SWEEP_POINTS_MAX, sweepKeys, takeSets,
+  runPlan, schemaError, segment, setError, setPath, SWEEP_FLAGS, SWEEP_POINTS_MAX, sweepKeys, takeSets,
   type FileObject, type GridPoint, type SweepPlan,
 } from './sweep.js';
 
@@ -147,7 +148,7 @@ export interface ComparePlan extends SweepPlan {
 }
 
 /** Everything a comparison will do, checked: throws UsageError or ScenarioError before anything runs. */
-export function planCompare(argv: readonly string[], workersMax: number): ComparePlan {
+export function planCompare(argv: readonly string[], workersMax: number, env: Env = {}): ComparePlan {
   const { sets, rest } = takeSets(argv);
   const p: Parsed = parseArgs(rest, { ...SWEEP_FLAGS, set: { value: true } });
   if (p.positional.length !== 1) {
@@ -159,7 +160,7 @@ export function planCompare(argv: readonly string[], workersMax: number): Compar
   const warmup_us = durationFlag(p, 'warmup');
   const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
   const shardFlag = p.flags.get('shard');
-  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag) : { i: 1, n: 1 };
+  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag, env) : { i: 1, n: 1 };
   const data = loadDataFile(path, 'a comparison');
   if (isSection(data) && !('compare' in data) && ('duration' in data || 'topology' in data || 'protocol' in data)) {
     fail('compare', 'missing: this looks like a scenario; a comparison file starts with "compare: 1" and lists its runs (npm run sim -- help compare)', path);
@@ -217,6 +218,6 @@ export function planCompare(argv: readonly string[], workersMax: number): Compar
 }
 
 export async function cmdCompare(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
-  return runPlan(planCompare(argv, workersMax), io, 'compare');
+  return runPlan(planCompare(argv, workersMax, io.env ?? process.env), io, 'compare');
 }
 

@@ -14,4 +14,6 @@ export interface Io {
   memory_bytes?: number;
   /** Cores other work keeps busy now (default: measured); tests set it. */
   busy_cores?: number;
+  /** The environment `--shard auto` reads (default: process.env); tests set it. */
+  env?: Readonly<Record<string, string | undefined>>;
 }

@@ -11,7 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import {
   applyOverrides, loadScenario, parseDuration, parseScenario, scenarioToFile, ScenarioError, type Scenario,
@@ -33,6 +33,8 @@ import {
   type SweepManifest, type SweepPoint, type SweepValue,
 } from '../report/sweep.js';
 import { durationFlag, intFlag, parseArgs, UsageError, type FlagSpec, type Parsed } from './args.js';
+import { parseShard, type Env } from './shard.js';
+import { mergeResults, parseResults, resultsCsv, resultsJson, ResultsMergeError, type ResultsFile } from '../report/results.js';
 import type { Io } from './io.js';
 import { checkMemory } from './memory.js';
 
@@ -204,15 +206,6 @@ export function schemaError(file: FileObject): string | null {
   }
 }
 
-export function parseShard(s: string): { i: number; n: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  const i = m ? Number(m[1]) : NaN;
-  const n = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isSafeInteger(i) || !Number.isSafeInteger(n) || n < 1 || i < 1 || i > n) {
-    throw new UsageError(`--shard: expected i/n with 1 <= i <= n, like 2/4, got ${quoteText(s)}`);
-  }
-  return { i, n };
-}
 
 /** A scenario name as one directory name (as report directories are named). */
 export function segment(name: string): string {
@@ -244,7 +237,7 @@ export interface SweepPlan {
 }
 
 /** Everything a sweep will do, checked: throws UsageError or ScenarioError before anything runs. */
-export function planSweep(argv: readonly string[], workersMax: number): SweepPlan {
+export function planSweep(argv: readonly string[], workersMax: number, env: Env = {}): SweepPlan {
   const { sets, rest } = takeSets(argv);
   // --set is taken out above; it is in the spec only so that a typo of it is suggested and listed.
   const p: Parsed = parseArgs(rest, { ...SWEEP_FLAGS, set: { value: true } });
@@ -256,7 +249,7 @@ export function planSweep(argv: readonly string[], workersMax: number): SweepPla
   const warmup_us = durationFlag(p, 'warmup');
   const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
   const shardFlag = p.flags.get('shard');
-  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag) : { i: 1, n: 1 };
+  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag, env) : { i: 1, n: 1 };
   const base = applyOverrides(loadScenario(p.positional[0]), { seed, duration_us, warmup_us });
   const baseFile = scenarioToFile(base) as FileObject;
   const keys = sweepKeys(sets, baseFile);
@@ -310,7 +303,7 @@ function manifestOf(plan: SweepPlan, done: SweepPoint[]): SweepManifest {
 }
 
 export async function cmdSweep(argv: readonly string[], io: Io, workersMax: number): Promise<number> {
-  return runPlan(planSweep(argv, workersMax), io, 'sweep');
+  return runPlan(planSweep(argv, workersMax, io.env ?? process.env), io, 'sweep');
 }
 
 /**
@@ -418,9 +411,80 @@ function within(a: string, b: string): boolean {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
+/** Which results a directory (or a results file named directly) holds: a sweep's, a bench suite's or a swarm's. */
+function resultsKind(dir: string): 'sweep' | 'bench' | 'swarm' {
+  const base = dir.replace(/[\\/]+$/, '');
+  for (const k of ['bench', 'swarm'] as const) {
+    if (base.endsWith(`${k}.json`) || existsSync(join(dir, `${k}.json`))) return k;
+  }
+  return 'sweep';
+}
+
+/** `merge` of the shards of a bench suite or a swarm (their bench.json or swarm.json). */
+function mergeResultsCmd(p: Parsed, io: Io, kind: 'bench' | 'swarm'): number {
+  const parts: { dir: string; file: ResultsFile }[] = [];
+  for (const dir of p.positional) {
+    const file = dir.endsWith('.json') ? dir : join(dir, `${kind}.json`);
+    let text: string;
+    try {
+      text = readTextFile(file, { maxBytes: REPORT_BYTES_MAX, what: `a ${kind} results file` });
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      io.stderr.write(`error: ${/file not found$/.test(e.message) ? `${echoFileName(dir)}: no ${kind}.json (ENOENT); every directory must hold the results of one ${kind}` : e.message}\n`);
+      return 2;
+    }
+    const r = parseResults(text, echoFileName(file));
+    if ('problem' in r) {
+      io.stderr.write(`error: ${r.problem}\n`);
+      return 2;
+    }
+    parts.push({ dir, file: r.file });
+  }
+  let merged: ResultsFile;
+  try {
+    merged = mergeResults(parts);
+  } catch (e) {
+    if (e instanceof ResultsMergeError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+  // A suite named by its file: its name without the folders and the extension.
+  const name = merged.job.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
+  const outFlag = p.flags.get('out');
+  const out = typeof outFlag === 'string' ? outFlag : join('reports', kind, segment(name), 'merged');
+  const clash = parts.find((x) => within(x.dir, out));
+  if (clash !== undefined) {
+    io.stderr.write(`error: --out ${echoFileName(out)} would replace ${echoFileName(clash.dir)}, one of the merged directories\n`);
+    return 2;
+  }
+  const files = { [`${kind}.json`]: resultsJson(merged), [`${kind}.csv`]: resultsCsv(merged) };
+  try {
+    checkReportPlace(out, Object.keys(files));
+    writeReport(out, files);
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return 2;
+  }
+  const bad = merged.items.filter((x) => x.status !== 'ok');
+  if (p.flags.get('json') === true) io.stdout.write(JSON.stringify(merged) + '\n');
+  else {
+    io.stdout.write(`merged ${kind} ${name}: ${merged.items.length} of ${merged.ids.length} ${kind === 'bench' ? 'entries' : 'seeds'}` +
+      `${bad.length > 0 ? `; not ok: ${bad.map((x) => `${x.id} (${x.status})`).join(', ')}` : ', all ok'}\n`);
+    io.stdout.write(`merged: ${join(out, `${kind}.csv`)}\n`);
+  }
+  if (merged.missing.length > 0) io.stderr.write(`incomplete: missing ${merged.missing.map((k) => merged.ids[k]).join(', ')}\n`);
+  return merged.missing.length > 0 || bad.length > 0 ? 1 : 0;
+}
+
 export async function cmdMerge(argv: readonly string[], io: Io): Promise<number> {
   const p = parseArgs(argv, MERGE_FLAGS);
-  if (p.positional.length === 0) throw new UsageError('missing sweep directories (each with a sweep.json)');
+  if (p.positional.length === 0) throw new UsageError('missing directories to merge (each with the sweep.json, bench.json or swarm.json of a shard)');
+  const kinds = [...new Set(p.positional.map(resultsKind))];
+  if (kinds.length > 1) throw new UsageError(`merge: the directories hold results of different kinds (${kinds.join(' and ')}); merge the shards of one job`);
+  if (kinds[0] !== 'sweep') return mergeResultsCmd(p, io, kinds[0]);
   const parts: { dir: string; manifest: SweepManifest }[] = [];
   for (const dir of p.positional) {
     const r = readManifest(dir);
