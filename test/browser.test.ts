@@ -299,6 +299,8 @@ describe('visualizer in Chromium', () => {
     expect(s.committed).toBeGreaterThan(0);
     expect(s.tps).toBeGreaterThan(0);
     expect(s.events).toBeGreaterThan(0);
+    // The tables view draws the structure: the auditor group over the validator group over the table.
+    expect(await page.locator('#tables-host g.structure text.group').allTextContents()).toEqual(['ag0', 'vg0']);
     for (const v of VIEWS) {
       const box = await page.locator(`#view-${v}`).boundingBox();
       expect(box && box.width * box.height, `#view-${v} has an area`).toBeGreaterThan(0);

@@ -623,7 +623,8 @@ function legends(): void {
       .map(([k, name]) => `<i class="sq" style="background:${KIND_COLOR(k as number)}"></i>${name}`).join('');
   $('tables-legend').innerHTML = Object.entries(CLASS_FILL).map(([k, c]) => `<i class="sq" style="background:${c};border:1px solid #777"></i>${k}`).join('')
     + '<i class="sq" style="border:2px solid #e6550d"></i>locked<i class="sq" style="border:2px dashed #9e9ac8"></i>certified'
-    + '<i class="sq" style="background:#d62728;width:2px"></i>view change';
+    + '<i class="sq" style="background:#d62728;width:2px"></i>view change'
+    + '<i class="sq" style="background:#8250df;height:2px"></i>receipt';
 }
 
 function wire(): void {

@@ -19,6 +19,8 @@ import type { CommitKey } from '../sim/contract/observe.js';
 import { scenarioWith, type Action } from './actions.js';
 import type { ViewAdapter, ViewRun } from '../sim/contract/module.js';
 
+/** Most chain-to-chain links a frame carries (the first ones delivered since the last frame). */
+export const FRAME_LINKS_MAX = 400;
 /** Most messages a frame carries; above that, deliveries are sampled evenly. */
 export const FRAME_MESSAGES_MAX = 1500;
 /** Latency histogram buckets: edges in ms, log-spaced from 10 ms to 1,000 s, 32 to a decade. */
@@ -59,6 +61,8 @@ export interface SessionMeta {
   latencyClasses: string[];
   blockKinds: string[];
   latencyEdgesMs: readonly number[];
+  /** Each chain's place in the family's structure, outermost first (ViewAdapter.chainPath), or null. */
+  chainPaths: string[][] | null;
 }
 
 /** Flags per node in a frame. */
@@ -103,6 +107,8 @@ export interface Frame {
   finalPerSecond: Float64Array;
   /** The family's picture of the run now (ViewAdapter.story), or null for a family without one. */
   story: unknown;
+  /** Chain-to-chain links delivered since the last frame (ViewAdapter.linkOf: TOP's receipts), as from, to pairs. */
+  links: Int32Array;
   /** Latency histograms (counts per LATENCY_EDGES_MS bucket) of final transfers, per class of `latencyClasses`. */
   latency: Float64Array[];
   /** Per node: bytes in, bytes out, CPU busy µs (cumulative). */
@@ -153,6 +159,8 @@ export class Session {
   private delivered = 0;
   private stride = 1;
   private blocks: number[] = [];
+  /** Chain-to-chain links delivered since the last frame (pairs), up to FRAME_LINKS_MAX. */
+  private links: number[] = [];
   // Gathered over the run.
   private readonly countedTo: Int32Array;
   private readonly tableLeader: Int32Array;
@@ -207,13 +215,19 @@ export class Session {
       latencyClasses: [...module.latencyClasses],
       blockKinds: [...module.blockKinds],
       latencyEdgesMs: LATENCY_EDGES_MS,
+      chainPaths: this.views.chainPath ? Array.from({ length: T }, (_, t) => this.views.chainPath!(this.run, t)) : null,
     };
+    const linkOf = this.views.linkOf?.bind(this.views);
     const trace: WorkTrace = {
       work: (node, _core, what, from, data) => {
         if (what !== 0) return;
         const m = data as Msg;
         const led = this.views.leaderOf(m);
         if (led !== null) this.tableLeader[led[0]] = led[1];
+        if (linkOf !== undefined && this.links.length < 2 * FRAME_LINKS_MAX) {
+          const l = linkOf(m);
+          if (l !== null) this.links.push(l[0], l[1]);
+        }
         if (this.delivered++ % this.stride === 0 && this.msgFrom.length < FRAME_MESSAGES_MAX) {
           this.msgFrom.push(from);
           this.msgTo.push(node);
@@ -365,6 +379,7 @@ export class Session {
       txFinal: this.finalTotal,
       finalPerSecond: Float64Array.from(this.finalPerSecond),
       story: this.views.story?.(this.run, sim.now_us) ?? null,
+      links: Int32Array.from(this.links),
       latency: this.latency.map((l) => Float64Array.from(l)),
       bytesIn,
       bytesOut,
@@ -379,6 +394,7 @@ export class Session {
     this.msgAt = [];
     this.delivered = 0;
     this.blocks = [];
+    this.links = [];
     return f;
   }
 

@@ -300,6 +300,14 @@ export interface ViewAdapter<R extends FamilyRun = FamilyRun> {
   /** The inspector's protocol rows of a node. */
   inspect(b: ViewRun<R>, node: number): NodeProtocolView;
   /**
+   * Where a chain sits in the family's structure, outermost first (TOP: `['agroup:0', 'vgroup:1']`,
+   * the auditor group over the validator group that owns the table); the chains view groups its
+   * rows by it.
+   */
+  chainPath?(b: ViewRun<R>, chain: number): string[];
+  /** If a delivered message carries work from one chain to another, [from, to] (TOP: a receipt); else null. */
+  linkOf?(msg: { kind: number }): [number, number] | null;
+  /**
    * The family's own picture of the run now, for its panel on the page (web/families/): plain
    * data (it is copied to the page each frame), small, read from the nodes without changing them.
    * A family without it has the generic chains view only.

@@ -14,9 +14,15 @@ const KEEP = 20;
 /** Tables drawn at most (the first ones). */
 export const TABLE_ROWS_MAX = 64;
 const ROW = 18;
-const LABEL = 132;
+/** The structure's gutter: one column per level of the chains' paths (TOP: auditor group, validator group). */
+const LEVEL_W = 44;
+/** The gutter where links between chains (TOP: receipts) are drawn as arcs. */
+const LINK_W = 46;
+const LABEL_W = 132;
 const BW = 12;
 const GAP = 2;
+/** A link stays drawn this long (wall ms), fading. */
+const LINK_SHOW_MS = 1500;
 
 interface BlockMark {
   height: number;
@@ -41,6 +47,12 @@ export class TablesView {
   private chains: BlockMark[][] = [];
   private lastView: number[] = [];
   private frame: Frame | null = null;
+  /** Each chain's row (chains past the rows drawn: -1), and the left edge of the row labels. */
+  private rowOf: Int32Array = new Int32Array(0);
+  private LABEL = LABEL_W;
+  private x0 = 0;
+  /** Links seen lately: from row, to row, when (wall ms). */
+  private links: { a: number; b: number; at: number }[] = [];
 
   constructor(host: HTMLElement) {
     this.note = document.createElement('p');
@@ -57,14 +69,65 @@ export class TablesView {
     this.frame = null;
     this.note.textContent = meta.tables > rows ? `The first ${rows} of ${meta.tables} tables.` : '';
     this.svg.selectAll('*').remove();
-    this.svg.attr('width', LABEL + (KEEP + 2) * (BW + GAP) + 120).attr('height', rows * ROW + 4);
+    this.links = [];
+    // Rows in the order of the structure (auditor group, validator group, table), when there is one.
+    const paths = meta.chainPaths;
+    const levels = paths === null ? 0 : Math.max(0, ...paths.map((p) => p.length));
+    const order = Array.from({ length: meta.tables }, (_, t) => t);
+    if (paths !== null) {
+      const num = (x: string) => Number(x.split(':')[1] ?? 0);
+      order.sort((a, b) => {
+        for (let k = 0; k < levels; k++) {
+          const d = num(paths[a][k] ?? '') - num(paths[b][k] ?? '');
+          if (d !== 0) return d;
+        }
+        return a - b;
+      });
+    }
+    this.rowOf = new Int32Array(meta.tables).fill(-1);
+    order.slice(0, rows).forEach((t, r) => { this.rowOf[t] = r; });
+    const links = paths !== null;
+    this.x0 = levels * LEVEL_W + (links ? LINK_W : 0);
+    this.LABEL = this.x0 + LABEL_W;
+    this.svg.attr('width', this.LABEL + (KEEP + 2) * (BW + GAP) + 120).attr('height', rows * ROW + 4);
+    // The structure: a bracket per group at each level, labelled (ag0, vg1).
+    if (paths !== null) {
+      const g = this.svg.append('g').attr('class', 'structure');
+      for (let k = 0; k < levels; k++) {
+        let start = 0;
+        for (let r = 1; r <= rows; r++) {
+          const key = (row: number) => paths[order[row]].slice(0, k + 1).join('/');
+          if (r < rows && key(r) === key(start)) continue;
+          const name = paths[order[start]][k] ?? '';
+          const [kind, n] = name.split(':');
+          const short = `${kind === 'agroup' ? 'ag' : kind === 'vgroup' ? 'vg' : kind}${n ?? ''}`;
+          const x = k * LEVEL_W + 4;
+          const y0 = start * ROW + 4;
+          const y1 = r * ROW - 2;
+          const what = kind === 'agroup' ? `auditor group ${n}: audits the validator groups beside it` : kind === 'vgroup' ? `validator group ${n}: proposes and votes the blocks of these tables` : name;
+          const grp = g.append('g').attr('class', 'group');
+          grp.append('title').text(what);
+          grp.append('path').attr('class', 'bracket').attr('d', `M${x + 8},${y0} H${x} V${y1} H${x + 8}`).attr('fill', 'none').attr('stroke', '#999');
+          grp.append('text').attr('class', 'group').attr('x', x + 3).attr('y', y0 + 10).text(short);
+          start = r;
+        }
+      }
+      this.svg.append('g').attr('class', 'links');
+    }
   }
 
   update(f: Frame): void {
     const rows = this.chains.length;
+    const now = performance.now();
+    for (let k = 0; k + 1 < f.links.length; k += 2) {
+      const a = this.rowOf[f.links[k]] ?? -1;
+      const b = this.rowOf[f.links[k + 1]] ?? -1;
+      if (a >= 0 && b >= 0 && a !== b && !this.links.some((l) => l.a === a && l.b === b && now - l.at < 200)) this.links.push({ a, b, at: now });
+    }
+    this.links = this.links.filter((l) => now - l.at < LINK_SHOW_MS).slice(-200);
     for (let k = 0; k < f.blkTable.length; k++) {
-      const t = f.blkTable[k];
-      if (t >= rows) continue;
+      const t = this.rowOf[f.blkTable[k]] ?? -1;
+      if (t < 0 || t >= rows) continue;
       const view = f.blkView[k];
       const chain = this.chains[t];
       const b = { height: f.blkHeight[k], cls: f.blkCls[k], view, txs: f.blkTxs[k], at_us: f.blkAt[k], viewJump: false };
@@ -86,16 +149,18 @@ export class TablesView {
   }
 
   draw(): void {
+    const LABEL = this.LABEL;
+    const rowOf = this.rowOf;
     const meta = this.meta;
     const f = this.frame;
     if (!meta || !f) return;
     const names = meta.nodes;
-    const rowsData = this.chains.map((chain, t) => ({ t, chain }));
+    const rowsData = [...this.rowOf].map((r, t) => ({ t, r })).filter((x) => x.r >= 0).map(({ t, r }) => ({ t, chain: this.chains[r] }));
     const row = this.svg.selectAll<SVGGElement, { t: number; chain: BlockMark[] }>('g.row')
       .data(rowsData, (d) => d.t)
       .join((enter) => {
-        const g = enter.append('g').attr('class', 'row').attr('transform', (d) => `translate(0,${d.t * ROW + 2})`);
-        g.append('text').attr('class', 'label').attr('x', 2).attr('y', 12);
+        const g = enter.append('g').attr('class', 'row').attr('transform', (d) => `translate(0,${rowOf[d.t] * ROW + 2})`);
+        g.append('text').attr('class', 'label').attr('x', this.x0 + 2).attr('y', 12);
         g.append('g').attr('class', 'blocks');
         g.append('g').attr('class', 'pending');
         g.append('text').attr('class', 'stall').attr('y', 12);
@@ -130,6 +195,23 @@ export class TablesView {
         .attr('fill', 'none').attr('stroke', (m) => (m.k === 'locked' ? '#e6550d' : '#9e9ac8'))
         .attr('stroke-width', 2).attr('stroke-dasharray', (m) => (m.k === 'locked' ? null : '3,2'));
     });
+    // Links between chains (TOP: a receipt from its sending table's row to its receiving table's),
+    // as arcs in the gutter left of the labels, fading as they age.
+    const now = performance.now();
+    const gx = this.x0 - 2;
+    const y = (r: number) => r * ROW + 2 + ROW / 2 - 2;
+    this.svg.select<SVGGElement>('g.links').selectAll<SVGPathElement, { a: number; b: number; at: number }>('path')
+      .data(this.links, (l) => `${l.a}/${l.b}/${l.at}`)
+      .join((e) => e.append('path').attr('fill', 'none').attr('stroke', '#8250df').attr('stroke-width', 1.2).call((p) => p.append('title')))
+      .attr('d', (l) => {
+        const bulge = Math.min(LINK_W - 8, 6 + Math.abs(l.b - l.a) * 3);
+        const ya = y(l.a);
+        const yb = y(l.b);
+        const dir = yb > ya ? -1 : 1;
+        return `M${gx},${ya} C${gx - bulge},${ya} ${gx - bulge},${yb} ${gx},${yb} M${gx - 4},${yb + dir * 3} L${gx},${yb} L${gx - 4},${yb - dir * 0.5}`;
+      })
+      .attr('opacity', (l) => Math.max(0.1, 1 - (now - l.at) / LINK_SHOW_MS))
+      .select('title').text(() => 'a receipt: a transfer from one table to another, sent in a block of the first and consumed in a block of the second');
     row.select<SVGTextElement>('text.stall')
       .attr('x', (d) => LABEL + (d.chain.length + 2) * (BW + GAP) + 4)
       .attr('fill', '#d62728')

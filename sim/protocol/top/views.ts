@@ -1,7 +1,8 @@
 /** TOP Chain on the page: groups by genesis seat, leaders from proposals, replicas per table. */
 import type { ViewAdapter } from '../../contract/module.js';
 import type { TopRun } from './run.js';
-import { MSG, type ProposalMsg } from './messages.js';
+import { MSG, type ProposalMsg, type ReceiptMsg } from './messages.js';
+import { LEG_RECV } from './ledger.js';
 import { ConsensusNode } from './node.js';
 
 export const TOP_VIEWS: ViewAdapter<TopRun> = {
@@ -36,6 +37,18 @@ export const TOP_VIEWS: ViewAdapter<TopRun> = {
     if (msg.kind !== MSG.PROPOSAL) return null;
     const p = msg as ProposalMsg;
     return [p.table, p.block.leader];
+  },
+
+  chainPath(b, t) {
+    const vg = b.family.ctx.vgroupOf[t];
+    return [`agroup:${Math.floor(vg / b.family.sc.topology.validator_groups_per_auditor)}`, `vgroup:${vg}`];
+  },
+
+  linkOf(msg) {
+    if (msg.kind !== MSG.RECEIPT) return null;
+    const r = msg as ReceiptMsg;
+    // A send's receipt goes from the sending table to the receiving one; its confirmation back.
+    return r.leg === LEG_RECV ? [r.src, r.dst] : null;
   },
 
   inspect(b, node) {
