@@ -299,6 +299,12 @@ describe('visualizer in Chromium', () => {
     expect(s.committed).toBeGreaterThan(0);
     expect(s.tps).toBeGreaterThan(0);
     expect(s.events).toBeGreaterThan(0);
+    // Grouped by region, the network is a world map with the nodes at their regions.
+    expect(await page.evaluate(() => (window as unknown as { topsim: { state(): { map: boolean } } }).topsim.state().map)).toBe(false);
+    await page.selectOption('#group-by', 'region');
+    expect(await page.evaluate(() => (window as unknown as { topsim: { state(): { map: boolean } } }).topsim.state().map)).toBe(true);
+    await page.locator('#view-network').screenshot({ path: join(SHOTS, 'network-map.png') });
+    await page.selectOption('#group-by', 'group');
     // The tables view draws the structure: the auditor group over the validator group over the table.
     expect(await page.locator('#tables-host g.structure text.group').allTextContents()).toEqual(['ag0', 'vg0']);
     for (const v of VIEWS) {

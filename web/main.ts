@@ -719,7 +719,7 @@ declare global {
     topsim: {
       state(): {
         status: string; now_us: number; duration_us: number; done: boolean; digest: string | null;
-        committed: number; tps: number; events: number; fps: number; nodes: number; crashed: string[]; actions: string;
+        committed: number; tps: number; events: number; fps: number; nodes: number; crashed: string[]; actions: string; map: boolean;
       };
       exportText(): Promise<string>;
     };
@@ -740,6 +740,7 @@ window.topsim = {
     nodes: st.meta?.nodes.length ?? 0,
     crashed: st.frame && st.meta ? st.meta.nodes.filter((_, i) => !(st.frame!.flags[i] & 1)).map((n) => n.name) : [],
     actions: encodeActions(st.actions),
+    map: network.showsMap,
   }),
   exportText: () => call((api) => api.exportText()),
 };

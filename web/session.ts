@@ -10,6 +10,7 @@
  *
  * No DOM here: the worker owns a session, and tests run it in Node.
  */
+import { regionLatLon } from '../sim/net/geo.js';
 import type { Scenario } from '../sim/scenario/index.js';
 import { buildRun, type BuiltRun } from '../sim/runner/build.js';
 import type { WorkTrace } from '../sim/engine/sim.js';
@@ -63,6 +64,8 @@ export interface SessionMeta {
   latencyEdgesMs: readonly number[];
   /** Each chain's place in the family's structure, outermost first (ViewAdapter.chainPath), or null. */
   chainPaths: string[][] | null;
+  /** Each region's place (latitude, longitude), in `regions` order; null for a region the dataset does not place. */
+  regionPlaces: ([number, number] | null)[];
 }
 
 /** Flags per node in a frame. */
@@ -215,6 +218,7 @@ export class Session {
       latencyClasses: [...module.latencyClasses],
       blockKinds: [...module.blockKinds],
       latencyEdgesMs: LATENCY_EDGES_MS,
+      regionPlaces: regions.map((r) => regionLatLon(sc.network.latency.dataset, r)),
       chainPaths: this.views.chainPath ? Array.from({ length: T }, (_, t) => this.views.chainPath!(this.run, t)) : null,
     };
     const linkOf = this.views.linkOf?.bind(this.views);

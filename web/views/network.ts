@@ -3,6 +3,9 @@
  * nodes in cells by genesis group (or by region), leaders ringed, crashed nodes grey and crossed,
  * byzantine nodes outlined red; messages as dots that travel from sender to receiver.
  */
+import { feature } from 'topojson-client';
+import type { GeometryCollection, Topology } from 'topojson-specification';
+import landAtlas from 'world-atlas/land-110m.json' with { type: 'json' };
 import * as d3 from 'd3';
 import type { Frame, SessionMeta } from '../session.js';
 import { NODE_ALIVE, NODE_BYZANTINE, NODE_LEADER } from '../session.js';
@@ -50,6 +53,11 @@ export class NetworkView {
   private y = new Float32Array(0);
   private r = 3;
   private cells: { label: string; x: number; y: number; w: number; h: number }[] = [];
+  /** Grouped by region with every region placed: the land of the world map, and each region's label. */
+  private land: Path2D | null = null;
+  private places: { label: string; x: number; y: number }[] = [];
+  /** From a region's place to its cluster, where the cluster had to move aside. */
+  private leads: [number, number, number, number][] = [];
   private flags: Uint8Array = new Uint8Array(0);
   private dots: Dot[] = [];
   private width = 0;
@@ -79,6 +87,11 @@ export class NetworkView {
     this.layout();
   }
 
+  /** Whether the view shows the world map (grouped by region, every region placed). */
+  get showsMap(): boolean {
+    return this.land !== null;
+  }
+
   setGroupBy(groupBy: GroupBy): void {
     this.groupBy = groupBy;
     this.layout();
@@ -99,10 +112,85 @@ export class NetworkView {
     this.layout();
   }
 
+  /**
+   * Grouped by region, when the dataset places every region: a world map, each region's nodes on a
+   * sunflower spiral around its place. Returns false (nothing laid out) otherwise.
+   */
+  private layoutMap(): boolean {
+    const meta = this.meta!;
+    this.land = null;
+    this.places = [];
+    this.leads = [];
+    if (this.groupBy !== 'region' || meta.regionPlaces.length === 0 || meta.regionPlaces.some((p) => p === null)) return false;
+    const land = feature(landAtlas as unknown as Topology, (landAtlas as unknown as Topology).objects.land as GeometryCollection);
+    const projection = d3.geoNaturalEarth1().fitExtent([[6, 16], [this.width - 6, this.height - 6]], land);
+    this.land = new Path2D(d3.geoPath(projection)(land) ?? '');
+    const n = meta.nodes.length;
+    this.x = new Float32Array(n);
+    this.y = new Float32Array(n);
+    this.cells = [];
+    const members = meta.regions.map(() => [] as number[]);
+    meta.nodes.forEach((x, i) => members[meta.regions.indexOf(x.region)]?.push(i));
+    const most = Math.max(1, ...members.map((m) => m.length));
+    // Dots 2 px apart at least, the largest region within 60 px of its place.
+    // ...and all clusters together within about a third of the map.
+    const step = Math.max(2.2, Math.min(9, 60 / Math.sqrt(most), Math.sqrt((0.3 * this.width * this.height) / (Math.PI * Math.max(1, n)))));
+    // Each region's cluster starts at its place; clusters that overlap (Frankfurt, London and
+    // Ireland are close) are pushed apart, and a line leads back to the place.
+    const at = meta.regions.map((_, k) => {
+      const [lat, lon] = meta.regionPlaces[k]!;
+      return projection([lon, lat]) ?? [0, 0];
+    });
+    const c = at.map(([x, y]) => [x, y]);
+    const R = members.map((m) => (m.length === 0 ? 0 : step * Math.sqrt(m.length + 0.5) + 4));
+    for (let it = 0; it < 200; it++) {
+      let moved = false;
+      for (let a = 0; a < c.length; a++) {
+        for (let b = a + 1; b < c.length; b++) {
+          if (R[a] === 0 || R[b] === 0) continue;
+          const dx = c[b][0] - c[a][0];
+          const dy = c[b][1] - c[a][1];
+          const d = Math.hypot(dx, dy) || 0.01;
+          const over = R[a] + R[b] - d;
+          if (over <= 0) continue;
+          moved = true;
+          const ux = dx / d;
+          const uy = dy / d;
+          c[a][0] -= (ux * over) / 2;
+          c[a][1] -= (uy * over) / 2;
+          c[b][0] += (ux * over) / 2;
+          c[b][1] += (uy * over) / 2;
+        }
+      }
+      // Keep every cluster inside the view.
+      for (let a = 0; a < c.length; a++) {
+        c[a][0] = Math.min(this.width - R[a] - 2, Math.max(R[a] + 2, c[a][0]));
+        c[a][1] = Math.min(this.height - R[a] - 2, Math.max(R[a] + 16, c[a][1]));
+      }
+      if (!moved) break;
+    }
+    this.leads = [];
+    meta.regions.forEach((region, k) => {
+      if (members[k].length === 0) return;
+      const [px, py] = c[k];
+      members[k].forEach((node, j) => {
+        const rr = step * Math.sqrt(j + 0.5);
+        const a = j * 2.399963229728653;
+        this.x[node] = px + rr * Math.cos(a);
+        this.y[node] = py + rr * Math.sin(a);
+      });
+      this.places.push({ label: `${region} (${members[k].length})`, x: px, y: py - R[k] - 10 });
+      if (Math.hypot(px - at[k][0], py - at[k][1]) > R[k] * 0.5) this.leads.push([at[k][0], at[k][1], px, py]);
+    });
+    this.r = Math.max(1.2, Math.min(6, step * 0.42));
+    return true;
+  }
+
   /** Cells on a grid, one per group (or region); nodes on a sunflower spiral inside each cell. */
   private layout(): void {
     const meta = this.meta;
     if (!meta || this.width === 0) return;
+    if (this.layoutMap()) return;
     const keyOf = (i: number) => (this.groupBy === 'region' ? meta.nodes[i].region : meta.nodes[i].group);
     const keys = this.groupBy === 'region' ? meta.regions : meta.groups;
     const members = new Map<string, number[]>(keys.map((k) => [k, []]));
@@ -168,6 +256,27 @@ export class NetworkView {
     if (!meta) return;
     g.font = '11px system-ui, sans-serif';
     g.textBaseline = 'top';
+    if (this.land !== null) {
+      g.fillStyle = '#eef1f4';
+      g.fill(this.land);
+      g.strokeStyle = '#d0d7de';
+      g.lineWidth = 0.6;
+      g.stroke(this.land);
+      g.strokeStyle = '#8c959f';
+      g.lineWidth = 1;
+      for (const [ax, ay, bx, by] of this.leads) {
+        g.beginPath();
+        g.moveTo(ax, ay);
+        g.lineTo(bx, by);
+        g.stroke();
+        g.fillStyle = '#57606a';
+        g.fillRect(ax - 2, ay - 2, 4, 4);
+      }
+      g.fillStyle = '#444';
+      g.textAlign = 'center';
+      for (const p of this.places) g.fillText(p.label, p.x, p.y);
+      g.textAlign = 'start';
+    }
     for (const c of this.cells) {
       g.strokeStyle = '#e3e3e3';
       g.strokeRect(c.x + 2, c.y + 2, c.w - 4, c.h - 4);
