@@ -305,6 +305,16 @@ describe('visualizer in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { topsim: { state(): { map: boolean } } }).topsim.state().map)).toBe(true);
     await page.locator('#view-network').screenshot({ path: join(SHOTS, 'network-map.png') });
     await page.selectOption('#group-by', 'group');
+    // A committed block opens: its legs, and the unit chains of the accounts it touched (the lattice).
+    await page.locator('#tables-host rect.committed').last().click();
+    await until(o, 'the block panel', () => !(document.getElementById('block-panel')?.hidden ?? true), undefined);
+    const panel = (await page.textContent('#block-panel')) ?? '';
+    expect(panel).toMatch(/Table block T0 #\d+/);
+    expect(panel).toContain('Unit chains of the accounts it touched');
+    expect(await page.locator('#block-panel table.detail').first().locator('tr').count()).toBeGreaterThan(1);
+    await page.locator('#view-tables').screenshot({ path: join(SHOTS, 'block-panel.png') });
+    await page.click('#block-panel button.close');
+    expect(await page.locator('#block-panel').isHidden()).toBe(true);
     // The tables view draws the structure: the auditor group over the validator group over the table.
     expect(await page.locator('#tables-host g.structure text.group').allTextContents()).toEqual(['ag0', 'vg0']);
     for (const v of VIEWS) {

@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import type { WorkerApi, Opened, Problem } from './sim.worker.js';
 import type { Frame, Inspection, SessionMeta } from './session.js';
+import type { BlockDetail } from '../sim/contract/module.js';
 import { actionTime, describeAction, encodeActions, parseSeed, readShareUrl, shareIssue, SEED_EXPECTED, type Action } from './actions.js';
 import { BUNDLED, describe } from './scenarios.js';
 import { NetworkView, ROLE_COLOR, KIND_COLOR, MESSAGE_FILTERS, type GroupBy } from './views/network.js';
@@ -92,7 +93,28 @@ function workerLost(h: WorkerHost, e: Error): void {
 }
 
 const network = new NetworkView($('network-host'), (i) => select(i));
-const tables = new TablesView($('tables-host'));
+const tables = new TablesView($('tables-host'), (chain, height) => void showBlock(chain, height));
+
+/** The block panel: what a committed block holds (the family's ViewAdapter.blockDetail). */
+async function showBlock(chain: number, height: number): Promise<void> {
+  const el = $('block-panel');
+  let d: BlockDetail | null;
+  try {
+    d = await call((api) => api.blockDetail(chain, height));
+  } catch {
+    d = null;
+  }
+  const close = '<button type="button" class="close" aria-label="close">×</button>';
+  if (d === null) {
+    el.innerHTML = `${close}<p class="note">Block ${height} of chain ${chain}: no node holds it any more (each keeps its newest committed blocks).</p>`;
+  } else {
+    el.innerHTML = `${close}<h3>${esc(d.title)}</h3><table>${d.facts.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>` +
+      d.tables.map((t) => `<table class="detail"><caption>${esc(t.caption)}</caption><tr>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>` +
+        t.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('') + '</table>').join('');
+  }
+  el.hidden = false;
+  el.querySelector('button.close')?.addEventListener('click', () => { el.hidden = true; });
+}
 /** The family's own panel in place of the tables view (web/families/), and its family. */
 let panel: FamilyPanel | null = null;
 let panelFamily = '';
@@ -239,6 +261,7 @@ function adopt(meta: SessionMeta): void {
   st.frame = null;
   network.setMeta(meta, $<HTMLSelectElement>('group-by').value as GroupBy);
   tables.setMeta(meta);
+  $('block-panel').hidden = true;
   choosePanel(meta.family);
   charts.setMeta(meta);
   const tl = $<HTMLInputElement>('timeline');

@@ -18,7 +18,7 @@ import type { ProtocolModule } from '../sim/contract/module.js';
 import type { Msg } from '../sim/contract/env.js';
 import type { CommitKey } from '../sim/contract/observe.js';
 import { scenarioWith, type Action } from './actions.js';
-import type { ViewAdapter, ViewRun } from '../sim/contract/module.js';
+import type { BlockDetail, ViewAdapter, ViewRun } from '../sim/contract/module.js';
 
 /** Most chain-to-chain links a frame carries (the first ones delivered since the last frame). */
 export const FRAME_LINKS_MAX = 400;
@@ -321,6 +321,11 @@ export class Session {
       const hist = this.latency[m.classOf(id)];
       if (hist !== undefined) hist[bucketOf((now - m.submittedAt(id)) / 1000)]++;
     }
+  }
+
+  /** What committed block `height` of `chain` holds (the family's ViewAdapter.blockDetail), or null. */
+  blockDetail(chain: number, height: number): BlockDetail | null {
+    return this.views.blockDetail?.(this.run, chain, height) ?? null;
   }
 
   /** The frame for the page; resets what is gathered between frames. */

@@ -7,6 +7,7 @@ import * as Comlink from 'comlink';
 import { parseScenarioText, applyOverrides, ScenarioError, type Scenario } from '../sim/scenario/index.js';
 import { Session, frameBuffers, type Frame, type Inspection, type SessionMeta } from './session.js';
 import { exportedText, type Action } from './actions.js';
+import type { BlockDetail } from '../sim/contract/module.js';
 import { wontFit } from '../sim/runner/memory.js';
 
 /** Scenario files larger than this are refused before parsing (scenarios are a few kB). */
@@ -76,6 +77,11 @@ const api = {
     session.advance(target_us, budget_ms, () => performance.now());
     const f = session.frame();
     return Comlink.transfer(f, frameBuffers(f));
+  },
+
+  /** What a committed block holds (the page's block panel), or null when no node holds it any more. */
+  blockDetail(chain: number, height: number): BlockDetail | null {
+    return session?.blockDetail(chain, height) ?? null;
   },
 
   inspect(node: number): Inspection | null {

@@ -276,6 +276,13 @@ export interface ViewRun<R extends FamilyRun = FamilyRun> {
   logicOf(i: number): NodeLogic;
 }
 
+/** A committed block as the page's block panel shows it: a title, lines of facts, and tables. */
+export interface BlockDetail {
+  title: string;
+  facts: [label: string, text: string][];
+  tables: { caption: string; columns: string[]; rows: (string | number)[][] }[];
+}
+
 /** What the node inspector shows of a node's protocol state. */
 export interface NodeProtocolView {
   /** Label and text of each row about the node (TOP: its stake and its tables). */
@@ -307,6 +314,11 @@ export interface ViewAdapter<R extends FamilyRun = FamilyRun> {
   chainPath?(b: ViewRun<R>, chain: number): string[];
   /** If a delivered message carries work from one chain to another, [from, to] (TOP: a receipt); else null. */
   linkOf?(msg: { kind: number }): [number, number] | null;
+  /**
+   * What a committed block holds, for the page's block panel (TOP: its legs and the unit chains of
+   * the accounts it touched); null when no node still holds it.
+   */
+  blockDetail?(b: ViewRun<R>, chain: number, height: number): BlockDetail | null;
   /**
    * The family's own picture of the run now, for its panel on the page (web/families/): plain
    * data (it is copied to the page each frame), small, read from the nodes without changing them.

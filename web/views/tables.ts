@@ -54,7 +54,7 @@ export class TablesView {
   /** Links seen lately: from row, to row, when (wall ms). */
   private links: { a: number; b: number; at: number }[] = [];
 
-  constructor(host: HTMLElement) {
+  constructor(host: HTMLElement, private readonly onPickBlock: (chain: number, height: number) => void = () => {}) {
     this.note = document.createElement('p');
     this.note.className = 'note';
     host.appendChild(this.note);
@@ -151,6 +151,7 @@ export class TablesView {
   draw(): void {
     const LABEL = this.LABEL;
     const rowOf = this.rowOf;
+    const pick = this.onPickBlock;
     const meta = this.meta;
     const f = this.frame;
     if (!meta || !f) return;
@@ -173,12 +174,13 @@ export class TablesView {
     row.select<SVGGElement>('g.blocks').each(function (d) {
       const g = d3.select(this);
       const rect = g.selectAll<SVGRectElement, BlockMark>('rect').data(d.chain, (b) => b.height)
-        .join((e) => e.append('rect').attr('height', ROW - 6).attr('width', BW).attr('y', 2).call((r) => r.append('title')));
+        .join((e) => e.append('rect').attr('height', ROW - 6).attr('width', BW).attr('y', 2).style('cursor', 'pointer')
+          .on('click', (_, b) => pick(d.t, b.height)).call((r) => r.append('title')));
       rect.attr('x', (_, i) => LABEL + i * (BW + GAP))
         .attr('class', (b) => `block committed ${kindName(meta, b.cls)}`)
         .attr('fill', (b) => CLASS_FILL[kindName(meta, b.cls)] ?? '#999')
         .attr('stroke', (b) => (kindName(meta, b.cls) === 'empty' ? '#777' : 'none'));
-      rect.select('title').text((b) => `height ${b.height}, view ${b.view}, ${kindName(meta, b.cls)}, ${b.txs} txs, committed at ${(b.at_us / 1e6).toFixed(3)} s`);
+      rect.select('title').text((b) => `height ${b.height}, view ${b.view}, ${kindName(meta, b.cls)}, ${b.txs} txs, committed at ${(b.at_us / 1e6).toFixed(3)} s (click: what it holds)`);
       g.selectAll<SVGLineElement, { b: BlockMark; i: number }>('line.jump').data(d.chain.map((b, i) => ({ b, i })).filter((x) => x.b.viewJump), (x) => x.b.height)
         .join('line').attr('class', 'jump')
         .attr('x1', (x) => LABEL + x.i * (BW + GAP) - 2).attr('x2', (x) => LABEL + x.i * (BW + GAP) - 2)

@@ -49,6 +49,12 @@ export class ChainStore {
     this.lockedId = g.id;
   }
 
+  /** The committed block at height `h`, if it is still held (the newest BLOCKS_KEPT are); read only. */
+  committedAt(h: number): Block | undefined {
+    const k = this.committedIds.length - 1 - (this.committedHeight - h);
+    return k >= 0 && k < this.committedIds.length ? this.blocks.get(this.committedIds[k]) : undefined;
+  }
+
   /** The committed block: always held (pruning drops only older committed blocks). */
   committedBlock(): Block {
     const b = this.blocks.get(this.committedId);

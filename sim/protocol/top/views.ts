@@ -2,7 +2,7 @@
 import type { ViewAdapter } from '../../contract/module.js';
 import type { TopRun } from './run.js';
 import { MSG, type ProposalMsg, type ReceiptMsg } from './messages.js';
-import { LEG_RECV } from './ledger.js';
+import { LEG_INNER, LEG_RECV } from './ledger.js';
 import { ConsensusNode } from './node.js';
 
 export const TOP_VIEWS: ViewAdapter<TopRun> = {
@@ -37,6 +37,66 @@ export const TOP_VIEWS: ViewAdapter<TopRun> = {
     if (msg.kind !== MSG.PROPOSAL) return null;
     const p = msg as ProposalMsg;
     return [p.table, p.block.leader];
+  },
+
+  blockDetail(b, t, h) {
+    // A member that still holds the block on its committed chain.
+    const run = b.family;
+    for (let i = 0; i < b.nodes.length; i++) {
+      const logic = b.logicOf(i);
+      if (!(logic instanceof ConsensusNode)) continue;
+      const r = logic.replicas[t];
+      const blk = r !== undefined && r.committedHeight >= h ? r.committedAt(h) : undefined;
+      if (blk === undefined || r === undefined) continue;
+      const txs = run.ctx.txs;
+      const map = run.ctx.map;
+      const LEG_NAMES = ['inner', 'send', 'recv', 'confirm'];
+      const touched = (blk2: { txs: Int32Array; legs: Uint8Array }): Set<number> => {
+        // The accounts of this table a block adds a unit to (execution.ts addUnits).
+        const out = new Set<number>();
+        for (let k = 0; k < blk2.txs.length; k++) {
+          const id = blk2.txs[k];
+          const leg = blk2.legs[k];
+          if (leg !== LEG_RECV) out.add(txs.sender[id]);
+          if (leg === LEG_INNER || leg === LEG_RECV) out.add(txs.receiver[id]);
+        }
+        return out;
+      };
+      const accounts = [...touched(blk)].sort((x, y) => x - y);
+      // Each account's unit chain, as far back as the member still holds committed blocks.
+      const SHOWN = 12;
+      const units = accounts.slice(0, SHOWN).map((acct) => {
+        const heights: number[] = [];
+        for (let k = r.committedHeight; k >= 1 && heights.length < 8; k--) {
+          const x = r.committedAt(k);
+          if (x === undefined) break;
+          if (touched(x).has(acct)) heights.push(k);
+        }
+        return [`account ${acct}`, r.ledger.unitHeight[map.localIndex[acct]], heights.map((k) => `T${t}#${k}`).join(' ← ')];
+      });
+      return {
+        title: `Table block T${t} #${h}`,
+        facts: [
+          ['view, leader', `${blk.view}, ${b.nodes[blk.leader]?.name ?? blk.leader}`],
+          ['transaction legs', `${blk.txs.length}`],
+          ['accounts touched', `${accounts.length} (each gets a unit: the lower layer of the lattice)`],
+          ['as held by', `${b.nodes[i].name} (committed up to #${r.committedHeight})`],
+        ],
+        tables: [
+          {
+            caption: `Unit chains of the accounts it touched${accounts.length > SHOWN ? ` (the first ${SHOWN} of ${accounts.length})` : ''}: newest table blocks first`,
+            columns: ['account', 'units now', 'table blocks with its units'],
+            rows: units,
+          },
+          {
+            caption: `Legs${blk.txs.length > 30 ? ' (the first 30)' : ''}`,
+            columns: ['tx', 'leg', 'from account', 'to account'],
+            rows: Array.from(blk.txs.slice(0, 30), (id, k) => [id, LEG_NAMES[blk.legs[k]] ?? String(blk.legs[k]), txs.sender[id], txs.receiver[id]]),
+          },
+        ],
+      };
+    }
+    return null;
   },
 
   chainPath(b, t) {

@@ -130,6 +130,11 @@ export class TableReplica {
   }
 
   /** The committed height (it grows by commits; only a state snapshot sets it otherwise). */
+  /** The page's view: the committed block at height `h`, if still held. */
+  committedAt(h: number): Block | undefined {
+    return this.chain.committedAt(h);
+  }
+
   get committedHeight(): number {
     return this.chain.committedHeight;
   }
