@@ -6,8 +6,8 @@
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>   (a scenario or a comparison)
- *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--base FILE] [--json]
- *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
+ *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--family NAME | --base FILE] [--json]
+ *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n|auto] [--out DIR] [--workers N] [--duration 30s]
  *         [--warmup 5s] [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
  *   compare <comparison> [--set key=v1,v2 ...] [--shard i/n] [--out DIR] [--workers N] [--duration 30s]
@@ -41,6 +41,8 @@ import { parseArgs, intFlag, durationFlag, UsageError, wantsHelp, type Parsed } 
 import { cmdBench } from './bench.js';
 import { checkMemory } from './memory.js';
 import { cmdSwarm, SWARM_FLAGS, SWARM_SEEDS_MAX } from './swarm.js';
+import { SWARM_FAMILIES } from '../scenario/draw.js';
+import { DEFAULT_FAMILY } from '../protocol/families.js';
 import { cmdMerge, cmdSweep, SWEEP_POINTS_MAX } from './sweep.js';
 import { cmdCompare, COMPARE_RUNS_MAX, isComparisonFile, planCompare } from './compare.js';
 import type { Io } from './io.js';
@@ -94,8 +96,11 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
       --from S               first seed (default 1); seeds S..S+N-1, N up to ${SWARM_SEEDS_MAX}
       --duration 60s         override the simulated duration (at least 5s)
       --workers N            worker threads per run (default 1)
+      --family NAME          the family of the built-in small network: ${SWARM_FAMILIES.join(' or ')}
+                             (default ${DEFAULT_FAMILY})
       --base FILE            draw faults on this scenario's topology, workload and settings
-                             instead of the built-in small network (its faults are replaced)
+                             instead of the built-in small network (its faults are replaced; its
+                             family is the file's)
       --out DIR              where violating scenarios go (default: reports/swarm)
       --json                 one JSON object per seed, and one for the totals`,
   sweep: `  sweep <scenario.yaml|json> run the scenario at every point of a grid of values; each point's
@@ -106,16 +111,20 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
                              (or rate_tps), validators, auditors, auditor_groups, validator_groups,
                              edges, accounts, seed, or a dotted path into the scenario file such as
                              network.loss_percent; up to ${SWEEP_POINTS_MAX} points
-      --shard i/n            run only the points k with k % n == i-1 (i from 1 to n)
+      --shard i/n|auto       run only the points k with k % n == i-1 (i from 1 to n); auto reads
+                             the index and count of a Kubernetes Indexed Job, a Slurm job array
+                             or a GitLab parallel job (docs/scaling.md)
       --duration 30s         override the simulated duration of every point
       --warmup 5s            override the warm-up of every point (less than the duration)
       --seed N               override the scenario's seed (unless seed is swept)
       --workers N            worker threads per run (default 1: points are independent)
       --out DIR              default reports/sweeps/<scenario>/ (plus shard-i-of-n/ with --shard)
       --json                 print the manifest as JSON instead of the results table`,
-  merge: `  merge <dir...>             combine the sweep.json of shards of one sweep into sweep.json,
-                             sweep.csv and sweep.html; exit 1 naming points missing from all
-                             of them (the output is still written) or a point whose digests differ
+  merge: `  merge <dir...>             combine the shards of one sweep (sweep.json: into sweep.json,
+                             sweep.csv and sweep.html), one bench suite (bench.json: into
+                             bench.json and bench.csv) or one swarm (swarm.json: into swarm.json
+                             and swarm.csv); exit 1 naming items missing from all of them (the
+                             output is still written) or an item whose digests differ
       --out DIR              default reports/sweeps/<scenario>/merged
       --json                 print the merged manifest as JSON instead of the results table`,
   compare: `  compare <comparison.yaml>  run scenarios of any families on what the file makes them share
@@ -125,7 +134,8 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
                              sweep.html beside them; up to ${COMPARE_RUNS_MAX} runs (an example:
                              scenarios/compare/compare-top-bystack.yaml)
       --set key=v1,v2,...    also sweep a shared key across every run, like rate=500,2000
-      --shard i/n            run only the points k with k % n == i-1 (merge combines the shards)
+      --shard i/n|auto       run only the points k with k % n == i-1, as for sweep (merge
+                             combines the shards)
       --duration 30s         override the simulated duration of every run
       --warmup 5s            override the warm-up of every run
       --seed N               override the seed of every run
@@ -146,6 +156,9 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
       --out DIR              where each run's report goes, as DIR/<suite>/<id>/ (default reports/bench)
       --wall-threshold R     warn when a wall figure is R times worse (default 1.5)
       --workers N            override every entry's worker count (simulated figures stay equal)
+      --shard i/n|auto       run only the entries k with k % n == i-1 (after --only), as for sweep;
+                             each shard writes bench.json (and unsharded, bench.csv) beside the
+                             reports, and merge combines them
       --json                 one JSON object per run on stdout instead of the results lines`,
   help: `  help [command]             this text, or one command's part of it (also: <command> --help)`,
 };

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { parseDuration } from '../scenario/index.js';
 import { loadScenarioFile } from '../scenario/load.js';
-import { drawScenario, SWARM_DURATION_MIN_US, type DrawBase, type Drawn } from '../scenario/draw.js';
+import { drawScenario, SWARM_DURATION_MIN_US, SWARM_FAMILIES, type DrawBase, type Drawn } from '../scenario/draw.js';
 import { DURATION_MAX_US } from '../scenario/schema.js';
 import { echoFileName, formatDuration, quoteText, TooLargeError } from '../scenario/units.js';
 import { runOnWorkers, WorkerFailure } from '../runner/parallel.js';
@@ -35,6 +35,7 @@ export const SWARM_FLAGS: Record<string, FlagSpec> = {
   workers: { value: true },
   out: { value: true },
   base: { value: true },
+  family: { value: true },
   json: { value: false },
 };
 
@@ -68,6 +69,8 @@ interface SwarmOptions {
   out: string;
   json: boolean;
   base: DrawBase | undefined;
+  /** The family of the drawn bases (none: the base's, or the default family's). */
+  family: string | undefined;
   /** The flags that shape the drawing, for the header of written files. */
   drawFlags: string;
 }
@@ -96,19 +99,28 @@ function options(p: Parsed, workersMax: number): SwarmOptions {
     duration_us = us;
   }
   const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
+  const familyFlag = p.flags.get('family');
+  const family = typeof familyFlag === 'string' ? familyFlag : undefined;
+  if (family !== undefined && !SWARM_FAMILIES.includes(family)) {
+    throw new UsageError(`--family: expected one of ${SWARM_FAMILIES.join(', ')}, got ${quoteText(family)}`);
+  }
   const baseFlag = p.flags.get('base');
   const base = typeof baseFlag === 'string' ? loadBase(baseFlag) : undefined;
+  if (family !== undefined && base !== undefined && base.scenario.protocol.family !== family) {
+    throw new UsageError(`--family ${family}: --base ${echoFileName(String(baseFlag))} is a ${base.scenario.protocol.family} scenario (give one of the two, or a ${family} base)`);
+  }
   if (base !== undefined && duration_us === undefined && base.scenario.duration_us < SWARM_DURATION_MIN_US) {
     throw new UsageError(`--base: ${echoFileName(String(baseFlag))} runs ${formatDuration(base.scenario.duration_us)}; a swarm needs at least ` +
       `${formatDuration(SWARM_DURATION_MIN_US)} (give --duration)`);
   }
   const drawFlags = [
+    ...(family !== undefined ? [`--family ${family}`] : []),
     ...(typeof baseFlag === 'string' ? [`--base ${baseFlag}`] : []),
     ...(typeof d === 'string' ? [`--duration ${d}`] : []),
   ].join(' ');
   return {
     seeds, from, duration_us, workers, out: (p.flags.get('out') as string | undefined) ?? join('reports', 'swarm'),
-    json: p.flags.get('json') === true, base, drawFlags,
+    json: p.flags.get('json') === true, base, family, drawFlags,
   };
 }
 
@@ -173,7 +185,7 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
   /** Seeds whose scenario file could not be written. */
   const unwritten: number[] = [];
   for (let seed = o.from; seed < o.from + o.seeds; seed++) {
-    const drawn = drawScenario(seed, { base: o.base, duration_us: o.duration_us });
+    const drawn = drawScenario(seed, { base: o.base, family: o.family, duration_us: o.duration_us });
     const sc = drawn.scenario;
     const file = join(o.out, `${sc.name}-seed${seed}.yaml`);
     const header = ` Drawn by: npm run sim -- swarm --seeds 1 --from ${seed}${o.drawFlags ? ` ${o.drawFlags}` : ''}\n` +

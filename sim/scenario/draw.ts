@@ -1,14 +1,16 @@
 /**
  * Drawing fault scenarios for `npm run sim -- swarm`: one seed gives one scenario, in file form,
  * with its faults and byzantine nodes drawn from seeded streams on top of a small base topology
- * (drawn from the same seed) or on top of a scenario the user supplies.
+ * (drawn from the same seed, of the default family or the one `--family` names) or on top of a
+ * scenario the user supplies (of its family).
  *
  * The swarm hunts safety bugs, so every drawn scenario is one the protocol must survive: the
  * family draws faults and byzantine entries within what its protocol tolerates (TOP's rules:
- * sim/protocol/top/draw.ts), each ending by `faultEnd` (crashed nodes restart, partitions heal),
- * and after it comes a liveness phase of `checks.liveness_bound` plus a margin, so the liveness
- * checker judges a system that has had every chance to recover. Durations too short for that
- * squeeze the faults into the first part of the run and judge safety only.
+ * sim/protocol/top/draw.ts; Bystack's: sim/protocol/bystack/draw.ts), each ending by `faultEnd`
+ * (crashed nodes restart, partitions heal), and after it comes a liveness phase of
+ * `checks.liveness_bound` plus a margin, so the liveness checker judges a system that has had
+ * every chance to recover. Durations too short for that squeeze the faults into the first part of
+ * the run and judge safety only.
  *
  * The result is checked with `parseScenario`: a drawn scenario that does not validate is a bug
  * here or in the family's drawing, never the user's problem.
@@ -18,7 +20,7 @@ import { parseScenario } from './load.js';
 import { genericFault, type Scenario } from './types.js';
 import { SWARM_GRID_US } from '../contract/config.js';
 import { configOf } from './schema.js';
-import { DEFAULT_FAMILY } from '../protocol/families.js';
+import { DEFAULT_FAMILY, FAMILY_NAMES } from '../protocol/families.js';
 import { formatDuration } from './units.js';
 
 /** Extra time after the liveness bound, so a commit just inside the bound is still seen. */
@@ -36,9 +38,14 @@ export interface DrawBase {
   scenario: Scenario;
 }
 
+/** The families whose scenarios `swarm` can draw (FamilyConfig.swarm), in the registry's order. */
+export const SWARM_FAMILIES: readonly string[] = FAMILY_NAMES.filter((f) => configOf(f).swarm !== undefined);
+
 export interface DrawOptions {
-  /** Default: a small base drawn from the seed (one cluster of one or two validator groups). */
+  /** Default: a small base of `family` drawn from the seed (TOP's: one cluster of one or two validator groups). */
   base?: DrawBase;
+  /** The family whose small base is drawn when there is no `base` (default: the default family). */
+  family?: string;
   /** Overrides the simulated duration (of the drawn base, or of the supplied one). */
   duration_us?: number;
 }
@@ -64,13 +71,16 @@ export function faultWindow(sc: Pick<Scenario, 'duration_us' | 'warmup_us' | 'ch
 }
 
 /**
- * Draws the scenario of `seed`: the family's base (the supplied one, or a small one of the default
- * family drawn from the seed), then its faults and byzantine entries in the fault phase. Throws
- * Error (a bug) if the drawn file does not validate.
+ * Draws the scenario of `seed`: the family's base (the supplied one, or a small one of
+ * `opts.family`, by default the default family, drawn from the seed), then its faults and
+ * byzantine entries in the fault phase. Throws Error (a bug) if the drawn file does not validate,
+ * or if `opts.family` names another family than the base's.
  */
 export function drawScenario(seed: number, opts: DrawOptions = {}): Drawn {
   const stream = (purpose: string) => new Stream(streamSeed(seed, 'swarm', 0, purpose));
-  const config = configOf(opts.base ? opts.base.scenario.protocol.family : DEFAULT_FAMILY);
+  const family = opts.base ? opts.base.scenario.protocol.family : (opts.family ?? DEFAULT_FAMILY);
+  if (opts.family !== undefined && opts.family !== family) throw new Error(`swarm: family ${opts.family} asked for a base of family ${family}`);
+  const config = configOf(family);
   const swarm = config.swarm;
   if (swarm === undefined) throw new Error(`family ${config.family} draws no swarm scenarios`);
   const { $schema: _, name, description, seed: _seed, ...rest } = opts.base ? structuredClone(opts.base.file) : swarm.base(stream('topology'));

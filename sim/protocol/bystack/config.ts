@@ -18,6 +18,7 @@ import { formatDuration } from '../../scenario/units.js';
 import {
   asBystack, type ClientsConfig, type FederationConfig, type MainChainConfig, type RoleName, type SizeTable, type VaporConfig,
 } from './scenario.js';
+import { BYSTACK_SWARM } from './draw.js';
 
 /** Full nodes, miners included, that one run may have (the block-propagation benchmark runs 6,000). */
 export const MAIN_NODES_MAX = 20_000;
@@ -340,4 +341,5 @@ export const BYSTACK_CONFIG: FamilyConfig = {
     throw new Error(`Bystack has no fault kind ${f.kind} of its own`);
   },
   byzantineToFile: (_b: ByzantineSpec) => ({}),
+  swarm: BYSTACK_SWARM,
 };
