@@ -78,6 +78,30 @@ describe('--shard', () => {
     expect(none.err.split('\n')[0]).toMatch(/^error: --shard auto: no batch engine's shard index in the environment/);
   }, 120_000);
 
+  it('a swarm in three shards, one per engine, merges to the unsharded swarm.csv byte for byte', async () => {
+    const dir = tmp();
+    const args = (out: string) => ['swarm', '--seeds', '5', '--from', '3', '--duration', '60s', '--out', join(dir, out)];
+    const all = await run(args('all'));
+    expect(all.code, all.err).toBe(0);
+    const csv = readFileSync(join(dir, 'all', 'swarm.csv'), 'utf8');
+    expect(csv.split('\n')[0]).toBe('k,id,status,faults,tps_final,commits,violations,digest');
+    expect(csv.trim().split('\n')).toHaveLength(6);
+    for (const [k, e] of ENGINES.entries()) {
+      const r = await run([...args(`s${k + 1}`), '--shard', 'auto'], e.env(k + 1));
+      expect(r.code, `${e.name}: ${r.err}`).toBe(0);
+      expect(r.out).toContain(`shard ${k + 1}/3`);
+    }
+    const m = await run(['merge', join(dir, 's1'), join(dir, 's2'), join(dir, 's3'), '--out', join(dir, 'merged')]);
+    expect(m.code, m.err).toBe(0);
+    expect(m.out).toMatch(/^merged swarm swarm --seeds 5 --from 3 --duration 60s: 5 of 5 seeds, all ok/);
+    expect(readFileSync(join(dir, 'merged', 'swarm.csv'), 'utf8')).toBe(csv);
+    // Shards of another swarm do not merge with these.
+    expect((await run(['swarm', '--seeds', '2', '--from', '3', '--duration', '60s', '--out', join(dir, 'other')])).code).toBe(0);
+    const mixed = await run(['merge', join(dir, 's1'), join(dir, 'other'), '--out', join(dir, 'mixed')]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/^error: .*other: not the swarm of .*s1: job/);
+  }, 300_000);
+
   it('a bench suite in three shards, one per engine, merges to the unsharded bench.csv byte for byte', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'small.yaml'), SMALL);

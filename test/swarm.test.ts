@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../sim/cli/main.js';
@@ -139,7 +139,8 @@ describe('swarm command', () => {
     const docs = c.err().split(/^# swarm seed \d+\n/m).slice(1);
     expect(docs).toHaveLength(2);
     expect(parseScenarioText(docs[0]!.replace(/^swarm: .*\n/m, ''), 's.yaml').seed).toBe(3);
-    expect(existsSync(join(dir, 'out'))).toBe(false); // nothing violated, nothing written
+    // Nothing violated: no scenario file, only the results (swarm.json, swarm.csv).
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['swarm.csv', 'swarm.json']);
     const again = capture();
     expect(await main(argv, again.io)).toBe(0);
     expect(again.out()).toBe(c.out());

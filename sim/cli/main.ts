@@ -6,7 +6,7 @@
  *       [--check-determinism] [--out DIR] [--json] [--trace [--trace-window 10s..12s] [--trace-cap N]]
  *   replay <summary.json> [--workers N]
  *   validate <file>   (a scenario or a comparison)
- *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--family NAME | --base FILE] [--json]
+ *   swarm --seeds N [--from S] [--duration 60s] [--workers N] [--out DIR] [--family NAME | --base FILE] [--shard i/n|auto] [--json]
  *   sweep <scenario> --set key=v1,v2 [--set ...] [--shard i/n|auto] [--out DIR] [--workers N] [--duration 30s]
  *         [--warmup 5s] [--seed N] [--json]
  *   merge <dirs...> [--out DIR] [--json]
@@ -101,7 +101,9 @@ const COMMAND_USAGE: Readonly<Record<string, string>> = {
       --base FILE            draw faults on this scenario's topology, workload and settings
                              instead of the built-in small network (its faults are replaced; its
                              family is the file's)
-      --out DIR              where violating scenarios go (default: reports/swarm)
+      --shard i/n|auto       run only the seeds from+k with k % n == i-1, as for sweep
+      --out DIR              where violating scenarios go, with swarm.json (and unsharded,
+                             swarm.csv: one row per seed) for merge (default: reports/swarm)
       --json                 one JSON object per seed, and one for the totals`,
   sweep: `  sweep <scenario.yaml|json> run the scenario at every point of a grid of values; each point's
                              report goes to <out>/<point-id>/ (like tables=256,rate_tps=5000), the

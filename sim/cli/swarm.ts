@@ -11,6 +11,9 @@
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { parseShard, shardItems } from './shard.js';
+import { RESULTS_SCHEMA_VERSION, resultsCsv, resultsJson, type ResultItem, type ResultsFile } from '../report/results.js';
+import { SIM_VERSION } from '../engine/version.js';
 import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
 import { parseDuration } from '../scenario/index.js';
 import { loadScenarioFile } from '../scenario/load.js';
@@ -20,7 +23,7 @@ import { echoFileName, formatDuration, quoteText, TooLargeError } from '../scena
 import { runOnWorkers, WorkerFailure } from '../runner/parallel.js';
 import { spawnNodeWorker } from '../runner/node-host.js';
 import { formatTimeUs } from '../report/table.js';
-import { checkDirWritable, OutputError, writeFileAtomic } from '../report/write.js';
+import { checkDirWritable, checkFileTarget, OutputError, writeFileAtomic } from '../report/write.js';
 import type { Summary, Violation } from '../metrics/types.js';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args.js';
 import type { Io } from './io.js';
@@ -37,6 +40,7 @@ export const SWARM_FLAGS: Record<string, FlagSpec> = {
   base: { value: true },
   family: { value: true },
   json: { value: false },
+  shard: { value: true },
 };
 
 type Verdict = 'ok' | 'VIOLATION' | 'FAILED';
@@ -180,11 +184,30 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
     io.stderr.write(`error: --out: ${e.message}\n`);
     return 2;
   }
+  // A shard runs the seeds from + k with k % n == i - 1 (docs/scaling.md).
+  const shardFlag = p.flags.get('shard');
+  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag, io.env ?? process.env) : { i: 1, n: 1 };
+  const ks = shardItems(o.seeds, shard);
+  try {
+    for (const f of ['swarm.json', 'swarm.csv']) checkFileTarget(join(o.out, f));
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return 2;
+  }
+  const items: ResultItem[] = [];
+  const resultsFile = (): ResultsFile => ({
+    results_schema_version: RESULTS_SCHEMA_VERSION, kind: 'swarm', simulator_version: SIM_VERSION,
+    job: `swarm --seeds ${o.seeds} --from ${o.from}${o.drawFlags ? ` ${o.drawFlags}` : ''}`,
+    ids: Array.from({ length: o.seeds }, (_, k) => String(o.from + k)),
+    shard: shard.n > 1 ? shard : null, missing: ks.filter((k) => !items.some((it) => it.k === k)), items,
+  });
   const t0 = performance.now();
   const results: SeedResult[] = [];
   /** Seeds whose scenario file could not be written. */
   const unwritten: number[] = [];
-  for (let seed = o.from; seed < o.from + o.seeds; seed++) {
+  for (const k of ks) {
+    const seed = o.from + k;
     const drawn = drawScenario(seed, { base: o.base, family: o.family, duration_us: o.duration_us });
     const sc = drawn.scenario;
     const file = join(o.out, `${sc.name}-seed${seed}.yaml`);
@@ -220,6 +243,11 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
       r.reproduce = `npm run sim -- run ${file}`;
     }
     results.push(r);
+    items.push({
+      k, id: String(seed), digest: r.digest ?? '', status: r.verdict === 'ok' ? 'ok' : r.verdict === 'VIOLATION' ? `violation: ${r.checks.join(',')}` : `failed: ${r.error}`,
+      figures: { faults: r.kinds.join(' '), tps_final: r.tps_final, commits: r.commits, violations: r.violations },
+    });
+    writeFileAtomic(join(o.out, 'swarm.json'), resultsJson(resultsFile()));
     // The finding first, then the file: a file that cannot be written loses nothing printed.
     if (o.json) io.stdout.write(JSON.stringify(r) + '\n');
     else {
@@ -240,20 +268,22 @@ export async function cmdSwarm(p: Parsed, io: Io, workersMax: number): Promise<n
       }
     }
   }
+  if (shard.n === 1) writeFileAtomic(join(o.out, 'swarm.csv'), resultsCsv(resultsFile()));
   const bad = results.filter((x) => x.verdict === 'VIOLATION').map((x) => x.seed);
   const failed = results.filter((x) => x.verdict === 'FAILED').map((x) => x.seed);
   const ok = results.length - bad.length - failed.length;
   const last = o.from + o.seeds - 1;
   if (o.json) {
     io.stdout.write(JSON.stringify({
-      totals: { seeds: o.seeds, from: o.from, to: last, ok, violation: bad, failed, ...(unwritten.length > 0 ? { unwritten } : {}) },
+      totals: { seeds: o.seeds, from: o.from, to: last, ...(shard.n > 1 ? { shard, run: results.length } : {}), ok, violation: bad, failed, ...(unwritten.length > 0 ? { unwritten } : {}) },
     }) + '\n');
   } else {
     const list = (seeds: number[]) => (seeds.length > 0 ? ` (seed${seeds.length === 1 ? '' : 's'} ${seeds.join(', ')})` : '');
-    io.stdout.write(`swarm: ${o.seeds} seed${o.seeds === 1 ? '' : 's'} (${o.from}..${last}): ${ok} ok, ` +
+    const of = shard.n > 1 ? `${results.length} of ` : '';
+    io.stdout.write(`swarm: ${of}${o.seeds} seed${o.seeds === 1 ? '' : 's'} (${o.from}..${last}${shard.n > 1 ? `, shard ${shard.i}/${shard.n}` : ''}): ${ok} ok, ` +
       `${bad.length} VIOLATION${list(bad)}, ${failed.length} FAILED${list(failed)}` +
       `${unwritten.length > 0 ? `; scenario file not written${list(unwritten)}` : ''}\n`);
   }
-  io.stderr.write(`swarm: ${o.seeds} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
+  io.stderr.write(`swarm: ${results.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s wall\n`);
   return bad.length > 0 ? 1 : failed.length > 0 ? 3 : 0;
 }
