@@ -445,6 +445,8 @@ describe('bystack file format', () => {
     expect(err({ vapor: { producers: 0 }, workload: { side_percent: 10 } })).toBe('workload.side_percent: expected 0 when vapor.producers is 0 (there is no side chain), got 10');
     expect(err({ byzantine: [{ nodes: ['m0'], behavior: 'withhold_signatures' }] })).toBe('byzantine[0].nodes: expected producers (only producers sign Vapor blocks)');
     expect(err({ byzantine: [{ nodes: ['n0'], behavior: 'double_sign' }] })).toBe('byzantine[0].nodes: expected producers (only producers sign Vapor blocks)');
+    expect(err({ faults: [{ kind: 'crash', at: '10s', until: '20s', nodes: ['p1'], state: 'lost' }] }))
+      .toBe('faults[0].state: expected kept: a Bystack node restarts with the chains it stored (a restart from nothing is not modelled)');
     expect(err({ variant: 'fast' })).toMatch(/^variant: expected one of impl, design/);
     expect(err({})).toBe('no error');
   });

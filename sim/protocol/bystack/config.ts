@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { CheckTools, FamilyConfig, ParsedFile, SelectorScope } from '../../contract/config.js';
 import { byteSize, duration, expecting, int, num, percent } from '../../scenario/fields.js';
 import type { Selector, Vocabulary } from '../../scenario/selectors.js';
-import type { ByzantineSpec, FaultSpec, Scenario } from '../../scenario/types.js';
+import { genericFault, type ByzantineSpec, type FaultSpec, type Scenario } from '../../scenario/types.js';
 import { formatDuration } from '../../scenario/units.js';
 import {
   asBystack, type ClientsConfig, type FederationConfig, type MainChainConfig, type RoleName, type SizeTable, type VaporConfig,
@@ -283,6 +283,14 @@ export const BYSTACK_CONFIG: FamilyConfig = {
     }
     const sum = side + w.peg_in_percent + w.peg_out_percent;
     if (sum > 100) tools.issue(['workload', 'peg_out_percent'], `expected side_percent + peg_in_percent + peg_out_percent at most 100, got ${+sum.toFixed(6)}`);
+    // A restarted Bystack node resumes with its chains (both chains' nodes store them on disk); a
+    // restart from nothing is not modelled, so a crash that asks for one is refused.
+    f.faults.forEach((fault, i) => {
+      const g = genericFault(fault);
+      if (g?.kind === 'crash' && g.state === 'lost') {
+        tools.issue(['faults', i, 'state'], 'expected kept: a Bystack node restarts with the chains it stored (a restart from nothing is not modelled)');
+      }
+    });
     const bound = (f.checks as { liveness_bound_us: number }).liveness_bound_us;
     const least = (m.confirmations + 2) * m.block_interval_us;
     // The bound binds the main chain only when transactions go to it.

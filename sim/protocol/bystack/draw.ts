@@ -13,8 +13,8 @@
  *
  * - **Every fault and byzantine behaviour ends by the end of the fault phase** (crashed nodes
  *   restart with their state, partitions heal), so the liveness phase judges a whole system.
- *   No crash says `state: lost`: every Bystack node restarts with its chain, signatures and
- *   keeper state either way (the `onRestart`s ignore the flag), so it would test nothing more;
+ *   No crash says `state: lost`: the family refuses it (every Bystack node restarts with its
+ *   chain, signatures and keeper state; a restart from nothing is not modelled);
  *   and a producer that did forget its signatures could sign a second block at a height, which
  *   is `double_sign` (below).
  * - **Main-chain splits are short.** A partition, or a crash of main-chain full nodes (miners,
