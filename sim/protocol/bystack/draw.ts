@@ -24,15 +24,14 @@
  *   found while any split lasts number Poisson(T/I) for a total split time T, so the windows of
  *   these faults add up to at most the T with (T/I)^(2c) / (2c)! ≤ RISK: 1.38 I at c = 6, a
  *   little over one block interval; 3.7 I at c = 10; nothing at c = 1. Partitions cut both ways:
- *   under a one-way cut a node may ask the far side for a block it lacks, and the model asks only
- *   once (see the next rule).
+ *   under a one-way cut a node may ask the far side for a block it lacks and wait for its answer
+ *   (see the next rule).
  * - **No lost messages on degraded links.** Degraded links add latency, jitter, duplicates,
- *   reordering or bandwidth limits, never loss: a node asks for a missing parent once (push
- *   relay: `BlockIntake.requested` never expires), so a lost request or reply strands it on its
- *   branch for good, and a stranded miner makes blocks final on that branch alone. Bytom's code
- *   asks again (`regularBlockSync`); until the model does, loss is outside what it survives. (A
- *   request in flight when a cut or a crash begins can still be lost: rare, and a finding of
- *   that gap in the model when it happens.)
+ *   reordering or bandwidth limits, never loss: a node asks again for a missing parent only when
+ *   a newer block shows the gap and 10 s have passed (`BlockIntake.hold`), so a lost request or
+ *   reply can hold a miner on its branch for a block interval or more, and a fork that long is
+ *   outside the 1e-7 budget of the rule above. (A request in flight when a cut or a crash begins
+ *   can still be lost: rare, and covered by the same retry.)
  * - **Selfish mining** by one miner with share α, a window of W: a fork it wins reverts d honest
  *   blocks only if it found d+1 blocks before the others found d from the fork, probability at
  *   most R(α) = Σ_{k<c} C(c+k, k) α^(c+1) (1−α)^k per episode, and an episode starts with one of

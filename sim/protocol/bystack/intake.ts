@@ -61,15 +61,17 @@ export class BlockIntake<B extends { readonly id: string; readonly parent: strin
 
   /**
    * Holds `b` as an orphan if its parent is unknown; returns whether it did, and then whether the
-   * parent is still to be asked for.
+   * parent is to be asked for: never asked, or asked at least `retry_us` before `now_us` with no
+   * answer (the request or its reply was lost: Bytom's block keeper asks again on its next sync).
    */
-  hold(b: B): { held: boolean; askParent: boolean } {
+  hold(b: B, now_us: number, retry_us: number): { held: boolean; askParent: boolean } {
     if (this.known(b.parent)) return { held: false, askParent: false };
     let list = this.orphans.get(b.parent);
     if (list === undefined) this.orphans.set(b.parent, (list = []));
     list.push(b);
     this.orphanIds.add(b.id);
-    return { held: true, askParent: !this.requested.has(b.parent) && !this.orphanIds.has(b.parent) };
+    const asked = this.requested.get(b.parent);
+    return { held: true, askParent: !this.orphanIds.has(b.parent) && (asked === undefined || now_us - asked >= retry_us) };
   }
 
   /** Validates `b` (its work already charged): it is handed back by `take` when the timer fires. */

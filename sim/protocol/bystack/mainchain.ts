@@ -309,7 +309,7 @@ export class MainNode implements NodeLogic {
     // The proof of work, then every transfer: signatures (a node without a pool has not seen
     // them) and the UTXO updates.
     env.charge(c.verify_pow_us + b.txs.length * (c.execute_tx_us + (this.mines ? 0 : c.verify_tx_us)));
-    const { held, askParent } = this.intake.hold(b);
+    const { held, askParent } = this.intake.hold(b, env.now_us, REQUEST_TIMEOUT_US);
     if (held) {
       if (askParent) this.request(env, from, b.parent);
       return;

@@ -46,6 +46,8 @@ export const BLOCKS_EACH = 12;
 export const ROUND_BLOCKS = 1200;
 /** A block may be stamped at most this far ahead of the receiver's clock (`MaxTimeOffsetMs: 2000`). */
 export const TIME_OFFSET_MAX_US = 2_000_000;
+/** An unanswered request for a missing parent is sent again after this (as on the main chain). */
+const REQUEST_RETRY_US = 10_000_000;
 /** Signatures for blocks not yet known are kept, up to this many (`maxSignatureCacheSize`). */
 const SIG_CACHE_MAX = 10_000;
 /** Pool transactions are validated in batches of this many (`batchApplyNum`). */
@@ -302,7 +304,7 @@ export class SideNode implements NodeLogic {
     // parallel over the node's cores as Vapor's `validation.ValidateTxs` does.
     const cores = sc.hardware.producer.cores;
     env.charge(c.verify_sig_us + Math.ceil(b.txs.length / cores) * (c.verify_tx_us + c.execute_tx_us));
-    const { held, askParent } = this.intake.hold(b);
+    const { held, askParent } = this.intake.hold(b, env.now_us, REQUEST_RETRY_US);
     if (held) {
       if (askParent) {
         this.intake.asked(b.parent, env.now_us);
