@@ -238,6 +238,31 @@ describe('bystack federation', () => {
     expect(html).toContain(`<td>peg-in (main chain to Vapor)</td><td class="n">${f.peg_in.locked.toLocaleString('en-US')}</td>`);
   });
 
+  it('a signer that crashes and restarts strands no peg: the others submit what it was to submit, and send it again the signatures it missed', async () => {
+    const file = (faults: object[]) => parseScenario({
+      name: 'signer-restart', seed: 15, duration: '795s', warmup: '45s', protocol: { family: 'bystack' },
+      network: { latency: { dataset: 'wittgenstein-aws-rtt-2019', regions: ['Sydney', 'Singapore', 'Ireland', 'Oregon'] }, jitter_percent: 5 },
+      mainchain: { miners: 4, nodes: 5, hash_shares: [32, 32, 4, 32], block_interval: '15s', confirmations: 6, peers: 2 },
+      vapor: { producers: 8 },
+      federation: { signers: 4, quorum: 3, pegin_confirmations: 6, pegout_blocks: 30, poll: '7s' },
+      workload: { accounts: 2000, rate_tps: 40, side_percent: 40, peg_in_percent: 15, peg_out_percent: 15 },
+      faults, checks: { liveness_bound: '600s' },
+    });
+    const calm = runScenario(file([])).summary;
+    expect(calm.violations).toEqual([]);
+    for (const at of ['100s', '140s']) {
+      // f0 submits every release while it is up; down for 20 s, it misses the signatures sent meanwhile.
+      const s = runScenario(file([{ kind: 'crash', at, until: `${Number(at.slice(0, -1)) + 20}s`, nodes: ['f0'] }])).summary;
+      expect(s.violations, at).toEqual([]);
+      expect(fedOf(s).peg_out.released, at).toBeGreaterThanOrEqual(fedOf(calm).peg_out.released - 10);
+      expect(s.messages['peg_sync'], at).toBe(3);
+    }
+    // The request crosses workers (its wire form) to the same digest.
+    const sc = file([{ kind: 'crash', at: '100s', until: '120s', nodes: ['f0'] }]);
+    const par = await runPartitioned(sc, { workers: 2, spawn: spawnNodeWorker });
+    expect(par.summary.digest).toBe(runScenario(sc).summary.digest);
+  }, 180_000);
+
   it('federation-signer-down: two of four down, the quorum of two still pegs both ways', () => {
     const r = runScenario(load('federation-signer-down'));
     expect(r.summary.violations).toEqual([]);

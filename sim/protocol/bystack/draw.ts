@@ -47,10 +47,11 @@
  *   split for good (scenarios/vapor-double-sign.yaml).
  * - **The federation.** A signer that withholds misses each peg it sees during its window for
  *   good, so at most signers − quorum signers withhold over the whole run. The first signer f0
- *   submits every release: it never crashes and, like every signer, is on no cut or degraded
- *   link (the signers send each signature once, and a release whose signatures missed the
- *   submitter, or were gathered while it was down but not yet known to be, is never submitted).
- *   Other signers may crash: after the restart their keeper signs what it missed.
+ *   submits every release: the drawing keeps it up (a restarted signer now asks for the
+ *   signatures it missed and the others submit what it left, docs/BYSTACK.md "Federation"; the
+ *   drawing has not yet been widened to crash it), and, like every signer, on no cut or degraded
+ *   link (each signature is sent once). Other signers may crash: after the restart their keeper
+ *   signs what it missed.
  * - **Releases reach the chain.** A mint goes to the producers and a payout to the miners down a
  *   relay tree whose root sends to `network.relay_fanout` of them, and no full node relays a
  *   transaction on (Bytom's nodes flood them; the model leaves that out), so a release stays with

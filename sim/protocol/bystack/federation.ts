@@ -20,7 +20,7 @@ import { MainNode } from './mainchain.js';
 import { SideNode } from './vapor.js';
 import {
   CLASS_PEG_IN, CLASS_PEG_OUT, LEG_LOCK, LEG_RELEASE, MSG, TIMER, pegClaim,
-  type PegSigMsg, type Tx, type TxBatchMsg,
+  type PegSigMsg, type PegSyncMsg, type Tx, type TxBatchMsg,
 } from './messages.js';
 import type { BystackScenario } from './scenario.js';
 
@@ -46,6 +46,8 @@ export class SignerNode implements NodeLogic {
   /** Signatures gathered per peg, and the pegs this signer submitted or saw submitted. */
   private readonly gathered = new Map<number, { lock: Tx; signers: Set<number> }>();
   private readonly submitted = new Set<number>();
+  /** Pegs with the quorum here that another signer was to submit: peg id → that signer's index. */
+  private readonly deferred = new Map<number, number>();
 
   constructor(
     private readonly fed: FederationShared,
@@ -73,6 +75,9 @@ export class SignerNode implements NodeLogic {
     this.side?.onRestart();
     void lost;
     env.setTimer(this.fed.sc.federation.poll_us, { kind: TIMER.POLL, dw: 0 });
+    // The signatures sent while it was down are lost: it asks the others for theirs again.
+    const msg: PegSyncMsg = { kind: MSG.PEG_SYNC, bytes: this.fed.sc.sizes.inv_bytes, dw: this.index >>> 0, signer: this.index };
+    for (const s of this.fed.signers) if (s !== this.self) env.send(s, msg);
   }
 
   onTick(): void {}
@@ -93,6 +98,9 @@ export class SignerNode implements NodeLogic {
       case MSG.PEG_SIG:
         this.onPegSig(env, msg as PegSigMsg);
         return;
+      case MSG.PEG_SYNC:
+        this.onPegSync(env, from);
+        return;
       case MSG.SIDE_BLOCK:
       case MSG.SIDE_GETDATA:
       case MSG.SIGNATURE:
@@ -105,6 +113,19 @@ export class SignerNode implements NodeLogic {
 
   /** The keeper's poll: every block now deep enough on each chain, in height order. */
   private poll(env: Env): void {
+    // Releases left to a signer that went down before it submitted them (it never had the quorum
+    // while down): the first live signer now submits them.
+    for (const [id, first] of this.deferred) {
+      const g = this.gathered.get(id)!;
+      // Released already (its release is on this signer's chain): nothing left to do.
+      if (this.released(g.lock)) {
+        this.deferred.delete(id);
+        continue;
+      }
+      if (!env.knownDown(this.fed.signers[first])) continue;
+      this.deferred.delete(id);
+      this.submitIfFirst(env, g.lock);
+    }
     const f = this.fed.sc.federation;
     const main = this.main;
     while (main.height >= this.mainDone + 1 + f.pegin_confirmations) {
@@ -128,6 +149,24 @@ export class SignerNode implements NodeLogic {
     this.add(env, lock, this.index);
   }
 
+  /**
+   * A restarted signer asks again: this signer sends it its own signature of every release it
+   * signed that is not on its chain yet (those it sent while the other was down were lost).
+   */
+  private onPegSync(env: Env, from: number): void {
+    if (this.fed.withholdsAt(this.self, env.now_us)) return;
+    for (const [id, g] of this.gathered) {
+      if (!g.signers.has(this.index) || this.released(g.lock)) continue;
+      env.charge(this.fed.sc.costs.sign_us);
+      env.send(from, { kind: MSG.PEG_SIG, bytes: this.fed.sc.sizes.signature_bytes, dw: id >>> 0, lock: g.lock, signer: this.index } as PegSigMsg);
+    }
+  }
+
+  /** Whether the release of `lock` is on this signer's chain (the mint on Vapor, the payout on the main chain). */
+  private released(lock: Tx): boolean {
+    return lock.cls === CLASS_PEG_IN ? this.side?.hasTx(lock.id) ?? false : this.main.hasTx(lock.id);
+  }
+
   private onPegSig(env: Env, m: PegSigMsg): void {
     env.charge(this.fed.sc.costs.verify_sig_us);
     this.add(env, m.lock, m.signer);
@@ -139,8 +178,17 @@ export class SignerNode implements NodeLogic {
     if (g === undefined) this.gathered.set(lock.id, (g = { lock, signers: new Set() }));
     g.signers.add(signer);
     if (g.signers.size < this.fed.sc.federation.quorum || this.submitted.has(lock.id)) return;
+    this.submitIfFirst(env, lock);
+  }
+
+  /** Submits the release of `lock` if this is the first signer not known down; else notes whose it is. */
+  private submitIfFirst(env: Env, lock: Tx): void {
     const first = this.fed.signers.findIndex((s) => s === this.self || !env.knownDown(s));
-    if (first !== this.index) return;
+    if (first !== this.index) {
+      this.deferred.set(lock.id, first);
+      return;
+    }
+    this.deferred.delete(lock.id);
     this.submitted.add(lock.id);
     const release = releaseOf(lock);
     const msg: TxBatchMsg = { kind: MSG.TX_BATCH, bytes: 64 + this.fed.sc.sizes.tx_bytes, dw: lock.id >>> 0, txs: [release] };

@@ -340,7 +340,9 @@ export class MainNode implements NodeLogic {
   /** Connects a block whose parent is known; switches to its chain if that has more work. */
   private connect(env: Env, b: MainBlock, from: number): void {
     this.known.set(b.id, b);
-    if (this.mines) indexBlock(this.sh, b);
+    // Indexed once per thread whoever connects it first, so any node can ask (miners for their
+    // pools, signers for the releases they wait on).
+    indexBlock(this.sh, b);
     if (b.miner !== this.self) env.observe.note(NOTE.ARRIVED, CHAIN_MAIN, env.now_us - b.found_us);
     const tip = this.tip;
     const selfishNow = this.mines && this.sh.selfishAt(this.self, env.now_us);
@@ -379,6 +381,11 @@ export class MainNode implements NodeLogic {
    * Whether transaction `id` is on this node's best chain (a miner packs it no more): one of the
    * blocks holding it (the thread's index, MainShared.blocksOf) is on the chain at its height.
    */
+  /** Whether transaction `id` is on this node's best chain. */
+  hasTx(id: number): boolean {
+    return this.onChain(id);
+  }
+
   private onChain(id: number): boolean {
     const list = this.sh.blocksOf.get(id);
     if (list === undefined) return false;

@@ -22,6 +22,8 @@ export const MSG = {
   SIGNATURE: 7,
   /** A federation signer's signature of a peg's release (the mint or the payout), to every signer. */
   PEG_SIG: 8,
+  /** A restarted federation signer asks the others for their signatures of releases still pending. */
+  PEG_SYNC: 9,
 } as const;
 
 export const MSG_NAMES: Readonly<Record<number, string>> = {
@@ -33,6 +35,7 @@ export const MSG_NAMES: Readonly<Record<number, string>> = {
   [MSG.SIDE_GETDATA]: 'side_getdata',
   [MSG.SIGNATURE]: 'signature',
   [MSG.PEG_SIG]: 'peg_signature',
+  [MSG.PEG_SYNC]: 'peg_sync',
 };
 
 export const TIMER = {
@@ -158,6 +161,11 @@ export interface SideBlockMsg extends Msg {
 /** A signer's signature of the release of peg `tx.id` (the lock it saw final), sent to every signer. */
 export interface PegSigMsg extends Msg {
   readonly lock: Tx;
+  readonly signer: number;
+}
+
+export interface PegSyncMsg extends Msg {
+  /** The restarted signer's index. */
   readonly signer: number;
 }
 

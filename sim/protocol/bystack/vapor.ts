@@ -153,6 +153,11 @@ export class SideNode implements NodeLogic {
     return this.pool.size;
   }
 
+  /** Whether transaction `id` is on this node's best chain. */
+  hasTx(id: number): boolean {
+    return this.onChain.has(id);
+  }
+
   /** The page's view: the blocks this node connected at height `h`. */
   blocksAt(h: number): readonly SideBlock[] {
     const same = this.atHeight.get(h);

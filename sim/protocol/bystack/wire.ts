@@ -7,7 +7,7 @@ import type { FamilyCodec } from '../../contract/module.js';
 import type { Msg } from '../../contract/env.js';
 import type { Reader, Writer } from '../../lib/bytes.js';
 import {
-  CHAIN_SIDE, MSG, type BlockMsg, type GetDataMsg, type InvMsg, type MainBlock, type PegSigMsg, type SideBlock, type SideBlockMsg, type SigMsg, type Tx,
+  CHAIN_SIDE, MSG, type BlockMsg, type GetDataMsg, type InvMsg, type MainBlock, type PegSigMsg, type PegSyncMsg, type SideBlock, type SideBlockMsg, type SigMsg, type Tx,
   type TxBatchMsg,
 } from './messages.js';
 
@@ -135,6 +135,9 @@ export function codecOf(): FamilyCodec {
           writeTx(w, (m as PegSigMsg).lock);
           w.u32((m as PegSigMsg).signer);
           return;
+        case MSG.PEG_SYNC:
+          w.u32((m as PegSyncMsg).signer);
+          return;
       }
       throw new Error(`bystack wire: unknown message kind ${m.kind}`);
     },
@@ -159,6 +162,8 @@ export function codecOf(): FamilyCodec {
           return { kind, bytes, dw, block: r.str(), signer: r.u32() } as SigMsg;
         case MSG.PEG_SIG:
           return { kind, bytes, dw, lock: readTx(r), signer: r.u32() } as PegSigMsg;
+        case MSG.PEG_SYNC:
+          return { kind, bytes, dw, signer: r.u32() } as PegSyncMsg;
       }
       throw new Error(`bystack wire: unknown message kind ${kind}`);
     },
