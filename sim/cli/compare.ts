@@ -32,13 +32,12 @@ import { applyOverrides, parseScenario, scenarioToFile, ScenarioError, type Scen
 import { loadDataFile } from '../scenario/load.js';
 import { familyConfigOf } from '../scenario/schema.js';
 import { formatPath } from '../scenario/errors.js';
-import { echoFileName } from '../scenario/units.js';
 import { gridSize, gridValues, hashJson, pointId, shardPoints, type SweepKey } from '../report/sweep.js';
-import { durationFlag, intFlag, parseArgs, UsageError, type Parsed } from './args.js';
+import { parseArgs, UsageError, type Parsed } from './args.js';
 import type { Io } from './io.js';
-import { parseShard, type Env } from './shard.js';
+import type { Env } from './shard.js';
 import {
-  runPlan, schemaError, segment, setError, setPath, SWEEP_FLAGS, SWEEP_POINTS_MAX, sweepKeys, takeSets,
+  gridFlags, runPlan, schemaError, segment, setError, setPath, SWEEP_FLAGS, SWEEP_POINTS_MAX, sweepKeys, takeSets,
   type FileObject, type GridPoint, type SweepPlan,
 } from './sweep.js';
 
@@ -151,16 +150,7 @@ export interface ComparePlan extends SweepPlan {
 export function planCompare(argv: readonly string[], workersMax: number, env: Env = {}): ComparePlan {
   const { sets, rest } = takeSets(argv);
   const p: Parsed = parseArgs(rest, { ...SWEEP_FLAGS, set: { value: true } });
-  if (p.positional.length !== 1) {
-    throw new UsageError(p.positional.length === 0 ? 'missing comparison file' : `expected one comparison file, got ${p.positional.length}: ${p.positional.map((x) => echoFileName(x)).join(' ')}`);
-  }
-  const path = p.positional[0];
-  const seed = intFlag(p, 'seed', 0);
-  const duration_us = durationFlag(p, 'duration');
-  const warmup_us = durationFlag(p, 'warmup');
-  const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
-  const shardFlag = p.flags.get('shard');
-  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag, env) : { i: 1, n: 1 };
+  const { file: path, seed, duration_us, warmup_us, workers, shard } = gridFlags(p, 'comparison file', workersMax, env);
   const data = loadDataFile(path, 'a comparison');
   if (isSection(data) && !('compare' in data) && ('duration' in data || 'topology' in data || 'protocol' in data)) {
     fail('compare', 'missing: this looks like a scenario; a comparison file starts with "compare: 1" and lists its runs (npm run sim -- help compare)', path);

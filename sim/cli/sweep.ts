@@ -236,20 +236,31 @@ export interface SweepPlan {
   json: boolean;
 }
 
+/**
+ * The flags a grid of runs shares (sweep, compare), checked, with its one file argument (`what`):
+ * overrides of every run, workers per run, and the shard.
+ */
+export function gridFlags(p: Parsed, what: string, workersMax: number, env: Env) {
+  if (p.positional.length !== 1) {
+    throw new UsageError(p.positional.length === 0 ? `missing ${what}` : `expected one ${what}, got ${p.positional.length}: ${p.positional.map((x) => echoFileName(x)).join(' ')}`);
+  }
+  const shardFlag = p.flags.get('shard');
+  return {
+    file: p.positional[0],
+    seed: intFlag(p, 'seed', 0),
+    duration_us: durationFlag(p, 'duration'),
+    warmup_us: durationFlag(p, 'warmup'),
+    workers: intFlag(p, 'workers', 1, workersMax) ?? 1,
+    shard: typeof shardFlag === 'string' ? parseShard(shardFlag, env) : { i: 1, n: 1 },
+  };
+}
+
 /** Everything a sweep will do, checked: throws UsageError or ScenarioError before anything runs. */
 export function planSweep(argv: readonly string[], workersMax: number, env: Env = {}): SweepPlan {
   const { sets, rest } = takeSets(argv);
   // --set is taken out above; it is in the spec only so that a typo of it is suggested and listed.
   const p: Parsed = parseArgs(rest, { ...SWEEP_FLAGS, set: { value: true } });
-  if (p.positional.length !== 1) {
-    throw new UsageError(p.positional.length === 0 ? 'missing scenario file' : `expected one scenario file, got ${p.positional.length}: ${p.positional.map((x) => echoFileName(x)).join(' ')}`);
-  }
-  const seed = intFlag(p, 'seed', 0);
-  const duration_us = durationFlag(p, 'duration');
-  const warmup_us = durationFlag(p, 'warmup');
-  const workers = intFlag(p, 'workers', 1, workersMax) ?? 1;
-  const shardFlag = p.flags.get('shard');
-  const shard = typeof shardFlag === 'string' ? parseShard(shardFlag, env) : { i: 1, n: 1 };
+  const { seed, duration_us, warmup_us, workers, shard } = gridFlags(p, 'scenario file', workersMax, env);
   const base = applyOverrides(loadScenario(p.positional[0]), { seed, duration_us, warmup_us });
   const baseFile = scenarioToFile(base) as FileObject;
   const keys = sweepKeys(sets, baseFile);
@@ -411,6 +422,26 @@ function within(a: string, b: string): boolean {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r));
 }
 
+/** Whether `out` is, or is inside, one of the merged directories (said on stderr). */
+function clashes(io: Io, parts: readonly { dir: string }[], out: string): boolean {
+  const clash = parts.find((x) => within(x.dir, out));
+  if (clash !== undefined) io.stderr.write(`error: --out ${echoFileName(out)} would replace ${echoFileName(clash.dir)}, one of the merged directories\n`);
+  return clash !== undefined;
+}
+
+/** Writes a merge's files into `out` (as a report: atomically); false, said on stderr, if it cannot. */
+function writeMerged(io: Io, out: string, files: Record<string, string>): boolean {
+  try {
+    checkReportPlace(out, Object.keys(files));
+    writeReport(out, files);
+    return true;
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    io.stderr.write(`error: --out: ${e.message}\n`);
+    return false;
+  }
+}
+
 /** Which results a directory (or a results file named directly) holds: a sweep's, a bench suite's or a swarm's. */
 function resultsKind(dir: string): 'sweep' | 'bench' | 'swarm' {
   const base = dir.replace(/[\\/]+$/, '');
@@ -454,20 +485,7 @@ function mergeResultsCmd(p: Parsed, io: Io, kind: 'bench' | 'swarm'): number {
   const name = merged.job.replace(/^.*[\\/]/, '').replace(/\.json$/, '');
   const outFlag = p.flags.get('out');
   const out = typeof outFlag === 'string' ? outFlag : join('reports', kind, segment(name), 'merged');
-  const clash = parts.find((x) => within(x.dir, out));
-  if (clash !== undefined) {
-    io.stderr.write(`error: --out ${echoFileName(out)} would replace ${echoFileName(clash.dir)}, one of the merged directories\n`);
-    return 2;
-  }
-  const files = { [`${kind}.json`]: resultsJson(merged), [`${kind}.csv`]: resultsCsv(merged) };
-  try {
-    checkReportPlace(out, Object.keys(files));
-    writeReport(out, files);
-  } catch (e) {
-    if (!(e instanceof OutputError)) throw e;
-    io.stderr.write(`error: --out: ${e.message}\n`);
-    return 2;
-  }
+  if (clashes(io, parts, out) || !writeMerged(io, out, { [`${kind}.json`]: resultsJson(merged), [`${kind}.csv`]: resultsCsv(merged) })) return 2;
   const bad = merged.items.filter((x) => x.status !== 'ok');
   if (p.flags.get('json') === true) io.stdout.write(JSON.stringify(merged) + '\n');
   else {
@@ -506,11 +524,7 @@ export async function cmdMerge(argv: readonly string[], io: Io): Promise<number>
   }
   const outFlag = p.flags.get('out');
   const out = typeof outFlag === 'string' ? outFlag : join('reports', 'sweeps', segment(merged.scenario), 'merged');
-  const clash = parts.find((x) => within(x.dir, out));
-  if (clash !== undefined) {
-    io.stderr.write(`error: --out ${echoFileName(out)} would replace ${echoFileName(clash.dir)}, one of the merged directories\n`);
-    return 2;
-  }
+  if (clashes(io, parts, out)) return 2;
   // Each point's report stays in the shard that ran it: sweep.html links there.
   const where = new Map<number, string>();
   for (const part of parts) {
@@ -518,15 +532,7 @@ export async function cmdMerge(argv: readonly string[], io: Io): Promise<number>
     for (const pt of part.manifest.points) if (!where.has(pt.k)) where.set(pt.k, base);
   }
   const reportOf = (pt: SweepPoint) => relative(out, join(where.get(pt.k) ?? out, pt.id, 'report.html')).replace(/\\/g, '/');
-  const files = { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged, reportOf) };
-  try {
-    checkReportPlace(out, Object.keys(files));
-    writeReport(out, files);
-  } catch (e) {
-    if (!(e instanceof OutputError)) throw e;
-    io.stderr.write(`error: --out: ${e.message}\n`);
-    return 2;
-  }
+  if (!writeMerged(io, out, { 'sweep.json': sweepJson(merged), 'sweep.csv': sweepCsv(merged), 'sweep.html': sweepHtml(merged, reportOf) })) return 2;
   if (p.flags.get('json') === true) {
     io.stdout.write(JSON.stringify(merged) + '\n');
     if (merged.missing.length > 0) io.stderr.write(`incomplete: missing ${missingText(merged)}\n`);
