@@ -7,6 +7,7 @@ import { capture, scenario, SMALL_NET } from './helpers.js';
 import { runScenario } from '../sim/runner/run.js';
 import { runPartitioned } from '../sim/runner/parallel.js';
 import { spawnNodeWorker } from '../sim/runner/node-host.js';
+import { F } from '../sim/runner/timeline.js';
 
 const SMALL = `name: trace-small
 seed: 42
@@ -119,6 +120,33 @@ describe('trace.json (run --trace)', () => {
     for (const k of kinds) if (!k.startsWith('timer:') && k !== 'clock') expect(Object.keys(a.summary.messages)).toContain(k);
   });
 
+  it('draws an arrow from each send to its receive: flow events in pairs, from a slice of the sender to a slice of the receiver', async () => {
+    const [a, , c] = await runs;
+    const t = a.trace!;
+    const starts = t.traceEvents.filter((e) => e.ph === 's') as (Ev & { id: string; bp?: string })[];
+    const ends = t.traceEvents.filter((e) => e.ph === 'f') as (Ev & { id: string; bp?: string })[];
+    expect(starts.length).toBeGreaterThan(500);
+    expect(t.metadata.flows).toBe(starts.length);
+    expect(ends.map((e) => e.id)).toEqual(starts.map((e) => e.id));
+    expect(new Set(starts.map((e) => e.id)).size).toBe(starts.length);
+    const names = threadNames(t);
+    const xs = slices(t);
+    const sliceAt = (e: Ev) => xs.find((x) => x.pid === e.pid && x.tid === e.tid && x.ts === e.ts);
+    starts.slice(0, 200).forEach((st, k) => {
+      const en = ends[k];
+      expect(en.bp).toBe('e');
+      expect(en.name).toBe(st.name);
+      // The receive's slice handles that kind of message from the sender's node; it starts no earlier than the send.
+      const recv = sliceAt(en)!;
+      expect(recv.name).toBe(en.name);
+      expect(sliceAt(st), `send slice of ${st.id}`).toBeDefined();
+      expect(recv.args.from).toBe(names.get(`${st.pid}/${st.tid}`)!.replace(/-\d+$/, ''));
+      expect(en.ts!).toBeGreaterThanOrEqual(st.ts!);
+    });
+    // The same arrows on two workers (the trace is the same file: below).
+    expect(c.trace!.traceEvents.filter((e) => e.ph === 's').length).toBe(starts.length);
+  });
+
   it('shows the crash and the restart on the crashed node at their times', async () => {
     const [a] = await runs;
     const t = a.trace!;
@@ -202,14 +230,14 @@ describe('trace bounds', () => {
     expect(one.truncated_at_us).not.toBeNull();
     expect(one.slices).toBeLessThanOrEqual(500);
     expect(one.slices).toBeGreaterThan(450);
-    for (let r = 0; r < one.rows.length; r += 11) expect(one.rows[r]).toBeLessThan(one.truncated_at_us!);
+    for (let r = 0; r < one.rows.length; r += F) expect(one.rows[r]).toBeLessThan(one.truncated_at_us!);
     expect(two.truncated_at_us).toBe(one.truncated_at_us);
     expect(two.slices).toBe(one.slices);
     expect(Array.from(two.rows)).toEqual(Array.from(one.rows));
     // Uncapped, the same run has slices at the cut time: nothing before it was left out.
     const all = runScenario(sc, { timeline: { ...timeline, cap: 1e9 } }).timeline!;
     const before: number[] = [];
-    for (let r = 0; r < all.rows.length; r += 11) if (all.rows[r] < one.truncated_at_us!) before.push(...all.rows.subarray(r, r + 11));
+    for (let r = 0; r < all.rows.length; r += F) if (all.rows[r] < one.truncated_at_us!) before.push(...all.rows.subarray(r, r + F));
     expect(before).toEqual(Array.from(one.rows));
     expect(all.slices).toBeGreaterThan(one.slices);
   });

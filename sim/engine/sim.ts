@@ -336,6 +336,13 @@ export interface WorkTrace {
   work(node: number, core: number, what: number, from: number, data: unknown, start_us: number, cost_us: number): void;
   /** `node` crashed (EV.CRASH; `arg` the restart time or -1) or restarted (EV.RESTART; `arg` 1 if its state was lost). */
   lifecycle(node: number, kind: number, at_us: number, arg: number): void;
+  /**
+   * The handler `node` is ending sent a copy whose arrival is event (`node`, `seq`) (before
+   * `work` reports that handler): a trace's flow starts there.
+   */
+  sent?(node: number, seq: number): void;
+  /** The copy of event (`origin`, `seq`) reached `node`'s downlink; `msg` is the message it will handle. */
+  arrived?(node: number, msg: unknown, origin: number, seq: number, at_us: number): void;
 }
 
 export class Simulation {
@@ -362,6 +369,8 @@ export class Simulation {
   private nextCheckpoint = Infinity;
   private trace: EventTrace | null = null;
   private workTrace: WorkTrace | null = null;
+  /** The node whose ending handler is sending now (its sends are flushed), or -1. */
+  private sending = -1;
   /** Where the nodes' observation records go (Env.observe); set by the runner before the run. */
   records: RecordSink = NO_RECORDS;
   /** Per message kind: 1 when its group broadcasts travel as flows (NetParams.flow_kinds). */
@@ -436,6 +445,8 @@ export class Simulation {
    */
   private schedule(time_us: number, origin: number, target: number, kind: number, a0: number, a1: number, data: unknown): void {
     const seq = this.nodes[origin].seq++;
+    // A trace's flow: the copy a handler sends (its arrival event names the sender and this seq).
+    if (kind === EV.ARRIVE && origin === this.sending && this.workTrace?.sent !== undefined) this.workTrace.sent(origin, seq);
     if (this.local !== null && this.local[target] === 0) {
       // Conservative synchronisation rests on this: another worker may already be a lookahead on.
       if (time_us < this.now_us + this.lookahead_us) {
@@ -690,6 +701,7 @@ export class Simulation {
         const msg = (arriveRelayed(a0, a1) ? (data as Relayed).msg : data) as Msg;
         n.digest.event(now, kind, origin, seq, msg.dw);
         if (!n.alive) return;
+        if (this.workTrace?.arrived !== undefined) this.workTrace.arrived(n.self, msg, origin, seq, now);
         const done = this.links.download(n.port, msg.bytes, now);
         this.scheduleDelivered(n, done, arriveFrom(a0, a1), arrivePos(a0, a1), data);
         return;
@@ -859,7 +871,9 @@ export class Simulation {
       } else {
         n.logic.onTick(n, data as number);
       }
+      this.sending = n.self;
       const cost = this.endHandler(n, c);
+      this.sending = -1;
       if (this.workTrace !== null) this.workTrace.work(n.self, c, kind, from, data, now, cost);
     }
   }

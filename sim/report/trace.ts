@@ -22,7 +22,7 @@
 import type { Scenario } from '../scenario/types.js';
 import type { NodeInfo, ProtocolModule } from '../contract/module.js';
 import {
-  BYTES, CORE, DUR, F, FROM, HEIGHT, KIND, NODE, TABLE, TS, VIEW, WHAT, W_CLOCK, W_CRASH, W_RESTART, W_TIMER,
+  BYTES, CORE, DUR, F, FLOW_NODE, FLOW_SEQ, FROM, HEIGHT, KIND, NODE, TABLE, TS, VIEW, WHAT, W_CLOCK, W_CRASH, W_MSG, W_RESTART, W_SEND, W_TIMER,
   type Timeline,
 } from '../runner/timeline.js';
 
@@ -73,11 +73,29 @@ export function chromeTraceJson(
     }
   });
   const a = tl.rows;
+  // Where each copy was sent from (the sending slice's track and start), for the flow arrows.
+  const sentFrom = new Map<string, string>();
+  for (let r = 0; r < a.length; r += F) {
+    if (a[r + WHAT] === W_SEND) sentFrom.set(`${a[r + NODE]}:${a[r + KIND]}`, `"pid":${pidOf[a[r + NODE]]},"tid":${a[r + NODE] * K + a[r + CORE]},"ts":${a[r + TS]}`);
+  }
+  let flows = 0;
   for (let r = 0; r < a.length; r += F) {
     const node = a[r + NODE];
     const head = `"pid":${pidOf[node]},"tid":${node * K + a[r + CORE]},"ts":${a[r + TS]}`;
     const what = a[r + WHAT];
     const kind = a[r + KIND];
+    if (what === W_SEND) continue;
+    if (what === W_MSG && a[r + FLOW_NODE] >= 0) {
+      // An arrow from the slice that sent the copy to the slice that handles it, both in the window.
+      const id = `${a[r + FLOW_NODE]}:${a[r + FLOW_SEQ]}`;
+      const from = sentFrom.get(id);
+      if (from !== undefined) {
+        const name = names.kinds[kind] ?? `kind_${kind}`;
+        lines.push(`{"ph":"s","name":"${name}","cat":"flow","id":"${id}",${from}}`);
+        lines.push(`{"ph":"f","bp":"e","name":"${name}","cat":"flow","id":"${id}",${head}}`);
+        flows++;
+      }
+    }
     if (what === W_CRASH) {
       lines.push(`{"ph":"i","s":"t","name":"crash","cat":"fault",${head},"args":{"node":${nodeNames[node]},"until_us":${kind < 0 ? 'null' : kind}}}`);
       continue;
@@ -118,6 +136,8 @@ export function chromeTraceJson(
     tracks: `one process per node group, one thread per node and core: tid = node * ${K} + core, named <node>-<core>`,
     slices_are: 'handled work (message, timer, clock tick) from its start on a core for the CPU cost charged; 0-cost work has dur 0',
     instants_are: 'crash and restart of a node, on its core-0 track',
+    flows: flows,
+    flows_are: 'an arrow from the slice that sent a message to the slice that handles it, where both are in the window (copies a relay tree forwards have no sending slice and no arrow)',
   };
   return `{"displayTimeUnit":"ms","metadata":${JSON.stringify(metadata)},"traceEvents":[\n${lines.join(',\n')}\n]}\n`;
 }

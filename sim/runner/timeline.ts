@@ -30,7 +30,10 @@ export const TABLE = 7;
 export const VIEW = 8;
 export const HEIGHT = 9;
 export const BYTES = 10;
-export const F = 11;
+/** A message's flow: the event (sending node, its seq) whose copy it is (-1: none known). */
+export const FLOW_NODE = 11;
+export const FLOW_SEQ = 12;
+export const F = 13;
 
 /** Row kinds (a clock row is a slot tick). */
 export const W_MSG = 0;
@@ -38,6 +41,8 @@ export const W_TIMER = 1;
 export const W_CLOCK = 2;
 export const W_CRASH = 3;
 export const W_RESTART = 4;
+/** A copy sent by the slice just before it (same node, time and core): KIND holds the send's seq. */
+export const W_SEND = 5;
 
 
 export interface TimelineOptions {
@@ -74,8 +79,30 @@ export class TimelineRecorder implements WorkTrace {
   private slices = 0;
   private lastTs = -Infinity;
   private stop_us = Infinity;
+  /** The seqs of the copies the ending handler of `sendingNode` sent (its slice comes next). */
+  private sends: number[] = [];
+  private sendingNode = -1;
+  /** Copies that reached a node and await its handling: message → node → [origin, seq, ...]. */
+  private arrivals = new WeakMap<object, Map<number, number[]>>();
 
   constructor(readonly opts: TimelineOptions, private readonly positionOf: PositionOf) {}
+
+  sent(node: number, seq: number): void {
+    if (this.sendingNode !== node) {
+      this.sends.length = 0;
+      this.sendingNode = node;
+    }
+    this.sends.push(seq);
+  }
+
+  arrived(node: number, msg: unknown, origin: number, seq: number, at_us: number): void {
+    if (this.stop_us !== Infinity || at_us >= this.opts.to_us || msg === null || typeof msg !== 'object') return;
+    let byNode = this.arrivals.get(msg);
+    if (byNode === undefined) this.arrivals.set(msg, (byNode = new Map()));
+    const list = byNode.get(node);
+    if (list === undefined) byNode.set(node, [origin, seq]);
+    else list.push(origin, seq);
+  }
 
   private row(): number {
     if ((this.n + 1) * F > this.rows.length) {
@@ -87,6 +114,20 @@ export class TimelineRecorder implements WorkTrace {
   }
 
   work(node: number, core: number, what: number, from: number, data: unknown, start_us: number, cost_us: number): void {
+    // This handler's sends, and the flow of the message it handles (taken whether or not kept).
+    const sends = this.sendingNode === node ? this.sends.splice(0) : [];
+    this.sendingNode = -1;
+    let flowNode = -1;
+    let flowSeq = -1;
+    if (what === 0 && data !== null && typeof data === 'object') {
+      const byNode = this.arrivals.get(data);
+      const list = byNode?.get(node);
+      if (list !== undefined && list.length > 0) {
+        flowNode = list.shift()!;
+        flowSeq = list.shift()!;
+        if (list.length === 0) byNode!.delete(node);
+      }
+    }
     if (this.stop_us !== Infinity || start_us < this.opts.from_us || start_us >= this.opts.to_us) return;
     // Past the cap, keep the slices that start at the same time as the last one kept, so that
     // everything before the stop time is here (mergeTimeline relies on it).
@@ -107,9 +148,12 @@ export class TimelineRecorder implements WorkTrace {
     a[r + VIEW] = -1;
     a[r + HEIGHT] = -1;
     a[r + BYTES] = -1;
+    a[r + FLOW_NODE] = flowNode;
+    a[r + FLOW_SEQ] = flowSeq;
     if (what === 2) {
       a[r + WHAT] = W_CLOCK;
       a[r + KIND] = data as number;
+      this.sendRows(sends, node, core, start_us);
       return;
     }
     const d = data as { kind: number; bytes?: unknown };
@@ -123,6 +167,22 @@ export class TimelineRecorder implements WorkTrace {
     a[r + TABLE] = p.chain;
     a[r + VIEW] = p.view;
     a[r + HEIGHT] = p.height;
+    this.sendRows(sends, node, core, start_us);
+  }
+
+  /** One W_SEND row per copy the slice just recorded sent (after it, so a merge keeps the order). */
+  private sendRows(sends: readonly number[], node: number, core: number, start_us: number): void {
+    for (const seq of sends) {
+      const s = this.row();
+      const b = this.rows;
+      b.fill(-1, s, s + F);
+      b[s + TS] = start_us;
+      b[s + NODE] = node;
+      b[s + CORE] = core;
+      b[s + DUR] = 0;
+      b[s + WHAT] = W_SEND;
+      b[s + KIND] = seq;
+    }
   }
 
   lifecycle(node: number, kind: number, at_us: number, arg: number): void {
