@@ -19,6 +19,12 @@ import { releaseOf } from '../sim/protocol/bystack/federation.js';
 import { firstError } from './helpers.js';
 import { Session } from '../web/session.js';
 import { reportHtml } from '../sim/report/html.js';
+import type { BystackStory } from '../sim/protocol/bystack/story.js';
+import type { PanelStory } from '../web/families/bystack.js';
+
+/** Compile-time: the story the family sends is what its page panel reads (the panel declares its own shape). */
+const storyFitsPanel = (s: BystackStory): PanelStory => s;
+void storyFitsPanel;
 
 const SCENARIOS = join(import.meta.dirname, '..', 'scenarios');
 const load = (name: string): Scenario => loadScenario(join(SCENARIOS, `${name}.yaml`));

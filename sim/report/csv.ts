@@ -17,6 +17,21 @@ import type {
 import { blockKindKeys } from '../metrics/types.js';
 import { compareStrings, latencyClasses } from './table.js';
 
+/**
+ * One CSV cell: empty for null, undefined and non-finite numbers (CSV has no null); text with a
+ * quote, comma or line break quoted, its quotes doubled.
+ */
+export function csvCell(v: unknown): string {
+  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
+  const t = String(v);
+  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+/** CSV text: a header, then rows, one line each, trailing newline. */
+export function csvText(head: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
+}
+
 /** timeseries.csv columns, exactly the TimeseriesRow field names, in the type's order. */
 export const TIMESERIES_COLUMNS = [
   't_s',

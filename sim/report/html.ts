@@ -25,6 +25,7 @@ import {
 import { blockKindKeys, type Summary, type TableStats, type TimeseriesRow } from '../metrics/types.js';
 import { CHARTS_CSS, latencyCdfSvg, mbps, nodeDistributionsSvg, rolesInOrder, tableHeatmapSvg } from './charts.js';
 import { escapeHtml } from './escape.js';
+import { csvText } from './csv.js';
 import { familyOf } from './table.js';
 import type { ReportSection } from '../contract/module.js';
 import { faultsTableHtml, marksSvg, timeMarks, type TimeMarks } from './marks.js';
@@ -282,17 +283,6 @@ function dataUri(mime: string, text: string): string {
 function figure(name: string, svg: string, csv?: string): string {
   return svg + `<p class="dl">Download <a download="${esc(name)}.svg" href="${dataUri('image/svg+xml', standaloneSvg(svg))}">SVG</a>` +
     (csv === undefined ? '' : ` · <a download="${esc(name)}.csv" href="${dataUri('text/csv', csv)}">data (CSV)</a>`) + '</p>';
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const t = String(v);
-  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-}
-
-/** CSV text: a header, then rows. */
-export function csvText(head: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [head, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
 }
 
 function rowsCsv(rows: readonly TimeseriesRow[], keys: readonly (keyof TimeseriesRow)[]): string {

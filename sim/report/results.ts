@@ -6,6 +6,8 @@
  * `merge` puts shards together and the merged csv is byte for byte the unsharded one.
  */
 
+import { csvText } from './csv.js';
+
 export const RESULTS_SCHEMA_VERSION = 1;
 
 export interface ResultItem {
@@ -40,21 +42,12 @@ export function resultsJson(r: ResultsFile): string {
   return JSON.stringify(r, null, 2) + '\n';
 }
 
-function cell(v: unknown): string {
-  if (v === null || v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '';
-  const t = String(v);
-  return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
-}
-
 /** The csv: k, id, status, the figures (columns of the first item, in its order), digest. */
 export function resultsCsv(r: ResultsFile): string {
   const names: string[] = [];
   for (const it of r.items) for (const n of Object.keys(it.figures)) if (!names.includes(n)) names.push(n);
-  const lines = [['k', 'id', 'status', ...names, 'digest'].map(cell).join(',')];
-  for (const it of [...r.items].sort((a, b) => a.k - b.k)) {
-    lines.push([it.k, it.id, it.status, ...names.map((n) => it.figures[n]), it.digest].map(cell).join(','));
-  }
-  return lines.join('\n') + '\n';
+  return csvText(['k', 'id', 'status', ...names, 'digest'],
+    [...r.items].sort((a, b) => a.k - b.k).map((it) => [it.k, it.id, it.status, ...names.map((n) => it.figures[n]), it.digest]));
 }
 
 /** Why results files cannot be merged: exit 2 for another job, 1 for results that disagree. */

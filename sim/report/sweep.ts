@@ -16,6 +16,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { line, max as d3max, scaleLinear, scaleLog, schemeTableau10 } from 'd3';
 import { escapeHtml as esc } from './html.js';
+import { csvText } from './csv.js';
 import { fixed, latencyClasses, latencyText, NO_VALUE } from './table.js';
 import type { Summary } from '../metrics/types.js';
 
@@ -271,13 +272,6 @@ function latencyOf(p: SweepPoint, c: string, q: 'p50' | 'p99'): number | null {
   return v === null || !Number.isFinite(v) ? null : v;
 }
 
-function csvCell(v: SweepValue | number | null): string {
-  if (v === null) return '';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  const s = String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 /** The simulated figures of each point, the columns after the keys. */
 function figureColumns(m: SweepManifest): { head: string; value: (p: SweepPoint) => number | null; text: (p: SweepPoint) => string }[] {
   const cols: { head: string; value: (p: SweepPoint) => number | null; text: (p: SweepPoint) => string }[] = [
@@ -304,11 +298,8 @@ function figureColumns(m: SweepManifest): { head: string; value: (p: SweepPoint)
  */
 export function sweepCsv(m: SweepManifest): string {
   const cols = figureColumns(m);
-  const lines = [['k', ...m.keys.map((k) => k.label), ...cols.map((c) => c.head), 'digest'].map(csvCell).join(',')];
-  for (const p of m.points) {
-    lines.push([p.k, ...p.values, ...cols.map((c) => c.value(p)), p.digest].map(csvCell).join(','));
-  }
-  return lines.join('\n') + '\n';
+  return csvText(['k', ...m.keys.map((k) => k.label), ...cols.map((c) => c.head), 'digest'],
+    m.points.map((p) => [p.k, ...p.values, ...cols.map((c) => c.value(p)), p.digest]));
 }
 
 function align(rows: string[][], left: number): string[] {

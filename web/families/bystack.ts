@@ -1,15 +1,65 @@
 /**
- * Bystack's panel (SVG, D3), drawn from the family's story of the run (sim/protocol/bystack/
- * story.ts). Top: the Bytom main chain's newest heights, each block with its miner, how far it has
- * spread and its confirmations toward finality, and under its height any block that lost the race
- * (stale). Middle: the federation, with each peg on its way as an arrow between the chains and the
+ * Bystack's panel (SVG, D3), drawn from the family's story of the run (its ViewAdapter.story,
+ * sim/protocol/bystack/story.ts). Top: the Bytom main chain's newest heights, each block with its
+ * miner, how far it has spread and its confirmations toward finality, and under its height any
+ * block that lost the race (stale). Middle: the federation, with each peg on its way as an arrow between the chains and the
  * blocks it still waits for. Bottom: Vapor's newest blocks, coloured by producer, each with a
  * meter of the signatures it gathered and the 2/3 mark that makes it irreversible; then the
  * producers in schedule order, the one whose 12 slots are running outlined.
  */
 import * as d3 from 'd3';
-import type { BystackStory, StoryMainBlock, StoryPeg, StorySideBlock } from '../../sim/protocol/bystack/story.js';
 import type { FamilyPanel } from './index.js';
+
+/*
+ * What the panel reads of the story, declared here: the page imports no family's code
+ * (docs/DESIGN.md "Dependencies point one way"). The family's `PanelStory` must stay assignable
+ * to `PanelStory`; test/bystack.test.ts checks it at compile time.
+ */
+export interface StoryMainBlock {
+  h: number;
+  id: string;
+  miner: string;
+  found_us: number;
+  txs: number;
+  best: boolean;
+  final: boolean;
+  reach: number;
+}
+
+export interface StorySideBlock {
+  h: number;
+  id: string;
+  producer: number;
+  time_us: number;
+  txs: number;
+  sigs: number;
+  best: boolean;
+  irreversible: boolean;
+}
+
+export interface StoryPeg {
+  dir: 'in' | 'out';
+  id: number;
+  progress: number;
+  needed: number;
+  since_us: number;
+}
+
+export interface PanelStory {
+  main: { confirmations: number; interval_s: number; tip: number; final: number; nodes: number; blocks: StoryMainBlock[] };
+  vapor: null | {
+    producers: string[];
+    current: number;
+    slotsLeft: number;
+    needed: number;
+    reference: string;
+    height: number;
+    irreversible: number;
+    blocks: StorySideBlock[];
+    doubleSigns: number;
+  };
+  pegs: null | { quorum: number; signers: number; open: { in: number; out: number }; released: { in: number; out: number }; list: StoryPeg[] };
+}
 
 const LEFT = 8;
 const MAIN_Y = 40;
@@ -38,7 +88,7 @@ function producerColour(k: number): string {
 export class BystackPanel implements FamilyPanel {
   readonly title = 'Chains: Bytom main chain, federation, Vapor side chain';
   private readonly svg: d3.Selection<SVGSVGElement, unknown, null, undefined>;
-  private story: BystackStory | null = null;
+  private story: PanelStory | null = null;
   /** The drawing's width: the host's, so the newest blocks that fit are shown. */
   private w = 760;
 
@@ -58,7 +108,7 @@ export class BystackPanel implements FamilyPanel {
   }
 
   update(story: unknown): void {
-    this.story = story as BystackStory;
+    this.story = story as PanelStory;
   }
 
   draw(): void {
@@ -71,7 +121,7 @@ export class BystackPanel implements FamilyPanel {
     this.drawSide(s);
   }
 
-  private drawMain(s: BystackStory): void {
+  private drawMain(s: PanelStory): void {
     const m = s.main;
     this.svg.select('text.main-title').attr('y', 14).text(`Bytom main chain (proof of work): height ${m.tip}, final ${m.final}`);
     this.svg.select('text.main-detail').attr('y', 28).text(
@@ -115,7 +165,7 @@ export class BystackPanel implements FamilyPanel {
       `on the best chain of ${Math.round(100 * b.reach)}% of the ${m.nodes} main-chain nodes`);
   }
 
-  private drawPegs(s: BystackStory): void {
+  private drawPegs(s: PanelStory): void {
     const p = s.pegs;
     const t = this.svg.select('text.fed-title').attr('y', FED_Y - 22);
     const d = this.svg.select('text.fed-detail').attr('y', FED_Y - 8);
@@ -156,7 +206,7 @@ export class BystackPanel implements FamilyPanel {
       : `peg-out ${x.id}: burn final on Vapor at ${(x.since_us / 1e6).toFixed(1)} s; ${Math.min(x.progress, x.needed)} of the ${x.needed} irreversible blocks the signers wait for, then a poll, their signatures and the payout, final at the main chain's confirmations`));
   }
 
-  private drawSide(s: BystackStory): void {
+  private drawSide(s: PanelStory): void {
     const v = s.vapor;
     const host = this.svg.select<SVGGElement>('g.side');
     const rot = this.svg.select<SVGGElement>('g.rot');

@@ -211,7 +211,7 @@ export class MainNode implements NodeLogic {
     env.charge(txs.length * sc.costs.verify_tx_us);
     const max = sc.mainchain.pool_max;
     for (const tx of txs) {
-      if (this.pool.has(tx.id) || this.onChain(tx.id)) continue;
+      if (this.pool.has(tx.id) || this.hasTx(tx.id)) continue;
       if (this.pool.size >= max) {
         env.observe.reject(tx.id, REJECT_POOL_FULL);
         continue;
@@ -381,12 +381,7 @@ export class MainNode implements NodeLogic {
    * Whether transaction `id` is on this node's best chain (a miner packs it no more): one of the
    * blocks holding it (the thread's index, MainShared.blocksOf) is on the chain at its height.
    */
-  /** Whether transaction `id` is on this node's best chain. */
   hasTx(id: number): boolean {
-    return this.onChain(id);
-  }
-
-  private onChain(id: number): boolean {
     const list = this.sh.blocksOf.get(id);
     if (list === undefined) return false;
     for (const b of list) if (this.chain[b.height]?.id === b.id) return true;
