@@ -13,22 +13,16 @@
 import { regionLatLon } from '../sim/net/geo.js';
 import type { Scenario } from '../sim/scenario/index.js';
 import { buildRun, type BuiltRun } from '../sim/runner/build.js';
-import type { WorkTrace } from '../sim/engine/sim.js';
 import type { ProtocolModule } from '../sim/contract/module.js';
-import type { Msg } from '../sim/contract/env.js';
 import type { CommitKey } from '../sim/contract/observe.js';
+import { Watcher, type RecentMessage, type Watched } from '../sim/runner/watch.js';
 import { scenarioWith, type Action } from './actions.js';
-import type { BlockDetail, ViewAdapter, ViewRun } from '../sim/contract/module.js';
+import type { BlockDetail, NodeProtocolView, ViewAdapter, ViewRun } from '../sim/contract/module.js';
 
-/** Most chain-to-chain links a frame carries (the first ones delivered since the last frame). */
-export const FRAME_LINKS_MAX = 400;
-/** Most messages a frame carries; above that, deliveries are sampled evenly. */
-export const FRAME_MESSAGES_MAX = 1500;
+export { FRAME_LINKS_MAX, FRAME_MESSAGES_MAX } from '../sim/runner/watch.js';
 /** Latency histogram buckets: edges in ms, log-spaced from 10 ms to 1,000 s, 32 to a decade. */
 const BUCKETS_PER_DECADE = 32;
 export const LATENCY_EDGES_MS: readonly number[] = Array.from({ length: 5 * BUCKETS_PER_DECADE + 1 }, (_, k) => 10 * 10 ** (k / BUCKETS_PER_DECADE));
-/** Recent messages kept for the inspected node. */
-const RECENT_MAX = 24;
 
 export interface NodeMeta {
   name: string;
@@ -145,44 +139,30 @@ export interface Inspection {
   rows: (string | number)[][];
   /** What the family calls a chain (the recent messages' column). */
   chainWord: string;
-  recent: { at_us: number; from: string; kind: string; table: number | null; bytes: number }[];
+  recent: RecentMessage[];
 }
 
-export class Session {
-  readonly sc: Scenario;
-  readonly built: BuiltRun;
+/**
+ * What a run's frames gather over the run, from its first commits (the metrics' rule) and the
+ * deliveries its watchers saw: shared by a run in one thread (Session) and a run over several
+ * workers (web/partitioned.ts), which feed it the same way.
+ */
+export class FrameGatherer {
   readonly meta: SessionMeta;
-  private finished = false;
-  private digestHex: string | null = null;
-  // Gathered between frames.
-  private msgFrom: number[] = [];
-  private msgTo: number[] = [];
-  private msgKind: number[] = [];
-  private msgAt: number[] = [];
-  private delivered = 0;
-  private stride = 1;
+  readonly views: ViewAdapter;
+  /** The run as the family's page adapter reads it. */
+  readonly run: ViewRun;
   private blocks: number[] = [];
-  /** Chain-to-chain links delivered since the last frame (pairs), up to FRAME_LINKS_MAX. */
-  private links: number[] = [];
-  // Gathered over the run.
   private readonly countedTo: Int32Array;
-  private readonly tableLeader: Int32Array;
+  readonly tableLeader: Int32Array;
+  private readonly tableLeaderAt: Float64Array;
   private committed = 0;
   private finalTotal = 0;
   private readonly finalPerSecond: number[] = [];
   private readonly latency: Float64Array[];
-  private inspected = -1;
-  private recent: Inspection['recent'] = [];
-  private readonly views: ViewAdapter;
-  /** The run as the family's page adapter reads it. */
-  private readonly run: ViewRun;
+  private readonly cores: Uint8Array;
 
-  /** `module`: a family not in the registry (tests of the seam). */
-  constructor(readonly base: Scenario, readonly actions: readonly Action[] = [], given?: ProtocolModule) {
-    this.sc = scenarioWith(base, actions);
-    const sc = this.sc;
-    const built = buildRun(sc, { module: given });
-    this.built = built;
+  constructor(readonly sc: Scenario, readonly built: BuiltRun) {
     const module = built.module;
     this.views = module.views;
     this.run = { sc, nodes: built.nodes, family: built.family, logicOf: (i) => built.sim.logicOf(i) };
@@ -191,6 +171,8 @@ export class Session {
     const T = built.family.genesis.length;
     this.countedTo = new Int32Array(T);
     this.tableLeader = new Int32Array(T).fill(-1);
+    this.tableLeaderAt = new Float64Array(T).fill(-Infinity);
+    this.cores = Uint8Array.from(built.nodes, (x) => hardwareOf(sc, x.role).cores);
     const groups = this.views.groups(this.run);
     const order = this.views.groupOrder;
     const groupList = [...new Set(groups)].sort((x, y) => {
@@ -221,34 +203,175 @@ export class Session {
       regionPlaces: regions.map((r) => regionLatLon(sc.network.latency.dataset, r)),
       chainPaths: this.views.chainPath ? Array.from({ length: T }, (_, t) => this.views.chainPath!(this.run, t)) : null,
     };
-    const linkOf = this.views.linkOf?.bind(this.views);
-    const trace: WorkTrace = {
-      work: (node, _core, what, from, data) => {
-        if (what !== 0) return;
-        const m = data as Msg;
-        const led = this.views.leaderOf(m);
-        if (led !== null) this.tableLeader[led[0]] = led[1];
-        if (linkOf !== undefined && this.links.length < 2 * FRAME_LINKS_MAX) {
-          const l = linkOf(m);
-          if (l !== null) this.links.push(l[0], l[1]);
-        }
-        if (this.delivered++ % this.stride === 0 && this.msgFrom.length < FRAME_MESSAGES_MAX) {
-          this.msgFrom.push(from);
-          this.msgTo.push(node);
-          this.msgKind.push(m.kind);
-          this.msgAt.push(this.built.sim.now_us);
-        }
-        if (node === this.inspected) {
-          this.recent.push({
-            at_us: this.built.sim.now_us, from: this.built.nodes[from]?.name ?? `#${from}`,
-            kind: module.kinds[m.kind] ?? `kind ${m.kind}`, table: module.chainOf(m) ?? null, bytes: m.bytes,
-          });
-          if (this.recent.length > RECENT_MAX) this.recent.shift();
-        }
-      },
-      lifecycle: () => {},
+  }
+
+  /** A block's first honest commit (the metrics' rule), with the transfers it made final. */
+  private onFirstCommit(key: CommitKey, block: object, now: number, finals: readonly number[]): void {
+    const b = this.built;
+    const t = key.chain;
+    if (key.height > this.countedTo[t]) this.countedTo[t] = key.height;
+    this.committed++;
+    const facts = b.family.blocks;
+    this.blocks.push(t, key.height, facts.kind(block), facts.view(block), facts.items(block), now);
+    const sec = Math.floor(now / 1e6);
+    while (this.finalPerSecond.length <= sec) this.finalPerSecond.push(0);
+    const m = b.metrics;
+    for (const id of finals) {
+      this.finalTotal++;
+      this.finalPerSecond[sec]++;
+      const hist = this.latency[m.classOf(id)];
+      if (hist !== undefined) hist[bucketOf((now - m.submittedAt(id)) / 1000)]++;
+    }
+  }
+
+  /** Takes in the leaders a watcher's deliveries named (the latest delivery wins). */
+  leaders(w: Watched): void {
+    const l = w.leaders;
+    for (let k = 0; k < l.length; k += 3) {
+      const t = l[k];
+      if (l[k + 2] >= this.tableLeaderAt[t]) {
+        this.tableLeader[t] = l[k + 1];
+        this.tableLeaderAt[t] = l[k + 2];
+      }
+    }
+  }
+
+  /** The chains a node leads, by their labels. */
+  leads(node: number): string[] {
+    const leads: string[] = [];
+    this.tableLeader.forEach((l, t) => { if (l === node) leads.push(this.views.chainLabel(t)); });
+    return leads;
+  }
+
+  /**
+   * The frame for the page from the watchers' parts (already passed to `leaders`) and the nodes'
+   * state; resets what is gathered between frames.
+   */
+  frame(
+    now: { now_us: number; events: number; done: boolean; digest: string | null; alive: (i: number) => boolean },
+    parts: readonly Watched[],
+    counters: { bytesIn: Float64Array; bytesOut: Float64Array; cpuBusy: Float64Array },
+    story: unknown,
+  ): Frame {
+    const b = this.built;
+    const n = b.nodes.length;
+    const flags = new Uint8Array(n);
+    const t_us = now.now_us;
+    for (let i = 0; i < n; i++) flags[i] = now.alive(i) ? NODE_ALIVE : 0;
+    for (let i = 0; i < n; i++) if (!b.byzantine.honestAt(i, t_us)) flags[i] |= NODE_BYZANTINE;
+    for (const l of this.tableLeader) if (l >= 0) flags[l] |= NODE_LEADER;
+    const T = this.countedTo.length;
+    const tableHeight = new Int32Array(T);
+    const tableView = new Int32Array(T);
+    const tableCommitAt = new Float64Array(T);
+    b.metrics.chains.forEach((r, t) => {
+      tableHeight[t] = this.countedTo[t];
+      tableView[t] = r.viewMax;
+      tableCommitAt[t] = r.commitTimes[this.countedTo[t]] ?? 0;
+    });
+    const blk = this.blocks;
+    const nb = blk.length / 6;
+    const col = (k: number) => Array.from({ length: nb }, (_, j) => blk[6 * j + k]);
+    const one = parts.length === 1 ? parts[0] : null;
+    const cat = <A extends Int32Array | Uint8Array | Float64Array>(get: (w: Watched) => A, make: (n: number) => A): A => {
+      if (one !== null) return get(one);
+      const out = make(parts.reduce((k, w) => k + get(w).length, 0));
+      let at = 0;
+      for (const w of parts) {
+        out.set(get(w) as never, at);
+        at += get(w).length;
+      }
+      return out;
     };
-    built.sim.traceWork(trace);
+    const f: Frame = {
+      now_us: t_us,
+      duration_us: this.sc.duration_us,
+      events: now.events,
+      done: now.done,
+      digest: now.digest,
+      flags,
+      msgFrom: cat((w) => w.msgFrom, (k) => new Int32Array(k)),
+      msgTo: cat((w) => w.msgTo, (k) => new Int32Array(k)),
+      msgKind: cat((w) => w.msgKind, (k) => new Uint8Array(k)),
+      msgAt: cat((w) => w.msgAt, (k) => new Float64Array(k)),
+      msgDelivered: parts.reduce((k, w) => k + w.delivered, 0),
+      blkTable: Int32Array.from(col(0)),
+      blkHeight: Int32Array.from(col(1)),
+      blkCls: Uint8Array.from(col(2)),
+      blkView: Int32Array.from(col(3)),
+      blkTxs: Int32Array.from(col(4)),
+      blkAt: Float64Array.from(col(5)),
+      tableHeight,
+      tableView,
+      tableCommitAt,
+      tableLeader: Int32Array.from(this.tableLeader),
+      blocksCommitted: this.committed,
+      txSubmitted: b.metrics.submitted,
+      txFinal: this.finalTotal,
+      finalPerSecond: Float64Array.from(this.finalPerSecond),
+      story,
+      links: cat((w) => w.links, (k) => new Int32Array(k)),
+      latency: this.latency.map((l) => Float64Array.from(l)),
+      bytesIn: counters.bytesIn,
+      bytesOut: counters.bytesOut,
+      cpuBusy: counters.cpuBusy,
+      cores: Uint8Array.from(this.cores),
+    };
+    this.blocks = [];
+    return f;
+  }
+
+  /** A node's inspection from what its owner knows of it (the family's rows, counters, queue, recent messages). */
+  inspection(
+    node: number,
+    now_us: number,
+    known: { alive: boolean; proto: NodeProtocolView; workQueue: number; bytes_in: number; bytes_out: number; cpu_busy_us: number; recent: RecentMessage[] },
+  ): Inspection {
+    const info = this.built.nodes[node];
+    const hw = hardwareOf(this.sc, info.role);
+    return {
+      node,
+      name: info.name,
+      role: info.role,
+      region: info.region,
+      group: this.meta.nodes[node].group,
+      alive: known.alive,
+      byzantine: !this.built.byzantine.honestAt(node, now_us),
+      facts: known.proto.facts,
+      cores: hw.cores,
+      upload_bps: hw.upload_bps,
+      download_bps: hw.download_bps,
+      leads: this.leads(node),
+      workQueue: known.workQueue,
+      bytes_in: known.bytes_in,
+      bytes_out: known.bytes_out,
+      cpu_busy_fraction: known.cpu_busy_us / (hw.cores * Math.max(1, now_us)),
+      columns: known.proto.columns,
+      rows: known.proto.rows,
+      chainWord: this.views.chainWord,
+      recent: known.recent,
+    };
+  }
+}
+
+/** A run in this thread: the one-worker page, and tests. */
+export class Session {
+  readonly sc: Scenario;
+  readonly built: BuiltRun;
+  readonly meta: SessionMeta;
+  private readonly gather: FrameGatherer;
+  private readonly watcher: Watcher;
+  private finished = false;
+  private digestHex: string | null = null;
+
+  /** `module`: a family not in the registry (tests of the seam). */
+  constructor(readonly base: Scenario, readonly actions: readonly Action[] = [], given?: ProtocolModule) {
+    this.sc = scenarioWith(base, actions);
+    const built = buildRun(this.sc, { module: given });
+    this.built = built;
+    this.gather = new FrameGatherer(this.sc, built);
+    this.meta = this.gather.meta;
+    this.watcher = new Watcher(built.sim, built.module, built.nodes, built.family.genesis.length);
     built.sim.start();
   }
 
@@ -267,8 +390,7 @@ export class Session {
 
   /** Which node's deliveries to keep for the inspector (-1: none). */
   inspect(node: number): void {
-    if (node !== this.inspected) this.recent = [];
-    this.inspected = node;
+    this.watcher.inspect(node);
   }
 
   /**
@@ -304,146 +426,52 @@ export class Session {
     return this.digestHex!;
   }
 
-  /** A block's first honest commit (the metrics' rule), with the transfers it made final. */
-  private onFirstCommit(key: CommitKey, block: object, now: number, finals: readonly number[]): void {
-    const b = this.built;
-    const t = key.chain;
-    if (key.height > this.countedTo[t]) this.countedTo[t] = key.height;
-    this.committed++;
-    const facts = b.family.blocks;
-    this.blocks.push(t, key.height, facts.kind(block), facts.view(block), facts.items(block), now);
-    const sec = Math.floor(now / 1e6);
-    while (this.finalPerSecond.length <= sec) this.finalPerSecond.push(0);
-    const m = b.metrics;
-    for (const id of finals) {
-      this.finalTotal++;
-      this.finalPerSecond[sec]++;
-      const hist = this.latency[m.classOf(id)];
-      if (hist !== undefined) hist[bucketOf((now - m.submittedAt(id)) / 1000)]++;
-    }
-  }
-
   /** What committed block `height` of `chain` holds (the family's ViewAdapter.blockDetail), or null. */
   blockDetail(chain: number, height: number): BlockDetail | null {
-    return this.views.blockDetail?.(this.run, chain, height) ?? null;
+    return this.gather.views.blockDetail?.(this.gather.run, chain, height) ?? null;
   }
 
   /** The frame for the page; resets what is gathered between frames. */
   frame(): Frame {
-    const b = this.built;
-    const sim = b.sim;
-    const n = b.nodes.length;
-    const flags = new Uint8Array(n);
-    const now = sim.now_us;
-    for (let i = 0; i < n; i++) flags[i] = sim.isAlive(i) ? NODE_ALIVE : 0;
-    for (let i = 0; i < n; i++) if (!b.byzantine.honestAt(i, now)) flags[i] |= NODE_BYZANTINE;
-    for (const l of this.tableLeader) if (l >= 0) flags[l] |= NODE_LEADER;
-    const T = this.countedTo.length;
-    const tableHeight = new Int32Array(T);
-    const tableView = new Int32Array(T);
-    const tableCommitAt = new Float64Array(T);
-    b.metrics.chains.forEach((r, t) => {
-      tableHeight[t] = this.countedTo[t];
-      tableView[t] = r.viewMax;
-      tableCommitAt[t] = r.commitTimes[this.countedTo[t]] ?? 0;
-    });
+    const sim = this.built.sim;
+    const n = this.built.nodes.length;
+    const w = this.watcher.take();
+    this.gather.leaders(w);
     const bytesIn = new Float64Array(n);
     const bytesOut = new Float64Array(n);
     const cpuBusy = new Float64Array(n);
-    const cores = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const c = sim.counters(i);
       bytesIn[i] = c.bytes_in;
       bytesOut[i] = c.bytes_out;
       cpuBusy[i] = c.cpu_busy_us;
-      cores[i] = hardwareOf(this.sc, b.nodes[i].role).cores;
     }
-    const blk = this.blocks;
-    const nb = blk.length / 6;
-    const col = (k: number) => Array.from({ length: nb }, (_, j) => blk[6 * j + k]);
-    const f: Frame = {
-      now_us: sim.now_us,
-      duration_us: this.sc.duration_us,
-      events: sim.events,
-      done: this.finished,
-      digest: this.digestHex,
-      flags,
-      msgFrom: Int32Array.from(this.msgFrom),
-      msgTo: Int32Array.from(this.msgTo),
-      msgKind: Uint8Array.from(this.msgKind),
-      msgAt: Float64Array.from(this.msgAt),
-      msgDelivered: this.delivered,
-      blkTable: Int32Array.from(col(0)),
-      blkHeight: Int32Array.from(col(1)),
-      blkCls: Uint8Array.from(col(2)),
-      blkView: Int32Array.from(col(3)),
-      blkTxs: Int32Array.from(col(4)),
-      blkAt: Float64Array.from(col(5)),
-      tableHeight,
-      tableView,
-      tableCommitAt,
-      tableLeader: Int32Array.from(this.tableLeader),
-      blocksCommitted: this.committed,
-      txSubmitted: b.metrics.submitted,
-      txFinal: this.finalTotal,
-      finalPerSecond: Float64Array.from(this.finalPerSecond),
-      story: this.views.story?.(this.run, sim.now_us) ?? null,
-      links: Int32Array.from(this.links),
-      latency: this.latency.map((l) => Float64Array.from(l)),
-      bytesIn,
-      bytesOut,
-      cpuBusy,
-      cores,
-    };
-    // Sample the next frame's messages as evenly as this one's population allows.
-    this.stride = Math.max(1, Math.ceil(this.delivered / FRAME_MESSAGES_MAX));
-    this.msgFrom = [];
-    this.msgTo = [];
-    this.msgKind = [];
-    this.msgAt = [];
-    this.delivered = 0;
-    this.blocks = [];
-    this.links = [];
-    return f;
+    const story = this.gather.views.story?.(this.gather.run, sim.now_us) ?? null;
+    return this.gather.frame(
+      { now_us: sim.now_us, events: sim.events, done: this.finished, digest: this.digestHex, alive: (i) => sim.isAlive(i) },
+      [w],
+      { bytesIn, bytesOut, cpuBusy },
+      story,
+    );
   }
 
   /** A node's roles, stake, groups, queues and recent messages. */
   inspection(node: number): Inspection {
-    const b = this.built;
-    const sim = b.sim;
-    const info = b.nodes[node];
-    const hw = hardwareOf(this.sc, info.role);
+    const sim = this.built.sim;
     const c = sim.counters(node);
-    const proto = this.views.inspect(this.run, node);
-    const leads: string[] = [];
-    this.tableLeader.forEach((l, t) => { if (l === node) leads.push(this.views.chainLabel(t)); });
-    const now = Math.max(1, sim.now_us);
-    return {
-      node,
-      name: info.name,
-      role: info.role,
-      region: info.region,
-      group: this.meta.nodes[node].group,
+    return this.gather.inspection(node, sim.now_us, {
       alive: sim.isAlive(node),
-      byzantine: !b.byzantine.honestAt(node, sim.now_us),
-      facts: proto.facts,
-      cores: hw.cores,
-      upload_bps: hw.upload_bps,
-      download_bps: hw.download_bps,
-      leads,
+      proto: this.gather.views.inspect(this.gather.run, node),
       workQueue: sim.workQueued(node),
       bytes_in: c.bytes_in,
       bytes_out: c.bytes_out,
-      cpu_busy_fraction: c.cpu_busy_us / (hw.cores * now),
-      columns: proto.columns,
-      rows: proto.rows,
-      chainWord: this.views.chainWord,
-      recent: node === this.inspected ? [...this.recent].reverse() : [],
-    };
+      cpu_busy_us: c.cpu_busy_us,
+      recent: this.watcher.recent(node),
+    });
   }
 }
 
-function hardwareOf(sc: Scenario, role: string): Scenario['hardware'][keyof Scenario['hardware']] {
+export function hardwareOf(sc: Scenario, role: string): Scenario['hardware'][keyof Scenario['hardware']] {
   return sc.hardware[role as keyof Scenario['hardware']];
 }
 

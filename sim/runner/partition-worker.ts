@@ -13,6 +13,8 @@ import type { Checkpoints, EventTrace } from '../engine/sim.js';
 import { ARRIVED, GEN, STOP, SharedView, UNTIL, W_EVENTS, W_NEXT, W_OUTMIN, type SharedLayout } from './shared.js';
 import { Writer } from '../lib/bytes.js';
 import { TimelineRecorder, type TimelineOptions, type TimelinePart } from './timeline.js';
+import { Watcher, type RecentMessage, type Watched } from './watch.js';
+import type { BlockDetail, NodeProtocolView, ViewRun } from '../contract/module.js';
 
 export interface WorkerOptions {
   /** Exchange batches through shared memory (see shared.ts) instead of the `window` calls. */
@@ -33,6 +35,33 @@ export interface WorkerOptions {
    * thread (tests of the seam); a module does not cross to a worker thread.
    */
   module?: ProtocolModule;
+  /** Gather what the page draws of this worker's nodes (sim/runner/watch.ts; `watched`). */
+  watch?: boolean;
+}
+
+/** What the page reads of a worker between two frames (PartitionWorker.watched). */
+export interface WatchedPart extends Watched {
+  events: number;
+  /** Per node of this worker (in id order): alive (1/0), bytes in, bytes out, CPU busy µs. */
+  alive: Uint8Array;
+  bytesIn: Float64Array;
+  bytesOut: Float64Array;
+  cpuBusy: Float64Array;
+  /** The observation records since the last part, and the blocks they first refer to (record.ts). */
+  observations: { rows: Float64Array; blocks: Uint8Array };
+  /** The family's rows created since the last part (TOP: its clients' transactions). */
+  rows: Uint8Array;
+}
+
+/** What the inspector shows of a node, from the worker that runs it. */
+export interface NodeKnown {
+  alive: boolean;
+  proto: NodeProtocolView;
+  workQueue: number;
+  bytes_in: number;
+  bytes_out: number;
+  cpu_busy_us: number;
+  recent: RecentMessage[];
 }
 
 /** A worker's error message starts with this and the simulated time it failed at. */
@@ -85,6 +114,9 @@ export class PartitionWorker {
   private index = -1;
   private shared: SharedView | null = null;
   private spin = 0;
+  private watcher: Watcher | null = null;
+  /** The family's rows already sent with a watched part, by row number. */
+  private rowsSent = new Uint8Array(0);
 
   /** Builds this worker's part of the run and starts its nodes. */
   init(sc: Scenario, index: number, owner: Int32Array, workers: number, opts: WorkerOptions = {}): WindowResult {
@@ -105,6 +137,7 @@ export class PartitionWorker {
     if (opts.checkpoint_us !== undefined) this.checkpoints = sim.recordCheckpoints(opts.checkpoint_us);
     if (opts.trace) this.trace = sim.recordTrace(opts.trace.nodes, opts.trace.from_us, opts.trace.to_us);
     if (opts.timeline) sim.traceWork((this.timeline = new TimelineRecorder(opts.timeline, built.module.positionOf)));
+    if (opts.watch) this.watcher = new Watcher(sim, built.module, built.nodes, built.family.genesis.length, 1 / workers);
     sim.start();
     if (opts.shared) {
       this.shared = new SharedView(opts.shared);
@@ -189,14 +222,101 @@ export class PartitionWorker {
     }
   }
 
+  private localIds(): number[] {
+    const ids: number[] = [];
+    for (let i = 0; i < this.local.length; i++) if (this.local[i]) ids.push(i);
+    return ids;
+  }
+
+  /** The family's rows this worker's nodes created and no earlier part sent, encoded. */
+  private newRows(): Uint8Array {
+    const codec = this.built!.family.codec;
+    const rows = codec.ownRows(this.local).filter((r) => {
+      if (r >= this.rowsSent.length) {
+        const grown = new Uint8Array(Math.max(r + 1, 2 * this.rowsSent.length));
+        grown.set(this.rowsSent);
+        this.rowsSent = grown;
+      }
+      if (this.rowsSent[r]) return false;
+      this.rowsSent[r] = 1;
+      return true;
+    });
+    const w = new Writer();
+    codec.writeRows(w, rows);
+    return w.finish();
+  }
+
+  /**
+   * The page's part of this worker since the last call (needs `watch`): the deliveries its
+   * watcher saw (keeping `inspected`'s recent messages from now on), its nodes' state, and the
+   * observation records and rows for the page's metrics.
+   */
+  watched(inspected: number): WatchedPart {
+    const b = this.built!;
+    const sim = b.sim;
+    const watcher = this.watcher;
+    if (watcher === null) throw new Error('watched: the worker was started without watch');
+    watcher.inspect(inspected);
+    const ids = this.localIds();
+    const alive = new Uint8Array(ids.length);
+    const bytesIn = new Float64Array(ids.length);
+    const bytesOut = new Float64Array(ids.length);
+    const cpuBusy = new Float64Array(ids.length);
+    ids.forEach((id, k) => {
+      const c = sim.counters(id);
+      alive[k] = sim.isAlive(id) ? 1 : 0;
+      bytesIn[k] = c.bytes_in;
+      bytesOut[k] = c.bytes_out;
+      cpuBusy[k] = c.cpu_busy_us;
+    });
+    const log = this.recorder!.take();
+    return {
+      ...watcher.take(),
+      events: sim.events,
+      alive,
+      bytesIn,
+      bytesOut,
+      cpuBusy,
+      observations: { rows: log.rows, blocks: writeLogBlocks(log, b.family.codec) },
+      rows: this.newRows(),
+    };
+  }
+
+  /** The run as the family's page adapter reads it: only this worker's nodes have programs here. */
+  private viewRun(): ViewRun {
+    const b = this.built!;
+    return { sc: b.sc, nodes: b.nodes, family: b.family, logicOf: (i) => b.sim.logicOf(i) };
+  }
+
+  /** What the inspector shows of node `node`, which this worker runs. */
+  known(node: number): NodeKnown {
+    const b = this.built!;
+    const sim = b.sim;
+    if (!this.local[node]) throw new Error(`known: node ${node} runs in another worker`);
+    const c = sim.counters(node);
+    return {
+      alive: sim.isAlive(node),
+      proto: b.module.views.inspect(this.viewRun(), node),
+      workQueue: sim.workQueued(node),
+      bytes_in: c.bytes_in,
+      bytes_out: c.bytes_out,
+      cpu_busy_us: c.cpu_busy_us,
+      recent: this.watcher?.recent(node) ?? [],
+    };
+  }
+
+  /** A committed block as one of this worker's nodes holds it (ViewAdapter.blockDetail), or null. */
+  blockDetail(chain: number, height: number): BlockDetail | null {
+    return this.built!.module.views.blockDetail?.(this.viewRun(), chain, height) ?? null;
+  }
+
   /** Ends the run at `end_us` (no events before it remain anywhere) and returns this worker's figures. */
   finish(end_us: number): WorkerTotals {
     const b = this.built!;
     const sim = b.sim;
     sim.run(end_us);
     sim.finish();
-    const ids: number[] = [];
-    for (let i = 0; i < this.local.length; i++) if (this.local[i]) ids.push(i);
+    const ids = this.localIds();
     const lanes = new Int32Array(ids.length * 2);
     const counters = new Float64Array(ids.length * COUNTER_FIELDS.length);
     const alive = new Uint8Array(ids.length);
@@ -211,8 +331,13 @@ export class PartitionWorker {
     const log = this.recorder!.take();
     const codec = b.family.codec;
     // The rows this worker's nodes created (TOP: its clients' transactions).
-    const tw = new Writer();
-    codec.writeRows(tw, codec.ownRows(this.local));
+    // (Watched by the page: the rest of them, the page has the others.)
+    let rows: Uint8Array;
+    if (this.watcher === null) {
+      const tw = new Writer();
+      codec.writeRows(tw, codec.ownRows(this.local));
+      rows = tw.finish();
+    } else rows = this.newRows();
     const cp = this.checkpoints;
     return {
       events: sim.events,
@@ -225,7 +350,7 @@ export class PartitionWorker {
       bytesPerSecond: sim.bytesPerSecond.slice(),
       crossed: this.batches.reduce((n, x) => n + (x ? x.messages : 0), 0),
       observations: { rows: log.rows, blocks: writeLogBlocks(log, codec) },
-      rows: tw.finish(),
+      rows,
       checkpoints: cp ? { every_us: cp.every_us, times: cp.times, lanes: cp.lanes } : null,
       trace: this.trace ? this.trace.rows : null,
       timeline: this.timeline ? this.timeline.take() : null,

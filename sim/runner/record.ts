@@ -33,6 +33,22 @@ export interface ObservationLog {
   keys: CommitKey[];
 }
 
+/**
+ * A worker's logs taken piece by piece (the page takes one each frame): each piece's blocks follow
+ * the blocks of the pieces before it, and its records refer to any of them by index.
+ */
+export class LogJoiner {
+  private readonly blocks: object[] = [];
+  private readonly keys: CommitKey[] = [];
+
+  /** The next piece (as `readLogBlocks` reads it), as a log over every block so far. */
+  add(piece: ObservationLog): ObservationLog {
+    for (const b of piece.blocks) this.blocks.push(b);
+    for (const k of piece.keys) this.keys.push(k);
+    return { rows: piece.rows, blocks: this.blocks, keys: this.keys };
+  }
+}
+
 export class ObservationRecorder implements RecordSink {
   /** Records in typed chunks (a plain array would hit V8's length limit in long saturated runs). */
   private chunks: Float64Array[] = [];
@@ -41,6 +57,8 @@ export class ObservationRecorder implements RecordSink {
   private readonly blockRef = new Map<string, number>();
   private readonly blocks: object[] = [];
   private readonly keys: CommitKey[] = [];
+  /** Blocks a previous take returned. */
+  private taken = 0;
   private lastTime = NaN;
   private lastOrigin = -1;
   private lastSeq = -1;
@@ -130,12 +148,16 @@ export class ObservationRecorder implements RecordSink {
     this.record(OP_NOTE, node, kind, chain, value, now_us);
   }
 
-  /** The records so far (the recorder starts empty again). */
+  /**
+   * The records since the last take, with the blocks first referenced since then (the recorder
+   * starts empty again; a LogJoiner puts the pieces back together).
+   */
   take(): ObservationLog {
     const rows = new Float64Array(this.chunks.length * CHUNK + this.fill);
     this.chunks.forEach((c, k) => rows.set(c, k * CHUNK));
     rows.set(this.chunk.subarray(0, this.fill), this.chunks.length * CHUNK);
-    const log = { rows, blocks: this.blocks.slice(), keys: this.keys.slice() };
+    const log = { rows, blocks: this.blocks.slice(this.taken), keys: this.keys.slice(this.taken) };
+    this.taken = this.blocks.length;
     this.chunks = [];
     this.fill = 0;
     return log;

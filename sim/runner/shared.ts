@@ -15,10 +15,13 @@
 /** Int32 slots of the control block. */
 export const GEN = 0;
 export const ARRIVED = 1;
-/** 0 running, 1 finished (T reached the end), 2 aborted (a worker failed). */
+/** 0 running, 1 finished (T reached the end), 2 aborted (a worker failed), 3 paused (see PAUSE_AT). */
 export const STOP = 2;
+export const STOP_PAUSED = 3;
 /** 1 + the index of the first worker that failed (0: none). */
 export const FAILED = 3;
+/** Set by the page when a frame's wall-time budget is spent: pause after the window in progress. */
+export const YIELD = 4;
 const INT_SLOTS = 8;
 
 /** Float64 slots: the window, then per worker its figures. */
@@ -26,7 +29,14 @@ export const UNTIL = 0;
 export const START = 1;
 export const END = 2;
 export const LOOKAHEAD = 3;
-const HEAD_F64 = 4;
+/**
+ * A pause (the page's frames): windows end at PAUSE_AT, and the workers leave their loop once no
+ * event before it remains, or after the window in progress when YIELD is set. NOW is then the
+ * time every event before which is handled. PAUSE_AT Infinity: no pause (the command line).
+ */
+export const PAUSE_AT = 4;
+export const NOW = 5;
+const HEAD_F64 = 6;
 export const W_NEXT = 0;
 export const W_OUTMIN = 1;
 export const W_EVENTS = 2;
@@ -55,6 +65,7 @@ export function createShared(workers: number, end_us: number, lookahead_us: numb
   const v = new SharedView({ control, mailboxes, workers });
   v.f64[END] = end_us;
   v.f64[LOOKAHEAD] = lookahead_us;
+  v.f64[PAUSE_AT] = Infinity;
   return { control, mailboxes, workers };
 }
 
@@ -101,10 +112,30 @@ export class SharedView {
   }
 
   /**
-   * The last worker to arrive at a barrier: sets up the next window or the stop from every
-   * worker's published next event time and earliest outgoing event, then wakes the others.
+   * The last worker to arrive at a barrier: sets up the next window, the stop or a pause from
+   * every worker's published next event time and earliest outgoing event, then wakes the others.
    */
   advance(): void {
+    Atomics.store(this.i32, ARRIVED, 0);
+    this.plan(true);
+    Atomics.add(this.i32, GEN, 1);
+    Atomics.notify(this.i32, GEN);
+  }
+
+  /**
+   * Starts the workers' loop again after a pause (or the first time, after `init`): sets up the
+   * next window, or returns false when the run is at its end or already at PAUSE_AT (nothing to
+   * run then). YIELD is cleared, so a resumed run makes progress.
+   */
+  resume(first: boolean): boolean {
+    if (first) Atomics.store(this.i32, GEN, 1); // init published window 0
+    Atomics.store(this.i32, STOP, 0);
+    Atomics.store(this.i32, YIELD, 0);
+    return this.plan(false) === 0;
+  }
+
+  /** Window, stop or pause: returns the STOP value it set (0: a window). */
+  private plan(afterWindow: boolean): number {
     const f = this.f64;
     let T = Infinity;
     for (let w = 0; w < this.workers; w++) {
@@ -114,16 +145,29 @@ export class SharedView {
       if (out < T) T = out;
     }
     const end = f[END];
-    Atomics.store(this.i32, ARRIVED, 0);
-    if (T >= end) {
-      Atomics.store(this.i32, STOP, 1);
-      Atomics.notify(this.i32, STOP);
+    const pause = f[PAUSE_AT];
+    let stop = 0;
+    if (T >= end) stop = 1;
+    else if (T >= pause) {
+      f[NOW] = pause;
+      stop = STOP_PAUSED;
+    } else if (afterWindow && Atomics.load(this.i32, YIELD) !== 0) {
+      f[NOW] = f[UNTIL];
+      stop = STOP_PAUSED;
     } else {
       f[START] = T;
-      f[UNTIL] = Math.min(T + f[LOOKAHEAD], end);
+      f[UNTIL] = Math.min(T + f[LOOKAHEAD], end, pause);
     }
-    Atomics.add(this.i32, GEN, 1);
-    Atomics.notify(this.i32, GEN);
+    if (stop !== 0) {
+      Atomics.store(this.i32, STOP, stop);
+      Atomics.notify(this.i32, STOP);
+    }
+    return stop;
+  }
+
+  /** Asks the workers to pause after the window in progress (the page: a frame's budget is spent). */
+  requestPause(): void {
+    Atomics.store(this.i32, YIELD, 1);
   }
 
   /** Ends every worker's loop after a failure (`worker` failed, or -1 for the main thread). */
