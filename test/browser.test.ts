@@ -21,6 +21,7 @@ const IDS = [
   'stat-committed', 'stat-tps', 'stat-events', 'stat-digest', 'fps',
   'view-network', 'view-tables', 'view-charts', 'view-inspector', 'group-by', 'msg-filter', 'node',
   'crash', 'restart', 'equivocate', 'part-a', 'part-b', 'partition', 'heal', 'actions', 'export', 'share',
+  'workers', 'workers-note',
 ];
 const DEFAULT_DURATION_US = 60_000_000; // scenarios/default.yaml
 const VIZ_DURATION_US = 60_000_000; // scenarios/viz-1k.yaml
@@ -43,6 +44,9 @@ interface PageState {
   nodes: number;
   /** Names of the nodes that are down now. */
   crashed: string[];
+  /** Workers running the simulation, and whether the page is cross-origin isolated. */
+  workers: number;
+  isolated: boolean;
 }
 interface Topsim {
   state(): PageState;
@@ -62,8 +66,8 @@ let cur: Opened | undefined;
 /** The digest of default.yaml with no actions, once the export test has run it. */
 let plainDigest: string | undefined;
 
-/** Opens the page (closing the one before) with `query` (`?scenario=...`), collecting errors. */
-async function open(query = ''): Promise<Opened> {
+/** Opens the page (closing the one before) with `query` (`?scenario=...`), collecting errors; `base`: another URL of the site. */
+async function open(query = '', base?: string): Promise<Opened> {
   await closeCurrent();
   if (!site) throw new Error('the site was not built');
   const context = await site.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
@@ -75,7 +79,7 @@ async function open(query = ''): Promise<Opened> {
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.stack ?? e.message}`));
   cur = { context, page, errors };
-  await page.goto(site.url + query, { waitUntil: 'load' });
+  await page.goto((base ?? site.url) + query, { waitUntil: 'load' });
   return cur;
 }
 
@@ -427,6 +431,59 @@ describe('visualizer in Chromium', () => {
     expect(readFileSync(await download.path(), 'utf8')).toBe(text);
     expect(cliRun(text).digest).toBe(s.digest);
     plainDigest = s.digest!;
+  }, 300_000);
+
+  it('runs over two workers where the page is cross-origin isolated, to the digest of one, and says why not elsewhere', async () => {
+    const query = '?scenario=default.yaml&seed=42&actions=crash:v1@5000000&workers=2';
+    // A plain static host: no shared memory, so the picker is off and the run takes one worker, saying why.
+    let o = await openDefault(query);
+    let s = await state(o.page);
+    expect(s.isolated).toBe(false);
+    expect(s.workers).toBe(1);
+    expect(await o.page.locator('#workers').isDisabled()).toBe(true);
+    expect((await o.page.textContent('#workers-note')) ?? '').toMatch(/^one worker: several need a cross-origin isolated page/);
+    expect(await shownErrors(o.page)).toEqual([]);
+    // Served with COOP and COEP: two workers.
+    o = await open(query, site!.isolatedUrl);
+    await untilStatus(o, ['ready'], DEFAULT_DURATION_US);
+    const page = o.page;
+    s = await state(page);
+    expect(s.isolated).toBe(true);
+    expect(s.workers).toBe(2);
+    expect(await page.inputValue('#workers')).toBe('2');
+    expect(await page.locator('#workers-note').isHidden()).toBe(true);
+    await play(o, 'max');
+    await until(o, 'simulated time past 10 s', () => (window as unknown as Win).topsim!.state().now_us >= 10_000_000, undefined, RUN_MS);
+    await page.click('#pause');
+    await untilStatus(o, ['paused']);
+    s = await state(page);
+    expect(s.crashed, 'v1 down after its crash at 5 s').toEqual(['v1']);
+    expect(s.committed).toBeGreaterThan(0);
+    // The inspector reads the node from the worker that runs it.
+    await page.selectOption('#node', await nodeOption(page, 'v3'));
+    await until(o, 'the inspector showing v3 with its replica\'s committed height', () => {
+      const rows = [...document.querySelectorAll('#inspector tr')].map((tr) => [...tr.children].map((c) => c.textContent?.trim()));
+      return rows.some((r) => r[0] === 'node' && /^v3\b/.test(r[1] ?? '')) && rows.some((r) => /^T\d+$/.test(r[0] ?? '') && Number(r[2]) > 0);
+    }, undefined);
+    await page.locator('#view-network').screenshot({ path: join(SHOTS, 'workers-2.png') });
+    // Another count of workers runs the same run again to where it was.
+    const at = s.now_us;
+    await page.selectOption('#workers', '1');
+    await until(o, 'the run on one worker back where it was', (t) => {
+      const x = (window as unknown as Win).topsim!.state();
+      return x.workers === 1 && x.status === 'paused' && x.now_us >= t;
+    }, at, RUN_MS);
+    const one = await state(page);
+    await page.selectOption('#workers', '2');
+    await until(o, 'the run on two workers back where it was', (t) => {
+      const x = (window as unknown as Win).topsim!.state();
+      return x.workers === 2 && x.status === 'paused' && x.now_us >= t;
+    }, at, RUN_MS);
+    expect((await state(page)).crashed).toEqual(one.crashed);
+    s = await runToEnd(o);
+    expect(s.workers).toBe(2);
+    const text = await page.evaluate(() => (window as unknown as Win).topsim!.exportText());
+    expect(cliRun(text).digest).toBe(s.digest);
   }, 300_000);
 
   it('a share URL with actions reproduces its run', async () => {

@@ -25,17 +25,19 @@ describe('share URL', () => {
         scenario: 'leader-crash.yaml',
         seed: 42,
         actions: [{ kind: 'crash', node: 'v3', at_us: 12_000_000 }, { kind: 'restart', node: 'v3', at_us: 20_000_000 }],
+        workers: null,
       },
       problems: [],
     });
-    expect(read('')).toEqual({ run: { scenario: 'default.yaml', seed: null, actions: [] }, problems: [] });
+    expect(read('')).toEqual({ run: { scenario: 'default.yaml', seed: null, actions: [], workers: null }, problems: [] });
+    expect(read('?workers=2').run.workers).toBe(2);
     expect(read('?scenario=bench%2Ftop-100k.yaml&utm_source=x').run.scenario).toBe('bench/top-100k.yaml');
   });
 
   it('names the bad action and what was expected, and keeps what the URL got right', () => {
     const r = read('?scenario=leader-crash.yaml&seed=7&actions=crash:zz@1');
     expect(lines(r.problems)).toEqual(['URL parameter actions: crash needs a node name like v3, got "zz" (in "crash:zz@1")']);
-    expect(r.run).toEqual({ scenario: 'leader-crash.yaml', seed: 7, actions: [] });
+    expect(r.run).toEqual({ scenario: 'leader-crash.yaml', seed: 7, actions: [], workers: null });
   });
 
   it('refuses garbage in actions (base64, a bare word, a missing time) in one line each', () => {
@@ -62,7 +64,10 @@ describe('share URL', () => {
       'URL parameter scenario: expected a bundled scenario (default.yaml, leader-crash.yaml, bench/top-100k.yaml), got "../etc/passwd"',
       'URL parameter seed: expected one value, got 2: "1", "2"',
     ]);
-    expect(r.run).toEqual({ scenario: null, seed: null, actions: [] });
+    expect(r.run).toEqual({ scenario: null, seed: null, actions: [], workers: null });
+    for (const bad of ['0', '9', 'two', '1.5']) {
+      expect(lines(read(`?workers=${bad}`).problems)).toEqual([`URL parameter workers: expected an integer from 1 to 8, got "${bad}"`]);
+    }
     expect(lines(read('?scenario=').problems)[0]).toMatch(/^URL parameter scenario: expected a bundled scenario .*, got ""$/);
   });
 });

@@ -220,7 +220,12 @@ export interface SharedRun {
   scenario: string | null;
   seed: number | null;
   actions: Action[];
+  /** Workers to run it on (not part of the run: any count gives the same digest); null: the page's choice. */
+  workers: number | null;
 }
+
+/** Most workers the page runs a simulation on (each is a thread with its own copy of the run's shared data). */
+export const WORKERS_MAX = 8;
 
 const urlPath = (param: string) => `URL parameter ${param}`;
 
@@ -266,7 +271,7 @@ export function readShareUrl(search: string, scenarios: readonly string[], fallb
     }
     return all.length === 1 ? all[0] : null;
   };
-  const run: SharedRun = { scenario: null, seed: null, actions: [] };
+  const run: SharedRun = { scenario: null, seed: null, actions: [], workers: null };
 
   const name = one('scenario');
   if (name === null) {
@@ -278,6 +283,13 @@ export function readShareUrl(search: string, scenarios: readonly string[], fallb
   if (seedText !== null) {
     run.seed = parseSeed(seedText);
     if (run.seed === null) problems.push({ path: urlPath('seed'), message: `${SEED_EXPECTED}, got ${JSON.stringify(seedText)}` });
+  }
+
+  const workersText = one('workers');
+  if (workersText !== null) {
+    const w = /^\d{1,2}$/.test(workersText) ? Number(workersText) : NaN;
+    if (w >= 1 && w <= WORKERS_MAX) run.workers = w;
+    else problems.push({ path: urlPath('workers'), message: `expected an integer from 1 to ${WORKERS_MAX}, got ${JSON.stringify(workersText)}` });
   }
 
   const actionsText = one('actions');

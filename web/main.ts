@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import type { WorkerApi, Opened, Problem } from './sim.worker.js';
 import type { Frame, Inspection, SessionMeta } from './session.js';
 import type { BlockDetail } from '../sim/contract/module.js';
-import { actionTime, describeAction, encodeActions, parseSeed, readShareUrl, shareIssue, SEED_EXPECTED, type Action } from './actions.js';
+import { actionTime, describeAction, encodeActions, parseSeed, readShareUrl, shareIssue, SEED_EXPECTED, WORKERS_MAX, type Action } from './actions.js';
 import { BUNDLED, describe } from './scenarios.js';
 import { NetworkView, ROLE_COLOR, KIND_COLOR, MESSAGE_FILTERS, type GroupBy } from './views/network.js';
 import { TablesView, CLASS_FILL } from './views/tables.js';
@@ -169,6 +169,9 @@ const st = {
   inspecting: false,
   /** A load or re-run is under way: no frame requests until it answers. */
   pending: false,
+  /** Workers asked for, and those running the run (fewer when the page or the family cannot use them). */
+  workers: 1,
+  workersRun: 1,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -219,7 +222,7 @@ async function load(source: Source, seed: number | null, actions: Action[], word
   st.pending = true;
   let r: Opened;
   try {
-    r = await call<Opened>((api) => api.open(source.text, source.name, seed, actions));
+    r = await call<Opened>((api) => api.open(source.text, source.name, seed, actions, st.workers));
   } catch (e) {
     r = { ok: false, problems: [{ path: source.name, message: e instanceof Error ? e.message : String(e) }] };
   } finally {
@@ -238,6 +241,7 @@ async function load(source: Source, seed: number | null, actions: Action[], word
   st.source = source;
   st.seed = r.seed;
   st.actions = actions;
+  showWorkers(r);
   $<HTMLInputElement>('seed').value = String(r.seed);
   if (source.kind === 'bundled') $<HTMLSelectElement>('scenario').value = source.name;
   adopt(r.meta);
@@ -452,13 +456,33 @@ function fail(e: unknown): void {
   setStatus('error', 'error');
 }
 
-/** Replaces the worker's run with one that has these actions and runs it to `to_us`. */
-async function rerun(actions: Action[], to_us: number, label: string): Promise<boolean> {
+/** The workers running the run, and why fewer than asked when they are. */
+function showWorkers(r: { workers: number; note: string | null }): void {
+  st.workersRun = r.workers;
+  const note = $('workers-note');
+  note.hidden = r.note === null;
+  note.textContent = r.note ?? '';
+}
+
+/** The workers picker: up to the cores the browser reports; only on a cross-origin isolated page (SharedArrayBuffer). */
+function fillWorkers(): void {
+  const sel = $<HTMLSelectElement>('workers');
+  const most = Math.min(WORKERS_MAX, Math.max(2, navigator.hardwareConcurrency || 2));
+  sel.replaceChildren(...Array.from({ length: most }, (_, k) => new Option(String(k + 1), String(k + 1))));
+  sel.value = String(Math.min(st.workers, most));
+  if (!crossOriginIsolated) {
+    sel.disabled = true;
+    sel.title = 'several workers need a cross-origin isolated page: served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp (web/README.md "Several workers")';
+  }
+}
+
+/** Replaces the worker's run with one that has these actions and runs it to `to_us` (on `workers` workers, if given). */
+async function rerun(actions: Action[], to_us: number, label: string, workers?: number): Promise<boolean> {
   const then: 'paused' | 'running' = st.mode === 'running' || st.seek?.then === 'running' ? 'running' : 'paused';
   st.pending = true;
   let r: Opened;
   try {
-    r = await call<Opened>((api) => api.restart(actions));
+    r = await call<Opened>((api) => api.restart(actions, workers));
   } catch (e) {
     fail(e);
     return false;
@@ -473,6 +497,7 @@ async function rerun(actions: Action[], to_us: number, label: string): Promise<b
   st.gen++;
   showProblems([]);
   st.actions = actions;
+  showWorkers(r);
   adopt(r.meta);
   st.mode = 'paused';
   st.seek = { to_us, then, label };
@@ -548,6 +573,7 @@ function shareUrl(): string {
   if (st.source?.kind === 'bundled') u.searchParams.set('scenario', st.source.name);
   u.searchParams.set('seed', String(st.seed));
   if (st.actions.length > 0) u.searchParams.set('actions', encodeActions(st.actions));
+  if (st.workers > 1) u.searchParams.set('workers', String(st.workers));
   return u.toString();
 }
 
@@ -680,6 +706,12 @@ function wire(): void {
   $<HTMLInputElement>('timeline').addEventListener('change', (e) => {
     void scrub(Number((e.target as HTMLInputElement).value) * 1000);
   });
+  $<HTMLSelectElement>('workers').addEventListener('change', (e) => {
+    const w = Number((e.target as HTMLSelectElement).value);
+    st.workers = w;
+    // The same run on another count of workers: it runs again from 0 to where it was.
+    if (st.meta && st.mode !== 'error') void rerun(st.actions, st.now_us, `re-running on ${w} worker${w > 1 ? 's' : ''}`, w);
+  });
   $<HTMLSelectElement>('group-by').addEventListener('change', (e) => network.setGroupBy((e.target as HTMLSelectElement).value as GroupBy));
   $<HTMLSelectElement>('msg-filter').addEventListener('change', (e) => {
     const kinds = MESSAGE_FILTERS[(e.target as HTMLSelectElement).value];
@@ -743,6 +775,7 @@ declare global {
       state(): {
         status: string; now_us: number; duration_us: number; done: boolean; digest: string | null;
         committed: number; tps: number; events: number; fps: number; nodes: number; crashed: string[]; actions: string; map: boolean;
+        workers: number; isolated: boolean;
       };
       exportText(): Promise<string>;
     };
@@ -764,12 +797,15 @@ window.topsim = {
     crashed: st.frame && st.meta ? st.meta.nodes.filter((_, i) => !(st.frame!.flags[i] & 1)).map((n) => n.name) : [],
     actions: encodeActions(st.actions),
     map: network.showsMap,
+    workers: st.workersRun,
+    isolated: crossOriginIsolated,
   }),
   exportText: () => call((api) => api.exportText()),
 };
 
 async function init(): Promise<void> {
   fillScenarioPicker();
+  fillWorkers();
   legends();
   wire();
   requestAnimationFrame(tick);
@@ -778,6 +814,10 @@ async function init(): Promise<void> {
   const { run, problems } = readShareUrl(window.location.search, [...BUNDLED.keys()], 'default.yaml');
   if (run.scenario !== null) $<HTMLSelectElement>('scenario').value = run.scenario;
   if (run.seed !== null) $<HTMLInputElement>('seed').value = String(run.seed);
+  if (run.workers !== null) {
+    st.workers = run.workers;
+    fillWorkers();
+  }
   if (problems.length > 0 || run.scenario === null) {
     showProblems(problems);
     setStatus('error', 'error');

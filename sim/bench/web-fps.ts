@@ -9,8 +9,9 @@
  * over 2 s at the end (while the run goes on).
  *
  * Options: --scenario viz-1k.yaml (a bundled scenario), --seconds 20 (wall time of the sampling),
- * --speed 1 (0.5, 1, 5, 20, 100 or max), --seed N (default: the scenario's), --json (one JSON
- * object on stdout).
+ * --speed 1 (0.5, 1, 5, 20, 100 or max), --seed N (default: the scenario's), --workers 1 (the
+ * simulation's workers; above 1 the site is served cross-origin isolated, as several need), --json
+ * (one JSON object on stdout).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,13 +22,15 @@ import { REPO, startSite, type Site } from './browser/site.js';
 const SPEEDS = ['0.5', '1', '5', '20', '100', 'max'];
 const WARMUP_S = 3;
 const CHECK_MS = 2000;
-const USAGE = 'usage: npm run bench:web -- [--scenario viz-1k.yaml] [--seconds 20] [--speed 1] [--seed N] [--json]';
+const USAGE = 'usage: npm run bench:web -- [--scenario viz-1k.yaml] [--seconds 20] [--speed 1] [--seed N] [--workers 1] [--json]';
+const WORKERS_MAX = 8;
 
 interface Options {
   scenario: string;
   seconds: number;
   speed: string;
   seed: number | null;
+  workers: number;
   json: boolean;
 }
 
@@ -37,7 +40,7 @@ function usageError(msg: string): never {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { scenario: 'viz-1k.yaml', seconds: 20, speed: '1', seed: null, json: false };
+  const o: Options = { scenario: 'viz-1k.yaml', seconds: 20, speed: '1', seed: null, workers: 1, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--help' || a === '-h') {
@@ -48,7 +51,7 @@ function parseArgs(argv: string[]): Options {
       o.json = true;
       continue;
     }
-    const m = a.match(/^--(scenario|seconds|speed|seed)(?:=(.*))?$/);
+    const m = a.match(/^--(scenario|seconds|speed|seed|workers)(?:=(.*))?$/);
     if (!m) usageError(`unknown argument ${a} (${USAGE.replace('usage: ', '')})`);
     const v = m[2] ?? argv[++i];
     if (v === undefined) usageError(`--${m[1]} needs a value`);
@@ -67,6 +70,10 @@ function parseArgs(argv: string[]): Options {
         if (!SPEEDS.includes(v)) usageError(`--speed: expected one of ${SPEEDS.join(', ')}, got "${v}"`);
         o.speed = v;
         break;
+      case 'workers':
+        o.workers = Number(v);
+        if (!/^\d+$/.test(v) || o.workers < 1 || o.workers > WORKERS_MAX) usageError(`--workers: expected an integer from 1 to ${WORKERS_MAX}, got "${v}"`);
+        break;
       case 'seed':
         if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) usageError(`--seed: expected a non-negative integer, got "${v}"`);
         o.seed = Number(v);
@@ -79,6 +86,7 @@ function parseArgs(argv: string[]): Options {
 
 interface Sample {
   t_s: number;
+  workers: number;
   fps: number;
   now_us: number;
   status: string;
@@ -88,7 +96,7 @@ interface Sample {
 /** The figures of one state() call; a string so that nothing the runner adds to functions reaches the page. */
 const SAMPLE = `(() => {
   const s = window.topsim.state();
-  return { fps: s.fps, now_us: s.now_us, status: s.status,
+  return { fps: s.fps, now_us: s.now_us, status: s.status, workers: s.workers,
     nodes: Array.isArray(s.nodes) ? s.nodes.length : typeof s.nodes === 'number' ? s.nodes : NaN };
 })()`;
 /** Counts requestAnimationFrame callbacks over CHECK_MS: frames per second between the first and the last. */
@@ -116,12 +124,12 @@ async function main(): Promise<number> {
   log('building the site...');
   let site: Site | undefined;
   try {
-    site = await startSite();
+    site = await startSite({ isolated: o.workers > 1 });
     const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const pageErrors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    const query = `?scenario=${encodeURIComponent(o.scenario)}&seed=${seed}`;
+    const query = `?scenario=${encodeURIComponent(o.scenario)}&seed=${seed}${o.workers > 1 ? `&workers=${o.workers}` : ''}`;
     log(`opening ${query}...`);
     await page.goto(site.url + query);
     await page.waitForFunction(`['ready', 'error'].includes(${STATUS})`, undefined, { timeout: 300_000, polling: 250 });
@@ -163,6 +171,7 @@ async function main(): Promise<number> {
       scenario: o.scenario,
       seed,
       speed: o.speed,
+      workers: last.workers,
       seconds: round(last.t_s, 2),
       nodes: last.nodes,
       samples: warm.length,
@@ -178,7 +187,7 @@ async function main(): Promise<number> {
       process.stdout.write(`${JSON.stringify(result)}\n`);
     } else {
       const w = (label: string, value: string) => process.stdout.write(`${label.padEnd(48)}${value}\n`);
-      w('scenario', `${o.scenario}  seed ${seed}  speed ${o.speed}  nodes ${result.nodes}`);
+      w('scenario', `${o.scenario}  seed ${seed}  speed ${o.speed}  nodes ${result.nodes}  workers ${result.workers}`);
       w(`frames per second (page, ${warm.length} samples after ${WARMUP_S} s)`,
         `mean ${result.fps.mean}  min ${result.fps.min}  p10 ${result.fps.p10}`);
       w(`frames per second (rAF count over ${CHECK_MS / 1000} s)`, `${result.raf_check_fps}`);

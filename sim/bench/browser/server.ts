@@ -1,7 +1,9 @@
 /**
  * A static file server for a built site, like any plain static host: GET and HEAD of files under
- * one directory (a directory serves its index.html), a content type by extension, no other headers
- * (in particular no cross-origin isolation headers). Listens on an ephemeral port of 127.0.0.1.
+ * one directory (a directory serves its index.html), a content type by extension, and no other
+ * headers unless `isolated` asks for the two that make a page cross-origin isolated (so it may use
+ * SharedArrayBuffer: the visualizer's several workers, web/README.md "Several workers"). Listens on an
+ * ephemeral port of 127.0.0.1.
  */
 import { createServer } from 'node:http';
 import { createReadStream, statSync, type Stats } from 'node:fs';
@@ -23,6 +25,12 @@ const TYPES: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
 };
 
+/** The headers that make a page cross-origin isolated (what a host must send for several workers). */
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
 export interface Served {
   /** `http://127.0.0.1:<port>/`, with the trailing slash. */
   url: string;
@@ -37,7 +45,7 @@ function statOrNull(path: string): Stats | null {
   }
 }
 
-export function serve(dir: string): Promise<Served> {
+export function serve(dir: string, opts: { isolated?: boolean } = {}): Promise<Served> {
   const root = resolve(dir);
   const server = createServer((req, res) => {
     const fail = (code: number, text: string) => {
@@ -62,6 +70,7 @@ export function serve(dir: string): Promise<Served> {
     res.writeHead(200, {
       'Content-Type': TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
       'Content-Length': st.size,
+      ...(opts.isolated ? ISOLATION_HEADERS : {}),
     });
     if (req.method === 'HEAD') return res.end();
     createReadStream(file).on('error', () => res.destroy()).pipe(res);

@@ -46,30 +46,38 @@ export function launch(): Promise<Browser> {
 export interface Site {
   /** The site's root URL, with the trailing slash. */
   url: string;
+  /** The same files served with the cross-origin isolation headers (server.ts ISOLATION_HEADERS). */
+  isolatedUrl: string;
   browser: Browser;
   /** Closes the browser and the server and removes the built files. */
   close(): Promise<void>;
 }
 
-/** Builds the site into a temporary directory, serves it and launches Chromium. */
-export async function startSite(): Promise<Site> {
+/**
+ * Builds the site into a temporary directory, serves it twice (as a plain static host serves it, and
+ * cross-origin isolated) and launches Chromium. `isolated`: `url` is the isolated one too.
+ */
+export async function startSite(opts: { isolated?: boolean } = {}): Promise<Site> {
   const dir = mkdtempSync(join(tmpdir(), 'topsim-site-'));
   try {
     await buildSite(dir);
-    const server = await serve(dir);
+    const plain = await serve(dir);
+    const isolated = await serve(dir, { isolated: true });
+    const closeServers = () => Promise.all([plain.close(), isolated.close()]);
     let browser: Browser;
     try {
       browser = await launch();
     } catch (e) {
-      await server.close();
+      await closeServers();
       throw e;
     }
     return {
-      url: server.url,
+      url: opts.isolated ? isolated.url : plain.url,
+      isolatedUrl: isolated.url,
       browser,
       close: async () => {
         await browser.close().catch(() => {});
-        await server.close();
+        await closeServers();
         rmSync(dir, { recursive: true, force: true });
       },
     };
