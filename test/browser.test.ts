@@ -21,7 +21,7 @@ const IDS = [
   'stat-committed', 'stat-tps', 'stat-events', 'stat-digest', 'fps',
   'view-network', 'view-tables', 'view-charts', 'view-inspector', 'group-by', 'msg-filter', 'node',
   'crash', 'restart', 'equivocate', 'part-a', 'part-b', 'partition', 'heal', 'actions', 'export', 'share',
-  'workers', 'workers-note',
+  'workers', 'workers-note', 'run-ahead',
 ];
 const DEFAULT_DURATION_US = 60_000_000; // scenarios/default.yaml
 const VIZ_DURATION_US = 60_000_000; // scenarios/viz-1k.yaml
@@ -47,6 +47,8 @@ interface PageState {
   /** Workers running the simulation, and whether the page is cross-origin isolated. */
   workers: number;
   isolated: boolean;
+  /** Running ahead: computing, replaying, or not. */
+  ahead: 'computing' | 'replaying' | null;
 }
 interface Topsim {
   state(): PageState;
@@ -530,6 +532,38 @@ describe('visualizer in Chromium', () => {
     await untilStatus(o, ['paused']);
     await until(o, 'the notice gone once paused', () => document.getElementById('pace')?.hidden ?? false, undefined);
   }, 180_000);
+
+  it('computes a run too slow for its speed ahead, then replays it at that speed, to the same digest', async () => {
+    const o = await open();
+    await untilStatus(o, ['ready']);
+    const page = o.page;
+    const text = readFileSync(join(REPO, 'scenarios', 'viz-1k.yaml'), 'utf8').replace(/^duration: 60s$/m, 'duration: 12s').replace(/^warmup: 10s$/m, 'warmup: 2s');
+    expect(text).toMatch(/^duration: 12s$/m);
+    await page.setInputFiles('#file', { name: 'viz-12s.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
+    await untilStatus(o, ['ready'], 12_000_000);
+    await play(o, '5');
+    await until(o, 'the pace notice offering to run ahead', () => !(document.getElementById('run-ahead')?.hidden ?? true), undefined, RUN_MS);
+    const from = (await state(page)).now_us;
+    await page.click('#run-ahead');
+    await until(o, 'the run computed ahead', () => (window as unknown as Win).topsim!.state().ahead !== null, undefined);
+    expect(await page.locator('#run-ahead').isHidden()).toBe(true);
+    expect((await page.textContent('#pace')) ?? '').toMatch(/^(computing ahead \(computed to [\d.]+ s of 12(\.0)? s\)|replaying at 5×)/);
+    await until(o, 'the replay', () => (window as unknown as Win).topsim!.state().ahead === 'replaying', undefined, RUN_MS);
+    // The replay keeps the chosen speed, which the live run could not.
+    const t0 = Date.now();
+    const a = (await state(page)).now_us;
+    await page.waitForTimeout(800);
+    const b = await state(page);
+    const kept = (b.now_us - a) / 1000 / (Date.now() - t0);
+    if (b.ahead === 'replaying' && b.now_us < 12_000_000) expect(kept, 'replayed simulated s per wall s').toBeGreaterThan(2.5);
+    expect(b.now_us).toBeGreaterThan(from);
+    await untilStatus(o, ['done'], undefined, RUN_MS);
+    const s = await state(page);
+    expect(s.ahead).toBe(null);
+    expect(s.now_us).toBe(12_000_000);
+    expect(s.committed).toBeGreaterThan(0);
+    expect(cliRun(text).digest).toBe(s.digest);
+  }, 240_000);
 
   it('refuses a bundled bench scenario too large for a page, naming the memory it needs and the command line', async () => {
     const o = await openDefault();

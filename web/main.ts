@@ -29,6 +29,33 @@ const MAX_BUDGET_MS = 30;
 const SEEK_BUDGET_MS = 40;
 /** Scenario files larger than this are refused without reading them. */
 const FILE_BYTES_MAX = 1 << 20;
+/**
+ * Running ahead (a run too slow for its speed, computed first and replayed): frames computed but
+ * not yet replayed are held up to this many bytes (a tab holds a few hundred MB comfortably);
+ * each is asked for at the chosen speed's simulated time per 1/30 s of replay, and a request may
+ * run this long.
+ */
+const AHEAD_BYTES_MAX = 256 * 2 ** 20;
+const AHEAD_FPS = 30;
+const AHEAD_BUDGET_MS = 40;
+
+/**
+ * A run computed ahead of what the page shows, and replayed at the chosen speed once the replay
+ * can run to the end without waiting (as a video buffers): `frames` computed and not yet shown.
+ */
+interface Ahead {
+  frames: Frame[];
+  bytes: number;
+  /** Simulated time the worker has computed to; whether it reached the end. */
+  computed_us: number;
+  done: boolean;
+  /** When the run-ahead began (wall ms, simulated µs), for its computing rate. */
+  since: [number, number];
+  replaying: boolean;
+  /** The replay's position (simulated µs) and the wall time it was last moved. */
+  clock_us: number;
+  lastTs: number;
+}
 
 type Mode = 'idle' | 'paused' | 'running' | 'done' | 'error';
 type Source = { kind: 'bundled'; name: string; text: string } | { kind: 'file'; name: string; text: string };
@@ -172,6 +199,7 @@ const st = {
   /** Workers asked for, and those running the run (fewer when the page or the family cannot use them). */
   workers: 1,
   workersRun: 1,
+  ahead: null as Ahead | null,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -254,6 +282,7 @@ async function load(source: Source, seed: number | null, actions: Action[], word
 /** A new run (a load, or a re-run with other actions) starts at time 0. */
 function adopt(meta: SessionMeta): void {
   const fresh = st.meta !== meta;
+  st.ahead = null;
   st.meta = meta;
   st.now_us = 0;
   st.simTarget = 0;
@@ -330,6 +359,10 @@ function pause(): void {
 
 function step(): void {
   if (!st.meta || st.mode === 'done' || st.mode === 'error' || st.seek) return;
+  if (st.ahead) {
+    void scrub(Math.min(st.duration_us, st.now_us + STEP_US));
+    return;
+  }
   st.mode = 'paused';
   st.seek = { to_us: Math.min(st.duration_us, st.now_us + STEP_US), then: 'paused', label: 'stepping' };
 }
@@ -339,7 +372,93 @@ function speed(): number | 'max' {
   return v === 'max' ? 'max' : Number(v);
 }
 
+/** The bytes a frame holds (its typed arrays), for the run-ahead's bound. */
+function frameBytes(f: Frame): number {
+  let n = 1024;
+  for (const v of Object.values(f)) if (ArrayBuffer.isView(v)) n += v.byteLength;
+  for (const l of f.latency) n += l.byteLength;
+  return n;
+}
+
+/** Asks the worker for the next frame ahead of the replay, while there is room for it. */
+function requestAhead(a: Ahead): void {
+  if (a.done || a.bytes >= AHEAD_BYTES_MAX || st.inflight >= 2) return;
+  const s = speed();
+  const step = (typeof s === 'number' ? s : 1) * (1e6 / AHEAD_FPS);
+  const target = Math.min(st.duration_us, a.computed_us + step);
+  st.inflight++;
+  const gen = st.gen;
+  call((api) => api.frame(target, AHEAD_BUDGET_MS, st.selected)).then((f) => {
+    st.inflight--;
+    if (gen !== st.gen) return;
+    if (st.ahead !== a) {
+      applyFrame(f, performance.now()); // the run-ahead ended while this frame was computed
+      return;
+    }
+    a.frames.push(f);
+    a.bytes += frameBytes(f);
+    a.computed_us = f.now_us;
+    a.done = f.done;
+    requestAhead(a);
+  }, (e: unknown) => {
+    st.inflight--;
+    if (gen === st.gen) fail(e);
+  });
+}
+
+/** Starts running ahead: the worker computes on, and the page replays once it can keep the speed to the end. */
+function runAhead(): void {
+  if (!st.meta || st.mode !== 'running' || st.seek || st.ahead || speed() === 'max') return;
+  const now = performance.now();
+  st.ahead = { frames: [], bytes: 0, computed_us: st.now_us, done: false, since: [now, st.now_us], replaying: false, clock_us: st.now_us, lastTs: now };
+  requestAhead(st.ahead);
+  renderPace();
+}
+
+/**
+ * Moves the replay on: starts it once what is computed lets it run to the end at the chosen speed
+ * without waiting (from the computing rate so far), then shows every computed frame up to the
+ * replay's clock. The replay waits at the computed end if it catches up, and ends with the run.
+ */
+function replay(a: Ahead, ts: number): void {
+  const s = speed();
+  if (s === 'max') {
+    // As fast as possible: what was computed shows at once, and the live run goes on from there.
+    showAhead(a, Infinity);
+    st.ahead = null;
+    return;
+  }
+  const dt = Math.min(100, Math.max(0, ts - a.lastTs));
+  a.lastTs = ts;
+  requestAhead(a);
+  if (!a.replaying) {
+    const rate = (a.computed_us - a.since[1]) / Math.max(1, ts - a.since[0]); // simulated µs per wall ms
+    const want = typeof s === 'number' ? s * 1000 : Infinity;
+    const left = st.duration_us - a.clock_us;
+    const needed = a.done ? 0 : left * Math.max(0, 1 - rate / want);
+    a.replaying = a.done || a.bytes >= AHEAD_BYTES_MAX || a.computed_us - a.clock_us >= needed;
+    if (!a.replaying) return;
+  }
+  if (st.mode === 'running' && typeof s === 'number') a.clock_us = Math.min(a.computed_us, a.clock_us + dt * 1000 * s);
+  showAhead(a, a.clock_us);
+  requestAhead(a);
+  if (a.done && a.frames.length === 0) st.ahead = null; // the last frame shown ended the run
+}
+
+/** Shows the computed frames up to `to_us`, in order. */
+function showAhead(a: Ahead, to_us: number): void {
+  while (a.frames.length > 0 && a.frames[0].now_us <= to_us) {
+    const f = a.frames.shift()!;
+    a.bytes -= frameBytes(f);
+    applyFrame(f, performance.now());
+  }
+}
+
 function request(ts: number): void {
+  if (st.ahead && !st.seek) {
+    replay(st.ahead, ts);
+    if (st.ahead) return;
+  }
   if (!st.meta || st.pending || st.inflight >= (st.behind ? 2 : 1)) return;
   let target: number;
   let budget = BUDGET_MS;
@@ -390,13 +509,25 @@ export function keptSpeed(samples: readonly [number, number][]): number | null {
 /** Says when the run cannot keep the chosen speed ("running at 0.21× of real time"). */
 function renderPace(): void {
   const el = $('pace');
+  const button = $('run-ahead');
+  const a = st.ahead;
+  if (a) {
+    el.hidden = false;
+    button.hidden = true;
+    const computed = `computed to ${fmtS(a.computed_us)} of ${fmtS(st.duration_us)}`;
+    el.textContent = a.replaying
+      ? `replaying at ${speed()}× what was computed ahead (${computed}${a.clock_us >= a.computed_us && !a.done ? '; waiting for it' : ''})`
+      : `computing ahead (${computed}); the replay at ${speed()}× starts when it can run to the end without waiting`;
+    return;
+  }
   const s = speed();
   const kept = keptSpeed(st.paceSamples);
   const behind = st.mode === 'running' && !st.seek && s !== 'max' && kept !== null && kept < 0.8 * s;
   el.hidden = !behind;
+  button.hidden = !behind;
   if (behind) {
     el.textContent = `running at ${kept! < 0.1 ? kept!.toFixed(3) : kept!.toFixed(2)}× of real time, not the ${s}× chosen: ` +
-      'this machine cannot simulate the run faster (a smaller scenario, or pause and let it run at "as fast as possible")';
+      'this machine cannot simulate the run faster (a smaller scenario, or compute it ahead and replay it at this speed)';
   }
 }
 
@@ -508,6 +639,18 @@ async function rerun(actions: Action[], to_us: number, label: string, workers?: 
 
 async function scrub(to_us: number): Promise<void> {
   if (!st.meta || st.mode === 'error') return;
+  const a = st.ahead;
+  if (a && to_us >= st.now_us) {
+    // Forward through what was computed ahead: show it up to there; past it, the live run seeks on.
+    st.mode = st.mode === 'done' ? 'done' : 'paused';
+    if (st.mode === 'paused') setStatus('paused');
+    a.replaying = true;
+    a.clock_us = Math.min(to_us, a.computed_us);
+    showAhead(a, a.clock_us);
+    if (to_us <= a.computed_us || a.done) return;
+    showAhead(a, Infinity);
+    st.ahead = null;
+  }
   if (to_us < st.now_us) {
     await rerun(st.actions, to_us, 're-running');
     if (st.seek) st.seek.then = 'paused';
@@ -658,7 +801,7 @@ function tick(ts: number): void {
     $('fps').textContent = st.fps.toFixed(0);
     renderPace();
   }
-  maybeInspect(ts);
+  if (!st.ahead) maybeInspect(ts); // (the worker's run is ahead of what the page shows)
   requestAnimationFrame(tick);
 }
 
@@ -678,6 +821,7 @@ function legends(): void {
 
 function wire(): void {
   $('play').addEventListener('click', play);
+  $('run-ahead').addEventListener('click', runAhead);
   $('pause').addEventListener('click', pause);
   $('step').addEventListener('click', step);
   $<HTMLSelectElement>('scenario').addEventListener('change', (e) => {
@@ -775,7 +919,7 @@ declare global {
       state(): {
         status: string; now_us: number; duration_us: number; done: boolean; digest: string | null;
         committed: number; tps: number; events: number; fps: number; nodes: number; crashed: string[]; actions: string; map: boolean;
-        workers: number; isolated: boolean;
+        workers: number; isolated: boolean; ahead: 'computing' | 'replaying' | null;
       };
       exportText(): Promise<string>;
     };
@@ -799,6 +943,7 @@ window.topsim = {
     map: network.showsMap,
     workers: st.workersRun,
     isolated: crossOriginIsolated,
+    ahead: st.ahead === null ? null : st.ahead.replaying ? 'replaying' : 'computing',
   }),
   exportText: () => call((api) => api.exportText()),
 };
