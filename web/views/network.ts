@@ -3,6 +3,7 @@
  * nodes in cells by genesis group (or by region), leaders ringed, crashed nodes grey and crossed,
  * byzantine nodes outlined red; messages as dots that travel from sender to receiver.
  */
+import { fitLabel } from './labels.js';
 import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import landAtlas from 'world-atlas/land-110m.json' with { type: 'json' };
@@ -52,7 +53,7 @@ export class NetworkView {
   private x = new Float32Array(0);
   private y = new Float32Array(0);
   private r = 3;
-  private cells: { label: string; x: number; y: number; w: number; h: number }[] = [];
+  private cells: { key: string; count: number; label: string | null; x: number; y: number; w: number; h: number }[] = [];
   /** Grouped by region with every region placed: the land of the world map, and each region's label. */
   private land: Path2D | null = null;
   private places: { label: string; x: number; y: number }[] = [];
@@ -210,7 +211,7 @@ export class NetworkView {
       const list = members.get(k)!;
       const cx = (c % cols) * w;
       const cy = Math.floor(c / cols) * h;
-      this.cells.push({ label: `${k} (${list.length})`, x: cx, y: cy, w, h });
+      this.cells.push({ key: k, count: list.length, label: null, x: cx, y: cy, w, h });
       const radius = Math.min(w, h - 14) / 2 - 6;
       const step = radius / Math.sqrt(list.length + 0.5);
       rMin = Math.min(rMin, step * 0.42);
@@ -281,7 +282,9 @@ export class NetworkView {
       g.strokeStyle = '#e3e3e3';
       g.strokeRect(c.x + 2, c.y + 2, c.w - 4, c.h - 4);
       g.fillStyle = '#555';
-      g.fillText(c.label, c.x + 6, c.y + 4);
+      // The longest form of the label that fits its cell (measured once per layout).
+      c.label ??= fitLabel(c.key, c.count, c.w - 10, (t) => g.measureText(t).width);
+      if (c.label !== '') g.fillText(c.label, c.x + 6, c.y + 4);
     }
     // Messages.
     const live: Dot[] = [];
