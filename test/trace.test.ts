@@ -140,7 +140,7 @@ describe('trace.json (run --trace)', () => {
       const recv = sliceAt(en)!;
       expect(recv.name).toBe(en.name);
       expect(sliceAt(st), `send slice of ${st.id}`).toBeDefined();
-      expect(recv.args.from).toBe(names.get(`${st.pid}/${st.tid}`)!.replace(/-\d+$/, ''));
+      expect(recv.args.from).toBe(names.get(`${st.pid}/${st.tid}`)!.replace(/-(\d+|relay)$/, ''));
       expect(en.ts!).toBeGreaterThanOrEqual(st.ts!);
     });
     // The same arrows on two workers (the trace is the same file: below).
@@ -284,5 +284,52 @@ describe('trace bounds', () => {
       expect(lines[0], args.join(' ')).toContain(`error: ${msg}`);
       expect(existsSync(r.out), args.join(' ')).toBe(false);
     }
+  });
+});
+
+describe('trace.json: relay trees', () => {
+  // Groups of 12 validators: a broadcast goes down a relay tree of fan-out 4, so most copies are forwarded by relays.
+  const RELAYED = SMALL.replace('name: trace-small', 'name: trace-relays').replace('validators: 4, auditors: 4', 'validators: 12, auditors: 4')
+    .replace(/^faults:.*$/m, '').replace('duration: 6s', 'duration: 3s');
+  async function run(workers: number) {
+    const dir = tmp();
+    const file = join(dir, 'r.yaml');
+    writeFileSync(file, RELAYED);
+    const c = capture();
+    const code = await main(['run', file, '--json', '--trace', '--workers', String(workers), '--out', join(dir, 'out')], c.io);
+    expect(code, c.err()).toBe(0);
+    return JSON.parse(readFileSync(join(dir, 'out', 'trace-relays', '42', 'trace.json'), 'utf8')) as Trace;
+  }
+
+  it('draws the copies a relay forwards as arrows from the relay, on its relay track, the same on two workers', async () => {
+    const [t, t2] = await Promise.all([run(1), run(2)]);
+    const names = threadNames(t);
+    const relays = t.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'relay');
+    expect(relays.length).toBeGreaterThan(100);
+    for (const e of relays.slice(0, 100)) {
+      expect(names.get(`${e.pid}/${e.tid}`)).toBe(`${e.args.node}-relay`);
+      expect(e.dur).toBe(0);
+      expect(e.name).toMatch(/^relay:/);
+    }
+    // Slices are handled work; relays are not counted among them.
+    expect(t.metadata.slices).toBe(t.traceEvents.filter((e) => e.ph === 'X').length - relays.length);
+    const starts = t.traceEvents.filter((e) => e.ph === 's') as (Ev & { id: string })[];
+    const ends = t.traceEvents.filter((e) => e.ph === 'f') as (Ev & { id: string })[];
+    expect(ends.map((e) => e.id)).toEqual(starts.map((e) => e.id));
+    expect(new Set(starts.map((e) => e.id)).size).toBe(starts.length);
+    const fromRelay = starts.map((e, k) => [e, ends[k]] as const).filter(([e]) => names.get(`${e.pid}/${e.tid}`)!.endsWith('-relay'));
+    expect(fromRelay.length).toBeGreaterThan(starts.length / 4);
+    const xs = slices(t);
+    for (const [st, en] of fromRelay.slice(0, 200)) {
+      const relay = names.get(`${st.pid}/${st.tid}`)!.replace(/-relay$/, '');
+      expect(relays.some((r) => r.pid === st.pid && r.tid === st.tid && r.ts === st.ts), `relay slice of ${st.id}`).toBe(true);
+      const recv = xs.find((x) => x.pid === en.pid && x.tid === en.tid && x.ts === en.ts)!;
+      expect(recv.args.from).toBe(relay);
+      expect(recv.name).toBe(st.name);
+      expect(en.ts!).toBeGreaterThan(st.ts!);
+    }
+    expect(t2.traceEvents.filter((e) => e.ph === 's').length).toBe(starts.length);
+    expect(t2.traceEvents.filter((e) => e.cat === 'relay').length).toBe(relays.length);
+    expect(t2.metadata.digest).toBe(t.metadata.digest);
   });
 });

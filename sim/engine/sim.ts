@@ -343,6 +343,11 @@ export interface WorkTrace {
   sent?(node: number, seq: number): void;
   /** The copy of event (`origin`, `seq`) reached `node`'s downlink; `msg` is the message it will handle. */
   arrived?(node: number, msg: unknown, origin: number, seq: number, at_us: number): void;
+  /**
+   * `node`, a relay of a tree or flow, forwarded `msg` on at `at_us` (its forwarded copies were
+   * reported through `sent` just before): a trace's flow starts there.
+   */
+  relayed?(node: number, msg: { kind: number }, at_us: number): void;
 }
 
 export class Simulation {
@@ -469,6 +474,8 @@ export class Simulation {
     // A hop counts as one event, where it is sent (however many workers its children span).
     this.events++;
     const seq = n.seq++;
+    // A trace's flow: the hop's children each take a copy under this key.
+    if (n.self === this.sending && this.workTrace?.sent !== undefined) this.workTrace.sent(n.self, seq);
     const order = h.flow.tree.order;
     const first = firstChild(h.flow.tree, h.parent);
     const arrive = h.arrive;
@@ -497,6 +504,7 @@ export class Simulation {
     m.digest.event(this.now_us, EV.FLOW, origin, seq, msg.dw);
     if (this.trace !== null) this.traceRow(this.trace, m.self, EV.FLOW, origin, seq);
     if (!m.alive) return;
+    if (this.workTrace?.arrived !== undefined) this.workTrace.arrived(m.self, msg, origin, seq, this.now_us);
     const done = this.links.flowReceive(m.port, h, k, this.now_us);
     // A relay plans its own hop when it has the copy (DELIVERED), from its uplink as it is then.
     if (firstChild(tree, pos) < tree.order.length) this.scheduleDelivered(m, done, tree.order[h.parent], pos, h.flow);
@@ -713,12 +721,19 @@ export class Simulation {
         if (!n.alive) return;
         this.links.received(n.port, msg);
         if (relayed) {
+          // A trace sees the copies a relay forwards as its sends (only the trace reads `sending`).
+          const wt = this.workTrace;
+          if (wt?.relayed !== undefined) this.sending = n.self;
           const fk = this.flowKinds;
           if (fk !== null && fk[msg.kind] === 1) {
             // A flow's relay: its hop to its children (sim/net/flow.ts).
             const h = this.links.flowHop(n.port, relayed, arrivePos(a0, a1), now);
             if (h !== null) this.scheduleFlowHop(n, h);
           } else this.links.relay(n.port, relayed, arrivePos(a0, a1), now);
+          if (wt?.relayed !== undefined) {
+            this.sending = -1;
+            wt.relayed(n.self, msg, now);
+          }
         }
         this.enqueueWork(n, WORK_MSG, arriveFrom(a0, a1), msg);
         return;

@@ -16,13 +16,18 @@
  * - Work charged 0 µs is kept as a slice with dur 0.
  * - Start-up and restart handlers run outside the core model (docs/DESIGN.md "Node model") and are
  *   not slices; crashes and restarts are instant events on the node's core-0 track.
+ * - A relay's forwarding of a message down a relay tree or flow is the network's, on no core: a
+ *   slice of dur 0 (`relay:<kind>`) on the node's relay track, tid = nodes * K + node, named
+ *   `<node>-relay`, which only nodes that relayed in the window have.
+ * - Flow events: an arrow from the slice that sent each copy (a handler, or a relay) to the slice
+ *   that handles it, id `<sender>:<seq>><receiver>`.
  *
  * No file system here (the CLI writes the string through sim/report/write.ts).
  */
 import type { Scenario } from '../scenario/types.js';
 import type { NodeInfo, ProtocolModule } from '../contract/module.js';
 import {
-  BYTES, CORE, DUR, F, FLOW_NODE, FLOW_SEQ, FROM, HEIGHT, KIND, NODE, TABLE, TS, VIEW, WHAT, W_CLOCK, W_CRASH, W_MSG, W_RESTART, W_SEND, W_TIMER,
+  BYTES, CORE, DUR, F, FLOW_NODE, FLOW_SEQ, FROM, HEIGHT, KIND, NODE, RELAY_CORE, TABLE, TS, VIEW, WHAT, W_CLOCK, W_CRASH, W_MSG, W_RELAY, W_RESTART, W_SEND, W_TIMER,
   type Timeline,
 } from '../runner/timeline.js';
 
@@ -65,30 +70,41 @@ export function chromeTraceJson(
     lines.push(`{"ph":"M","name":"process_name","pid":${k + 1},"tid":0,"args":{"name":${JSON.stringify(g)}}}`);
     lines.push(`{"ph":"M","name":"process_sort_index","pid":${k + 1},"tid":0,"args":{"sort_index":${k + 1}}}`);
   });
-  nodes.forEach((n, i) => {
-    for (let c = 0; c < n.cores; c++) {
-      const tid = i * K + c;
-      lines.push(`{"ph":"M","name":"thread_name","pid":${pidOf[i]},"tid":${tid},"args":{"name":${JSON.stringify(`${n.name}-${c}`)}}}`);
-      lines.push(`{"ph":"M","name":"thread_sort_index","pid":${pidOf[i]},"tid":${tid},"args":{"sort_index":${tid}}}`);
-    }
-  });
   const a = tl.rows;
+  // A node's core tracks, then its relay track when it relayed in the window.
+  const tidOf = (node: number, core: number) => (core === RELAY_CORE ? nodes.length * K + node : node * K + core);
+  const relays = new Set<number>();
+  for (let r = 0; r < a.length; r += F) if (a[r + WHAT] === W_RELAY) relays.add(a[r + NODE]);
+  nodes.forEach((n, i) => {
+    const tracks = [...Array.from({ length: n.cores }, (_, c) => c), ...(relays.has(i) ? [RELAY_CORE] : [])];
+    tracks.forEach((c, k) => {
+      const tid = tidOf(i, c);
+      const name = c === RELAY_CORE ? `${n.name}-relay` : `${n.name}-${c}`;
+      lines.push(`{"ph":"M","name":"thread_name","pid":${pidOf[i]},"tid":${tid},"args":{"name":${JSON.stringify(name)}}}`);
+      lines.push(`{"ph":"M","name":"thread_sort_index","pid":${pidOf[i]},"tid":${tid},"args":{"sort_index":${i * (K + 1) + k}}}`);
+    });
+  });
   // Where each copy was sent from (the sending slice's track and start), for the flow arrows.
   const sentFrom = new Map<string, string>();
   for (let r = 0; r < a.length; r += F) {
-    if (a[r + WHAT] === W_SEND) sentFrom.set(`${a[r + NODE]}:${a[r + KIND]}`, `"pid":${pidOf[a[r + NODE]]},"tid":${a[r + NODE] * K + a[r + CORE]},"ts":${a[r + TS]}`);
+    if (a[r + WHAT] === W_SEND) sentFrom.set(`${a[r + NODE]}:${a[r + KIND]}`, `"pid":${pidOf[a[r + NODE]]},"tid":${tidOf(a[r + NODE], a[r + CORE])},"ts":${a[r + TS]}`);
   }
   let flows = 0;
   for (let r = 0; r < a.length; r += F) {
     const node = a[r + NODE];
-    const head = `"pid":${pidOf[node]},"tid":${node * K + a[r + CORE]},"ts":${a[r + TS]}`;
+    const head = `"pid":${pidOf[node]},"tid":${tidOf(node, a[r + CORE])},"ts":${a[r + TS]}`;
     const what = a[r + WHAT];
     const kind = a[r + KIND];
     if (what === W_SEND) continue;
+    if (what === W_RELAY) {
+      lines.push(`{"ph":"X","name":"relay:${names.kinds[kind] ?? `kind_${kind}`}","cat":"relay",${head},"dur":0,"args":{"node":${nodeNames[node]}}}`);
+      continue;
+    }
     if (what === W_MSG && a[r + FLOW_NODE] >= 0) {
       // An arrow from the slice that sent the copy to the slice that handles it, both in the window.
-      const id = `${a[r + FLOW_NODE]}:${a[r + FLOW_SEQ]}`;
-      const from = sentFrom.get(id);
+      const key = `${a[r + FLOW_NODE]}:${a[r + FLOW_SEQ]}`;
+      const id = `${key}>${node}`;
+      const from = sentFrom.get(key);
       if (from !== undefined) {
         const name = names.kinds[kind] ?? `kind_${kind}`;
         lines.push(`{"ph":"s","name":"${name}","cat":"flow","id":"${id}",${from}}`);
@@ -137,7 +153,8 @@ export function chromeTraceJson(
     slices_are: 'handled work (message, timer, clock tick) from its start on a core for the CPU cost charged; 0-cost work has dur 0',
     instants_are: 'crash and restart of a node, on its core-0 track',
     flows: flows,
-    flows_are: 'an arrow from the slice that sent a message to the slice that handles it, where both are in the window (copies a relay tree forwards have no sending slice and no arrow)',
+    flows_are: 'an arrow from the slice that sent a message (a handler, or a relay forwarding it down a relay tree) to the slice that handles it, where both are in the window',
+    relays_are: 'a node forwarding a message down a relay tree or flow: a slice of dur 0 on its <node>-relay track (tid = nodes * K + node)',
   };
   return `{"displayTimeUnit":"ms","metadata":${JSON.stringify(metadata)},"traceEvents":[\n${lines.join(',\n')}\n]}\n`;
 }

@@ -43,6 +43,10 @@ export const W_CRASH = 3;
 export const W_RESTART = 4;
 /** A copy sent by the slice just before it (same node, time and core): KIND holds the send's seq. */
 export const W_SEND = 5;
+/** A relay forwarded a message (KIND: its kind) at this time; its copies follow as W_SEND rows with CORE RELAY_CORE. */
+export const W_RELAY = 6;
+/** The CORE of a relay's rows: its forwarding is the network's, on no core. */
+export const RELAY_CORE = -1;
 
 
 export interface TimelineOptions {
@@ -183,6 +187,22 @@ export class TimelineRecorder implements WorkTrace {
       b[s + WHAT] = W_SEND;
       b[s + KIND] = seq;
     }
+  }
+
+  relayed(node: number, msg: { kind: number }, at_us: number): void {
+    const sends = this.sendingNode === node ? this.sends.splice(0) : [];
+    this.sendingNode = -1;
+    if (this.stop_us !== Infinity || at_us < this.opts.from_us || at_us >= this.opts.to_us || sends.length === 0) return;
+    const r = this.row();
+    const a = this.rows;
+    a.fill(-1, r, r + F);
+    a[r + TS] = at_us;
+    a[r + NODE] = node;
+    a[r + CORE] = RELAY_CORE;
+    a[r + DUR] = 0;
+    a[r + WHAT] = W_RELAY;
+    a[r + KIND] = msg.kind;
+    this.sendRows(sends, node, RELAY_CORE, at_us);
   }
 
   lifecycle(node: number, kind: number, at_us: number, arg: number): void {
