@@ -19,9 +19,9 @@ import * as Comlink from 'comlink';
 import type { Scenario } from '../sim/scenario/index.js';
 import { buildRun, familyOf, type BuiltRun } from '../sim/runner/build.js';
 import { Digest64, runDigest } from '../sim/engine/digest.js';
-import { WorkerFailure, type SpawnWorker, type WorkerHandle } from '../sim/runner/parallel.js';
+import { callWorker as race, workerHandle, type SpawnWorker, type WorkerHandle } from '../sim/runner/parallel.js';
 import { FAILED, NOW, PAUSE_AT, STOP, SharedView, createShared, type SharedLayout } from '../sim/runner/shared.js';
-import { FAILED_AT, type WatchedPart, type WorkerTotals } from '../sim/runner/partition-worker.js';
+import type { PartitionWorker, WatchedPart, WorkerTotals } from '../sim/runner/partition-worker.js';
 import { LogJoiner, readLogBlocks, replayObservations } from '../sim/runner/record.js';
 import { Reader } from '../sim/lib/bytes.js';
 import type { BlockDetail } from '../sim/contract/module.js';
@@ -236,39 +236,15 @@ export class PartitionedSession {
   }
 }
 
-/** A call to worker `w` that fails as a WorkerFailure (at the simulated time the worker gives, or `at_us`) if the worker dies. */
-async function race<T>(h: WorkerHandle, w: number, p: Promise<T>, at_us: number): Promise<T> {
-  try {
-    return await Promise.race([p, h.failed]);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    const at = new RegExp(`^${FAILED_AT}(\\d+): `).exec(msg);
-    throw new WorkerFailure(w, at ? Number(at[1]) : at_us, at ? msg.slice(at[0].length) : msg);
-  }
-}
-
-/** Starts partition workers in the page: module Web Workers loading the command line's worker module. */
+/** Starts partition workers in the page: module Web Workers exposing the command line's partition worker. */
 export function spawnPageWorker(): WorkerHandle {
   const worker = new Worker(new URL('./partition.worker.ts', import.meta.url), { type: 'module' });
-  let ending = false;
-  let fail: (e: Error) => void = () => undefined;
-  const failed = new Promise<never>((_, reject) => { fail = reject; });
-  failed.catch(() => undefined);
-  worker.addEventListener('error', (e) => {
-    e.preventDefault();
-    if (!ending) fail(new Error(e.message || 'the partition worker did not load'));
-  });
-  const api = Comlink.wrap<WorkerHandle['api'] extends Comlink.Remote<infer P> ? P : never>(worker);
-  return {
-    api,
-    failed,
-    async terminate() {
-      ending = true;
-      api[Comlink.releaseProxy]();
-      worker.terminate();
-    },
-    kill() {
-      worker.terminate();
-    },
-  };
+  return workerHandle(
+    Comlink.wrap<PartitionWorker>(worker),
+    (fail) => worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      fail(new Error(e.message || 'the partition worker did not load'));
+    }),
+    () => worker.terminate(),
+  );
 }

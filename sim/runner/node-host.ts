@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import type { PartitionWorker } from './partition-worker.js';
-import type { WorkerHandle } from './parallel.js';
+import { workerHandle, type WorkerHandle } from './parallel.js';
 
 /**
  * The worker module beside this one: the TypeScript source under tsx or vitest, the compiled
@@ -38,25 +38,12 @@ function startThread(): Worker {
 
 export function spawnNodeWorker(): WorkerHandle {
   const worker = startThread();
-  let ending = false;
-  let fail: (e: Error) => void = () => undefined;
-  const failed = new Promise<never>((_, reject) => { fail = reject; });
-  failed.catch(() => undefined); // observed by the runner's calls; never an unhandled rejection
-  worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
-  worker.on('exit', (code) => {
-    if (!ending) fail(new Error(`the worker thread stopped (exit code ${code})`));
-  });
-  const api = Comlink.wrap<PartitionWorker>(nodeEndpoint(worker));
-  return {
-    api,
-    failed,
-    async terminate() {
-      ending = true;
-      api[Comlink.releaseProxy]();
-      await worker.terminate();
+  return workerHandle(
+    Comlink.wrap<PartitionWorker>(nodeEndpoint(worker)),
+    (fail) => {
+      worker.on('error', (e) => fail(e instanceof Error ? e : new Error(String(e))));
+      worker.on('exit', (code) => fail(new Error(`the worker thread stopped (exit code ${code})`)));
     },
-    kill() {
-      void worker.terminate();
-    },
-  };
+    () => worker.terminate(),
+  );
 }

@@ -37,6 +37,48 @@ export interface WorkerHandle {
 
 export type SpawnWorker = (index: number) => WorkerHandle;
 
+/**
+ * A worker handle around `api`: `listen` wires the thread's failures to `fail` (called only
+ * while the worker is not being ended), `stop` ends the thread.
+ */
+export function workerHandle(
+  api: Comlink.Remote<PartitionWorker>,
+  listen: (fail: (e: Error) => void) => void,
+  stop: () => unknown,
+): WorkerHandle {
+  let ending = false;
+  let reject: (e: Error) => void = () => undefined;
+  const failed = new Promise<never>((_, r) => { reject = r; });
+  failed.catch(() => undefined); // observed by the runner's calls; never an unhandled rejection
+  listen((e) => { if (!ending) reject(e); });
+  return {
+    api,
+    failed,
+    async terminate() {
+      ending = true;
+      api[Comlink.releaseProxy]();
+      await stop();
+    },
+    kill() {
+      void stop();
+    },
+  };
+}
+
+/**
+ * Awaits a call to worker `w`, as a WorkerFailure if the worker throws or dies: at the simulated
+ * time the worker's error names, else `at_us` (read when it fails).
+ */
+export async function callWorker<T>(h: WorkerHandle, w: number, p: Promise<T>, at_us: number | (() => number)): Promise<T> {
+  try {
+    return await Promise.race([p, h.failed]);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const at = new RegExp(`^${FAILED_AT}(\\d+): `).exec(msg);
+    throw new WorkerFailure(w, at ? Number(at[1]) : typeof at_us === 'number' ? at_us : at_us(), at ? msg.slice(at[0].length) : msg);
+  }
+}
+
 /** A worker failed: the run ends with this error and writes nothing. */
 export class WorkerFailure extends Error {
   constructor(
@@ -122,15 +164,7 @@ export async function runPartitioned(sc: Scenario, opts: ParallelOptions): Promi
   const handles: WorkerHandle[] = [];
   /** Start of the window in progress (messages mode; the shared block holds it otherwise). */
   let windowStart = 0;
-  const call = async <T>(w: number, p: Promise<T>): Promise<T> => {
-    try {
-      return await Promise.race([p, handles[w].failed]);
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      const at = new RegExp(`^${FAILED_AT}(\\d+): `).exec(msg);
-      throw new WorkerFailure(w, at ? Number(at[1]) : view ? view.f64[START] : windowStart, at ? msg.slice(at[0].length) : msg);
-    }
-  };
+  const call = <T>(w: number, p: Promise<T>): Promise<T> => callWorker(handles[w], w, p, () => (view ? view.f64[START] : windowStart));
   const report = (now_us: number, events: number) => {
     if (wall) peak = Math.max(peak, wall.rss_bytes());
     opts.progress?.(now_us, events);

@@ -174,48 +174,35 @@ export class TimelineRecorder implements WorkTrace {
     this.sendRows(sends, node, core, start_us);
   }
 
+  /** A row of no duration with no message fields: a send, a relay, a crash or a restart. */
+  private mark(ts: number, node: number, core: number, what: number, kind: number): void {
+    const r = this.row();
+    const a = this.rows;
+    a.fill(-1, r, r + F);
+    a[r + TS] = ts;
+    a[r + NODE] = node;
+    a[r + CORE] = core;
+    a[r + DUR] = 0;
+    a[r + WHAT] = what;
+    a[r + KIND] = kind;
+  }
+
   /** One W_SEND row per copy the slice just recorded sent (after it, so a merge keeps the order). */
   private sendRows(sends: readonly number[], node: number, core: number, start_us: number): void {
-    for (const seq of sends) {
-      const s = this.row();
-      const b = this.rows;
-      b.fill(-1, s, s + F);
-      b[s + TS] = start_us;
-      b[s + NODE] = node;
-      b[s + CORE] = core;
-      b[s + DUR] = 0;
-      b[s + WHAT] = W_SEND;
-      b[s + KIND] = seq;
-    }
+    for (const seq of sends) this.mark(start_us, node, core, W_SEND, seq);
   }
 
   relayed(node: number, msg: { kind: number }, at_us: number): void {
     const sends = this.sendingNode === node ? this.sends.splice(0) : [];
     this.sendingNode = -1;
     if (this.stop_us !== Infinity || at_us < this.opts.from_us || at_us >= this.opts.to_us || sends.length === 0) return;
-    const r = this.row();
-    const a = this.rows;
-    a.fill(-1, r, r + F);
-    a[r + TS] = at_us;
-    a[r + NODE] = node;
-    a[r + CORE] = RELAY_CORE;
-    a[r + DUR] = 0;
-    a[r + WHAT] = W_RELAY;
-    a[r + KIND] = msg.kind;
+    this.mark(at_us, node, RELAY_CORE, W_RELAY, msg.kind);
     this.sendRows(sends, node, RELAY_CORE, at_us);
   }
 
   lifecycle(node: number, kind: number, at_us: number, arg: number): void {
     if (this.stop_us !== Infinity || at_us < this.opts.from_us || at_us >= this.opts.to_us) return;
-    const r = this.row();
-    const a = this.rows;
-    a.fill(-1, r, r + F);
-    a[r + TS] = at_us;
-    a[r + NODE] = node;
-    a[r + CORE] = 0;
-    a[r + DUR] = 0;
-    a[r + WHAT] = kind === EV.CRASH ? W_CRASH : W_RESTART;
-    a[r + KIND] = arg;
+    this.mark(at_us, node, 0, kind === EV.CRASH ? W_CRASH : W_RESTART, arg);
   }
 
   take(): TimelinePart {
