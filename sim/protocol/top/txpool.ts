@@ -24,6 +24,8 @@ export interface Picks {
   txs: number[];
   legs: number[];
   rids: number[];
+  /** Receipt-id state proofs: [peer, recv id, ...] (receipts.ts proofsFor). */
+  proofs?: number[];
 }
 
 /** Smallest capacity of a pool's arrival-order column. */
