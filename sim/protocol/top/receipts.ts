@@ -163,8 +163,12 @@ export class ReceiptFlow {
    */
   windowOpen(peer: number, sendId: number): boolean {
     const p = this.ctx.sc.protocol;
-    const confirmed = p.receipt_state_in_blocks ? this.confirmMax[peer] : this.peerRecv[peer];
-    return sendId - confirmed < p.receipts_unconfirmed_max;
+    return sendId - this.confirmedToward(peer) < p.receipts_unconfirmed_max;
+  }
+
+  /** Receipts toward `peer` the window counts as confirmed: on chain, or (without the state in blocks) as broadcast. */
+  confirmedToward(peer: number): number {
+    return this.ctx.sc.protocol.receipt_state_in_blocks ? this.confirmMax[peer] : this.peerRecv[peer];
   }
 
   /**

@@ -29,7 +29,7 @@ import {
   type ReceiptStateMsg, type ReceiptPullMsg, type StateRespMsg, type StateTimer,
 } from './messages.js';
 import { LEG_CONFIRM, TableLedger, type StateView } from './ledger.js';
-import { TxPool, POOL_OK, POOL_DUP, type Picks, type ReceiptQueueLike } from './txpool.js';
+import { TxPool, POOL_OK, POOL_DUP, POOL_WINDOW, type Picks, type ReceiptQueueLike } from './txpool.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot } from '../../crypto/index.js';
 import { invariant } from '../../lib/assert.js';
@@ -195,7 +195,7 @@ export class TableReplica {
       if (this.pool.has(id)) continue;
       env.charge(costs.verify_tx_us);
       if (!ctx.txSignatureOk(id)) continue;
-      const r = this.pool.add(id, this.ledger, ctx.rules);
+      const r = this.windowFullFor(id) ? POOL_WINDOW : this.pool.add(id, this.ledger, ctx.rules);
       if (r !== POOL_OK && r !== POOL_DUP) env.observe.reject(id, r);
     }
     if (m.hop === 0 && this.memberA) this.forwardBatch(env, m);
@@ -720,6 +720,25 @@ export class TableReplica {
   /** A peer table's receipt-id counters. */
   onReceiptState(m: ReceiptStateMsg): void {
     this.receipts.onReceiptState(m);
+  }
+
+  /**
+   * Whether transaction `id` is a send toward a peer table whose window is full in the committed
+   * state: TOP refuses it when it enters the pool (`push_send_tx`, `is_unconfirmed_num_reach_limit`),
+   * so the pool does not fill with sends that cannot be packed. Only with the state in blocks
+   * (without it the window is applied when packing only, as before).
+   */
+  private windowFullFor(id: number): boolean {
+    const ctx = this.ctx;
+    if (!ctx.sc.protocol.receipt_state_in_blocks) return false;
+    const peer = ctx.map.tableOf[ctx.txs.receiver[id]];
+    if (peer === this.table) return false;
+    return !this.receipts.windowOpen(peer, this.ledger.sendId[peer]);
+  }
+
+  /** Receipts toward `peer` the flow-control window counts as confirmed (receipts.ts windowOpen). */
+  confirmedToward(peer: number): number {
+    return this.receipts.confirmedToward(peer);
   }
 
   /** This node's replica of `table` committed: what it applied from this table, and sent it. */
