@@ -80,6 +80,7 @@ describe('defaults', () => {
         receipt_state_us: 64_000_000,
         receipt_min_age_us: 60_000_000,
         receipts_unconfirmed_max: 2048,
+        receipt_state_in_blocks: true,
       },
       elections: {
         cluster_interval: 1080, trigger_interval: 31, clusters_per_trigger: 2, rotation_percent: 8,
@@ -96,6 +97,7 @@ describe('defaults', () => {
         receipt_bytes: 1200,
         state_per_account_bytes: 100,
         sync_request_bytes: 100,
+        receipt_state_proof_bytes: 1500,
       },
       workload: {
         accounts: 1000,

@@ -8,6 +8,9 @@ import { wordOfHex, BLOCK_FULL, type Block, type QC, type TableSnapshot } from '
 import { hex, sha256 } from '../../crypto/index.js';
 import { invariant } from '../../lib/assert.js';
 
+/** A block that carries no receipt-id state (shared: never written to). */
+export const NO_PROOFS = new Int32Array(0);
+
 /** Committed blocks kept for serving sync requests. */
 const BLOCKS_KEPT = 512;
 
@@ -15,7 +18,7 @@ export function genesisBlock(table: number): Block {
   const id = hex(sha256(new TextEncoder().encode(`topsim/genesis/table/${table}`)));
   return {
     id, idWord: wordOfHex(id), table, height: 0, view: 0, clock: 0, parent: '', leader: -1,
-    cls: BLOCK_FULL, salt: 0, txs: new Int32Array(0), legs: new Uint8Array(0), rids: new Int32Array(0), bytes: 0,
+    cls: BLOCK_FULL, salt: 0, txs: new Int32Array(0), legs: new Uint8Array(0), rids: new Int32Array(0), proofs: NO_PROOFS, bytes: 0,
   };
 }
 

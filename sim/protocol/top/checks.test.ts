@@ -32,7 +32,7 @@ function setup(windows = [{ node: 1, at_us: 10e6, until_us: 20e6 }]) {
 /** A block with one leg: of tx 0 (send, recv), or the inner transfer `tx`. */
 function block(table: number, height: number, parent: string, id: string, leg: number, tx = 0): Block {
   return {
-    id, idWord: 0, table, height, view: height, clock: 0, parent, leader: 0, cls: 2, salt: 0,
+    id, idWord: 0, table, height, view: height, clock: 0, parent, leader: 0, cls: 2, salt: 0, proofs: new Int32Array(0),
     txs: Int32Array.from([tx]), legs: Uint8Array.from([leg]), rids: Int32Array.from([leg === LEG_INNER ? -1 : 1]), bytes: 0,
   };
 }

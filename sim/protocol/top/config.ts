@@ -150,6 +150,9 @@ const protocolSchema = (parts: EnvelopeParts) => z
     receipt_state: duration({ positive: true }).prefault('64s').describe("Each table broadcasts its receipt-id state at this period."),
     receipt_min_age: duration({ positive: true }).prefault('60s').describe('Receipts younger than this are not re-sent.'),
     receipts_unconfirmed_max: int(1, COUNT_MAX).default(2048).describe('No new sends to a peer table with this many receipts unconfirmed.'),
+    receipt_state_in_blocks: z.boolean().default(true).describe(
+      "Leaders carry peer tables' committed receipt-id state in their blocks (4 peers every 3 heights), and the flow-control window reads the confirmed ids those blocks put on chain; false: the window reads the receipt-id state broadcasts directly.",
+    ),
   })
   .superRefine(
     (p, ctx) => {
@@ -189,6 +192,7 @@ const protocolSchema = (parts: EnvelopeParts) => z
       receipt_state_us: p.receipt_state,
       receipt_min_age_us: p.receipt_min_age,
       receipts_unconfirmed_max: p.receipts_unconfirmed_max,
+      receipt_state_in_blocks: p.receipt_state_in_blocks,
     }),
   );
 
@@ -201,6 +205,7 @@ const sizesSchema = z.strictObject({
   receipt_bytes: byteSize(1200, 'A receive transaction with its receipt'),
   sync_request_bytes: byteSize(100, 'A block sync request'),
   state_per_account_bytes: byteSize(100, 'State sync to a new member, per account of the table'),
+  receipt_state_proof_bytes: byteSize(1500, "A peer table's receipt-id state carried in a block: its block's certificate, a Merkle path, the state"),
 }) satisfies z.ZodType<SizeTable>;
 
 const workloadKeys = {
@@ -588,6 +593,7 @@ function protocolToFile(p: ProtocolConfig): Record<string, unknown> {
     receipt_state: formatDuration(p.receipt_state_us),
     receipt_min_age: formatDuration(p.receipt_min_age_us),
     receipts_unconfirmed_max: p.receipts_unconfirmed_max,
+    receipt_state_in_blocks: p.receipt_state_in_blocks,
   };
 }
 

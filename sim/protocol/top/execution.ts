@@ -162,7 +162,7 @@ export class Execution {
       if (leg === LEG_INNER) this.pool.remove(id);
       else if (leg === LEG_SEND) {
         this.pool.remove(id);
-        receipts.sent(map.tableOf[txs.receiver[id]], rid, id, recv);
+        receipts.sent(map.tableOf[txs.receiver[id]], rid, id, (txs.flags[id] & TX_NEEDS_CONFIRM) !== 0, recv);
       } else if (leg === LEG_RECV) {
         const needs = (txs.flags[id] & TX_NEEDS_CONFIRM) !== 0;
         if (needs && rspId === null) rspId = prior!.rspId.slice();
@@ -177,6 +177,8 @@ export class Execution {
       view.release();
       this.addUnits(b);
     }
+    // The peer tables' receipt-id state it carries: the confirmed ids on chain rise (§9.4).
+    receipts.applyProofs(b.proofs);
   }
 
   /** One unit per touched account of this table (the per-account unit chains). */

@@ -67,6 +67,8 @@ export interface Block {
   readonly txs: Int32Array;
   readonly legs: Uint8Array;
   readonly rids: Int32Array;
+  /** Peer tables' committed receipt-id state it carries: [peer, recv id of this table, ...] (§9.4). */
+  readonly proofs: Int32Array;
   readonly bytes: number;
 }
 
@@ -204,6 +206,9 @@ export interface TableSnapshot {
   readonly outConfirm: readonly (readonly [number, number, number, number, string])[];
   readonly peerRecv: Uint32Array;
   readonly peerSend: Uint32Array;
+  /** On chain: confirmed ids and sends needing a confirm, per peer table (receipts.ts). */
+  readonly confirmMax: Uint32Array;
+  readonly needSent: Uint32Array;
   readonly pool: Int32Array;
 }
 

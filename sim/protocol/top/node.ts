@@ -70,6 +70,9 @@ export class ConsensusNode implements NodeLogic {
     this.local = {
       receipt: (m) => { if (this.env && m.src !== m.dst) this.replicas[m.dst]?.onReceipt(this.env, m); },
       state: (m) => { for (const r of this.served) if (r.table !== m.table) r.onReceiptState(m); },
+      committed: (table, ledger) => {
+        for (const r of this.served) if (r.table !== table) r.learnCommitted(table, ledger.recvId[r.table], ledger.sendId[r.table]);
+      },
     };
     for (const t of tables) {
       const r = new TableReplica(ctx, id, t, this.local);

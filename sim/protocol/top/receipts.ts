@@ -6,7 +6,7 @@
  */
 import type { Env } from '../../contract/env.js';
 import {
-  MSG, wordOfHex, type ReceiptMsg, type ReceiptStateMsg, type ReceiptPullMsg, type TableSnapshot,
+  MSG, wordOfHex, type Block, type ReceiptMsg, type ReceiptStateMsg, type ReceiptPullMsg, type TableSnapshot,
 } from './messages.js';
 import { LEG_RECV, LEG_CONFIRM, type TableLedger } from './ledger.js';
 import { ReceiptQueue, type ReceiptQueueLike } from './txpool.js';
@@ -19,6 +19,12 @@ import type { Byzantine } from './byzantine.js';
 
 /** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
 const CERT_CACHE_MAX = 2000;
+/**
+ * Receipt-id state in blocks (TOP's xproposal_maker.cpp select_peer_sids_for_confirm_id): a batch
+ * of 4 peer tables every 3 heights.
+ */
+const PROOF_HEIGHTS = 3;
+const PROOF_BATCH = 4;
 /** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
 const RESEND_MAX = 512;
 const PULL_MAX = 5;
@@ -30,6 +36,8 @@ export type CommitReceipts = Map<number, number[]>;
 export interface LocalDelivery {
   receipt(m: ReceiptMsg): void;
   state(m: ReceiptStateMsg): void;
+  /** This node's replica of `table` committed: its ledger's receipt ids are known to the node's other replicas. */
+  committed(table: number, ledger: TableLedger): void;
 }
 
 export class ReceiptFlow {
@@ -37,8 +45,20 @@ export class ReceiptFlow {
   readonly recvQ: ReceiptQueueLike;
   readonly confirmQ: ReceiptQueueLike;
   private readonly queueViews: SharedReceiptQueueView[] | null = null;
-  /** Per peer table: the highest receipt id it is known to have applied from us (flow control). */
+  /**
+   * Per peer table: the highest receipt id it is known to have applied from us, from its receipt-id
+   * state broadcasts, its committed state where this node also runs it, and the proofs in this
+   * table's proposals: TOP's receipt-id state cache (xreceiptid_state_cache.cpp).
+   */
   readonly peerRecv: Uint32Array;
+  /**
+   * Per peer table, on chain (the committed blocks' state): the receipts toward it counted as
+   * confirmed (TOP's confirmid_max = sendid_max - unconfirm_num), raised by a committed confirm
+   * leg by one and by a committed proof of the peer's state to its recv id; and the sends toward
+   * it that need a confirm (docs/PROTOCOL.md §9.4).
+   */
+  readonly confirmMax: Uint32Array;
+  readonly needSent: Uint32Array;
   /** Per peer table: the highest receipt id it is known to have sent us (pulls). */
   private readonly peerSend: Uint32Array;
   /**
@@ -75,6 +95,8 @@ export class ReceiptFlow {
     }
     this.peerRecv = new Uint32Array(T);
     this.peerSend = new Uint32Array(T);
+    this.confirmMax = new Uint32Array(T);
+    this.needSent = new Uint32Array(T);
     if (shared !== null) {
       const views = [shared.outRecv.attach(), shared.outConfirm.attach()];
       this.views = views;
@@ -106,8 +128,9 @@ export class ReceiptFlow {
   }
 
   /** A committed send leg owes table `dst` the recv receipt `rid` (also noted in `out`). */
-  sent(dst: number, rid: number, tx: number, out: CommitReceipts): void {
+  sent(dst: number, rid: number, tx: number, needsConfirm: boolean, out: CommitReceipts): void {
     this.outRecv.add(dst, rid, tx);
+    if (needsConfirm) this.needSent[dst]++;
     push(out, dst, tx, rid);
   }
 
@@ -125,9 +148,83 @@ export class ReceiptFlow {
     }
   }
 
-  /** A committed confirm leg applied receipt `rid` from `peer`. */
+  /** A committed confirm leg applied receipt `rid` from `peer`: one more send toward it confirmed. */
   confirmed(peer: number, rid: number): void {
     this.confirmQ.remove(peer, rid);
+    if (this.confirmMax[peer] < this.ledger.sendId[peer]) this.confirmMax[peer]++;
+  }
+
+  // ---- the window and the receipt-id state in blocks (§9.4) --------------------------------------
+
+  /**
+   * Whether a block on state `sendId` may carry another send toward `peer`: fewer than
+   * `receipts_unconfirmed_max` unconfirmed, counted from the confirmed ids on chain (TOP,
+   * `is_unconfirmed_num_reach_limit`), or, without the state in blocks, from the broadcasts.
+   */
+  windowOpen(peer: number, sendId: number): boolean {
+    const p = this.ctx.sc.protocol;
+    return sendId - this.confirmedToward(peer) < p.receipts_unconfirmed_max;
+  }
+
+  /** Receipts toward `peer` the window counts as confirmed: on chain, or (without the state in blocks) as broadcast. */
+  confirmedToward(peer: number): number {
+    return this.ctx.sc.protocol.receipt_state_in_blocks ? this.confirmMax[peer] : this.peerRecv[peer];
+  }
+
+  /**
+   * The proofs a block at `height` carries (TOP's select_peer_sids_for_confirm_id and
+   * get_pack_resource): at heights divisible by 3, or one or two above when the blocks since were
+   * empty, the next batch of 4 tables in table order, each whose state this node holds with a recv
+   * id above the confirmed id on chain and up to `sendId`, and with no send toward it waiting for a
+   * confirm; not toward a table this block carries a confirm leg from. As [peer, recv id] pairs.
+   */
+  proofsFor(height: number, cert: Block | undefined, lock: Block | undefined, sendIdOf: (peer: number) => number, confirmFrom: ReadonlySet<number>): number[] {
+    if (!this.ctx.sc.protocol.receipt_state_in_blocks) return [];
+    const r = height % PROOF_HEIGHTS;
+    const empty = (b: Block | undefined) => b === undefined || b.txs.length === 0;
+    if ((r === 1 && !empty(cert)) || (r === 2 && (!empty(cert) || !empty(lock)))) return [];
+    const T = this.ctx.map.tables;
+    const parts = Math.ceil(T / PROOF_BATCH);
+    const first = (Math.floor(height / PROOF_HEIGHTS) % parts) * PROOF_BATCH;
+    const out: number[] = [];
+    for (let peer = first; peer < Math.min(T, first + PROOF_BATCH); peer++) {
+      if (peer === this.table || confirmFrom.has(peer)) continue;
+      const sent = sendIdOf(peer);
+      const confirmed = this.confirmMax[peer];
+      const recv = this.peerRecv[peer];
+      if (confirmed >= sent || recv <= confirmed || recv > sent) continue;
+      if (this.needSent[peer] > this.ledger.confirmId[peer]) continue; // a send still waits for its confirm
+      out.push(peer, recv);
+    }
+    return out;
+  }
+
+  /** A proposal of this table carried these proofs: this node's state cache learns them (TOP verifies and caches them). */
+  learnProofs(proofs: Int32Array): void {
+    for (let k = 0; k < proofs.length; k += 2) this.raisePeerRecv(proofs[k], proofs[k + 1]);
+  }
+
+  /** A committed block carried these proofs: the confirmed ids on chain rise to them (TOP's update_receiptid_state). */
+  applyProofs(proofs: Int32Array): void {
+    for (let k = 0; k < proofs.length; k += 2) {
+      const peer = proofs[k];
+      const recv = proofs[k + 1];
+      if (recv > this.confirmMax[peer]) this.confirmMax[peer] = Math.min(recv, this.ledger.sendId[peer]);
+      this.raisePeerRecv(peer, recv);
+    }
+  }
+
+  /** Table `peer`'s committed state, known on this node (its replica there committed): what it applied from us, and sent us. */
+  learnCommitted(peer: number, applied: number, sent: number): void {
+    this.raisePeerRecv(peer, applied);
+    if (sent > this.peerSend[peer]) this.peerSend[peer] = sent;
+  }
+
+  private raisePeerRecv(peer: number, applied: number): void {
+    if (applied > this.peerRecv[peer]) {
+      this.peerRecv[peer] = applied;
+      this.outRecv.pruneUpTo(peer, applied, this.ledger.sendId[peer]);
+    }
   }
 
   /**
@@ -195,11 +292,7 @@ export class ReceiptFlow {
   /** A peer table's receipt-id counters: prune what it applied, learn what it sent. */
   onReceiptState(m: ReceiptStateMsg): void {
     const peer = m.table;
-    const applied = m.recvId[this.table];
-    if (applied > this.peerRecv[peer]) {
-      this.peerRecv[peer] = applied;
-      this.outRecv.pruneUpTo(peer, applied, this.ledger.sendId[peer]);
-    }
+    this.raisePeerRecv(peer, m.recvId[this.table]);
     const sent = m.sendId[this.table];
     if (sent > this.peerSend[peer]) this.peerSend[peer] = sent;
   }
@@ -279,11 +372,12 @@ export class ReceiptFlow {
   // ---- state snapshots (statesync.ts) --------------------------------------------------------
 
   /** This replica's receipt state, copied into a snapshot. */
-  snapshot(): Pick<TableSnapshot, 'recvQ' | 'confirmQ' | 'outRecv' | 'outConfirm' | 'peerRecv' | 'peerSend'> {
+  snapshot(): Pick<TableSnapshot, 'recvQ' | 'confirmQ' | 'outRecv' | 'outConfirm' | 'peerRecv' | 'peerSend' | 'confirmMax' | 'needSent'> {
     return {
       recvQ: this.recvQ.entries(), confirmQ: this.confirmQ.entries(),
       outRecv: this.outRecv.entries(), outConfirm: this.outConfirm.entries(),
       peerRecv: this.peerRecv.slice(), peerSend: this.peerSend.slice(),
+      confirmMax: this.confirmMax.slice(), needSent: this.needSent.slice(),
     };
   }
 
@@ -302,6 +396,9 @@ export class ReceiptFlow {
       if (s.peerRecv[p] > this.peerRecv[p]) this.peerRecv[p] = s.peerRecv[p];
       if (s.peerSend[p] > this.peerSend[p]) this.peerSend[p] = s.peerSend[p];
     }
+    // On chain: the snapshot's committed state, as its ledger is.
+    this.confirmMax.set(s.confirmMax);
+    this.needSent.set(s.needSent);
   }
 }
 

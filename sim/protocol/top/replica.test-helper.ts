@@ -187,7 +187,7 @@ export class TableHarness {
   }
 
   /** One table: no receipts between a node's replicas. */
-  private readonly local = { receipt: () => {}, state: () => {} };
+  private readonly local = { receipt: () => {}, state: () => {}, committed: () => {} };
 
   /**
    * Node `node` comes back with its state lost, as ConsensusNode.onRestart does: a new replica at

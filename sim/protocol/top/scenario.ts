@@ -65,6 +65,8 @@ export interface ProtocolConfig {
   receipt_min_age_us: number;
   /** Flow control: no new sends to a peer table with this many receipts unconfirmed (§9.2). */
   receipts_unconfirmed_max: number;
+  /** Receipt-id state proofs in table blocks (docs/PROTOCOL.md §9.4); false: the window reads broadcasts. */
+  receipt_state_in_blocks: boolean;
 }
 
 /** Cluster elections (docs/PROTOCOL.md §7): rotation sizes, schedule, leader eligibility. Clocks are beacon ticks. */
@@ -97,6 +99,8 @@ export interface SizeTable {
   sync_request_bytes: number;
   /** State sync for a new member: bytes per account of the table. */
   state_per_account_bytes: number;
+  /** A peer table's receipt-id state proof carried in a block (§9.4). */
+  receipt_state_proof_bytes: number;
 }
 
 /** TOP's own fault kinds. */

@@ -18,12 +18,16 @@ export const POOL_DUP = 1;
 export const POOL_FULL = 2;
 export const POOL_ACCOUNT_LIMIT = 3;
 export const POOL_STALE = 4;
+/** A send toward a peer table whose receipt window is full on chain (TOP refuses it at admission, push_send_tx). */
+export const POOL_WINDOW = 5;
 
 /** What packing collects: parallel lists of tx ids, legs and receipt ids. */
 export interface Picks {
   txs: number[];
   legs: number[];
   rids: number[];
+  /** Receipt-id state proofs: [peer, recv id, ...] (receipts.ts proofsFor). */
+  proofs?: number[];
 }
 
 /** Smallest capacity of a pool's arrival-order column. */

@@ -52,13 +52,14 @@ export function writeBlock(w: Writer, b: Block): void {
   w.i32s(b.txs);
   w.u8s(b.legs);
   w.i32s(b.rids);
+  w.i32s(b.proofs);
   w.f64(b.bytes);
 }
 
 export function readBlock(r: Reader): Block {
   return {
     id: r.str(), idWord: r.u32(), table: r.i32(), height: r.i32(), view: r.i32(), clock: r.i32(), parent: r.str(),
-    leader: r.i32(), cls: r.u8(), salt: r.i32(), txs: r.i32s(), legs: r.u8s(), rids: r.i32s(), bytes: r.f64(),
+    leader: r.i32(), cls: r.u8(), salt: r.i32(), txs: r.i32s(), legs: r.u8s(), rids: r.i32s(), proofs: r.i32s(), bytes: r.f64(),
   };
 }
 
@@ -182,6 +183,8 @@ function writeSnapshot(w: Writer, s: TableSnapshot): void {
   writeOutbox(w, s.outConfirm);
   w.u32s(s.peerRecv);
   w.u32s(s.peerSend);
+  w.u32s(s.confirmMax);
+  w.u32s(s.needSent);
   w.i32s(s.pool);
 }
 
@@ -190,7 +193,7 @@ function readSnapshot(r: Reader): TableSnapshot {
     table: r.i32(), ledger: readLedger(r), committed: readBlock(r), above: readBlocks(r), qcs: readQCs(r),
     highQC: readQC(r), lockedView: r.i32(), lockedHeight: r.i32(), lockedId: r.str(), recvQ: r.i32s(),
     confirmQ: r.i32s(), outRecv: readOutbox(r), outConfirm: readOutbox(r), peerRecv: r.u32s(), peerSend: r.u32s(),
-    pool: r.i32s(),
+    confirmMax: r.u32s(), needSent: r.u32s(), pool: r.i32s(),
   };
 }
 

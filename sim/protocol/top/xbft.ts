@@ -28,14 +28,15 @@ import {
   type SyncRespMsg, type TxBatchMsg, type PackTimer, type SyncTimer, type ReceiptMsg,
   type ReceiptStateMsg, type ReceiptPullMsg, type StateRespMsg, type StateTimer,
 } from './messages.js';
-import { TableLedger, type StateView } from './ledger.js';
-import { TxPool, POOL_OK, POOL_DUP, type Picks, type ReceiptQueueLike } from './txpool.js';
+import { LEG_CONFIRM, TableLedger, type StateView } from './ledger.js';
+import { TxPool, POOL_OK, POOL_DUP, POOL_WINDOW, type Picks, type ReceiptQueueLike } from './txpool.js';
 import { SEAT_A, SEAT_V, type ChainContext } from './context.js';
 import { Encoder, fromHex, hex, merkleRoot } from '../../crypto/index.js';
 import { invariant } from '../../lib/assert.js';
 import { ChainStore } from './chain.js';
 import { Execution, blockBytes } from './execution.js';
 import { ReceiptFlow, type LocalDelivery } from './receipts.js';
+import { NO_PROOFS } from './chain.js';
 import { BlockSync } from './blocksync.js';
 import { StateSync } from './statesync.js';
 import { Byzantine, type ForkingLeader } from './byzantine.js';
@@ -99,7 +100,7 @@ export class TableReplica {
     readonly self: number,
     readonly table: number,
     /** Hands receipts and receipt-id state to this node's replicas of other tables. */
-    local: LocalDelivery,
+    private readonly local: LocalDelivery,
     /** Genesis members start with the genesis state; elected members sync it first. */
     synced = true,
   ) {
@@ -194,7 +195,7 @@ export class TableReplica {
       if (this.pool.has(id)) continue;
       env.charge(costs.verify_tx_us);
       if (!ctx.txSignatureOk(id)) continue;
-      const r = this.pool.add(id, this.ledger, ctx.rules);
+      const r = this.windowFullFor(id) ? POOL_WINDOW : this.pool.add(id, this.ledger, ctx.rules);
       if (r !== POOL_OK && r !== POOL_DUP) env.observe.reject(id, r);
     }
     if (m.hop === 0 && this.memberA) this.forwardBatch(env, m);
@@ -354,7 +355,7 @@ export class TableReplica {
     if (waiting === 0 || waiting < Math.max(min, 1)) return false;
     const view = this.execution.stateAt(parent);
     if (!view) return false;
-    const picked = this.select(view);
+    const picked = this.select(view, parent);
     view.release();
     if (picked.txs.length === 0 || picked.txs.length < Math.min(min, p.block_txs_max)) return false;
     this.propose(env, this.chain.highQC, parent, BLOCK_LIGHT, picked, -1);
@@ -366,7 +367,7 @@ export class TableReplica {
    * the pool's inner and send legs up to 288 in all; sends toward a peer stop at the flow-control
    * window of unconfirmed receipts.
    */
-  private select(view: StateView): Picks {
+  private select(view: StateView, parent: Block): Picks {
     const ctx = this.ctx;
     const p = ctx.sc.protocol;
     const out = emptyPicks();
@@ -376,17 +377,21 @@ export class TableReplica {
       ctx.txs, ctx.map, ctx.rules, rotate);
     receipts.recvQ.select(view, Math.min(p.recv_per_block_max, p.block_txs_max) - out.txs.length, out,
       ctx.txs, ctx.map, ctx.rules, rotate);
-    const windowMax = p.receipts_unconfirmed_max;
-    const peerRecv = receipts.peerRecv;
     this.pool.select(view, p.block_txs_max - out.txs.length, ctx.rules, out,
-      (peer) => view.sendId(peer) - peerRecv[peer] < windowMax);
+      (peer) => receipts.windowOpen(peer, view.sendId(peer)));
+    // The peer tables' receipt-id state it carries (only a block with legs: TOP's get_pack_resource).
+    if (out.txs.length > 0 && p.receipt_state_in_blocks) {
+      const confirmFrom = new Set<number>();
+      for (let i = 0; i < out.legs.length; i++) if (out.legs[i] === LEG_CONFIRM) confirmFrom.add(ctx.map.tableOf[ctx.txs.receiver[out.txs[i]]]);
+      out.proofs = receipts.proofsFor(parent.height + 1, parent, this.chain.blocks.get(parent.parent), (peer) => view.sendId(peer), confirmFrom);
+    }
     return out;
   }
 
   /** The legs a block after `parent` would carry: none when `parent` is off the committed chain. */
   private picksOn(parent: Block): Picks {
     const view = this.execution.stateAt(parent);
-    const picked = view ? this.select(view) : emptyPicks();
+    const picked = view ? this.select(view, parent) : emptyPicks();
     view?.release();
     return picked;
   }
@@ -435,17 +440,19 @@ export class TableReplica {
     const ids = Int32Array.from(picks.txs);
     const legs = Uint8Array.from(picks.legs);
     const rids = this.byzantine.claimedResults(env.now_us, Int32Array.from(picks.rids));
-    const bytes = blockBytes(ctx, ids, legs);
+    const proofs = picks.proofs && picks.proofs.length > 0 ? Int32Array.from(picks.proofs) : NO_PROOFS;
+    const bytes = blockBytes(ctx, ids, legs) + (proofs.length / 2) * sc.sizes.receipt_state_proof_bytes;
     const leaves: Uint8Array[] = [];
     for (let i = 0; i < ids.length; i++) leaves.push(txs.hash(ids[i]));
     const root = merkleRoot(leaves);
     const salt = fork < 0 ? 0 : fork + 1;
     enc.u32(this.table).u53(parent.height + 1).u53(this.view).u53(this.clock)
-      .str(parent.id).u32(this.self).u8(cls).u32(salt).raw(root).raw(legs).bytes(new Uint8Array(rids.buffer));
+      .str(parent.id).u32(this.self).u8(cls).u32(salt).raw(root).raw(legs).bytes(new Uint8Array(rids.buffer))
+      .bytes(new Uint8Array(proofs.buffer, proofs.byteOffset, proofs.byteLength));
     const id = hex(enc.finishSha256());
     const block: Block = {
       id, idWord: wordOfHex(id), table: this.table, height: parent.height + 1, view: this.view,
-      clock: this.clock, parent: parent.id, leader: this.self, cls, salt, txs: ids, legs, rids, bytes,
+      clock: this.clock, parent: parent.id, leader: this.self, cls, salt, txs: ids, legs, rids, proofs, bytes,
     };
     // Execution was done while selecting; hash the block and sign it.
     env.charge(ids.length * sc.costs.execute_tx_us + (bytes / 1024) * sc.costs.hash_per_kib_us + sc.costs.sign_us);
@@ -502,6 +509,11 @@ export class TableReplica {
     // Re-execute: every member builds the block's result from the same inputs (§8.3 step 3).
     if (!this.byzantine.skipsExecution(env.now_us) && !this.reexecutes(env, b, parent)) return;
     this.chain.blocks.set(b.id, b);
+    // Its receipt-id state proofs: each a Merkle path to a certified block of the peer, kept in this node's state cache.
+    if (b.proofs.length > 0) {
+      env.charge((b.proofs.length / 2) * this.ctx.sc.costs.merkle_path_us);
+      this.receipts.learnProofs(b.proofs);
+    }
     if (!member) return;
     this.lastVotedView = b.view;
     this.vote(env, b);
@@ -691,6 +703,8 @@ export class TableReplica {
     const outC = new Map<number, number[]>(); // dst table -> [tx, rid, ...] confirm receipts
     this.execution.applyCommitted(b, env.now_us, outR, outC);
     this.chain.markCommitted(b);
+    // This node's replicas of other tables learn this table's committed receipt ids (TOP's node-wide cache).
+    if (this.ctx.sc.protocol.receipt_state_in_blocks) this.local.committed(this.table, this.ledger);
     env.observe.commit(commitKey(b), b, this.ledger.sum());
     // The leader whose certificate committed this block sends its receipts (§9.4).
     if (sendReceipts && b.txs.length > 0) this.receipts.sendCommitted(env, outR, outC, this.chain.highQC.blockId, this.clock);
@@ -706,6 +720,30 @@ export class TableReplica {
   /** A peer table's receipt-id counters. */
   onReceiptState(m: ReceiptStateMsg): void {
     this.receipts.onReceiptState(m);
+  }
+
+  /**
+   * Whether transaction `id` is a send toward a peer table whose window is full in the committed
+   * state: TOP refuses it when it enters the pool (`push_send_tx`, `is_unconfirmed_num_reach_limit`),
+   * so the pool does not fill with sends that cannot be packed. Only with the state in blocks
+   * (without it the window is applied when packing only, as before).
+   */
+  private windowFullFor(id: number): boolean {
+    const ctx = this.ctx;
+    if (!ctx.sc.protocol.receipt_state_in_blocks) return false;
+    const peer = ctx.map.tableOf[ctx.txs.receiver[id]];
+    if (peer === this.table) return false;
+    return !this.receipts.windowOpen(peer, this.ledger.sendId[peer]);
+  }
+
+  /** Receipts toward `peer` the flow-control window counts as confirmed (receipts.ts windowOpen). */
+  confirmedToward(peer: number): number {
+    return this.receipts.confirmedToward(peer);
+  }
+
+  /** This node's replica of `table` committed: what it applied from this table, and sent it. */
+  learnCommitted(table: number, applied: number, sent: number): void {
+    this.receipts.learnCommitted(table, applied, sent);
   }
 
   /** Periodic receipt duties of the designated node of this table (§9.4). */
