@@ -19,8 +19,8 @@ import * as Comlink from 'comlink';
 import type { Scenario } from '../sim/scenario/index.js';
 import { buildRun, familyOf, type BuiltRun } from '../sim/runner/build.js';
 import { Digest64, runDigest } from '../sim/engine/digest.js';
-import { callWorker as race, workerHandle, type SpawnWorker, type WorkerHandle } from '../sim/runner/parallel.js';
-import { FAILED, NOW, PAUSE_AT, STOP, SharedView, createShared, type SharedLayout } from '../sim/runner/shared.js';
+import { callWorker, workerHandle, type SpawnWorker, type WorkerHandle } from '../sim/runner/parallel.js';
+import { FAILED, NOW, PAUSE_AT, START, STOP, SharedView, createShared, type SharedLayout } from '../sim/runner/shared.js';
 import type { PartitionWorker, WatchedPart, WorkerTotals } from '../sim/runner/partition-worker.js';
 import { LogJoiner, readLogBlocks, replayObservations } from '../sim/runner/record.js';
 import { Reader } from '../sim/lib/bytes.js';
@@ -91,7 +91,7 @@ export class PartitionedSession {
     try {
       for (let w = 0; w < workers; w++) handles.push(spawn(w));
       const call = (w: number) => handles[w].api.init(sc, w, owner, workers, { shared: layout, watch: true });
-      await Promise.all(handles.map((h, w) => race(h, w, call(w), 0)));
+      await Promise.all(handles.map((h, w) => callWorker(h, w, call(w), 0)));
     } catch (e) {
       await Promise.all(handles.map((h) => h.terminate().catch(() => undefined)));
       throw e;
@@ -132,7 +132,7 @@ export class PartitionedSession {
       this.started = true;
       if (v.resume(first)) {
         const loops = this.handles.map((h, w) => {
-          const p = race(h, w, h.api.runShared(), v.f64[NOW]);
+          const p = callWorker(h, w, h.api.runShared(), () => v.f64[START]); // the window it failed in
           p.catch(() => v.abort(-1));
           return p;
         });
@@ -147,7 +147,7 @@ export class PartitionedSession {
       if (Atomics.load(v.i32, STOP) === 1) await this.finish();
       else this.nowUs = v.f64[NOW];
     }
-    if (!this.finished) this.take(await Promise.all(this.handles.map((h, w) => race(h, w, h.api.watched(this.inspected), this.nowUs))));
+    if (!this.finished) this.take(await Promise.all(this.handles.map((h, w) => callWorker(h, w, h.api.watched(this.inspected), this.nowUs))));
     return this.nowUs >= target;
   }
 
@@ -179,10 +179,10 @@ export class PartitionedSession {
   /** The end: every worker's last records and digest lanes; the checks' end; the run's digest. */
   private async finish(): Promise<void> {
     const end = this.sc.duration_us;
-    const totals = await Promise.all(this.handles.map((h, w) => race(h, w, h.api.finish(end), end)));
+    const totals = await Promise.all(this.handles.map((h, w) => callWorker(h, w, h.api.finish(end), end)));
     this.nowUs = end;
     this.take(totals);
-    this.take(await Promise.all(this.handles.map((h, w) => race(h, w, h.api.watched(this.inspected), end))));
+    this.take(await Promise.all(this.handles.map((h, w) => callWorker(h, w, h.api.watched(this.inspected), end))));
     this.built.checks.finish(end);
     const digests = this.built.nodes.map(() => new Digest64());
     for (const p of totals) {
@@ -214,7 +214,7 @@ export class PartitionedSession {
     const w = this.owner[node];
     const known = this.finished || this.closed
       ? { alive: this.aliveNow[node] === 1, proto: { facts: [], columns: [], rows: [] }, workQueue: 0, bytes_in: this.bytesIn[node], bytes_out: this.bytesOut[node], cpu_busy_us: this.cpuBusy[node], recent: [] }
-      : await race(this.handles[w], w, this.handles[w].api.known(node), this.nowUs);
+      : await callWorker(this.handles[w], w, this.handles[w].api.known(node), this.nowUs);
     return this.gather.inspection(node, this.nowUs, known);
   }
 
@@ -222,7 +222,7 @@ export class PartitionedSession {
   async blockDetail(chain: number, height: number): Promise<BlockDetail | null> {
     if (this.finished || this.closed) return null;
     for (let w = 0; w < this.handles.length; w++) {
-      const d = await race(this.handles[w], w, this.handles[w].api.blockDetail(chain, height), this.nowUs);
+      const d = await callWorker(this.handles[w], w, this.handles[w].api.blockDetail(chain, height), this.nowUs);
       if (d !== null) return d;
     }
     return null;
