@@ -116,6 +116,7 @@ export function metricsOf(s: Summary): Metric[] {
     sim('limits.block_fill', 'fraction', s.limits.block_fill);
     sim('limits.bandwidth_util_max', 'fraction', s.limits.bandwidth_util_max);
     sim('limits.cpu_util_max', 'fraction', s.limits.cpu_util_max);
+    sim('limits.receipt_window_fill_max', 'fraction', s.limits.receipt_window_fill_max);
     for (const r of s.limits.roles) {
       if (r.role !== 'validator' && r.role !== 'auditor') continue;
       sim(`${r.role}.in_mbps_mean`, 'Mb/s', r.in_mbps_mean);

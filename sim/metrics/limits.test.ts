@@ -37,6 +37,20 @@ describe('limits', () => {
     expect(role.download_mbps_capacity).toBe(100);
     expect(BINDING_AT).toBe(0.8);
     for (const l of limitsLines(cpu)) expect(l.length).toBeLessThan(100);
-    expect(limitsLines(cpu)[0]).toMatch(/^binding cpu: blocks 20% full, busiest link 95%, busiest CPU 97%/);
+    expect(limitsLines(cpu)[0]).toMatch(/^binding cpu: blocks 20% full, busiest link 95%, busiest CPU 97%, receipt window 0%$/);
+    expect(cpu.receipt_window_pair).toBeNull();
+  });
+
+  it('names the receipt window when a pair of tables had it full after most of its blocks', () => {
+    const quiet = [node('validator', 10, 10, 0.1), node('auditor', 20, 20, 0.2, 200e6, 4)];
+    const open = limitStats({ ...base, nodes: quiet, blocks: 20, legs: 400, receipt_window: { fill: 0.5, from: 2, to: 3 } });
+    expect(open.binding).toBe('none');
+    expect(open.receipt_window_fill_max).toBe(0.5);
+    expect(open.receipt_window_pair).toEqual([2, 3]);
+    const full = limitStats({ ...base, nodes: quiet, blocks: 20, legs: 1700, receipt_window: { fill: 0.9, from: 2, to: 3 } });
+    expect(full.binding).toBe('receipt_window'); // 90% beats blocks 85% full
+    const lines = limitsLines(full);
+    for (const l of lines) expect(l.length).toBeLessThan(100);
+    expect(lines[0]).toBe('binding receipt window: blocks 85% full, busiest link 10%, busiest CPU 20%, receipt window 90%');
   });
 });

@@ -164,7 +164,14 @@ export interface LimitStats {
   /** The busiest validator or auditor: link utilization (in or out) and CPU busy fraction. */
   bandwidth_util_max: number;
   cpu_util_max: number;
-  binding: 'slots' | 'bandwidth' | 'cpu' | 'none';
+  /**
+   * TOP: the share of the sending table's blocks in the window after which the window of
+   * unconfirmed receipts toward a peer was full, for the fullest pair (tables [from, to]; null if
+   * no window was ever full).
+   */
+  receipt_window_fill_max: number;
+  receipt_window_pair: [number, number] | null;
+  binding: 'slots' | 'bandwidth' | 'cpu' | 'receipt_window' | 'none';
   /** The utilization from which a limit counts as binding. */
   binding_at: number;
   roles: RoleLoad[];

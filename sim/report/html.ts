@@ -548,17 +548,18 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
     );
   }
 
-  // Limits (docs/PROTOCOL.md §14): slots, bandwidth, CPU, and which binds.
+  // Limits (docs/PROTOCOL.md §14): slots, bandwidth, CPU, the receipt window, and which binds.
   if (s.limits) {
     const l = s.limits;
     out.push('<h2>Limits (sim)</h2>');
     out.push(
       metricGrid([
-        ['binding limit', l.binding === 'none' ? `none reached (< ${fixed(100 * l.binding_at, 0)}%)` : l.binding],
+        ['binding limit', l.binding === 'none' ? `none reached (< ${fixed(100 * l.binding_at, 0)}%)` : l.binding.replace('_', ' ')],
         ['offered tx/s', `${fixed(l.offered_tps, 1)}${l.saturated ? ' (saturated)' : ''}`],
         ['blocks full', `${percent(l.block_fill)}%`],
         ['busiest link', `${percent(l.bandwidth_util_max)}%`],
         ['busiest CPU', `${percent(l.cpu_util_max)}%`],
+        ['fullest receipt window', `${percent(l.receipt_window_fill_max)}%${l.receipt_window_pair ? ` (table ${l.receipt_window_pair[0]} → ${l.receipt_window_pair[1]})` : ''}`],
         ['blocks/s per table', fixed(l.blocks_per_table_per_s, 3)],
         ['slot limit (legs/s)', grouped(Math.round(l.slot_capacity_legs_per_s))],
       ]),
@@ -578,7 +579,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
       ),
     );
     out.push(
-      `<p class="note">Throughput is the least of three limits: slots (tables × block size ÷ round time), per-node bandwidth and per-node CPU. A limit binds when the busiest validator or auditor (or the blocks) reach ${fixed(100 * l.binding_at, 0)}% of it; below that the round time or the offered load sets the pace.</p>`,
+      `<p class="note">Throughput is the least of four limits: slots (tables × block size ÷ round time), per-node bandwidth, per-node CPU, and the window of unconfirmed receipts between two tables. A limit binds when the busiest validator or auditor (or the blocks) reach ${fixed(100 * l.binding_at, 0)}% of it, or when a pair's window is full after that share of its sender's blocks; below that the round time or the offered load sets the pace.</p>`,
     );
   }
 
