@@ -23,6 +23,8 @@ import type { CommitKey } from '../../contract/observe.js';
 import type { Block } from './messages.js';
 import { LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM, type AccountMap } from './ledger.js';
 import type { TxStore } from './txstore.js';
+import { NOTE_WINDOW_FULL } from './receipts.js';
+import { ReceiptWindowTally } from './windowtally.js';
 
 const SEEN_SEND = 1;
 const SEEN_RECV = 2;
@@ -49,13 +51,18 @@ export class TopChecks implements FamilyChecks {
   private readonly tableSum: number[] = [];
   private inflight = 0;
   private seen = new Uint8Array(1024);
+  /** Not a check: how often each pair's receipt window was full, for the limits analysis. */
+  readonly windows: ReceiptWindowTally;
 
   constructor(
     private readonly host: CheckHost,
     private readonly map: AccountMap,
     genesis_balance: number,
     private readonly txs: TxStore,
+    /** Where the measurement window starts (the warm-up's end). */
+    warmup_us = 0,
   ) {
+    this.windows = new ReceiptWindowTally(map.tables, warmup_us);
     this.expectedNonce = new Uint32Array(map.tableOf.length);
     this.total = map.tableOf.length * genesis_balance;
     for (let t = 0; t < map.tables; t++) {
@@ -93,6 +100,7 @@ export class TopChecks implements FamilyChecks {
     const txs = this.txs;
     const host = this.host;
     const t = b.table;
+    this.windows.block(t, now_us);
     if (txs.end > this.seen.length) {
       let c = this.seen.length;
       while (c < txs.end) c *= 2;
@@ -164,6 +172,10 @@ export class TopChecks implements FamilyChecks {
       check: 'exactly_once', node: w.node, table: w.table, height: w.height, time_us: w.time_us,
       message: `tx ${id}: ${what} leg committed before its ${before} leg (${before} leg ${when})`,
     });
+  }
+
+  note(_node: number, now_us: number, kind: number, chain: number, value: number): void {
+    if (kind === NOTE_WINDOW_FULL) this.windows.fullAfter(chain, value, now_us);
   }
 
   /**

@@ -338,7 +338,7 @@ function build(input: BuildInput, host: CheckHost): TopRun {
     owners: (workers) => partitionNodes(nodes, rounds, workers),
     genesis: Array.from({ length: T }, (_, t) => genesisBlock(t).id),
     blocks: blockFacts(txs),
-    checks: new TopChecks(host, map, sc.workload.genesis_balance, txs),
+    checks: new TopChecks(host, map, sc.workload.genesis_balance, txs, sc.warmup_us),
     codec: codecOf(txs, nodes),
   };
 }
@@ -423,7 +423,7 @@ export const TOP: ProtocolModule<TopRun> = {
     limits: limitStats({
       nodes: input.nodeStats, sim_s: input.sc.duration_us / 1e6, window_s: input.window_s, tables: asTop(input.sc).topology.tables,
       block_txs_max: asTop(input.sc).protocol.block_txs_max, blocks: input.blocks, legs: input.items, offered: input.offered,
-      tps_final: input.tps_final,
+      tps_final: input.tps_final, receipt_window: run.checks.windows.fullest(),
     }),
     elections: electionStats(run, input),
   }),

@@ -23,6 +23,13 @@ const CERT_CACHE_MAX = 2000;
  * Receipt-id state in blocks (TOP's xproposal_maker.cpp select_peer_sids_for_confirm_id): a batch
  * of 4 peer tables every 3 heights.
  */
+/**
+ * Observe.note kind: after committing a block it led, the leader names each peer table whose
+ * window of unconfirmed receipts is full (`value` the peer, `chain` this table); the limits
+ * analysis reads how often a pair's window stayed full (module.ts, checks.ts ReceiptWindowTally).
+ */
+export const NOTE_WINDOW_FULL = 1;
+
 const PROOF_HEIGHTS = 3;
 const PROOF_BATCH = 4;
 /** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
@@ -164,6 +171,15 @@ export class ReceiptFlow {
   windowOpen(peer: number, sendId: number): boolean {
     const p = this.ctx.sc.protocol;
     return sendId - this.confirmedToward(peer) < p.receipts_unconfirmed_max;
+  }
+
+  /** Notes each peer table whose window is full on the committed state (NOTE_WINDOW_FULL). */
+  noteFullWindows(env: Env): void {
+    const T = this.ctx.map.tables;
+    const sendId = this.ledger.sendId;
+    for (let peer = 0; peer < T; peer++) {
+      if (peer !== this.table && !this.windowOpen(peer, sendId[peer])) env.observe.note(NOTE_WINDOW_FULL, this.table, peer);
+    }
   }
 
   /** Receipts toward `peer` the window counts as confirmed: on chain, or (without the state in blocks) as broadcast. */

@@ -6,6 +6,7 @@ import type { ChainContext } from './context.js';
 import type { TxStore } from './txstore.js';
 import type { ClusterRound, GroundTrigger } from './beacon.js';
 import type { Departure } from './churn.js';
+import type { TopChecks } from './checks.js';
 
 /** A TOP run as built: the generic FamilyRun and the facts TOP's tests, summary and page read. */
 export interface TopRun extends FamilyRun {
@@ -19,4 +20,6 @@ export interface TopRun extends FamilyRun {
   ground: GroundTrigger[];
   /** Nodes that left (`leave` faults) and when they went offline. */
   departures: Departure[];
+  /** TOP's checks, which also tally the receipt windows for the limits analysis. */
+  checks: TopChecks;
 }

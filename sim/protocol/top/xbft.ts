@@ -706,6 +706,8 @@ export class TableReplica {
     // This node's replicas of other tables learn this table's committed receipt ids (TOP's node-wide cache).
     if (this.ctx.sc.protocol.receipt_state_in_blocks) this.local.committed(this.table, this.ledger);
     env.observe.commit(commitKey(b), b, this.ledger.sum());
+    // Its leader says which peers' windows this block leaves full (the limits analysis samples them).
+    if (b.leader === this.self) this.receipts.noteFullWindows(env);
     // The leader whose certificate committed this block sends its receipts (§9.4).
     if (sendReceipts && b.txs.length > 0) this.receipts.sendCommitted(env, outR, outC, this.chain.highQC.blockId, this.clock);
   }
