@@ -23,7 +23,7 @@ import type { CommitKey } from '../../contract/observe.js';
 import type { Block } from './messages.js';
 import { LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM, type AccountMap } from './ledger.js';
 import type { TxStore } from './txstore.js';
-import { NOTE_WINDOW_FULL } from './receipts.js';
+import { NOTE_WINDOW_FULL, NOTE_WINDOW_SAMPLE } from './receipts.js';
 import { ReceiptWindowTally } from './windowtally.js';
 
 const SEEN_SEND = 1;
@@ -59,10 +59,10 @@ export class TopChecks implements FamilyChecks {
     private readonly map: AccountMap,
     genesis_balance: number,
     private readonly txs: TxStore,
-    /** Where the measurement window starts (the warm-up's end). */
-    warmup_us = 0,
+    /** The measurement window: from the warm-up's end to the run's. */
+    window: { from_us: number; end_us: number } = { from_us: 0, end_us: 0 },
   ) {
-    this.windows = new ReceiptWindowTally(map.tables, warmup_us);
+    this.windows = new ReceiptWindowTally(map.tables, window.from_us, window.end_us);
     this.expectedNonce = new Uint32Array(map.tableOf.length);
     this.total = map.tableOf.length * genesis_balance;
     for (let t = 0; t < map.tables; t++) {
@@ -100,7 +100,6 @@ export class TopChecks implements FamilyChecks {
     const txs = this.txs;
     const host = this.host;
     const t = b.table;
-    this.windows.block(t, now_us);
     if (txs.end > this.seen.length) {
       let c = this.seen.length;
       while (c < txs.end) c *= 2;
@@ -175,7 +174,8 @@ export class TopChecks implements FamilyChecks {
   }
 
   note(_node: number, now_us: number, kind: number, chain: number, value: number): void {
-    if (kind === NOTE_WINDOW_FULL) this.windows.fullAfter(chain, value, now_us);
+    if (kind === NOTE_WINDOW_SAMPLE) this.windows.sample(chain, value, now_us);
+    else if (kind === NOTE_WINDOW_FULL) this.windows.full(chain, value);
   }
 
   /**
@@ -184,6 +184,7 @@ export class TopChecks implements FamilyChecks {
    * from before the receipt leg, the receipt leg was applied without it.
    */
   finish(): void {
+    this.windows.finish();
     if (this.waiting.size === 0) return;
     const proof = new Map<number, number>(); // tx -> earliest byzantine-only commit of its leg before
     for (const { time_us, block } of this.early.values()) {

@@ -338,7 +338,7 @@ function build(input: BuildInput, host: CheckHost): TopRun {
     owners: (workers) => partitionNodes(nodes, rounds, workers),
     genesis: Array.from({ length: T }, (_, t) => genesisBlock(t).id),
     blocks: blockFacts(txs),
-    checks: new TopChecks(host, map, sc.workload.genesis_balance, txs, sc.warmup_us),
+    checks: new TopChecks(host, map, sc.workload.genesis_balance, txs, { from_us: sc.warmup_us, end_us: sc.duration_us }),
     codec: codecOf(txs, nodes),
   };
 }

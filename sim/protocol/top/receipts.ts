@@ -24,11 +24,13 @@ const CERT_CACHE_MAX = 2000;
  * of 4 peer tables every 3 heights.
  */
 /**
- * Observe.note kind: after committing a block it led, the leader names each peer table whose
- * window of unconfirmed receipts is full (`value` the peer, `chain` this table); the limits
- * analysis reads how often a pair's window stayed full (module.ts, checks.ts ReceiptWindowTally).
+ * Observe.note kinds: after committing a block it led, the leader notes the block's height
+ * (`value`; `chain` its table), then each peer table whose window of unconfirmed receipts the
+ * block leaves full (`value` the peer); the limits analysis reads how long a pair's window
+ * stayed full (windowtally.ts).
  */
-export const NOTE_WINDOW_FULL = 1;
+export const NOTE_WINDOW_SAMPLE = 1;
+export const NOTE_WINDOW_FULL = 2;
 
 const PROOF_HEIGHTS = 3;
 const PROOF_BATCH = 4;
@@ -173,10 +175,11 @@ export class ReceiptFlow {
     return sendId - this.confirmedToward(peer) < p.receipts_unconfirmed_max;
   }
 
-  /** Notes each peer table whose window is full on the committed state (NOTE_WINDOW_FULL). */
-  noteFullWindows(env: Env): void {
+  /** After block `height`: notes it, then each peer table whose window is full on the committed state. */
+  noteWindows(env: Env, height: number): void {
     const T = this.ctx.map.tables;
     const sendId = this.ledger.sendId;
+    env.observe.note(NOTE_WINDOW_SAMPLE, this.table, height);
     for (let peer = 0; peer < T; peer++) {
       if (peer !== this.table && !this.windowOpen(peer, sendId[peer])) env.observe.note(NOTE_WINDOW_FULL, this.table, peer);
     }

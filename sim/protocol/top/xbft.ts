@@ -707,7 +707,7 @@ export class TableReplica {
     if (this.ctx.sc.protocol.receipt_state_in_blocks) this.local.committed(this.table, this.ledger);
     env.observe.commit(commitKey(b), b, this.ledger.sum());
     // Its leader says which peers' windows this block leaves full (the limits analysis samples them).
-    if (b.leader === this.self) this.receipts.noteFullWindows(env);
+    if (b.leader === this.self) this.receipts.noteWindows(env, b.height);
     // The leader whose certificate committed this block sends its receipts (§9.4).
     if (sendReceipts && b.txs.length > 0) this.receipts.sendCommitted(env, outR, outC, this.chain.highQC.blockId, this.clock);
   }
