@@ -41,13 +41,14 @@ describe('limits', () => {
     expect(cpu.receipt_window_pair).toBeNull();
   });
 
-  it('names the receipt window when a pair of tables had it full after most of its blocks', () => {
+  it('names the receipt window when a pair of tables kept it nearly full', () => {
     const quiet = [node('validator', 10, 10, 0.1), node('auditor', 20, 20, 0.2, 200e6, 4)];
-    const open = limitStats({ ...base, nodes: quiet, blocks: 20, legs: 400, receipt_window: { fill: 0.5, from: 2, to: 3 } });
+    const open = limitStats({ ...base, nodes: quiet, blocks: 20, legs: 400, receipt_window: { fill: 0.5, full: 0.1, from: 2, to: 3 } });
     expect(open.binding).toBe('none');
     expect(open.receipt_window_fill_max).toBe(0.5);
     expect(open.receipt_window_pair).toEqual([2, 3]);
-    const full = limitStats({ ...base, nodes: quiet, blocks: 20, legs: 1700, receipt_window: { fill: 0.9, from: 2, to: 3 } });
+    expect(open.receipt_window_full_share).toBe(0.1);
+    const full = limitStats({ ...base, nodes: quiet, blocks: 20, legs: 1700, receipt_window: { fill: 0.9, full: 0.7, from: 2, to: 3 } });
     expect(full.binding).toBe('receipt_window'); // 90% beats blocks 85% full
     const lines = limitsLines(full);
     for (const l of lines) expect(l.length).toBeLessThan(100);

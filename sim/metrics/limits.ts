@@ -10,10 +10,10 @@
  *   capacity, over the whole run; the busiest consensus node counts, since one saturated link
  *   (a leader's uplink, an auditor's downlink) slows every round it takes part in.
  * - cpu: per node, the busy fraction of its cores over the whole run; again the busiest node.
- * - receipt_window (TOP, docs/PROTOCOL.md §9.4): per pair of tables, the share of the sending
- *   table's blocks in the window after which its window of unconfirmed receipts toward the peer
- *   was full; the fullest pair counts. A full window refuses (or holds) the sends toward that
- *   peer whatever room the blocks, links and CPUs have.
+ * - receipt_window (TOP, docs/PROTOCOL.md §9.4): per pair of tables, how full the sending
+ *   table's window of unconfirmed receipts toward the peer was, averaged over the window; the
+ *   fullest pair counts. A full window refuses (or holds) the sends toward that peer whatever
+ *   room the blocks, links and CPUs have.
  *
  * The binding limit is the one with the highest utilization, if that reaches BINDING_AT; below it
  * no resource is near its limit, and the round time (latency, the pipeline) or the offered load
@@ -38,8 +38,11 @@ export interface LimitInputs {
   legs: number;
   offered: number;
   tps_final: number;
-  /** The fullest receipt window (0 to 1) and its pair of tables, if the family has one (TOP). */
-  receipt_window?: { fill: number; from: number; to: number };
+  /**
+   * The fullest receipt window, if the family has one (TOP): its use averaged over the window and
+   * the share of the window it was full (0 to 1), and its pair of tables.
+   */
+  receipt_window?: { fill: number; full: number; from: number; to: number };
 }
 
 function round3(x: number): number {
@@ -89,7 +92,7 @@ export function limitStats(x: LimitInputs): LimitStats {
   const cpu = consensus.reduce((m, r) => Math.max(m, r.cpu_busy_max), 0);
   const fill = x.blocks > 0 ? x.legs / (x.blocks * x.block_txs_max) : 0;
   const perTable = x.window_s > 0 && x.tables > 0 ? x.blocks / x.tables / x.window_s : 0;
-  const win = x.receipt_window ?? { fill: 0, from: -1, to: -1 };
+  const win = x.receipt_window ?? { fill: 0, full: 0, from: -1, to: -1 };
   const util = { slots: round3(fill), bandwidth: round3(bw), cpu: round3(cpu), receipt_window: round3(win.fill) };
   let binding: LimitStats['binding'] = 'none';
   let top = BINDING_AT;
@@ -109,6 +112,7 @@ export function limitStats(x: LimitInputs): LimitStats {
     bandwidth_util_max: util.bandwidth,
     cpu_util_max: util.cpu,
     receipt_window_fill_max: util.receipt_window,
+    receipt_window_full_share: round3(win.full),
     receipt_window_pair: win.fill > 0 ? [win.from, win.to] : null,
     binding,
     binding_at: BINDING_AT,

@@ -165,11 +165,12 @@ export interface LimitStats {
   bandwidth_util_max: number;
   cpu_util_max: number;
   /**
-   * TOP: the share of the sending table's blocks in the window after which the window of
-   * unconfirmed receipts toward a peer was full, for the fullest pair (tables [from, to]; null if
-   * no window was ever full).
+   * TOP: how full the window of unconfirmed receipts from one table toward another was, averaged
+   * over the measurement window (a use under half counts as none), for the fullest pair (tables
+   * [from, to]; null if no window reached half); and the share of the window it was full.
    */
   receipt_window_fill_max: number;
+  receipt_window_full_share: number;
   receipt_window_pair: [number, number] | null;
   binding: 'slots' | 'bandwidth' | 'cpu' | 'receipt_window' | 'none';
   /** The utilization from which a limit counts as binding. */

@@ -559,7 +559,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
         ['blocks full', `${percent(l.block_fill)}%`],
         ['busiest link', `${percent(l.bandwidth_util_max)}%`],
         ['busiest CPU', `${percent(l.cpu_util_max)}%`],
-        ['fullest receipt window', `${percent(l.receipt_window_fill_max)}%${l.receipt_window_pair ? ` (table ${l.receipt_window_pair[0]} → ${l.receipt_window_pair[1]})` : ''}`],
+        ['fullest receipt window', `${percent(l.receipt_window_fill_max)}%${l.receipt_window_pair ? ` (table ${l.receipt_window_pair[0]} → ${l.receipt_window_pair[1]}, full ${percent(l.receipt_window_full_share)}% of the time)` : ''}`],
         ['blocks/s per table', fixed(l.blocks_per_table_per_s, 3)],
         ['slot limit (legs/s)', grouped(Math.round(l.slot_capacity_legs_per_s))],
       ]),
@@ -579,7 +579,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
       ),
     );
     out.push(
-      `<p class="note">Throughput is the least of four limits: slots (tables × block size ÷ round time), per-node bandwidth, per-node CPU, and the window of unconfirmed receipts between two tables. A limit binds when the busiest validator or auditor (or the blocks) reach ${fixed(100 * l.binding_at, 0)}% of it, or when a pair's window is full after that share of its sender's blocks; below that the round time or the offered load sets the pace.</p>`,
+      `<p class="note">Throughput is the least of four limits: slots (tables × block size ÷ round time), per-node bandwidth, per-node CPU, and the window of unconfirmed receipts between two tables. A limit binds when the busiest validator or auditor (or the blocks) reach ${fixed(100 * l.binding_at, 0)}% of it, or when a pair's window is that full on average; below that the round time or the offered load sets the pace.</p>`,
     );
   }
 

@@ -26,11 +26,13 @@ const CERT_CACHE_MAX = 2000;
 /**
  * Observe.note kinds: after committing a block it led, the leader notes the block's height
  * (`value`; `chain` its table), then each peer table whose window of unconfirmed receipts the
- * block leaves full (`value` the peer); the limits analysis reads how long a pair's window
- * stayed full (windowtally.ts).
+ * block leaves at least half full (`value` = per-mille use × tables + peer, WINDOW_NOTE_FROM
+ * and up); the limits analysis reads how full a pair's window was over time (windowtally.ts).
  */
 export const NOTE_WINDOW_SAMPLE = 1;
-export const NOTE_WINDOW_FULL = 2;
+export const NOTE_WINDOW_USE = 2;
+/** The least use of a window (unconfirmed ÷ window) that the leader notes. */
+export const WINDOW_NOTE_FROM = 0.5;
 
 const PROOF_HEIGHTS = 3;
 const PROOF_BATCH = 4;
@@ -175,13 +177,16 @@ export class ReceiptFlow {
     return sendId - this.confirmedToward(peer) < p.receipts_unconfirmed_max;
   }
 
-  /** After block `height`: notes it, then each peer table whose window is full on the committed state. */
+  /** After block `height`: notes it, then each peer table whose window the committed state leaves at least half full. */
   noteWindows(env: Env, height: number): void {
     const T = this.ctx.map.tables;
     const sendId = this.ledger.sendId;
+    const max = this.ctx.sc.protocol.receipts_unconfirmed_max;
     env.observe.note(NOTE_WINDOW_SAMPLE, this.table, height);
     for (let peer = 0; peer < T; peer++) {
-      if (peer !== this.table && !this.windowOpen(peer, sendId[peer])) env.observe.note(NOTE_WINDOW_FULL, this.table, peer);
+      if (peer === this.table) continue;
+      const use = Math.min(1, (sendId[peer] - this.confirmedToward(peer)) / max);
+      if (use >= WINDOW_NOTE_FROM) env.observe.note(NOTE_WINDOW_USE, this.table, Math.round(use * 1000) * T + peer);
     }
   }
 
