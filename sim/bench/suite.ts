@@ -69,9 +69,9 @@ export const SUITES: Record<string, BenchEntry[]> = {
     { id: 'top-mainnet', scenario: 'scenarios/top-mainnet.yaml', workers: 2, note: 'mainnet as implemented at 1,000 tx/s' },
     { id: 'top-mainnet-impl', scenario: 'scenarios/bench/top-mainnet-impl.yaml', workers: 2, note: 'the 100k question as implemented, saturated' },
     {
-      // The scenario's 30 s as written (the last 20 measured): on this 2-core machine about 44
-      // minutes and 17 GB peak resident memory (the run's memory grows by about 0.45 GB per
-      // simulated second under saturation).
+      // The scenario's 30 s as written (the last 20 measured): on a 2-core machine 25 to 40
+      // minutes and about 10.4 GB peak resident memory with the shared replica state (17 GB with
+      // `replica_state: own`).
       id: 'top-100k', scenario: 'scenarios/bench/top-100k.yaml', workers: 2,
       note: 'the 100k question at design scale, saturated',
     },
