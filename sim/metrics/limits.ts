@@ -120,10 +120,15 @@ export function limitStats(x: LimitInputs): LimitStats {
   };
 }
 
+/** The binding limit as the summary table and the report print it. */
+export function bindingName(b: LimitStats['binding']): string {
+  return b.replace('_', ' ');
+}
+
 /** Two lines for the summary table (each under 100 characters). */
 export function limitsLines(l: LimitStats): string[] {
   return [
-    `binding ${l.binding === 'none' ? 'none reached' : l.binding.replace('_', ' ')}: blocks ${pct(l.block_fill)} full, ` +
+    `binding ${l.binding === 'none' ? 'none reached' : bindingName(l.binding)}: blocks ${pct(l.block_fill)} full, ` +
       `busiest link ${pct(l.bandwidth_util_max)}, busiest CPU ${pct(l.cpu_util_max)}, receipt window ${pct(l.receipt_window_fill_max)}`,
     `offered ${l.offered_tps} tx/s${l.saturated ? ' (saturated)' : ''}, ${l.blocks_per_table_per_s} blocks/s per table`,
   ];

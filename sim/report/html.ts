@@ -23,6 +23,7 @@ import {
   roleSummaries,
 } from './table.js';
 import { blockKindKeys, type Summary, type TableStats, type TimeseriesRow } from '../metrics/types.js';
+import { bindingName } from '../metrics/limits.js';
 import { CHARTS_CSS, latencyCdfSvg, mbps, nodeDistributionsSvg, rolesInOrder, tableHeatmapSvg } from './charts.js';
 import { escapeHtml } from './escape.js';
 import { csvText } from './csv.js';
@@ -554,7 +555,7 @@ export function reportHtml(s: Summary, rows: readonly TimeseriesRow[]): string {
     out.push('<h2>Limits (sim)</h2>');
     out.push(
       metricGrid([
-        ['binding limit', l.binding === 'none' ? `none reached (< ${fixed(100 * l.binding_at, 0)}%)` : l.binding.replace('_', ' ')],
+        ['binding limit', l.binding === 'none' ? `none reached (< ${fixed(100 * l.binding_at, 0)}%)` : bindingName(l.binding)],
         ['offered tx/s', `${fixed(l.offered_tps, 1)}${l.saturated ? ' (saturated)' : ''}`],
         ['blocks full', `${percent(l.block_fill)}%`],
         ['busiest link', `${percent(l.bandwidth_util_max)}%`],

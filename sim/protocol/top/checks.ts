@@ -23,7 +23,6 @@ import type { CommitKey } from '../../contract/observe.js';
 import type { Block } from './messages.js';
 import { LEG_INNER, LEG_SEND, LEG_RECV, LEG_CONFIRM, type AccountMap } from './ledger.js';
 import type { TxStore } from './txstore.js';
-import { NOTE_WINDOW_USE, NOTE_WINDOW_SAMPLE } from './receipts.js';
 import { ReceiptWindowTally } from './windowtally.js';
 
 const SEEN_SEND = 1;
@@ -174,8 +173,7 @@ export class TopChecks implements FamilyChecks {
   }
 
   note(_node: number, now_us: number, kind: number, chain: number, value: number): void {
-    if (kind === NOTE_WINDOW_SAMPLE) this.windows.sample(chain, value, now_us);
-    else if (kind === NOTE_WINDOW_USE) this.windows.use(chain, value % this.map.tables, Math.floor(value / this.map.tables) / 1000);
+    this.windows.note(kind, chain, value, now_us);
   }
 
   /**

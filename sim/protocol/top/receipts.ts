@@ -16,6 +16,7 @@ import { ReceiptOutbox, type Outbox } from './outbox.js';
 import type { SharedOutboxView } from './sharedoutbox.js';
 import type { ChainContext, SharedReceipts } from './context.js';
 import type { Byzantine } from './byzantine.js';
+import { NOTE_WINDOW_SAMPLE, NOTE_WINDOW_USE, WINDOW_NOTE_FROM, windowUseValue } from './windowtally.js';
 
 /** Verified receipt certificates remembered per node (the LRU of 2000 in §8.3 step 3). */
 const CERT_CACHE_MAX = 2000;
@@ -23,17 +24,6 @@ const CERT_CACHE_MAX = 2000;
  * Receipt-id state in blocks (TOP's xproposal_maker.cpp select_peer_sids_for_confirm_id): a batch
  * of 4 peer tables every 3 heights.
  */
-/**
- * Observe.note kinds: after committing a block it led, the leader notes the block's height
- * (`value`; `chain` its table), then each peer table whose window of unconfirmed receipts the
- * block leaves at least half full (`value` = per-mille use × tables + peer, WINDOW_NOTE_FROM
- * and up); the limits analysis reads how full a pair's window was over time (windowtally.ts).
- */
-export const NOTE_WINDOW_SAMPLE = 1;
-export const NOTE_WINDOW_USE = 2;
-/** The least use of a window (unconfirmed ÷ window) that the leader notes. */
-export const WINDOW_NOTE_FROM = 0.5;
-
 const PROOF_HEIGHTS = 3;
 const PROOF_BATCH = 4;
 /** Receipts re-sent per peer table per resend round, and ids asked per pull (§9.4: ≤ 5). */
@@ -173,11 +163,15 @@ export class ReceiptFlow {
    * `is_unconfirmed_num_reach_limit`), or, without the state in blocks, from the broadcasts.
    */
   windowOpen(peer: number, sendId: number): boolean {
-    const p = this.ctx.sc.protocol;
-    return sendId - this.confirmedToward(peer) < p.receipts_unconfirmed_max;
+    return this.unconfirmed(peer, sendId) < this.ctx.sc.protocol.receipts_unconfirmed_max;
   }
 
-  /** After block `height`: notes it, then each peer table whose window the committed state leaves at least half full. */
+  /** Sends toward `peer` up to `sendId` that the window counts as unconfirmed. */
+  private unconfirmed(peer: number, sendId: number): number {
+    return sendId - this.confirmedToward(peer);
+  }
+
+  /** After block `height`: notes it, then each peer table whose window the committed state leaves at least half full (windowtally.ts). */
   noteWindows(env: Env, height: number): void {
     const T = this.ctx.map.tables;
     const sendId = this.ledger.sendId;
@@ -185,8 +179,8 @@ export class ReceiptFlow {
     env.observe.note(NOTE_WINDOW_SAMPLE, this.table, height);
     for (let peer = 0; peer < T; peer++) {
       if (peer === this.table) continue;
-      const use = Math.min(1, (sendId[peer] - this.confirmedToward(peer)) / max);
-      if (use >= WINDOW_NOTE_FROM) env.observe.note(NOTE_WINDOW_USE, this.table, Math.round(use * 1000) * T + peer);
+      const use = Math.min(1, this.unconfirmed(peer, sendId[peer]) / max);
+      if (use >= WINDOW_NOTE_FROM) env.observe.note(NOTE_WINDOW_USE, this.table, windowUseValue(use, peer, T));
     }
   }
 

@@ -13,6 +13,18 @@
  * first) is ignored with its notes; a block whose leader was down when it was committed goes
  * unsampled, and the state before it holds.
  */
+/** Observe.note kind: a leader committed its block (`chain` its table, `value` the height). */
+export const NOTE_WINDOW_SAMPLE = 1;
+/** Observe.note kind: after that block, a peer's window is at least half full (`value`: windowUseValue). */
+export const NOTE_WINDOW_USE = 2;
+/** The least use of a window (unconfirmed ÷ window) that the leader notes. */
+export const WINDOW_NOTE_FROM = 0.5;
+
+/** A NOTE_WINDOW_USE value: the use in per mille and the peer table, in one number. */
+export function windowUseValue(use: number, peer: number, tables: number): number {
+  return Math.round(use * 1000) * tables + peer;
+}
+
 export class ReceiptWindowTally {
   /** Per pair, at a * tables + b: use × µs, and µs full, in the window. */
   private readonly useUs: Float64Array;
@@ -36,6 +48,12 @@ export class ReceiptWindowTally {
     this.sampledAt = new Float64Array(tables);
     this.sampledHeight = new Float64Array(tables).fill(-1);
     this.taking = new Uint8Array(tables);
+  }
+
+  /** A record of the leaders' (Observe.note); other kinds are not the tally's. */
+  note(kind: number, table: number, value: number, now_us: number): void {
+    if (kind === NOTE_WINDOW_SAMPLE) this.sample(table, value, now_us);
+    else if (kind === NOTE_WINDOW_USE) this.use(table, value % this.tables, Math.floor(value / this.tables) / 1000);
   }
 
   /** A leader of `table` committed its block at `height`: the table's windows as of now follow. */
